@@ -1,0 +1,12 @@
+export {
+  AlreadyExistsError,
+  ConfigurationError,
+  DomainError,
+  NotFoundError,
+  PreconditionFailedError,
+  RevisionConflictError,
+  StorageUnavailableError,
+  TagMoveForbiddenError,
+  ValidationError,
+} from './lib/domain.errors';
+export type { ErrorCode, ValidationIssue } from './lib/domain.errors';

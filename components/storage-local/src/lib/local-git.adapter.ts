@@ -1,0 +1,489 @@
+import fs from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { LRUCache } from 'lru-cache';
+import {
+  AlreadyExistsError,
+  DomainError,
+  NotFoundError,
+  RevisionConflictError,
+  StorageUnavailableError,
+} from '@metastore/errors';
+import {
+  KeyedLock,
+  type Author,
+  type CommitRequest,
+  type CreateDatasetRequest,
+  type DatasetId,
+  type DatasetStorage,
+  type Page,
+  type PageRequest,
+  type Revision,
+  type Tag,
+  type TagRequest,
+} from '@metastore/storage';
+import isGitRefNameValid from 'is-git-ref-name-valid';
+import type { GitContext } from './git-context';
+import { writeChangedTree } from './git-tree';
+import type { LocalGitStorageConfig } from './local-git.config';
+import { compareAndSwapRef, RefLockedError } from './ref-lock';
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const SHORT_SHA = /^[0-9a-f]{4,39}$/;
+
+type GitPerson = { name: string; email: string; timestamp: number; timezoneOffset: number };
+
+function toGitPerson(author: Author, at: Date): GitPerson {
+  return { name: author.name, email: author.email, timestamp: Math.floor(at.getTime() / 1000), timezoneOffset: 0 };
+}
+
+function toIsoTime(person: { timestamp: number }): string {
+  return new Date(person.timestamp * 1000).toISOString();
+}
+
+/** git messages end with a newline (isomorphic-git adds it to tags itself); add one to commits on write and take one off on read, so text round-trips. */
+function withTrailingNewline(message: string): string {
+  return `${message}\n`;
+}
+function withoutTrailingNewline(message: string): string {
+  return message.endsWith('\n') ? message.slice(0, -1) : message;
+}
+
+function isGitNotFound(error: unknown): boolean {
+  return (error as { code?: string })?.code === 'NotFoundError';
+}
+
+/** Parses a raw annotated tag object (headers, a blank line, the message); isomorphic-git mis-reads empty messages. */
+function parseTagObject(name: string, raw: string): Tag {
+  const split = raw.indexOf('\n\n');
+  const headerText = split === -1 ? raw : raw.slice(0, split);
+  const message = split === -1 ? '' : raw.slice(split + 2);
+  const headers = new Map<string, string>();
+  for (const line of headerText.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0 && !headers.has(line.slice(0, space))) headers.set(line.slice(0, space), line.slice(space + 1));
+  }
+  const tagger = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(headers.get('tagger') ?? '');
+  return {
+    name,
+    target: headers.get('object') ?? '',
+    description: withoutTrailingNewline(message.replace(/-----BEGIN (PGP|SSH) SIGNATURE-----[\s\S]*$/, '')),
+    author: { name: tagger?.[1] ?? '', email: tagger?.[2] ?? '' },
+    createdAt: new Date(Number(tagger?.[3] ?? 0) * 1000).toISOString(),
+  };
+}
+
+/**
+ * The embedded default storage: one bare git repository per dataset under
+ * `<dataDir>/repositories/<owner>/<name>.git`, written with isomorphic-git and cloneable with `git clone`.
+ * Writers in one process are serialised per dataset; across processes, ref updates use git's lock files.
+ */
+export class LocalGitStorage implements DatasetStorage {
+  readonly backend = 'local';
+  private readonly repositoriesDir: string;
+  private readonly stagingDir: string;
+  private readonly lock = new KeyedLock();
+  private readonly gitCache = {};
+  /** Immutable content by `<dataset>@<sha>:<path>`; `null` records a file known to be absent. */
+  private readonly files: LRUCache<string, string | { absent: true }>;
+  /** Commit shas known to exist in a dataset, by `<dataset>@<sha>`. */
+  private readonly knownCommits: LRUCache<string, true>;
+  private readonly headRef: string;
+
+  constructor(
+    private readonly config: LocalGitStorageConfig,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.repositoriesDir = path.join(config.dataDir, 'repositories');
+    this.stagingDir = path.join(config.dataDir, '.staging');
+    this.headRef = `refs/heads/${config.defaultBranch}`;
+    const max = Math.max(1, config.cacheEntries);
+    this.files = new LRUCache({ max });
+    this.knownCommits = new LRUCache({ max });
+  }
+
+  /** The bare repository's path for a dataset (for `git clone` and for tests). */
+  repositoryPath(id: DatasetId): string {
+    return path.join(this.repositoriesDir, id.owner, `${id.name}.git`);
+  }
+
+  async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
+    return this.guard(id, () =>
+      this.lock.run(key(id), async () => {
+        const target = this.repositoryPath(id);
+        if (await exists(target)) throw alreadyExists(id);
+        // Build the repository aside and rename it into place: a failure leaves nothing half-created.
+        await mkdir(this.stagingDir, { recursive: true });
+        const staging = await mkdtemp(path.join(this.stagingDir, 'create-'));
+        try {
+          const context = this.context(staging);
+          await git.init({ fs, gitdir: staging, bare: true, defaultBranch: this.config.defaultBranch });
+          const revision = await this.writeCommit(context, undefined, request.files, request.message, request.author, request.timestamp);
+          await git.writeRef({ ...context, ref: this.headRef, value: revision.sha, force: true });
+          await mkdir(path.dirname(target), { recursive: true });
+          try {
+            await rename(staging, target);
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'ENOTEMPTY' || code === 'EEXIST') throw alreadyExists(id);
+            throw error;
+          }
+          this.rememberCommit(id, revision.sha);
+          return revision;
+        } finally {
+          await rm(staging, { recursive: true, force: true });
+        }
+      }),
+    );
+  }
+
+  async deleteDataset(id: DatasetId): Promise<void> {
+    return this.guard(id, () =>
+      this.lock.run(key(id), async () => {
+        await this.requireDataset(id);
+        await mkdir(this.stagingDir, { recursive: true });
+        // Rename first so that readers never see a half-deleted repository.
+        const trash = path.join(this.stagingDir, `delete-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+        await rename(this.repositoryPath(id), trash);
+        await rm(trash, { recursive: true, force: true });
+        const prefix = `${key(id)}@`;
+        for (const cacheKey of this.files.keys()) if (cacheKey.startsWith(prefix)) this.files.delete(cacheKey);
+        for (const cacheKey of this.knownCommits.keys()) if (cacheKey.startsWith(prefix)) this.knownCommits.delete(cacheKey);
+      }),
+    );
+  }
+
+  async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
+    let names: string[];
+    try {
+      const entries = await readdir(path.join(this.repositoriesDir, owner), { withFileTypes: true });
+      names = entries
+        .filter((entry) => entry.isDirectory() && entry.name.endsWith('.git'))
+        .map((entry) => entry.name.slice(0, -'.git'.length))
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { items: [] };
+      throw new StorageUnavailableError(`cannot list datasets of ${owner}`, { cause: error });
+    }
+    const start = page.cursor ? names.findIndex((name) => name > page.cursor!) : 0;
+    return paginate(start === -1 ? [] : names.slice(start), page.limit, (name) => name);
+  }
+
+  async resolveRef(id: DatasetId, ref?: string): Promise<string> {
+    return this.guard(id, async () => {
+      const context = this.context(this.repositoryPath(id));
+      if (ref === undefined) {
+        try {
+          return await git.resolveRef({ ...context, ref: this.headRef });
+        } catch (error) {
+          if (isGitNotFound(error)) {
+            await this.requireDataset(id);
+            throw refNotFound(id, this.config.defaultBranch);
+          }
+          throw error;
+        }
+      }
+      await this.requireDataset(id);
+      if (FULL_SHA.test(ref)) {
+        if (await this.isCommit(id, context, ref)) return ref;
+        throw refNotFound(id, ref);
+      }
+      if (isGitRefNameValid(`refs/tags/${ref}`)) {
+        for (const candidate of [`refs/tags/${ref}`, `refs/heads/${ref}`]) {
+          try {
+            const oid = await git.resolveRef({ ...context, ref: candidate });
+            // Annotated tags point at a tag object: peel it to the commit.
+            return (await git.readCommit({ ...context, oid })).oid;
+          } catch (error) {
+            if (!isGitNotFound(error)) throw error;
+          }
+        }
+      }
+      if (SHORT_SHA.test(ref)) {
+        const sha = await this.expandSha(context, ref);
+        if (sha && (await this.isCommit(id, context, sha))) return sha;
+      }
+      throw refNotFound(id, ref);
+    });
+  }
+
+  async readFile(id: DatasetId, sha: string, filePath: string): Promise<string | undefined> {
+    const cacheKey = `${key(id)}@${sha}:${filePath}`;
+    const cached = this.files.get(cacheKey);
+    if (cached !== undefined) return typeof cached === 'string' ? cached : undefined;
+    return this.guard(id, async () => {
+      await this.requireDataset(id);
+      const context = this.context(this.repositoryPath(id));
+      let content: string | undefined;
+      try {
+        const { blob } = await git.readBlob({ ...context, oid: sha, filepath: filePath });
+        content = Buffer.from(blob).toString('utf8');
+      } catch (error) {
+        if (!isGitNotFound(error)) throw error;
+        if (!(await this.isCommit(id, context, sha))) throw revisionNotFound(id, sha);
+      }
+      this.files.set(cacheKey, content ?? { absent: true });
+      return content;
+    });
+  }
+
+  async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
+    return this.guard(id, () =>
+      this.lock.run(key(id), async () => {
+        await this.requireDataset(id);
+        const gitdir = this.repositoryPath(id);
+        const context = this.context(gitdir);
+        const head = await this.readHead(context);
+        if (head !== request.parent) throw new RevisionConflictError(request.parent, head);
+        const revision = await this.writeCommit(context, head, request.changes, request.message, request.author, request.timestamp);
+        // Objects written above are unreachable until this swap succeeds: a failed write leaves no commit.
+        let swapped: boolean;
+        try {
+          swapped = await compareAndSwapRef(gitdir, this.headRef, head, revision.sha, () => this.readHead(context));
+        } catch (error) {
+          if (error instanceof RefLockedError) throw new RevisionConflictError(request.parent, head, { cause: error });
+          throw error;
+        }
+        if (!swapped) throw new RevisionConflictError(request.parent, await this.readHead(context));
+        this.rememberCommit(id, revision.sha);
+        return revision;
+      }),
+    );
+  }
+
+  async listRevisions(id: DatasetId, page: PageRequest & { readonly ref?: string }): Promise<Page<Revision>> {
+    return this.guard(id, async () => {
+      let start: string;
+      if (page.cursor === undefined) {
+        start = await this.resolveRef(id, page.ref);
+      } else {
+        await this.requireDataset(id);
+        if (!FULL_SHA.test(page.cursor)) throw refNotFound(id, page.cursor);
+        start = page.cursor;
+      }
+      const context = this.context(this.repositoryPath(id));
+      if (!(await this.isCommit(id, context, start))) throw refNotFound(id, start);
+      const entries = await git.log({ ...context, ref: start, depth: page.limit + 1 });
+      const revisions = entries.map((entry) => toRevision(entry.oid, entry.commit));
+      return paginate(revisions, page.limit, (revision) => revision.sha, true);
+    });
+  }
+
+  async getRevision(id: DatasetId, sha: string): Promise<Revision> {
+    return this.guard(id, async () => {
+      await this.requireDataset(id);
+      const context = this.context(this.repositoryPath(id));
+      const full = FULL_SHA.test(sha) ? sha : SHORT_SHA.test(sha) ? await this.expandSha(context, sha) : undefined;
+      if (!full || !(await this.isCommit(id, context, full))) throw revisionNotFound(id, sha);
+      const { commit } = await git.readCommit({ ...context, oid: full });
+      return toRevision(full, commit);
+    });
+  }
+
+  async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    return this.guard(id, () => this.lock.run(key(id), () => this.writeTag(id, request, 'create')));
+  }
+
+  async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    return this.guard(id, () => this.lock.run(key(id), () => this.writeTag(id, request, 'replace')));
+  }
+
+  async getTag(id: DatasetId, name: string): Promise<Tag> {
+    return this.guard(id, async () => {
+      await this.requireDataset(id);
+      return this.readTag(id, this.context(this.repositoryPath(id)), name);
+    });
+  }
+
+  async listTags(id: DatasetId, page: PageRequest): Promise<Page<Tag>> {
+    return this.guard(id, async () => {
+      await this.requireDataset(id);
+      const context = this.context(this.repositoryPath(id));
+      const names = (await git.listTags(context)).sort();
+      const start = page.cursor ? names.findIndex((name) => name > page.cursor!) : 0;
+      const selected = (start === -1 ? [] : names.slice(start)).slice(0, page.limit + 1);
+      const tags = await Promise.all(selected.map((name) => this.readTag(id, context, name)));
+      return paginate(tags, page.limit, (tag) => tag.name);
+    });
+  }
+
+  async deleteTag(id: DatasetId, name: string): Promise<void> {
+    return this.guard(id, () =>
+      this.lock.run(key(id), async () => {
+        await this.requireDataset(id);
+        const context = this.context(this.repositoryPath(id));
+        await this.readTag(id, context, name);
+        await git.deleteRef({ ...context, ref: `refs/tags/${name}` });
+      }),
+    );
+  }
+
+  private async writeTag(id: DatasetId, request: TagRequest, mode: 'create' | 'replace'): Promise<Tag> {
+    await this.requireDataset(id);
+    const gitdir = this.repositoryPath(id);
+    const context = this.context(gitdir);
+    if (!isGitRefNameValid(`refs/tags/${request.name}`)) throw tagNotFound(id, request.name);
+    const ref = `refs/tags/${request.name}`;
+    const current = await this.readRef(context, ref);
+    if (mode === 'create' && current) {
+      throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists in ${key(id)}`);
+    }
+    if (mode === 'replace' && !current) throw tagNotFound(id, request.name);
+    if (!(await this.isCommit(id, context, request.target))) throw revisionNotFound(id, request.target);
+    const tagger = toGitPerson(request.author, request.timestamp ?? this.clock());
+    const oid = await git.writeTag({
+      ...context,
+      tag: { object: request.target, type: 'commit', tag: request.name, tagger, message: request.description },
+    });
+    await mkdir(path.dirname(path.join(gitdir, ref)), { recursive: true });
+    let swapped: boolean;
+    try {
+      swapped = await compareAndSwapRef(gitdir, ref, current, oid, () => this.readRef(context, ref));
+    } catch (error) {
+      if (error instanceof RefLockedError) throw new RevisionConflictError(current ?? 'none', undefined, { cause: error });
+      throw error;
+    }
+    if (!swapped) throw new RevisionConflictError(current ?? 'none', await this.readRef(context, ref));
+    return this.readTag(id, context, request.name);
+  }
+
+  private async readTag(id: DatasetId, context: GitContext, name: string): Promise<Tag> {
+    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    const oid = await this.readRef(context, `refs/tags/${name}`);
+    if (!oid) throw tagNotFound(id, name);
+    const { type, object } = await git.readObject({ ...context, oid, format: 'content' });
+    if (type === 'commit') {
+      // A lightweight tag (pushed by plain git): no message or tagger of its own.
+      const { commit } = await git.readCommit({ ...context, oid });
+      return { name, target: oid, description: '', author: toRevision(oid, commit).author, createdAt: toIsoTime(commit.committer) };
+    }
+    const tag = parseTagObject(name, Buffer.from(object as Uint8Array).toString('utf8'));
+    // Peel tags of tags down to the commit.
+    return { ...tag, target: (await git.readCommit({ ...context, oid })).oid };
+  }
+
+  private async writeCommit(
+    context: GitContext,
+    parent: string | undefined,
+    changes: CommitRequest['changes'],
+    message: string,
+    author: Author,
+    timestamp: Date | undefined,
+  ): Promise<Revision> {
+    const baseTree = parent ? (await git.readCommit({ ...context, oid: parent })).commit.tree : undefined;
+    const tree = (await writeChangedTree(context, baseTree, changes)) ?? (await git.writeTree({ ...context, tree: [] }));
+    const person = toGitPerson(author, timestamp ?? this.clock());
+    const commit = { message: withTrailingNewline(message), tree, parent: parent ? [parent] : [], author: person, committer: person };
+    const sha = await git.writeCommit({ ...context, commit });
+    return toRevision(sha, commit);
+  }
+
+  private async readHead(context: GitContext): Promise<string | undefined> {
+    return this.readRef(context, this.headRef);
+  }
+
+  private async readRef(context: GitContext, ref: string): Promise<string | undefined> {
+    try {
+      return await git.resolveRef({ ...context, ref, depth: 1 });
+    } catch (error) {
+      if (isGitNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async isCommit(id: DatasetId, context: GitContext, sha: string): Promise<boolean> {
+    if (this.knownCommits.has(`${key(id)}@${sha}`)) return true;
+    try {
+      const { type } = await git.readObject({ ...context, oid: sha, format: 'content' });
+      if (type !== 'commit') return false;
+    } catch (error) {
+      if (isGitNotFound(error)) return false;
+      throw error;
+    }
+    this.rememberCommit(id, sha);
+    return true;
+  }
+
+  private async expandSha(context: GitContext, short: string): Promise<string | undefined> {
+    try {
+      return await git.expandOid({ ...context, oid: short });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NotFoundError' || code === 'AmbiguousError') return undefined;
+      throw error;
+    }
+  }
+
+  private rememberCommit(id: DatasetId, sha: string): void {
+    this.knownCommits.set(`${key(id)}@${sha}`, true);
+  }
+
+  private async requireDataset(id: DatasetId): Promise<void> {
+    if (!(await exists(this.repositoryPath(id)))) {
+      throw new NotFoundError('DATASET_NOT_FOUND', `dataset ${key(id)} does not exist`);
+    }
+  }
+
+  private context(gitdir: string): GitContext {
+    return { fs, gitdir, cache: this.gitCache };
+  }
+
+  /** Lets domain errors through and wraps anything else (I/O, corrupt objects) as STORAGE_UNAVAILABLE. */
+  private async guard<T>(id: DatasetId, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new StorageUnavailableError(`local git storage failed for ${key(id)}`, { cause: error });
+    }
+  }
+}
+
+function key(id: DatasetId): string {
+  return `${id.owner}/${id.name}`;
+}
+
+async function exists(target: string): Promise<boolean> {
+  try {
+    await stat(target);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function toRevision(
+  sha: string,
+  commit: { message: string; parent: readonly string[]; author: { name: string; email: string; timestamp: number } },
+): Revision {
+  return {
+    sha,
+    parents: [...commit.parent],
+    message: withoutTrailingNewline(commit.message),
+    author: { name: commit.author.name, email: commit.author.email },
+    timestamp: toIsoTime(commit.author),
+  };
+}
+
+/** Cuts `items` (fetched with one extra) into a page; the cursor is the last returned item's key, or (`cursorIsNext`) the next item's. */
+function paginate<T>(items: readonly T[], limit: number, keyOf: (item: T) => string, cursorIsNext = false): Page<T> {
+  if (items.length <= limit) return { items };
+  const page = items.slice(0, limit);
+  const nextCursor = cursorIsNext ? keyOf(items[limit]!) : keyOf(page[page.length - 1]!);
+  return { items: page, nextCursor };
+}
+
+function alreadyExists(id: DatasetId): AlreadyExistsError {
+  return new AlreadyExistsError('DATASET_ALREADY_EXISTS', `dataset ${key(id)} already exists`);
+}
+function refNotFound(id: DatasetId, ref: string): NotFoundError {
+  return new NotFoundError('REF_NOT_FOUND', `no revision, tag or branch '${ref}' in ${key(id)}`);
+}
+function revisionNotFound(id: DatasetId, sha: string): NotFoundError {
+  return new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
+}
+function tagNotFound(id: DatasetId, name: string): NotFoundError {
+  return new NotFoundError('TAG_NOT_FOUND', `no tag '${name}' in ${key(id)}`);
+}

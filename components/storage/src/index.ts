@@ -1,0 +1,14 @@
+export type { DatasetStorage } from './lib/dataset-storage.port';
+export type {
+  Author,
+  CommitRequest,
+  CreateDatasetRequest,
+  DatasetId,
+  FileChange,
+  Page,
+  PageRequest,
+  Revision,
+  Tag,
+  TagRequest,
+} from './lib/storage.model';
+export { KeyedLock } from './lib/keyed-lock';

@@ -1,0 +1,19 @@
+// Shared Jest settings for every brick: SWC transpiles TypeScript; workspace imports resolve to sources.
+const path = require('node:path');
+
+const root = __dirname;
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // ESM-only client libraries must be transformed for Jest's CommonJS mode (see DEVELOPING.md).
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|content-type)/)'],
+  moduleNameMapper: {
+    '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
+    '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),
+  },
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testTimeout: 30000,
+};
