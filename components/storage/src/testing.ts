@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { DatasetStorage } from './lib/dataset-storage.port';
 import type { Author, DatasetId } from './lib/storage.model';
 
+export { InMemoryDatasetStorage } from './lib/in-memory.storage';
+
 /** A storage under test and how to dispose of it. */
 export interface StorageUnderTest {
   readonly storage: DatasetStorage;
@@ -53,6 +55,10 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       });
       return revision.sha;
     }
+
+    it('reports itself ready', async () => {
+      await expect(storage.checkReady()).resolves.toBeUndefined();
+    });
 
     it('creates a dataset with one initial commit holding every file', async () => {
       const sha = await createSample();

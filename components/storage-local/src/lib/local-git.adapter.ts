@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import fs, { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
@@ -106,6 +106,15 @@ export class LocalGitStorage implements DatasetStorage {
   /** The bare repository's path for a dataset (for `git clone` and for tests). */
   repositoryPath(id: DatasetId): string {
     return path.join(this.repositoriesDir, id.owner, `${id.name}.git`);
+  }
+
+  async checkReady(): Promise<void> {
+    try {
+      await mkdir(this.repositoriesDir, { recursive: true });
+      await access(this.repositoriesDir, constants.W_OK);
+    } catch (error) {
+      throw new StorageUnavailableError(`data directory ${this.config.dataDir} is not writable`, { cause: error });
+    }
   }
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {

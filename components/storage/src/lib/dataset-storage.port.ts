@@ -20,6 +20,9 @@ export interface DatasetStorage {
   /** A short name of the backend (`local`, `github`, ...), recorded with each dataset. */
   readonly backend: string;
 
+  /** Resolves when the backend is reachable and writable (for readiness probes); rejects with STORAGE_UNAVAILABLE otherwise. */
+  checkReady(): Promise<void>;
+
   /** Creates the repository with one initial commit holding `files`; fails if the dataset exists. */
   createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision>;
 

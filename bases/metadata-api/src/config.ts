@@ -1,0 +1,59 @@
+import bytes from 'bytes';
+import { z } from 'zod';
+import { ConfigurationError } from '@metastore/errors';
+import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metastore/storage-local';
+
+/** The API's configuration, read once at start-up from the environment. */
+export interface ApiConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The author of writes whose request names none (until authentication fills it from the token). */
+  readonly defaultAuthor: { readonly name: string; readonly email: string };
+  readonly storage: { readonly backend: 'local'; readonly local: LocalGitStorageConfig };
+}
+
+const byteSize = z.string().transform((value, context) => {
+  const parsed = bytes.parse(value);
+  if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) {
+    context.addIssue({ code: 'custom', message: `'${value}' is not a size such as 1mb or 512kb` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  METASTORE_BODY_LIMIT: byteSize.default(1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METASTORE_AUTHOR_NAME: z.string().min(1).max(200).default('Metastore'),
+  METASTORE_AUTHOR_EMAIL: z.email().default('metastore@localhost.localdomain'),
+  STORAGE: z.enum(['local']).default('local'),
+});
+
+/** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
+  const result = schema.safeParse(env);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  let local: LocalGitStorageConfig | undefined;
+  try {
+    local = parseLocalGitStorageConfig(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (!result.success || !local || problems.length > 0) {
+    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = result.data;
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    bodyLimitBytes: values.METASTORE_BODY_LIMIT,
+    logLevel: values.LOG_LEVEL,
+    defaultAuthor: { name: values.METASTORE_AUTHOR_NAME, email: values.METASTORE_AUTHOR_EMAIL },
+    storage: { backend: values.STORAGE, local },
+  };
+}

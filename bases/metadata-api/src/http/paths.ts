@@ -1,0 +1,19 @@
+import type { Request } from 'express';
+import { parseDatasetId } from '@metastore/datasets';
+import type { DatasetId } from '@metastore/storage';
+
+/** The dataset named by the `:owner/:name` path parameters (validated). */
+export function datasetIdOf(req: Request): DatasetId {
+  return parseDatasetId(req.params['owner'], req.params['name']);
+}
+
+/** A wildcard path parameter (`*name`), whose segments may contain `/` (tag and resource names). */
+export function wildcardParam(req: Request, name: string): string {
+  const value = (req.params as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value.join('/') : (value ?? '');
+}
+
+/** The API path of a dataset, with each segment percent-encoded. */
+export function datasetPath(id: DatasetId, ...rest: string[]): string {
+  return ['/api/v1/datasets', id.owner, id.name, ...rest].map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment))).join('/');
+}

@@ -1,0 +1,106 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { DomainError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
+
+/** Codes the HTTP layer adds to the domain's. */
+export type HttpErrorCode =
+  | 'INVALID_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'ROUTE_NOT_FOUND'
+  | 'INTERNAL_ERROR';
+
+const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  DATASET_NOT_FOUND: 404,
+  REF_NOT_FOUND: 404,
+  REVISION_NOT_FOUND: 404,
+  RESOURCE_NOT_FOUND: 404,
+  TAG_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  DATASET_ALREADY_EXISTS: 409,
+  TAG_ALREADY_EXISTS: 409,
+  TAG_MOVE_REQUIRES_FORCE: 409,
+  REVISION_CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CONFIGURATION_INVALID: 500,
+  INTERNAL_ERROR: 500,
+  STORAGE_UNAVAILABLE: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The RFC 9457 problem type URI of a code; stable, documented in the OpenAPI description. */
+export function problemType(code: string): string {
+  return `urn:metastore:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** Sends an RFC 9457 `application/problem+json` response. */
+export function sendProblem(
+  res: Response,
+  code: ErrorCode | HttpErrorCode,
+  detail: string,
+  extra: { errors?: readonly ValidationIssue[] } = {},
+): void {
+  const status = STATUS_BY_CODE[code];
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({
+      type: problemType(code),
+      title: TITLES[status] ?? 'Error',
+      status,
+      code,
+      detail,
+      instance: res.req.originalUrl,
+      ...(res.req.id !== undefined ? { requestId: String(res.req.id) } : {}),
+      ...(extra.errors ? { errors: extra.errors } : {}),
+    });
+}
+
+/** Answers unknown routes with a 404 problem. */
+export const routeNotFound: RequestHandler = (req, res) => {
+  sendProblem(res, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`);
+};
+
+/** Maps domain errors and body-parser failures to problems; anything else is a logged 500 with no internals. */
+export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (res.headersSent) {
+    req.log?.error({ err: error }, 'error after the response started');
+    return;
+  }
+  if (error instanceof ValidationError) {
+    sendProblem(res, 'VALIDATION_FAILED', error.message, { errors: error.issues });
+    return;
+  }
+  if (error instanceof DomainError) {
+    if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
+    sendProblem(res, error.code, error.message);
+    return;
+  }
+  switch ((error as { type?: string }).type) {
+    case 'entity.too.large':
+      sendProblem(res, 'PAYLOAD_TOO_LARGE', `the request body exceeds the limit of ${(error as { limit: number }).limit} bytes`);
+      return;
+    case 'entity.parse.failed':
+      sendProblem(res, 'INVALID_JSON', 'the request body is not valid JSON');
+      return;
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      sendProblem(res, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be UTF-8 JSON');
+      return;
+  }
+  req.log?.error({ err: error }, 'unhandled error');
+  sendProblem(res, 'INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs');
+};

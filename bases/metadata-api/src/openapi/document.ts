@@ -1,0 +1,292 @@
+import {
+  authorSchema,
+  createDatasetBody,
+  createTagBody,
+  diffSchema,
+  problemSchema,
+  revertBody,
+  revisionSchema,
+  tagSchema,
+  updateTagBody,
+  warningSchema,
+  writeResultSchema,
+} from './schemas';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+
+const pathParameters = [
+  { name: 'owner', in: 'path', required: true, schema: { type: 'string' }, description: 'Organisation or user namespace.' },
+  { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Dataset name.' },
+];
+const refParameter = {
+  name: 'ref',
+  in: 'query',
+  schema: { type: 'string' },
+  description: 'A revision sha (full or abbreviated), tag or branch; the head when absent.',
+};
+const pageParameters = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: "The previous page's `nextCursor`." },
+];
+const writeParameters = [
+  { name: 'message', in: 'query', schema: { type: 'string' }, description: 'Commit message.' },
+  { name: 'author', in: 'query', schema: { type: 'string' }, description: 'Author as `Name <email>`; defaults to the caller.' },
+];
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  schema: { type: 'string' },
+  description: 'The revision sha (an ETag) the write is based on: 412 when the dataset moved on.',
+};
+const etagHeader = { ETag: { description: 'The revision sha, quoted.', schema: { type: 'string' } } };
+
+const common = {
+  400: problem('Invalid input: `errors` lists every problem with a JSON pointer.'),
+  404: problem('Unknown dataset, ref, revision, resource or tag.'),
+};
+const writeResponses = {
+  200: { description: 'The new head (or the unchanged head when nothing changed).', headers: etagHeader, content: json(ref('WriteResult')) },
+  ...common,
+  409: problem('A concurrent writer won (REVISION_CONFLICT).'),
+  412: problem('If-Match names a revision that is no longer the head.'),
+  413: problem('The body is larger than the configured limit.'),
+  415: problem('Wrong Content-Type.'),
+};
+
+/** The OpenAPI 3.1 description of the REST API, served at /openapi.json. */
+export function openApiDocument(options: { bodyLimitBytes: number }): object {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Metastore API',
+      version: '1.0.0',
+      description:
+        'Versioned dataset metadata: Frictionless Data Package descriptors stored in git repositories. ' +
+        'Every write is one commit (a revision); tags are annotated git tags; any read can be made at a revision or tag. ' +
+        `Errors are RFC 9457 problems with a stable \`code\`. Request bodies are limited to ${options.bodyLimitBytes} bytes.`,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: '/api/v1' }],
+    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'health' }],
+    paths: {
+      '/datasets': {
+        get: {
+          tags: ['datasets'],
+          operationId: 'listDatasets',
+          summary: "List an owner's datasets",
+          parameters: [{ name: 'owner', in: 'query', required: true, schema: { type: 'string' } }, ...pageParameters],
+          responses: {
+            200: {
+              description: 'One page of dataset ids, in name order.',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: {
+                  items: {
+                    type: 'array',
+                    items: { type: 'object', properties: { id: { type: 'string' }, owner: { type: 'string' }, name: { type: 'string' } } },
+                  },
+                  nextCursor: { type: ['string', 'null'] },
+                },
+              }),
+            },
+            400: common[400],
+          },
+        },
+        post: {
+          tags: ['datasets'],
+          operationId: 'createDataset',
+          summary: 'Create a dataset (its first revision)',
+          requestBody: { required: true, content: json(ref('CreateDatasetRequest')) },
+          responses: {
+            201: { description: 'Created.', headers: { ...etagHeader, Location: { schema: { type: 'string' } } }, content: json(ref('WriteResult')) },
+            400: common[400],
+            409: problem('The dataset exists (DATASET_ALREADY_EXISTS).'),
+            413: writeResponses[413],
+            415: writeResponses[415],
+          },
+        },
+      },
+      '/datasets/{owner}/{name}': {
+        parameters: pathParameters,
+        get: {
+          tags: ['datasets'],
+          operationId: 'readDataset',
+          summary: 'Read the descriptor (datapackage.json) at the head or at a ref',
+          parameters: [refParameter, { name: 'If-None-Match', in: 'header', schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'The stored datapackage.json. The ETag is the revision sha.',
+              headers: etagHeader,
+              content: json({ type: 'object', description: 'A Frictionless Data Package descriptor.' }),
+            },
+            304: { description: 'If-None-Match names this revision.' },
+            ...common,
+          },
+        },
+        put: {
+          tags: ['datasets'],
+          operationId: 'replaceDataset',
+          summary: 'Replace the descriptor (a new revision; none when identical)',
+          parameters: [ifMatch, ...writeParameters],
+          requestBody: { required: true, content: json({ type: 'object', description: 'The new descriptor.' }) },
+          responses: writeResponses,
+        },
+        patch: {
+          tags: ['datasets'],
+          operationId: 'patchDataset',
+          summary: 'Apply a JSON Merge Patch (RFC 7396) to the descriptor',
+          parameters: [ifMatch, ...writeParameters],
+          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { type: 'object' } } } },
+          responses: writeResponses,
+        },
+        delete: {
+          tags: ['datasets'],
+          operationId: 'deleteDataset',
+          summary: 'Delete the dataset',
+          description: 'The local backend deletes the repository and its whole history.',
+          responses: { 204: { description: 'Deleted.' }, ...common },
+        },
+      },
+      '/datasets/{owner}/{name}/resources/{resource}': {
+        parameters: [...pathParameters, { name: 'resource', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          tags: ['datasets'],
+          operationId: 'readResource',
+          summary: "One resource's metadata at a revision",
+          parameters: [refParameter],
+          responses: {
+            200: {
+              description: 'The resource object of the descriptor.',
+              headers: etagHeader,
+              content: json({ type: 'object', required: ['revision', 'resource'], properties: { revision: { type: 'string' }, resource: { type: 'object' } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/datasets/{owner}/{name}/revisions': {
+        parameters: pathParameters,
+        get: {
+          tags: ['revisions'],
+          operationId: 'listRevisions',
+          summary: 'Revisions, newest first',
+          parameters: [...pageParameters, refParameter],
+          responses: {
+            200: {
+              description: 'One page; `Link: <...>; rel="next"` when there is more.',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: { items: { type: 'array', items: ref('Revision') }, nextCursor: { type: ['string', 'null'] } },
+              }),
+            },
+            ...common,
+          },
+        },
+      },
+      '/datasets/{owner}/{name}/revisions/{sha}': {
+        parameters: [...pathParameters, { name: 'sha', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          tags: ['revisions'],
+          operationId: 'getRevision',
+          summary: 'One revision',
+          responses: { 200: { description: 'The revision.', content: json(ref('Revision')) }, ...common },
+        },
+      },
+      '/datasets/{owner}/{name}/diff': {
+        parameters: pathParameters,
+        get: {
+          tags: ['revisions'],
+          operationId: 'diffRevisions',
+          summary: 'Structured diff of the descriptor between two refs',
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Defaults to the head.' },
+          ],
+          responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common },
+        },
+      },
+      '/datasets/{owner}/{name}/revert': {
+        parameters: pathParameters,
+        post: {
+          tags: ['revisions'],
+          operationId: 'revertDataset',
+          summary: "A new revision whose content equals a ref's",
+          parameters: [ifMatch],
+          requestBody: { required: true, content: json(ref('RevertRequest')) },
+          responses: writeResponses,
+        },
+      },
+      '/datasets/{owner}/{name}/tags': {
+        parameters: pathParameters,
+        get: {
+          tags: ['tags'],
+          operationId: 'listTags',
+          summary: 'Tags in name order',
+          parameters: pageParameters,
+          responses: {
+            200: {
+              description: 'One page of tags.',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: { items: { type: 'array', items: ref('Tag') }, nextCursor: { type: ['string', 'null'] } },
+              }),
+            },
+            ...common,
+          },
+        },
+        post: {
+          tags: ['tags'],
+          operationId: 'createTag',
+          summary: 'Tag a revision (an annotated git tag)',
+          requestBody: { required: true, content: json(ref('CreateTagRequest')) },
+          responses: {
+            201: { description: 'Created.', content: json(ref('Tag')) },
+            ...common,
+            409: problem('The tag exists (TAG_ALREADY_EXISTS).'),
+            415: writeResponses[415],
+          },
+        },
+      },
+      '/datasets/{owner}/{name}/tags/{tag}': {
+        parameters: [
+          ...pathParameters,
+          { name: 'tag', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain `/` (raw or as %2F).' },
+        ],
+        get: { tags: ['tags'], operationId: 'getTag', summary: 'One tag', responses: { 200: { description: 'The tag.', content: json(ref('Tag')) }, ...common } },
+        patch: {
+          tags: ['tags'],
+          operationId: 'updateTag',
+          summary: 'Change the description, or move the tag with force',
+          requestBody: { required: true, content: json(ref('UpdateTagRequest')) },
+          responses: {
+            200: { description: 'The tag.', content: json(ref('Tag')) },
+            ...common,
+            409: problem('Moving a tag without force (TAG_MOVE_REQUIRES_FORCE).'),
+            415: writeResponses[415],
+          },
+        },
+        delete: { tags: ['tags'], operationId: 'deleteTag', summary: 'Delete a tag', responses: { 204: { description: 'Deleted.' }, ...common } },
+      },
+    },
+    components: {
+      schemas: {
+        Author: authorSchema,
+        Revision: revisionSchema,
+        Tag: tagSchema,
+        Warning: warningSchema,
+        WriteResult: writeResultSchema,
+        Diff: diffSchema,
+        Problem: problemSchema,
+        CreateDatasetRequest: createDatasetBody,
+        RevertRequest: revertBody,
+        CreateTagRequest: createTagBody,
+        UpdateTagRequest: updateTagBody,
+      },
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/** JSON Schemas (2020-12) of the API's bodies and parameters: validated at runtime and published in /openapi.json. */
+
+const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'A full git commit sha.' } as const;
+const REF = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  description: 'A revision sha (full or abbreviated), a tag name or a branch name.',
+} as const;
+const MESSAGE = { type: 'string', minLength: 1, maxLength: 10000, description: 'The commit message.' } as const;
+const AUTHOR_TEXT = {
+  type: 'string',
+  maxLength: 300,
+  pattern: '^[^<>]+<[^<>\\s]+@[^<>\\s]+>\\s*$',
+  description: 'The author as `Name <email>`; defaults to the caller.',
+} as const;
+
+export const authorSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'email'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    email: { type: 'string', format: 'email', maxLength: 254 },
+  },
+} as const;
+
+export const createDatasetBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['owner', 'name', 'descriptor'],
+  properties: {
+    owner: { type: 'string', description: "Organisation or user namespace: lowercase letters, digits, '-', '_', '.'; at most 39 characters." },
+    name: { type: 'string', description: "Dataset name: lowercase letters, digits, '-', '_', '.'; at most 100 characters." },
+    descriptor: { type: 'object', description: 'A Frictionless Data Package descriptor (v1 or v2).' },
+    message: MESSAGE,
+    author: authorSchema,
+  },
+} as const;
+
+export const revertBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['to'],
+  properties: { to: REF, message: MESSAGE, author: authorSchema },
+} as const;
+
+export const createTagBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', description: 'A git ref name, e.g. `v1.0` or `release/2024-01`.' },
+    ref: { ...REF, description: 'What to tag; the head when absent.' },
+    description: { type: 'string', maxLength: 65536, description: 'The tag message.' },
+    author: authorSchema,
+  },
+} as const;
+
+export const updateTagBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    description: { type: 'string', maxLength: 65536 },
+    ref: { ...REF, description: 'Move the tag to this revision (requires `force`).' },
+    force: { type: 'boolean', default: false, description: 'Allow moving the tag to another revision.' },
+    author: authorSchema,
+  },
+} as const;
+
+const LIMIT = { type: 'integer', minimum: 1, maximum: 100, default: 20 } as const;
+const CURSOR = { type: 'string', minLength: 1, maxLength: 256, description: 'From the previous page\'s `nextCursor`.' } as const;
+
+export const pageQuery = {
+  type: 'object',
+  properties: { limit: LIMIT, cursor: CURSOR },
+} as const;
+
+export const revisionsQuery = {
+  type: 'object',
+  properties: { limit: LIMIT, cursor: CURSOR, ref: REF },
+} as const;
+
+export const listDatasetsQuery = {
+  type: 'object',
+  required: ['owner'],
+  properties: { owner: { type: 'string', minLength: 1, maxLength: 39 }, limit: LIMIT, cursor: CURSOR },
+} as const;
+
+export const refQuery = {
+  type: 'object',
+  properties: { ref: REF },
+} as const;
+
+export const writeQuery = {
+  type: 'object',
+  properties: { message: MESSAGE, author: AUTHOR_TEXT },
+} as const;
+
+export const diffQuery = {
+  type: 'object',
+  required: ['from'],
+  properties: { from: REF, to: { ...REF, description: 'Defaults to the head.' } },
+} as const;
+
+export const revisionSchema = {
+  type: 'object',
+  required: ['sha', 'parents', 'message', 'author', 'timestamp'],
+  properties: {
+    sha: SHA,
+    parents: { type: 'array', items: SHA },
+    message: { type: 'string' },
+    author: authorSchema,
+    timestamp: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const tagSchema = {
+  type: 'object',
+  required: ['name', 'target', 'description', 'author', 'createdAt'],
+  properties: {
+    name: { type: 'string' },
+    target: SHA,
+    description: { type: 'string' },
+    author: authorSchema,
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const warningSchema = {
+  type: 'object',
+  required: ['pointer', 'code', 'message'],
+  properties: {
+    pointer: { type: 'string', description: 'JSON pointer into the descriptor.' },
+    code: { type: 'string', examples: ['MISSING_LICENSES', 'NO_PROFILE', 'LFS_POINTER_SKIPPED'] },
+    message: { type: 'string' },
+  },
+} as const;
+
+export const writeResultSchema = {
+  type: 'object',
+  required: ['id', 'revision', 'changed', 'warnings'],
+  properties: {
+    id: { type: 'string', description: '`owner/name`' },
+    revision: revisionSchema,
+    changed: { type: 'boolean', description: 'False when the content was already identical: no commit was made.' },
+    warnings: { type: 'array', items: warningSchema },
+    revertedTo: { ...SHA, description: 'Reverts only: the revision whose content was restored.' },
+  },
+} as const;
+
+export const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: {
+      type: 'string',
+      description: 'Stable machine-readable code.',
+      enum: [
+        'VALIDATION_FAILED',
+        'INVALID_JSON',
+        'DATASET_NOT_FOUND',
+        'REF_NOT_FOUND',
+        'REVISION_NOT_FOUND',
+        'RESOURCE_NOT_FOUND',
+        'TAG_NOT_FOUND',
+        'ROUTE_NOT_FOUND',
+        'DATASET_ALREADY_EXISTS',
+        'TAG_ALREADY_EXISTS',
+        'TAG_MOVE_REQUIRES_FORCE',
+        'REVISION_CONFLICT',
+        'PRECONDITION_FAILED',
+        'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'CONFIGURATION_INVALID',
+        'INTERNAL_ERROR',
+        'STORAGE_UNAVAILABLE',
+      ],
+    },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    requestId: { type: 'string' },
+    errors: {
+      type: 'array',
+      description: 'Every validation error, each located by a JSON pointer into the input.',
+      items: {
+        type: 'object',
+        required: ['pointer', 'message'],
+        properties: { pointer: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export const diffSchema = {
+  type: 'object',
+  required: ['from', 'to', 'patch', 'summary'],
+  properties: {
+    from: SHA,
+    to: SHA,
+    patch: {
+      type: 'array',
+      description: 'RFC 6902 JSON Patch from the `from` descriptor to the `to` descriptor.',
+      items: {
+        type: 'object',
+        required: ['op', 'path'],
+        properties: {
+          op: { enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] },
+          path: { type: 'string' },
+          from: { type: 'string' },
+          value: {},
+        },
+      },
+    },
+    summary: {
+      type: 'object',
+      required: ['resourcesAdded', 'resourcesRemoved', 'resourcesChanged', 'fieldsChanged'],
+      properties: {
+        resourcesAdded: { type: 'array', items: { type: 'string' } },
+        resourcesRemoved: { type: 'array', items: { type: 'string' } },
+        resourcesChanged: { type: 'array', items: { type: 'string' } },
+        fieldsChanged: { type: 'array', items: { type: 'string' }, description: 'Top-level properties other than resources.' },
+      },
+    },
+  },
+} as const;

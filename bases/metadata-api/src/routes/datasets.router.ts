@@ -1,0 +1,108 @@
+import { Router, type Response } from 'express';
+import { formatDatasetId, parseDatasetId, parseOwner, type WriteResult } from '@metastore/datasets';
+import { ValidationError } from '@metastore/errors';
+import type { DatasetId } from '@metastore/storage';
+import type { Dependencies } from '../dependencies';
+import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
+import { requireContentType } from '../http/content-type';
+import { authorOf } from '../http/context';
+import { datasetIdOf, datasetPath, wildcardParam } from '../http/paths';
+import { validateBody, validateQuery } from '../http/validation';
+import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../openapi/schemas';
+
+type Query = Record<string, string | number | undefined>;
+
+/** Sends a write's outcome with the new revision as the entity tag. */
+export function sendWriteResult(res: Response, id: DatasetId, result: WriteResult & { revertedTo?: string }, status = 200): void {
+  res.set('ETag', revisionEtag(result.revision.sha)).status(status).json({ id: formatDatasetId(id), ...result });
+}
+
+/** Reads at a full sha never change; anything else (head, tag, branch) is revalidated with the ETag. */
+export function cacheControlFor(ref: string | undefined, sha: string): string {
+  return ref === sha ? 'private, max-age=31536000, immutable' : 'private, no-cache';
+}
+
+/** Dataset endpoints: create, list, read, replace, merge-patch, delete, and one resource. */
+export function datasetsRouter({ datasets }: Dependencies): Router {
+  const router = Router();
+
+  router.get('/datasets', validateQuery(listDatasetsQuery), async (_req, res) => {
+    const query = res.locals['query'] as { owner: string; limit: number; cursor?: string };
+    const owner = parseOwner(query.owner);
+    const page = await datasets.list(owner, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    res.json({ items: page.items.map((name) => ({ id: `${owner}/${name}`, owner, name })), nextCursor: page.nextCursor ?? null });
+  });
+
+  router.post('/datasets', requireContentType('application/json'), validateBody(createDatasetBody), async (req, res) => {
+    const body = req.body as { owner: string; name: string; descriptor: unknown; message?: string; author?: { name: string; email: string } };
+    const id = parseDatasetId(body.owner, body.name);
+    const result = await datasets
+      .create(id, body.descriptor, { author: authorOf(res, body.author), ...(body.message ? { message: body.message } : {}) })
+      .catch((error: unknown) => {
+        // The descriptor sits under /descriptor in this body: point there.
+        throw error instanceof ValidationError && error.issues.every((issue) => !/^\/(owner|name)$/.test(issue.pointer))
+          ? error.underPointer('/descriptor')
+          : error;
+      });
+    res.location(datasetPath(id));
+    sendWriteResult(res, id, result, 201);
+  });
+
+  router.get('/datasets/:owner/:name', validateQuery(refQuery), async (req, res) => {
+    const id = datasetIdOf(req);
+    const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
+    const sha = await datasets.resolve(id, ref);
+    res.set({ ETag: revisionEtag(sha), 'Cache-Control': cacheControlFor(ref, sha) });
+    if (noneMatch(req, sha)) {
+      res.status(304).end();
+      return;
+    }
+    const snapshot = await datasets.readAt(id, sha);
+    // The stored datapackage.json, byte for byte.
+    res.type('application/json').send(snapshot.source);
+  });
+
+  router.put('/datasets/:owner/:name', requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
+    const id = datasetIdOf(req);
+    const query = res.locals['query'] as Query;
+    const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
+    const result = await datasets.replace(id, req.body, {
+      author: authorOf(res, query['author'] as string | undefined),
+      ...(query['message'] ? { message: String(query['message']) } : {}),
+      ...(ifMatch ? { ifMatch } : {}),
+    });
+    sendWriteResult(res, id, result);
+  });
+
+  router.patch(
+    '/datasets/:owner/:name',
+    requireContentType('application/merge-patch+json', 'application/json'),
+    validateQuery(writeQuery),
+    async (req, res) => {
+      const id = datasetIdOf(req);
+      const query = res.locals['query'] as Query;
+      const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
+      const result = await datasets.patch(id, req.body, {
+        author: authorOf(res, query['author'] as string | undefined),
+        ...(query['message'] ? { message: String(query['message']) } : {}),
+        ...(ifMatch ? { ifMatch } : {}),
+      });
+      sendWriteResult(res, id, result);
+    },
+  );
+
+  router.delete('/datasets/:owner/:name', async (req, res) => {
+    await datasets.delete(datasetIdOf(req));
+    res.status(204).end();
+  });
+
+  router.get('/datasets/:owner/:name/resources/*resource', validateQuery(refQuery), async (req, res) => {
+    const id = datasetIdOf(req);
+    const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
+    const { revision, resource } = await datasets.readResource(id, wildcardParam(req, 'resource'), ref);
+    res.set({ ETag: revisionEtag(revision), 'Cache-Control': cacheControlFor(ref, revision) });
+    res.json({ revision, resource });
+  });
+
+  return router;
+}

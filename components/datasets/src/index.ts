@@ -1,0 +1,7 @@
+export { formatDatasetId, parseDatasetId, parseOwner } from './lib/dataset-id';
+export { DatasetService, serializeDescriptor } from './lib/dataset.service';
+export type { DatasetServiceDependencies, DatasetSnapshot, WriteOptions, WriteResult } from './lib/dataset.service';
+export { isJsonObject } from './lib/descriptor.model';
+export type { Descriptor, DescriptorReport, DescriptorWarning, JsonObject, ProfileVersion } from './lib/descriptor.model';
+export { DescriptorValidator } from './lib/descriptor.validator';
+export { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, lfsPointersOf, renderLfsPointer } from './lib/lfs-pointers';

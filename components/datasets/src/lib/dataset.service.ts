@@ -1,0 +1,195 @@
+import { isDeepStrictEqual } from 'node:util';
+import mergePatch from 'json-merge-patch';
+import {
+  NotFoundError,
+  PreconditionFailedError,
+  RevisionConflictError,
+  StorageUnavailableError,
+  ValidationError,
+} from '@metastore/errors';
+import { KeyedLock, type Author, type DatasetId, type DatasetStorage, type FileChange, type Page, type PageRequest, type Revision } from '@metastore/storage';
+import { formatDatasetId } from './dataset-id';
+import { isJsonObject, type Descriptor, type DescriptorWarning, type JsonObject } from './descriptor.model';
+import { DescriptorValidator } from './descriptor.validator';
+import { DESCRIPTOR_PATH, lfsPointersOf, managedFiles } from './lfs-pointers';
+
+/** A descriptor as stored at one revision; `source` is the exact file content. */
+export interface DatasetSnapshot {
+  readonly id: DatasetId;
+  readonly revision: string;
+  readonly descriptor: Descriptor;
+  readonly source: string;
+}
+
+/** The outcome of a write: the new head (or the unchanged one when nothing changed) and SHOULD-level warnings. */
+export interface WriteResult {
+  readonly revision: Revision;
+  readonly changed: boolean;
+  readonly warnings: readonly DescriptorWarning[];
+}
+
+/** Who writes, why, and (optionally) on which revision the write is conditional. */
+export interface WriteOptions {
+  readonly author: Author;
+  readonly message?: string;
+  /** The revision sha the caller last saw (HTTP If-Match); a different head fails with PRECONDITION_FAILED. */
+  readonly ifMatch?: string;
+}
+
+/** Dependencies of the DatasetService. */
+export interface DatasetServiceDependencies {
+  readonly storage: DatasetStorage;
+  readonly validator?: DescriptorValidator;
+  /** How many times an unconditional write re-reads the head after losing a race to another writer. */
+  readonly maxWriteAttempts?: number;
+}
+
+/** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline. */
+export function serializeDescriptor(descriptor: Descriptor): string {
+  return `${JSON.stringify(descriptor, null, 2)}\n`;
+}
+
+/** The dataset use cases: create, read, replace, merge-patch, revert-style rewrites and delete. */
+export class DatasetService {
+  private readonly storage: DatasetStorage;
+  private readonly validator: DescriptorValidator;
+  private readonly maxWriteAttempts: number;
+  /** Writes to one dataset queue up in this process instead of racing each other to the storage. */
+  private readonly writes = new KeyedLock();
+
+  constructor(dependencies: DatasetServiceDependencies) {
+    this.storage = dependencies.storage;
+    this.validator = dependencies.validator ?? new DescriptorValidator();
+    this.maxWriteAttempts = dependencies.maxWriteAttempts ?? 5;
+  }
+
+  /** Creates a dataset whose first revision holds `descriptor`. */
+  async create(id: DatasetId, descriptor: unknown, options: Omit<WriteOptions, 'ifMatch'>): Promise<WriteResult> {
+    const { files, warnings } = this.prepare(descriptor);
+    const revision = await this.storage.createDataset(id, {
+      files: [...files].map(([path, content]) => ({ path, content })),
+      message: options.message ?? `Create dataset ${formatDatasetId(id)}`,
+      author: options.author,
+    });
+    return { revision, changed: true, warnings };
+  }
+
+  /** Resolves a ref (sha, tag, branch; head when absent) to a revision sha. */
+  async resolve(id: DatasetId, ref?: string): Promise<string> {
+    return this.storage.resolveRef(id, ref);
+  }
+
+  /** The descriptor at a ref (head when absent). */
+  async read(id: DatasetId, ref?: string): Promise<DatasetSnapshot> {
+    return this.readAt(id, await this.storage.resolveRef(id, ref));
+  }
+
+  /** The descriptor at a resolved revision sha. */
+  async readAt(id: DatasetId, revision: string): Promise<DatasetSnapshot> {
+    const source = await this.storage.readFile(id, revision, DESCRIPTOR_PATH);
+    if (source === undefined) {
+      throw new NotFoundError('DATASET_NOT_FOUND', `${formatDatasetId(id)} has no ${DESCRIPTOR_PATH} at revision ${revision}`);
+    }
+    let descriptor: unknown;
+    try {
+      descriptor = JSON.parse(source);
+    } catch (error) {
+      throw new StorageUnavailableError(`${DESCRIPTOR_PATH} of ${formatDatasetId(id)} at ${revision} is not valid JSON`, { cause: error });
+    }
+    if (!isJsonObject(descriptor)) {
+      throw new StorageUnavailableError(`${DESCRIPTOR_PATH} of ${formatDatasetId(id)} at ${revision} is not a JSON object`);
+    }
+    return { id, revision, descriptor, source };
+  }
+
+  /** One resource's metadata, by name, at a ref. */
+  async readResource(id: DatasetId, resourceName: string, ref?: string): Promise<{ revision: string; resource: JsonObject }> {
+    const snapshot = await this.read(id, ref);
+    const resources = Array.isArray(snapshot.descriptor['resources']) ? snapshot.descriptor['resources'] : [];
+    const resource = resources.find((candidate) => isJsonObject(candidate) && candidate['name'] === resourceName);
+    if (!isJsonObject(resource)) {
+      throw new NotFoundError('RESOURCE_NOT_FOUND', `no resource '${resourceName}' in ${formatDatasetId(id)} at ${snapshot.revision}`);
+    }
+    return { revision: snapshot.revision, resource };
+  }
+
+  /** Replaces the descriptor; an identical one makes no commit. */
+  async replace(id: DatasetId, descriptor: unknown, options: WriteOptions): Promise<WriteResult> {
+    return this.rewrite(id, () => descriptor, { ...options, message: options.message ?? `Update dataset ${formatDatasetId(id)}` });
+  }
+
+  /** Applies a JSON Merge Patch (RFC 7396) to the descriptor at head. */
+  async patch(id: DatasetId, patch: unknown, options: WriteOptions): Promise<WriteResult> {
+    if (!isJsonObject(patch)) {
+      throw new ValidationError('a merge patch of a descriptor must be a JSON object', [{ pointer: '', message: 'must be a JSON object' }]);
+    }
+    return this.rewrite(id, (current) => mergePatch.apply(structuredClone(current), patch), {
+      ...options,
+      message: options.message ?? `Update dataset ${formatDatasetId(id)}`,
+    });
+  }
+
+  /**
+   * Writes the descriptor `next(current)` as one new revision on top of the head. Conditional writes
+   * (`ifMatch`) fail when the head moved; unconditional ones re-read the head and retry a bounded
+   * number of times, so a concurrent writer is never silently overwritten.
+   */
+  async rewrite(
+    id: DatasetId,
+    next: (current: Descriptor, head: string) => unknown,
+    options: WriteOptions & { readonly message: string },
+  ): Promise<WriteResult> {
+    return this.writes.run(formatDatasetId(id), async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        const head = await this.storage.resolveRef(id);
+        if (options.ifMatch !== undefined && options.ifMatch !== head) throw new PreconditionFailedError(options.ifMatch, head);
+        const current = await this.readAt(id, head);
+        const descriptor = next(current.descriptor, head);
+        const { files, warnings } = this.prepare(descriptor);
+        if (isDeepStrictEqual(descriptor, current.descriptor)) {
+          return { revision: await this.storage.getRevision(id, head), changed: false, warnings };
+        }
+        const changes = this.changesBetween(current.descriptor, files);
+        try {
+          const revision = await this.storage.commit(id, { parent: head, changes, message: options.message, author: options.author });
+          return { revision, changed: true, warnings };
+        } catch (error) {
+          if (!(error instanceof RevisionConflictError)) throw error;
+          if (options.ifMatch !== undefined) throw new PreconditionFailedError(options.ifMatch, error.actualHead ?? 'unknown');
+          if (attempt >= this.maxWriteAttempts) throw error;
+        }
+      }
+    });
+  }
+
+  /** Deletes the dataset (its repository, where the backend deletes repositories). */
+  async delete(id: DatasetId): Promise<void> {
+    await this.writes.run(formatDatasetId(id), () => this.storage.deleteDataset(id));
+  }
+
+  /** Names of an owner's datasets. */
+  async list(owner: string, page: PageRequest): Promise<Page<string>> {
+    return this.storage.listDatasets(owner, page);
+  }
+
+  /** Validates a descriptor and computes the files it is stored as; throws a ValidationError listing every error. */
+  private prepare(descriptor: unknown): { files: Map<string, string>; warnings: DescriptorWarning[] } {
+    const report = this.validator.validate(descriptor);
+    if (report.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', report.errors);
+    const lfs = lfsPointersOf(descriptor as Descriptor);
+    if (lfs.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', lfs.errors);
+    return {
+      files: managedFiles(serializeDescriptor(descriptor as Descriptor), lfs.pointers),
+      warnings: [...report.warnings, ...lfs.warnings],
+    };
+  }
+
+  /** The file changes from the files managed for `previous` to `files`. */
+  private changesBetween(previous: Descriptor, files: Map<string, string>): FileChange[] {
+    const before = managedFiles(serializeDescriptor(previous), lfsPointersOf(previous).pointers);
+    const changes: FileChange[] = [];
+    for (const [path, content] of files) if (before.get(path) !== content) changes.push({ path, content });
+    for (const path of before.keys()) if (!files.has(path)) changes.push({ path, delete: true });
+    return changes;
+  }
+}

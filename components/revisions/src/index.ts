@@ -1,0 +1,2 @@
+export { RevisionService, summarizeDiff } from './lib/revision.service';
+export type { DiffSummary, RevisionDiff } from './lib/revision.service';

@@ -1,0 +1,1 @@
+export { TagService, validateTagName } from './lib/tag.service';
