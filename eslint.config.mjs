@@ -8,7 +8,7 @@ export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', 'coverage/**', 'data/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mjs', '**/*.cjs'],
+    files: ['components/**/*.ts', 'bases/**/*.ts', 'projects/**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': [

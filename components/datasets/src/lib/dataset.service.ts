@@ -146,10 +146,11 @@ export class DatasetService {
         const current = await this.readAt(id, head);
         const descriptor = next(current.descriptor, head);
         const { files, warnings } = this.prepare(descriptor);
-        if (isDeepStrictEqual(descriptor, current.descriptor)) {
+        const changes = this.changesBetween(current.descriptor, files);
+        // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no change.
+        if (changes.length === 0 || isDeepStrictEqual(descriptor, current.descriptor)) {
           return { revision: await this.storage.getRevision(id, head), changed: false, warnings };
         }
-        const changes = this.changesBetween(current.descriptor, files);
         try {
           const revision = await this.storage.commit(id, { parent: head, changes, message: options.message, author: options.author });
           return { revision, changed: true, warnings };

@@ -7,7 +7,6 @@ export const DESCRIPTOR_PATH = 'datapackage.json';
 export const GITATTRIBUTES_PATH = '.gitattributes';
 
 const SHA256 = /^sha256:([a-f0-9]{64})$/i;
-const RESERVED = new Set([DESCRIPTOR_PATH, GITATTRIBUTES_PATH]);
 
 /** A Git LFS pointer to write at a resource's path. */
 export interface LfsPointer {
@@ -50,7 +49,8 @@ export function lfsPointersOf(descriptor: Descriptor): {
       });
       return;
     }
-    if ([...RESERVED, '.git', '.lfsconfig'].some((reserved) => path === reserved || path.startsWith(`${reserved}/`))) {
+    // Dot-paths (.gitattributes, .git/, .lfsconfig) never get here: the validator refuses a leading '.'.
+    if (path === DESCRIPTOR_PATH || path.startsWith(`${DESCRIPTOR_PATH}/`)) {
       errors.push({ pointer: `/resources/${index}/path`, message: `'${path}' is reserved for the repository itself` });
       return;
     }

@@ -28,6 +28,7 @@ import type { GitContext } from './git-context';
 import { writeChangedTree } from './git-tree';
 import type { LocalGitStorageConfig } from './local-git.config';
 import { compareAndSwapRef, RefLockedError } from './ref-lock';
+import { LooseRefReader } from './ref-reader';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
@@ -90,6 +91,9 @@ export class LocalGitStorage implements DatasetStorage {
   /** Commit shas known to exist in a dataset, by `<dataset>@<sha>`. */
   private readonly knownCommits: LRUCache<string, true>;
   private readonly headRef: string;
+  private readonly refs: LooseRefReader;
+  /** Commit shas of annotated tag objects (immutable), by `<dataset>@<tag object sha>`. */
+  private readonly peeled: LRUCache<string, string>;
 
   constructor(
     private readonly config: LocalGitStorageConfig,
@@ -101,6 +105,8 @@ export class LocalGitStorage implements DatasetStorage {
     const max = Math.max(1, config.cacheEntries);
     this.files = new LRUCache({ max });
     this.knownCommits = new LRUCache({ max });
+    this.refs = new LooseRefReader(max);
+    this.peeled = new LRUCache({ max });
   }
 
   /** The bare repository's path for a dataset (for `git clone` and for tests). */
@@ -159,6 +165,7 @@ export class LocalGitStorage implements DatasetStorage {
         const prefix = `${key(id)}@`;
         for (const cacheKey of this.files.keys()) if (cacheKey.startsWith(prefix)) this.files.delete(cacheKey);
         for (const cacheKey of this.knownCommits.keys()) if (cacheKey.startsWith(prefix)) this.knownCommits.delete(cacheKey);
+        for (const cacheKey of this.peeled.keys()) if (cacheKey.startsWith(prefix)) this.peeled.delete(cacheKey);
       }),
     );
   }
@@ -183,15 +190,10 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, async () => {
       const context = this.context(this.repositoryPath(id));
       if (ref === undefined) {
-        try {
-          return await git.resolveRef({ ...context, ref: this.headRef });
-        } catch (error) {
-          if (isGitNotFound(error)) {
-            await this.requireDataset(id);
-            throw refNotFound(id, this.config.defaultBranch);
-          }
-          throw error;
-        }
+        const head = await this.readHead(context);
+        if (head) return head;
+        await this.requireDataset(id);
+        throw refNotFound(id, this.config.defaultBranch);
       }
       await this.requireDataset(id);
       if (FULL_SHA.test(ref)) {
@@ -200,13 +202,8 @@ export class LocalGitStorage implements DatasetStorage {
       }
       if (isGitRefNameValid(`refs/tags/${ref}`)) {
         for (const candidate of [`refs/tags/${ref}`, `refs/heads/${ref}`]) {
-          try {
-            const oid = await git.resolveRef({ ...context, ref: candidate });
-            // Annotated tags point at a tag object: peel it to the commit.
-            return (await git.readCommit({ ...context, oid })).oid;
-          } catch (error) {
-            if (!isGitNotFound(error)) throw error;
-          }
+          const oid = await this.readRef(context, candidate);
+          if (oid) return this.peel(id, context, oid);
         }
       }
       if (SHORT_SHA.test(ref)) {
@@ -215,6 +212,18 @@ export class LocalGitStorage implements DatasetStorage {
       }
       throw refNotFound(id, ref);
     });
+  }
+
+  /** The commit an object names: itself for a commit, the (cached) target for an annotated tag. */
+  private async peel(id: DatasetId, context: GitContext, oid: string): Promise<string> {
+    if (this.knownCommits.has(`${key(id)}@${oid}`)) return oid;
+    const cacheKey = `${key(id)}@${oid}`;
+    const cached = this.peeled.get(cacheKey);
+    if (cached) return cached;
+    const commit = (await git.readCommit({ ...context, oid })).oid;
+    if (commit === oid) this.rememberCommit(id, oid);
+    else this.peeled.set(cacheKey, commit);
+    return commit;
   }
 
   async readFile(id: DatasetId, sha: string, filePath: string): Promise<string | undefined> {
@@ -393,6 +402,8 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private async readRef(context: GitContext, ref: string): Promise<string | undefined> {
+    const loose = await this.refs.read(context.gitdir, ref);
+    if (loose) return loose;
     try {
       return await git.resolveRef({ ...context, ref, depth: 1 });
     } catch (error) {

@@ -1,0 +1,25 @@
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024, logLevel: 'info', storage: { backend: 'local' } });
+    expect(config.storage.local.dataDir).toMatch(/\/data$/);
+  });
+
+  it('parses sizes and ports', () => {
+    const config = loadConfig({ PORT: '8080', METASTORE_BODY_LIMIT: '256kb', METASTORE_DATA_DIR: '/tmp/x' });
+    expect(config).toMatchObject({ port: 8080, bodyLimitBytes: 256 * 1024, storage: { local: { dataDir: '/tmp/x' } } });
+  });
+
+  it('names every bad variable in one clear message', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', METASTORE_BODY_LIMIT: 'lots', LOG_LEVEL: 'loud', STORAGE: 'ftp', METASTORE_DEFAULT_BRANCH: 'a b' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const variable of ['PORT', 'METASTORE_BODY_LIMIT', 'LOG_LEVEL', 'STORAGE', 'METASTORE_DEFAULT_BRANCH']) expect(message).toContain(variable);
+    expect(message).toContain("'lots' is not a size");
+  });
+});

@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import pino from 'pino';
+import type { DatasetStorage } from '@metastore/storage';
+import { LocalGitStorage } from '@metastore/storage-local';
+import { createApp } from '../app';
+import { loadConfig } from '../config';
+import { buildDependencies, type Dependencies } from '../dependencies';
+import { openApiDocument } from '../openapi/document';
+
+/** A running API over real git repositories in a temporary data directory. */
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly dataDir: string;
+  readonly dependencies: Dependencies;
+  close(): Promise<void>;
+}
+
+/** Starts the real Express app on an ephemeral port (real HTTP), over local git storage unless another is given. */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  makeStorage?: (dataDir: string) => DatasetStorage,
+): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
+  const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const storage = makeStorage ? makeStorage(dataDir) : new LocalGitStorage(config.storage.local);
+  const dependencies = buildDependencies(config, { storage, logger: pino({ level: 'silent' }) });
+  const server = createApp(dependencies).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    dependencies,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(openApiDocument({ bodyLimitBytes: 1 }), 'openapi');
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Asserts that a response matches what /openapi.json documents for this operation and status
+ * (the status is documented, and a JSON body matches its schema): the description cannot drift from the code.
+ */
+export function expectDocumented(
+  method: string,
+  pathTemplate: string,
+  response: { status: number; body: unknown; headers: Record<string, string | string[] | undefined> },
+): void {
+  const document = openApiDocument({ bodyLimitBytes: 1 }) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> };
+  const operation = document.paths[pathTemplate]?.[method.toLowerCase()];
+  if (!operation) throw new Error(`${method} ${pathTemplate} is not in the OpenAPI description`);
+  const documented = operation.responses[String(response.status)];
+  if (!documented) throw new Error(`${method} ${pathTemplate} answered ${response.status}, which is not documented`);
+  if (!documented.content) return;
+  const mediaType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (!(mediaType in documented.content)) throw new Error(`${method} ${pathTemplate} ${response.status} sent ${mediaType}, not documented`);
+  const pointer = ['paths', pathTemplate, method.toLowerCase(), 'responses', String(response.status), 'content', mediaType, 'schema']
+    .map(escapePointer)
+    .join('/');
+  const validate = ajv.getSchema(`openapi#/${pointer}`);
+  if (!validate) throw new Error(`no schema at ${pointer}`);
+  if (!validate(response.body)) {
+    throw new Error(`${method} ${pathTemplate} ${response.status} does not match its schema: ${ajv.errorsText(validate.errors)}`);
+  }
+}
