@@ -94,6 +94,8 @@ export class LocalGitStorage implements DatasetStorage {
   private readonly refs: LooseRefReader;
   /** Commit shas of annotated tag objects (immutable), by `<dataset>@<tag object sha>`. */
   private readonly peeled: LRUCache<string, string>;
+  /** Parsed commits (immutable), by `<dataset>@<sha>`. */
+  private readonly revisions: LRUCache<string, Revision>;
 
   constructor(
     private readonly config: LocalGitStorageConfig,
@@ -107,6 +109,7 @@ export class LocalGitStorage implements DatasetStorage {
     this.knownCommits = new LRUCache({ max });
     this.refs = new LooseRefReader(max);
     this.peeled = new LRUCache({ max });
+    this.revisions = new LRUCache({ max });
   }
 
   /** The bare repository's path for a dataset (for `git clone` and for tests). */
@@ -145,6 +148,7 @@ export class LocalGitStorage implements DatasetStorage {
             throw error;
           }
           this.rememberCommit(id, revision.sha);
+          this.revisions.set(`${key(id)}@${revision.sha}`, revision);
           return revision;
         } finally {
           await rm(staging, { recursive: true, force: true });
@@ -163,9 +167,9 @@ export class LocalGitStorage implements DatasetStorage {
         await rename(this.repositoryPath(id), trash);
         await rm(trash, { recursive: true, force: true });
         const prefix = `${key(id)}@`;
-        for (const cacheKey of this.files.keys()) if (cacheKey.startsWith(prefix)) this.files.delete(cacheKey);
-        for (const cacheKey of this.knownCommits.keys()) if (cacheKey.startsWith(prefix)) this.knownCommits.delete(cacheKey);
-        for (const cacheKey of this.peeled.keys()) if (cacheKey.startsWith(prefix)) this.peeled.delete(cacheKey);
+        for (const cache of [this.files, this.knownCommits, this.peeled, this.revisions]) {
+          for (const cacheKey of cache.keys()) if (cacheKey.startsWith(prefix)) cache.delete(cacheKey);
+        }
       }),
     );
   }
@@ -265,6 +269,7 @@ export class LocalGitStorage implements DatasetStorage {
         }
         if (!swapped) throw new RevisionConflictError(request.parent, await this.readHead(context));
         this.rememberCommit(id, revision.sha);
+        this.revisions.set(`${key(id)}@${revision.sha}`, revision);
         return revision;
       }),
     );
@@ -282,8 +287,14 @@ export class LocalGitStorage implements DatasetStorage {
       }
       const context = this.context(this.repositoryPath(id));
       if (!(await this.isCommit(id, context, start))) throw refNotFound(id, start);
-      const entries = await git.log({ ...context, ref: start, depth: page.limit + 1 });
-      const revisions = entries.map((entry) => toRevision(entry.oid, entry.commit));
+      // First-parent history (git log --first-parent): Metastore's own histories are linear.
+      const revisions: Revision[] = [];
+      let sha: string | undefined = start;
+      while (sha !== undefined && revisions.length <= page.limit) {
+        const revision: Revision = await this.readRevision(id, context, sha);
+        revisions.push(revision);
+        sha = revision.parents[0];
+      }
       return paginate(revisions, page.limit, (revision) => revision.sha, true);
     });
   }
@@ -294,8 +305,7 @@ export class LocalGitStorage implements DatasetStorage {
       const context = this.context(this.repositoryPath(id));
       const full = FULL_SHA.test(sha) ? sha : SHORT_SHA.test(sha) ? await this.expandSha(context, sha) : undefined;
       if (!full || !(await this.isCommit(id, context, full))) throw revisionNotFound(id, sha);
-      const { commit } = await git.readCommit({ ...context, oid: full });
-      return toRevision(full, commit);
+      return this.readRevision(id, context, full);
     });
   }
 
@@ -395,6 +405,17 @@ export class LocalGitStorage implements DatasetStorage {
     const commit = { message: withTrailingNewline(message), tree, parent: parent ? [parent] : [], author: person, committer: person };
     const sha = await git.writeCommit({ ...context, commit });
     return toRevision(sha, commit);
+  }
+
+  /** One commit as a Revision, from the cache of immutable objects when possible. */
+  private async readRevision(id: DatasetId, context: GitContext, sha: string): Promise<Revision> {
+    const cacheKey = `${key(id)}@${sha}`;
+    const cached = this.revisions.get(cacheKey);
+    if (cached) return cached;
+    const { commit } = await git.readCommit({ ...context, oid: sha });
+    const revision = toRevision(sha, commit);
+    this.revisions.set(cacheKey, revision);
+    return revision;
   }
 
   private async readHead(context: GitContext): Promise<string | undefined> {
