@@ -1,5 +1,5 @@
-import { Router, type Response } from 'express';
-import { formatDatasetId, parseDatasetId, parseOwner, type WriteResult } from '@metastore/datasets';
+import { Router, type Request, type Response } from 'express';
+import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
 import { ValidationError } from '@metastore/errors';
 import type { DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
@@ -39,10 +39,8 @@ export function datasetsRouter({ datasets }: Dependencies): Router {
     const result = await datasets
       .create(id, body.descriptor, { author: authorOf(res, body.author), ...(body.message ? { message: body.message } : {}) })
       .catch((error: unknown) => {
-        // The descriptor sits under /descriptor in this body: point there.
-        throw error instanceof ValidationError && error.issues.every((issue) => !/^\/(owner|name)$/.test(issue.pointer))
-          ? error.underPointer('/descriptor')
-          : error;
+        // The id was validated above, so a validation error here is the descriptor's, which sits under /descriptor.
+        throw error instanceof ValidationError ? error.underPointer('/descriptor') : error;
       });
     res.location(datasetPath(id));
     sendWriteResult(res, id, result, 201);
@@ -62,16 +60,20 @@ export function datasetsRouter({ datasets }: Dependencies): Router {
     res.type('application/json').send(snapshot.source);
   });
 
-  router.put('/datasets/:owner/:name', requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
-    const id = datasetIdOf(req);
+  /** Commit metadata of a write whose body is the descriptor itself: `?message=`, `?author=`, If-Match. */
+  async function descriptorWriteOptions(req: Request, res: Response, id: DatasetId): Promise<WriteOptions> {
     const query = res.locals['query'] as Query;
     const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
-    const result = await datasets.replace(id, req.body, {
+    return {
       author: authorOf(res, query['author'] as string | undefined),
       ...(query['message'] ? { message: String(query['message']) } : {}),
       ...(ifMatch ? { ifMatch } : {}),
-    });
-    sendWriteResult(res, id, result);
+    };
+  }
+
+  router.put('/datasets/:owner/:name', requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
+    const id = datasetIdOf(req);
+    sendWriteResult(res, id, await datasets.replace(id, req.body, await descriptorWriteOptions(req, res, id)));
   });
 
   router.patch(
@@ -80,14 +82,7 @@ export function datasetsRouter({ datasets }: Dependencies): Router {
     validateQuery(writeQuery),
     async (req, res) => {
       const id = datasetIdOf(req);
-      const query = res.locals['query'] as Query;
-      const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
-      const result = await datasets.patch(id, req.body, {
-        author: authorOf(res, query['author'] as string | undefined),
-        ...(query['message'] ? { message: String(query['message']) } : {}),
-        ...(ifMatch ? { ifMatch } : {}),
-      });
-      sendWriteResult(res, id, result);
+      sendWriteResult(res, id, await datasets.patch(id, req.body, await descriptorWriteOptions(req, res, id)));
     },
   );
 
