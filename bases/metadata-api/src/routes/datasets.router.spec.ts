@@ -182,6 +182,13 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expect(stale.body.code).toBe('PRECONDITION_FAILED');
     const weak = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `W/"${second}"`).send(descriptor({ title: 'Weak' }));
     expect(weak.status).toBe(412);
+    const unknown = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${'0'.repeat(40)}"`).send(descriptor({ title: 'Unknown' }));
+    expect(unknown.status).toBe(412);
+    const garbage = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', '"not-a-revision"').send(descriptor({ title: 'Garbage' }));
+    expect(garbage.status).toBe(412);
+    // An identical write against a stale revision still fails its precondition.
+    const staleIdentical = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${first}"`).send(descriptor({ title: 'Weather, revised' }));
+    expect(staleIdentical.status).toBe(412);
     expect((await api().get(`/api/v1/datasets/${owner}/weather`)).body.title).toBe('Weather, revised');
 
     const invalid = await api().put(`/api/v1/datasets/${owner}/weather`).send({ resources: [] });

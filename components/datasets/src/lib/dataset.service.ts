@@ -44,6 +44,8 @@ export interface DatasetServiceDependencies {
   readonly maxWriteAttempts?: number;
 }
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 /** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline. */
 export function serializeDescriptor(descriptor: Descriptor): string {
   return `${JSON.stringify(descriptor, null, 2)}\n`;
@@ -141,14 +143,19 @@ export class DatasetService {
   ): Promise<WriteResult> {
     return this.writes.run(formatDatasetId(id), async () => {
       for (let attempt = 1; ; attempt += 1) {
-        const head = await this.storage.resolveRef(id);
-        if (options.ifMatch !== undefined && options.ifMatch !== head) throw new PreconditionFailedError(options.ifMatch, head);
-        const current = await this.readAt(id, head);
+        // A conditional write builds on the caller's revision; the storage's compare-and-swap refuses it if the head moved,
+        // so no extra round trip to read the head is needed (it matters on remote backends).
+        const head = options.ifMatch ?? (await this.storage.resolveRef(id));
+        const current = await this.readParent(id, head, options.ifMatch);
         const descriptor = next(current.descriptor, head);
         const { files, warnings } = this.prepare(descriptor);
         const changes = this.changesBetween(current.descriptor, files);
         // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no change.
         if (changes.length === 0 || isDeepStrictEqual(descriptor, current.descriptor)) {
+          if (options.ifMatch !== undefined) {
+            const actual = await this.storage.resolveRef(id);
+            if (actual !== options.ifMatch) throw new PreconditionFailedError(options.ifMatch, actual);
+          }
           return { revision: await this.storage.getRevision(id, head), changed: false, warnings };
         }
         try {
@@ -156,11 +163,23 @@ export class DatasetService {
           return { revision, changed: true, warnings };
         } catch (error) {
           if (!(error instanceof RevisionConflictError)) throw error;
-          if (options.ifMatch !== undefined) throw new PreconditionFailedError(options.ifMatch, error.actualHead ?? 'unknown');
+          if (options.ifMatch !== undefined) throw new PreconditionFailedError(options.ifMatch, error.actualHead);
           if (attempt >= this.maxWriteAttempts) throw error;
         }
       }
     });
+  }
+
+  /** The descriptor a write builds on; a conditional write naming an unknown revision fails its precondition. */
+  private async readParent(id: DatasetId, head: string, ifMatch: string | undefined): Promise<DatasetSnapshot> {
+    if (ifMatch === undefined) return this.readAt(id, head);
+    if (!FULL_SHA.test(ifMatch)) throw new PreconditionFailedError(ifMatch);
+    try {
+      return await this.readAt(id, head);
+    } catch (error) {
+      if (error instanceof NotFoundError && error.code !== 'DATASET_NOT_FOUND') throw new PreconditionFailedError(ifMatch);
+      throw error;
+    }
   }
 
   /** Deletes the dataset (its repository, where the backend deletes repositories). */

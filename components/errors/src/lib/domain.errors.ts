@@ -87,9 +87,12 @@ export class RevisionConflictError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   constructor(
     readonly expected: string,
-    readonly actual: string,
+    readonly actual?: string,
   ) {
-    super('PRECONDITION_FAILED', `the dataset is at revision ${actual}, not ${expected}`);
+    super(
+      'PRECONDITION_FAILED',
+      actual ? `the dataset is at revision ${actual}, not ${expected}` : `the dataset is no longer at revision ${expected}`,
+    );
   }
 }
 
