@@ -23,3 +23,20 @@ describe('loadConfig', () => {
     expect(message).toContain("'lots' is not a size");
   });
 });
+
+describe('loadConfig: GitHub storage', () => {
+  it('selects GitHub with its settings and never echoes the token in errors', () => {
+    const config = loadConfig({ STORAGE: 'github', GITHUB_TOKEN: 'secret-token', GITHUB_VISIBILITY: 'public' });
+    expect(config.storage).toMatchObject({ backend: 'github', github: { apiUrl: 'https://api.github.com', visibility: 'public', topic: 'metastore-dataset' } });
+    let message = '';
+    try {
+      loadConfig({ STORAGE: 'github', GITHUB_TOKEN: 'secret-token', GITHUB_API_URL: 'not a url', GITHUB_TOPIC: 'Bad Topic' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('GITHUB_API_URL');
+    expect(message).toContain('GITHUB_TOPIC');
+    expect(message).not.toContain('secret-token');
+    expect(() => loadConfig({ STORAGE: 'github' })).toThrow(/GITHUB_TOKEN/);
+  });
+});

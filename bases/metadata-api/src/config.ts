@@ -1,6 +1,7 @@
 import bytes from 'bytes';
 import { z } from 'zod';
 import { ConfigurationError } from '@metastore/errors';
+import { parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
 import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metastore/storage-local';
 
 /** The API's configuration, read once at start-up from the environment. */
@@ -12,7 +13,10 @@ export interface ApiConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The author of writes whose request names none (until authentication fills it from the token). */
   readonly defaultAuthor: { readonly name: string; readonly email: string };
-  readonly storage: { readonly backend: 'local'; readonly local: LocalGitStorageConfig };
+  /** The storage backend and its settings (the data directory is also where local state lives for any backend). */
+  readonly storage:
+    | { readonly backend: 'local'; readonly local: LocalGitStorageConfig }
+    | { readonly backend: 'github'; readonly local: LocalGitStorageConfig; readonly github: GitHubStorageConfig };
 }
 
 const byteSize = z.string().transform((value, context) => {
@@ -31,7 +35,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METASTORE_AUTHOR_NAME: z.string().min(1).max(200).default('Metastore'),
   METASTORE_AUTHOR_EMAIL: z.email().default('metastore@localhost.localdomain'),
-  STORAGE: z.enum(['local']).default('local'),
+  STORAGE: z.enum(['local', 'github']).default('local'),
 });
 
 /** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
@@ -39,10 +43,18 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   let local: LocalGitStorageConfig | undefined;
+  let github: GitHubStorageConfig | undefined;
   try {
     local = parseLocalGitStorageConfig(env);
   } catch (error) {
     problems.push((error as Error).message);
+  }
+  if (env['STORAGE'] === 'github') {
+    try {
+      github = parseGitHubStorageConfig(env);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
   }
   if (!result.success || !local || problems.length > 0) {
     throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
@@ -54,6 +66,6 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     bodyLimitBytes: values.METASTORE_BODY_LIMIT,
     logLevel: values.LOG_LEVEL,
     defaultAuthor: { name: values.METASTORE_AUTHOR_NAME, email: values.METASTORE_AUTHOR_EMAIL },
-    storage: { backend: values.STORAGE, local },
+    storage: values.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
   };
 }

@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { DatasetService } from '@metastore/datasets';
 import { RevisionService } from '@metastore/revisions';
 import type { DatasetStorage } from '@metastore/storage';
+import { GitHubStorage } from '@metastore/storage-github';
 import { LocalGitStorage } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import type { ApiConfig } from './config';
@@ -17,10 +18,12 @@ export interface Dependencies {
 }
 
 /** The one place that picks the storage adapter from configuration. */
-function createStorage(config: ApiConfig): DatasetStorage {
+function createStorage(config: ApiConfig, logger: Logger): DatasetStorage {
   switch (config.storage.backend) {
     case 'local':
       return new LocalGitStorage(config.storage.local);
+    case 'github':
+      return new GitHubStorage(config.storage.github, { logger: logger.child({ component: 'storage-github' }) });
   }
 }
 
@@ -32,7 +35,7 @@ export function buildDependencies(config: ApiConfig, overrides: { storage?: Data
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     });
-  const storage = overrides.storage ?? createStorage(config);
+  const storage = overrides.storage ?? createStorage(config, logger);
   const datasets = new DatasetService({ storage });
   return {
     config,

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   dependencies.logger.info(
-    { port, storage: dependencies.storage.backend, dataDir: config.storage.local.dataDir },
+    { port, storage: dependencies.storage.backend, ...(config.storage.backend === 'local' ? { dataDir: config.storage.local.dataDir } : {}) },
     `Metastore API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (docs at /docs)`,
   );
   const shutdown = (signal: string) => {

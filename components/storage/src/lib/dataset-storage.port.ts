@@ -32,7 +32,10 @@ export interface DatasetStorage {
   /** Names of an owner's datasets, in ascending order. */
   listDatasets(owner: string, page: PageRequest): Promise<Page<string>>;
 
-  /** Resolves a ref (full or abbreviated sha, tag, branch; the default branch's head when absent) to a commit sha. */
+  /**
+   * Resolves a ref (full or abbreviated sha, tag, branch; the default branch's head when absent) to a commit sha.
+   * A full sha may be returned unverified: an unknown one then fails the first readFile with REF_NOT_FOUND.
+   */
   resolveRef(id: DatasetId, ref?: string): Promise<string>;
 
   /** The UTF-8 content of `path` at the commit `sha`, or `undefined` when the file does not exist there. */

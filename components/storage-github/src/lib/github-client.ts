@@ -1,0 +1,73 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
+import type { GitHubStorageConfig } from './github.config';
+
+/** The Octokit class with GitHub's recommended throttling and retries. */
+const ThrottledOctokit = Octokit.plugin(throttling, retry);
+
+/** An Octokit client with throttling/retry plugins. */
+export type GitHubClient = InstanceType<typeof ThrottledOctokit>;
+
+/** The primary rate-limit budget as last reported by GitHub (x-ratelimit-* headers). */
+export interface RateLimitBudget {
+  limit?: number;
+  remaining?: number;
+  /** Unix seconds. */
+  reset?: number;
+  /** Requests answered by GitHub, and how many of them were 304s (not counted by GitHub). */
+  requests: number;
+  notModified: number;
+}
+
+/** Minimal logger the client reports throttling to (pino-compatible). */
+export interface ClientLogger {
+  warn(object: object, message: string): void;
+}
+
+/** Builds the client: honours retry-after and x-ratelimit-reset, retries 5xx with backoff, records the budget. */
+export function createGitHubClient(
+  config: GitHubStorageConfig,
+  budget: RateLimitBudget,
+  logger: ClientLogger = { warn: () => undefined },
+): GitHubClient {
+  const octokit = new ThrottledOctokit({
+    auth: config.token,
+    baseUrl: config.apiUrl,
+    userAgent: 'metastore-storage-github',
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    retry: { retries: config.maxRetries, retryAfterBaseValue: config.retryBaseMs },
+    throttle: {
+      retryAfterBaseValue: config.retryBaseMs,
+      // One write at a time, spaced as GitHub recommends; a private group per client.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: config.writeIntervalMs }),
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        logger.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub primary rate limit hit');
+        return retryCount < config.maxRetries;
+      },
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        logger.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub secondary rate limit hit');
+        return retryCount < config.maxRetries;
+      },
+    },
+  });
+  const record = (headers: Record<string, unknown> | undefined, status: number) => {
+    budget.requests += 1;
+    if (status === 304) budget.notModified += 1;
+    const number = (name: string) => (headers?.[name] === undefined ? undefined : Number(headers[name]));
+    const limit = number('x-ratelimit-limit');
+    const remaining = number('x-ratelimit-remaining');
+    const reset = number('x-ratelimit-reset');
+    if (limit !== undefined) budget.limit = limit;
+    if (remaining !== undefined) budget.remaining = remaining;
+    if (reset !== undefined) budget.reset = reset;
+  };
+  octokit.hook.after('request', (response) => record(response.headers as Record<string, unknown>, response.status));
+  octokit.hook.error('request', (error) => {
+    const failure = error as { status?: number; response?: { headers?: Record<string, unknown> } };
+    if (failure.response) record(failure.response.headers, failure.status ?? 0);
+    throw error;
+  });
+  return octokit;
+}

@@ -1,0 +1,563 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import isGitRefNameValid from 'is-git-ref-name-valid';
+import { AlreadyExistsError, DomainError, NotFoundError, RevisionConflictError } from '@metastore/errors';
+import type {
+  Author,
+  CommitRequest,
+  CreateDatasetRequest,
+  DatasetId,
+  DatasetStorage,
+  Page,
+  PageRequest,
+  Revision,
+  Tag,
+  TagRequest,
+} from '@metastore/storage';
+import { createGitHubClient, type ClientLogger, type GitHubClient, type RateLimitBudget } from './github-client';
+import type { GitHubStorageConfig } from './github.config';
+import { isOctokitFailure, storageUnavailable, upstreamMessage } from './github-errors';
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const SHORT_SHA = /^[0-9a-f]{4,39}$/;
+const PAGE_SIZE = 100;
+
+interface CommitInfo {
+  readonly revision: Revision;
+  readonly tree: string;
+}
+
+/** The fields of a GitHub commit response (REST `commits/{ref}` and `commits` list) that we read. */
+interface GitHubCommit {
+  sha: string;
+  parents: { sha: string }[];
+  commit: { message: string; tree: { sha: string }; author: { name?: string; email?: string; date?: string } | null };
+}
+
+/** The fields of a GitHub annotated tag object that we read. */
+interface GitHubTagObject {
+  sha: string;
+  tag: string;
+  message: string;
+  tagger: { name: string; email: string; date: string };
+  object: { sha: string; type: string };
+}
+
+/**
+ * git messages end with a newline, and GitHub shows them without it: we add one on write and take
+ * GitHub's display as is, so text (even text ending in newlines) round-trips.
+ */
+function withGitNewline(message: string): string {
+  return `${message}\n`;
+}
+
+function toRevision(commit: GitHubCommit): CommitInfo {
+  return {
+    tree: commit.commit.tree.sha,
+    revision: {
+      sha: commit.sha,
+      parents: commit.parents.map((parent) => parent.sha),
+      message: commit.commit.message,
+      author: { name: commit.commit.author?.name ?? '', email: commit.commit.author?.email ?? '' },
+      timestamp: new Date(commit.commit.author?.date ?? 0).toISOString(),
+    },
+  };
+}
+
+function status(error: unknown): number | undefined {
+  return isOctokitFailure(error) ? error.status : undefined;
+}
+
+function seconds(date: Date): string {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * DatasetStorage on GitHub: one repository per dataset (`<owner>/<name>`, owner an organisation or
+ * the token's user), written through the Git Data API as single commits whose non-forced ref update
+ * is the compare-and-swap. Immutable objects (files and commits by sha, tag objects) are cached;
+ * mutable refs are revalidated with conditional requests, whose 304 answers GitHub does not count.
+ */
+export class GitHubStorage implements DatasetStorage {
+  readonly backend = 'github';
+  /** The rate-limit budget as last reported by GitHub. */
+  readonly budget: RateLimitBudget = { requests: 0, notModified: 0 };
+  private readonly client: GitHubClient;
+  private readonly files: LRUCache<string, string | { absent: true }>;
+  private readonly commits: LRUCache<string, CommitInfo>;
+  private readonly tagObjects: LRUCache<string, GitHubTagObject>;
+  private readonly conditional: LRUCache<string, { etag: string; value: unknown }>;
+
+  constructor(
+    private readonly config: GitHubStorageConfig,
+    options: { logger?: ClientLogger; clock?: () => Date } = {},
+  ) {
+    this.client = createGitHubClient(config, this.budget, options.logger);
+    this.clock = options.clock ?? (() => new Date());
+    const max = config.cacheEntries;
+    this.files = new LRUCache({ max });
+    this.commits = new LRUCache({ max });
+    this.tagObjects = new LRUCache({ max });
+    this.conditional = new LRUCache({ max });
+  }
+
+  private readonly clock: () => Date;
+
+  async checkReady(): Promise<void> {
+    try {
+      // Not counted against the core rate limit.
+      await this.client.rateLimit.get();
+    } catch (error) {
+      throw storageUnavailable('reach the GitHub API', error);
+    }
+  }
+
+  async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
+    const nonce = randomUUID();
+    const repository = await this.createRepository(id, nonce);
+    try {
+      return await this.retryWhileFresh(async () => {
+        const files = [...request.files];
+        if (this.config.lfsUrl) files.push({ path: '.lfsconfig', content: `[lfs]\n\turl = ${this.config.lfsUrl}\n` });
+        const { data: tree } = await this.client.git.createTree({
+          ...this.repo(id),
+          tree: files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
+        });
+        const { data: commit } = await this.client.git.createCommit({
+          ...this.repo(id),
+          message: withGitNewline(request.message),
+          tree: tree.sha,
+          parents: [],
+          author: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+        });
+        // auto_init made a placeholder commit (Git Data calls fail on an empty repository); our root commit replaces it.
+        if (repository.defaultBranch === this.config.defaultBranch) {
+          await this.client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: true });
+        } else {
+          await this.client.git.createRef({ ...this.repo(id), ref: `refs/heads/${this.config.defaultBranch}`, sha: commit.sha });
+        }
+        await this.client.repos.replaceAllTopics({ ...this.repo(id), names: [this.config.topic] });
+        const info = toRevision({
+          sha: commit.sha,
+          parents: [],
+          commit: { message: commit.message, tree: { sha: tree.sha }, author: commit.author },
+        });
+        this.rememberCommit(id, info);
+        for (const file of files) this.files.set(this.fileKey(id, commit.sha, file.path), file.content);
+        return info.revision;
+      });
+    } catch (error) {
+      // Nothing half-created: a repository without its first commit is removed again.
+      await this.client.repos.delete(this.repo(id)).catch(() => undefined);
+      throw this.mapError(error, 'create the dataset', id);
+    }
+  }
+
+  async deleteDataset(id: DatasetId): Promise<void> {
+    try {
+      const { data } = await this.client.repos.get(this.repo(id));
+      // Only ever delete repositories Metastore marked as datasets.
+      if (!(data.topics ?? []).includes(this.config.topic)) throw datasetNotFound(id);
+      await this.client.repos.delete(this.repo(id));
+      this.forget(id);
+    } catch (error) {
+      throw this.mapError(error, 'delete the dataset', id);
+    }
+  }
+
+  async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
+    const names: string[] = [];
+    try {
+      for (let githubPage = 1; names.length <= page.limit; githubPage += 1) {
+        const parameters = { type: 'all' as const, sort: 'full_name' as const, direction: 'asc' as const, per_page: PAGE_SIZE, page: githubPage };
+        const { data } =
+          owner === this.config.userLogin
+            ? await this.client.repos.listForUser({ username: owner, ...parameters, type: 'owner' as const })
+            : await this.client.repos.listForOrg({ org: owner, ...parameters });
+        for (const repository of data) {
+          if ((repository.topics ?? []).includes(this.config.topic) && (page.cursor === undefined || repository.name > page.cursor)) {
+            names.push(repository.name);
+          }
+        }
+        if (data.length < PAGE_SIZE) break;
+      }
+    } catch (error) {
+      if (status(error) === 404) return { items: [] };
+      throw this.mapError(error, `list the datasets of ${owner}`);
+    }
+    names.sort();
+    if (names.length <= page.limit) return { items: names };
+    const items = names.slice(0, page.limit);
+    return { items, nextCursor: items[items.length - 1]! };
+  }
+
+  async resolveRef(id: DatasetId, ref?: string): Promise<string> {
+    // A full sha needs no round trip: if it is not a commit of this repository, the first read says so.
+    if (ref !== undefined && FULL_SHA.test(ref)) return ref;
+    if (ref !== undefined && !isGitRefNameValid(`refs/tags/${ref}`)) throw refNotFound(id, ref);
+    const target = ref ?? this.config.defaultBranch;
+    try {
+      return (await this.commitInfo(id, target)).revision.sha;
+    } catch (error) {
+      if (error instanceof NotFoundError && error.code === 'REVISION_NOT_FOUND') throw refNotFound(id, target);
+      throw error;
+    }
+  }
+
+  async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
+    const cacheKey = this.fileKey(id, sha, path);
+    const cached = this.files.get(cacheKey);
+    if (cached !== undefined) return typeof cached === 'string' ? cached : undefined;
+    let content: string | undefined;
+    try {
+      // The raw media type serves files of any size (the JSON form stops at 1 MB).
+      const { data } = await this.client.repos.getContent({ ...this.repo(id), path, ref: sha, mediaType: { format: 'raw' } });
+      content = typeof data === 'string' ? data : Buffer.from(data as unknown as ArrayBuffer).toString('utf8');
+    } catch (error) {
+      if (status(error) !== 404) throw this.mapError(error, `read ${path} at ${sha}`, id);
+      if (/no commit found/i.test(isOctokitFailure(error) ? upstreamMessage(error) : '')) throw refNotFound(id, sha);
+    }
+    this.files.set(cacheKey, content ?? { absent: true });
+    return content;
+  }
+
+  async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
+    try {
+      const parent = await this.commitInfo(id, request.parent);
+      const { data: tree } = await this.client.git.createTree({
+        ...this.repo(id),
+        base_tree: parent.tree,
+        tree: request.changes.map((change) =>
+          'delete' in change
+            ? { path: change.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+            : { path: change.path, mode: '100644' as const, type: 'blob' as const, content: change.content },
+        ),
+      });
+      const { data: commit } = await this.client.git.createCommit({
+        ...this.repo(id),
+        message: withGitNewline(request.message),
+        tree: tree.sha,
+        parents: [request.parent],
+        author: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+      });
+      try {
+        // Not forced: GitHub refuses anything but a fast-forward from the current head, our compare-and-swap.
+        await this.client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: false });
+      } catch (error) {
+        if (status(error) === 422 && /fast.forward/i.test(isOctokitFailure(error) ? upstreamMessage(error) : '')) {
+          throw new RevisionConflictError(request.parent, undefined, { cause: this.mapError(error, 'update the branch', id) });
+        }
+        throw error;
+      }
+      const info = toRevision({
+        sha: commit.sha,
+        parents: [{ sha: request.parent }],
+        commit: { message: commit.message, tree: { sha: tree.sha }, author: commit.author },
+      });
+      this.rememberCommit(id, info);
+      this.carryFilesForward(id, request, commit.sha);
+      return info.revision;
+    } catch (error) {
+      throw this.mapError(error, 'commit', id);
+    }
+  }
+
+  async listRevisions(id: DatasetId, page: PageRequest & { readonly ref?: string }): Promise<Page<Revision>> {
+    const start = page.cursor ?? page.ref ?? this.config.defaultBranch;
+    if (!isGitRefNameValid(`refs/tags/${start}`)) throw refNotFound(id, start);
+    try {
+      const { data } = await this.client.repos.listCommits({ ...this.repo(id), sha: start, per_page: Math.min(page.limit, PAGE_SIZE) });
+      const revisions = (data as unknown as GitHubCommit[]).map((commit) => {
+        const info = toRevision(commit);
+        this.rememberCommit(id, info);
+        return info.revision;
+      });
+      const last = revisions[revisions.length - 1];
+      const next = revisions.length === page.limit ? last?.parents[0] : undefined;
+      return next ? { items: revisions, nextCursor: next } : { items: revisions };
+    } catch (error) {
+      const code = status(error);
+      if (code === 422 || code === 409) throw refNotFound(id, start);
+      throw this.mapError(error, 'list revisions', id);
+    }
+  }
+
+  async getRevision(id: DatasetId, sha: string): Promise<Revision> {
+    if (!FULL_SHA.test(sha) && !SHORT_SHA.test(sha)) throw revisionNotFound(id, sha);
+    return (await this.commitInfo(id, sha)).revision;
+  }
+
+  async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    try {
+      const tagObject = await this.writeTagObject(id, request);
+      try {
+        await this.client.git.createRef({ ...this.repo(id), ref: `refs/tags/${request.name}`, sha: tagObject.sha });
+      } catch (error) {
+        if (status(error) === 422) throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists in ${key(id)}`);
+        throw error;
+      }
+      return this.toTag(request.name, tagObject);
+    } catch (error) {
+      throw this.mapError(error, `create tag ${request.name}`, id);
+    }
+  }
+
+  async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    try {
+      await this.readTagRef(id, request.name);
+      const tagObject = await this.writeTagObject(id, request);
+      try {
+        await this.client.git.updateRef({ ...this.repo(id), ref: `tags/${request.name}`, sha: tagObject.sha, force: true });
+      } catch (error) {
+        if (status(error) === 422) throw tagNotFound(id, request.name);
+        throw error;
+      }
+      return this.toTag(request.name, tagObject);
+    } catch (error) {
+      throw this.mapError(error, `replace tag ${request.name}`, id);
+    }
+  }
+
+  async getTag(id: DatasetId, name: string): Promise<Tag> {
+    try {
+      const target = await this.readTagRef(id, name);
+      return await this.tagFromRef(id, name, target);
+    } catch (error) {
+      throw this.mapError(error, `read tag ${name}`, id);
+    }
+  }
+
+  async listTags(id: DatasetId, page: PageRequest): Promise<Page<Tag>> {
+    try {
+      await this.requireRepository(id);
+      const refs = await this.client.paginate(this.client.git.listMatchingRefs, { ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE });
+      const named = refs
+        .map((ref) => ({ name: ref.ref.replace(/^refs\/tags\//, ''), object: ref.object }))
+        .filter((ref) => page.cursor === undefined || ref.name > page.cursor)
+        .sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0))
+        .slice(0, page.limit + 1);
+      // Tag objects are immutable: known ones cost no request.
+      const tags = await Promise.all(named.map((ref) => this.tagFromRef(id, ref.name, ref.object)));
+      if (tags.length <= page.limit) return { items: tags };
+      const items = tags.slice(0, page.limit);
+      return { items, nextCursor: items[items.length - 1]!.name };
+    } catch (error) {
+      throw this.mapError(error, 'list tags', id);
+    }
+  }
+
+  async deleteTag(id: DatasetId, name: string): Promise<void> {
+    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    try {
+      await this.client.git.deleteRef({ ...this.repo(id), ref: `tags/${name}` });
+    } catch (error) {
+      if (status(error) === 422 || status(error) === 404) throw tagNotFound(id, name);
+      throw this.mapError(error, `delete tag ${name}`, id);
+    }
+  }
+
+  /** Creates the repository; a retried create that finds "name already exists" adopts it only if our nonce is in it. */
+  private async createRepository(id: DatasetId, nonce: string): Promise<{ defaultBranch: string }> {
+    const settings = {
+      name: id.name,
+      description: `Metastore dataset ${key(id)} (${nonce})`,
+      auto_init: true,
+      has_issues: false,
+      has_wiki: false,
+      has_projects: false,
+    };
+    try {
+      const { data } =
+        id.owner === this.config.userLogin
+          ? await this.client.repos.createForAuthenticatedUser({ ...settings, private: this.config.visibility !== 'public' })
+          : // 'internal' exists on GitHub Enterprise organisations; Octokit's types lag behind.
+            await this.client.repos.createInOrg({ org: id.owner, ...settings, visibility: this.config.visibility as 'public' | 'private' });
+      return { defaultBranch: data.default_branch ?? this.config.defaultBranch };
+    } catch (error) {
+      if (status(error) !== 422) throw this.mapError(error, 'create the repository', id);
+      // Either it existed before (someone else's, or an existing dataset), or our own lost response was retried.
+      let existing;
+      try {
+        existing = (await this.client.repos.get(this.repo(id))).data;
+      } catch (lookup) {
+        throw this.mapError(lookup, 'look up the repository', id);
+      }
+      if (!existing.description?.includes(nonce)) throw new AlreadyExistsError('DATASET_ALREADY_EXISTS', `dataset ${key(id)} already exists`);
+      return { defaultBranch: existing.default_branch };
+    }
+  }
+
+  /** GitHub may answer 404 (or 409 before auto_init lands) for a moment right after creating a repository. */
+  private async retryWhileFresh<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        const code = status(error);
+        if ((code !== 404 && code !== 409) || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.config.retryBaseMs, 500) * attempt));
+      }
+    }
+  }
+
+  private async writeTagObject(id: DatasetId, request: TagRequest): Promise<GitHubTagObject> {
+    try {
+      const { data } = await this.client.git.createTag({
+        ...this.repo(id),
+        tag: request.name,
+        message: withGitNewline(request.description),
+        object: request.target,
+        type: 'commit',
+        tagger: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+      });
+      const tagObject = data as unknown as GitHubTagObject;
+      this.tagObjects.set(this.commitKey(id, tagObject.sha), tagObject);
+      return tagObject;
+    } catch (error) {
+      if (status(error) === 422) throw revisionNotFound(id, request.target);
+      throw error;
+    }
+  }
+
+  /** The object a tag ref points at (revalidated with a conditional request). */
+  private async readTagRef(id: DatasetId, name: string): Promise<{ sha: string; type: string }> {
+    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    try {
+      const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${key(id)}:tags/${name}`, async (headers) => {
+        const response = await this.client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
+        return { data: response.data, etag: response.headers.etag };
+      });
+      return ref.object;
+    } catch (error) {
+      if (status(error) === 404) throw tagNotFound(id, name);
+      throw error;
+    }
+  }
+
+  private async tagFromRef(id: DatasetId, name: string, object: { sha: string; type: string }): Promise<Tag> {
+    if (object.type === 'commit') {
+      // A lightweight tag (pushed by plain git): no message or tagger of its own.
+      const { revision } = await this.commitInfo(id, object.sha);
+      return { name, target: object.sha, description: '', author: revision.author, createdAt: revision.timestamp };
+    }
+    const cacheKey = this.commitKey(id, object.sha);
+    let tagObject = this.tagObjects.get(cacheKey);
+    if (!tagObject) {
+      tagObject = (await this.client.git.getTag({ ...this.repo(id), tag_sha: object.sha })).data as unknown as GitHubTagObject;
+      this.tagObjects.set(cacheKey, tagObject);
+    }
+    return this.toTag(name, tagObject);
+  }
+
+  private toTag(name: string, tagObject: GitHubTagObject): Tag {
+    const author: Author = { name: tagObject.tagger.name, email: tagObject.tagger.email };
+    return {
+      name,
+      target: tagObject.object.sha,
+      description: tagObject.message,
+      author,
+      createdAt: new Date(tagObject.tagger.date).toISOString(),
+    };
+  }
+
+  /** A commit's revision and tree, from the cache or one request. */
+  private async commitInfo(id: DatasetId, sha: string): Promise<CommitInfo> {
+    const cached = this.commits.get(this.commitKey(id, sha));
+    if (cached) return cached;
+    try {
+      const commit = await this.conditionalGet<GitHubCommit>(`commit:${key(id)}:${sha}`, async (headers) => {
+        const response = await this.client.repos.getCommit({ ...this.repo(id), ref: sha, headers });
+        return { data: response.data as unknown as GitHubCommit, etag: response.headers.etag };
+      });
+      const info = toRevision(commit);
+      this.rememberCommit(id, info);
+      return info;
+    } catch (error) {
+      const code = status(error);
+      if (code === 422) throw revisionNotFound(id, sha);
+      if (code === 409) throw datasetNotFound(id);
+      throw this.mapError(error, `read revision ${sha}`, id);
+    }
+  }
+
+  private async requireRepository(id: DatasetId): Promise<void> {
+    await this.conditionalGet(`repo:${key(id)}`, async (headers) => {
+      const response = await this.client.repos.get({ ...this.repo(id), headers });
+      return { data: null, etag: response.headers.etag };
+    });
+  }
+
+  /** A GET revalidated with If-None-Match; a 304 (free on GitHub) returns the cached value. */
+  private async conditionalGet<T>(cacheKey: string, request: (headers: Record<string, string>) => Promise<{ data: T; etag: string | undefined }>): Promise<T> {
+    const cached = this.conditional.get(cacheKey);
+    try {
+      const response = await request(cached ? { 'if-none-match': cached.etag } : {});
+      if (response.etag) this.conditional.set(cacheKey, { etag: response.etag, value: response.data });
+      return response.data;
+    } catch (error) {
+      if (cached && status(error) === 304) return cached.value as T;
+      throw error;
+    }
+  }
+
+  /** After a commit, the new revision's files are known: changed ones from the request, the rest from the parent's cache. */
+  private carryFilesForward(id: DatasetId, request: CommitRequest, sha: string): void {
+    const changed = new Set(request.changes.map((change) => change.path));
+    for (const change of request.changes) {
+      this.files.set(this.fileKey(id, sha, change.path), 'delete' in change ? { absent: true } : change.content);
+    }
+    const parentPrefix = `${key(id)}@${request.parent}:`;
+    for (const [cacheKey, value] of this.files.entries()) {
+      if (!cacheKey.startsWith(parentPrefix)) continue;
+      const path = cacheKey.slice(parentPrefix.length);
+      if (!changed.has(path)) this.files.set(this.fileKey(id, sha, path), value);
+    }
+  }
+
+  private rememberCommit(id: DatasetId, info: CommitInfo): void {
+    this.commits.set(this.commitKey(id, info.revision.sha), info);
+  }
+
+  private forget(id: DatasetId): void {
+    const prefixes = [`${key(id)}@`, `commit:${key(id)}:`, `ref:${key(id)}:`, `repo:${key(id)}`];
+    for (const cache of [this.files, this.commits, this.tagObjects, this.conditional] as LRUCache<string, object | string>[]) {
+      for (const cacheKey of cache.keys()) if (prefixes.some((prefix) => cacheKey.startsWith(prefix))) cache.delete(cacheKey);
+    }
+  }
+
+  private repo(id: DatasetId): { owner: string; repo: string } {
+    return { owner: id.owner, repo: id.name };
+  }
+
+  private fileKey(id: DatasetId, sha: string, path: string): string {
+    return `${key(id)}@${sha}:${path}`;
+  }
+
+  private commitKey(id: DatasetId, sha: string): string {
+    return `${key(id)}@${sha}`;
+  }
+
+  /** Domain errors pass through; 404 is an unknown dataset; anything else is STORAGE_UNAVAILABLE with a redacted cause. */
+  private mapError(error: unknown, what: string, id?: DatasetId): DomainError {
+    if (error instanceof DomainError) return error;
+    if (id && status(error) === 404) return datasetNotFound(id);
+    return storageUnavailable(what, error);
+  }
+}
+
+function key(id: DatasetId): string {
+  return `${id.owner}/${id.name}`;
+}
+
+function datasetNotFound(id: DatasetId): NotFoundError {
+  return new NotFoundError('DATASET_NOT_FOUND', `dataset ${key(id)} does not exist`);
+}
+function refNotFound(id: DatasetId, ref: string): NotFoundError {
+  return new NotFoundError('REF_NOT_FOUND', `no revision, tag or branch '${ref}' in ${key(id)}`);
+}
+function revisionNotFound(id: DatasetId, sha: string): NotFoundError {
+  return new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
+}
+function tagNotFound(id: DatasetId, name: string): NotFoundError {
+  return new NotFoundError('TAG_NOT_FOUND', `no tag '${name}' in ${key(id)}`);
+}
