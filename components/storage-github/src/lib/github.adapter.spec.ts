@@ -30,6 +30,12 @@ describeDatasetStorageContract('github (local GitHub API test server, real HTTP,
   };
 });
 
+// The shape live mode uses (one shared organisation, unique names), checked here against the test server.
+describeDatasetStorageContract('github, one shared organisation (as in live mode)', async () => {
+  const server = await startGitHubTestServer();
+  return { storage: storageFor(server), fixedOwner: 'shared-org', teardown: () => server.close() };
+});
+
 const author = { name: 'Ada', email: 'ada@example.com' };
 const descriptor = (title: string) => ({
   name: 'budget',
@@ -223,5 +229,42 @@ describe('GitHubStorage: surviving GitHub faults', () => {
     await expect(storage.createDataset(id, { files, message: 'c', author })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     server.faults.clear();
     expect((await fetch(`${server.url}/repos/${id.owner}/${id.name}`)).status).toBe(404);
+  });
+});
+
+describe('GitHubStorage: repository details', () => {
+  let server: GitHubTestServer;
+  beforeAll(async () => {
+    server = await startGitHubTestServer();
+  });
+  afterEach(() => expect(server.violations).toEqual([]));
+  afterAll(() => server.close());
+
+  it('reads a datapackage.json larger than 1 MB (raw media type)', async () => {
+    const storage = storageFor(server);
+    const id: DatasetId = { owner: uniqueOwner('large'), name: 'big' };
+    const big = JSON.stringify({ name: 'big', description: 'x'.repeat(1_500_000), resources: [{ name: 'a', path: 'a.csv' }] });
+    const { sha } = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: big }], message: 'c', author });
+    const cold = storageFor(server);
+    expect(await cold.readFile(id, sha, 'datapackage.json')).toBe(big);
+  });
+
+  it('marks dataset repositories with the topic and writes .lfsconfig when an LFS server is configured', async () => {
+    const storage = storageFor(server, { GITHUB_LFS_URL: 'https://lfs.example.com/acme', GITHUB_TOPIC: 'metastore-test-dataset' });
+    const id: DatasetId = { owner: uniqueOwner('details'), name: 'lfs' };
+    const { sha } = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author });
+    expect(await storageFor(server).readFile(id, sha, '.lfsconfig')).toBe('[lfs]\n\turl = https://lfs.example.com/acme\n');
+    const repository = (await (await fetch(`${server.url}/repos/${id.owner}/${id.name}`)).json()) as { topics: string[]; private: boolean };
+    expect(repository.topics).toEqual(['metastore-test-dataset']);
+    expect(repository.private).toBe(true);
+    expect((await storage.listDatasets(id.owner, { limit: 10 })).items).toEqual(['lfs']);
+  });
+
+  it('creates datasets in the token user’s own account when the owner is GITHUB_USER', async () => {
+    const storage = storageFor(server, { GITHUB_USER: 'metastore-test' });
+    const id: DatasetId = { owner: 'metastore-test', name: `personal-${Date.now()}` };
+    await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author });
+    expect((await storage.listDatasets('metastore-test', { limit: 100 })).items).toContain(id.name);
+    expect(server.requests.some((request) => request.path === 'POST /user/repos' && request.status === 201)).toBe(true);
   });
 });
