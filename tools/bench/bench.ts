@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { runGitHubBench } from './github.bench';
 
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
@@ -172,7 +173,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+async function all(): Promise<void> {
+  if (process.env['BENCH_ONLY'] !== 'github') await main();
+  if (process.env['BENCH_ONLY'] !== 'local') await runGitHubBench();
+}
+
+all().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Dependencies } from './dependencies';
 import { JSON_TYPES } from './http/content-type';
 import { requestContext } from './http/context';
+import { createMetrics } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
 import { openApiDocument } from './openapi/document';
 import { datasetsRouter } from './routes/datasets.router';
@@ -23,6 +24,8 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
+  const metrics = createMetrics(dependencies.storage);
+  app.use(metrics.observe);
   app.use(
     pinoHttp({
       logger,
@@ -48,6 +51,7 @@ export function createApp(dependencies: Dependencies): Express {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
+  app.get('/metrics', metrics.serve);
   app.use(healthRouter(dependencies));
   app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies));
 

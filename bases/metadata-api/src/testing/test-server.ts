@@ -6,7 +6,6 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
 import type { DatasetStorage } from '@metastore/storage';
-import { LocalGitStorage } from '@metastore/storage-local';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { buildDependencies, type Dependencies } from '../dependencies';
@@ -27,8 +26,9 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
   const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const storage = makeStorage ? makeStorage(dataDir) : new LocalGitStorage(config.storage.local);
-  const dependencies = buildDependencies(config, { storage, logger: pino({ level: 'silent' }) });
+  const logger = pino({ level: 'silent' });
+  // The storage the configuration selects (as in production), unless the test brings its own.
+  const dependencies = buildDependencies(config, { logger, ...(makeStorage ? { storage: makeStorage(dataDir) } : {}) });
   const server = createApp(dependencies).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

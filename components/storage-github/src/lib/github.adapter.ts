@@ -329,8 +329,7 @@ export class GitHubStorage implements DatasetStorage {
 
   async listTags(id: DatasetId, page: PageRequest): Promise<Page<Tag>> {
     try {
-      await this.requireRepository(id);
-      const refs = await this.client.paginate(this.client.git.listMatchingRefs, { ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE });
+      const refs = await this.listTagRefs(id);
       const named = refs
         .map((ref) => ({ name: ref.ref.replace(/^refs\/tags\//, ''), object: ref.object }))
         .filter((ref) => page.cursor === undefined || ref.name > page.cursor)
@@ -480,11 +479,20 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
-  private async requireRepository(id: DatasetId): Promise<void> {
-    await this.conditionalGet(`repo:${key(id)}`, async (headers) => {
-      const response = await this.client.repos.get({ ...this.repo(id), headers });
-      return { data: null, etag: response.headers.etag };
+  /** Every tag ref; the first page is revalidated with a conditional request (free when no tag changed). */
+  private async listTagRefs(id: DatasetId): Promise<{ ref: string; object: { sha: string; type: string } }[]> {
+    type TagRef = { ref: string; object: { sha: string; type: string } };
+    const first = await this.conditionalGet<TagRef[]>(`tags:${key(id)}`, async (headers) => {
+      const response = await this.client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, headers });
+      return { data: response.data, etag: response.headers.etag };
     });
+    if (first.length < PAGE_SIZE) return first;
+    const rest: TagRef[] = [];
+    for (let page = 2; ; page += 1) {
+      const { data } = await this.client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, page });
+      rest.push(...data);
+      if (data.length < PAGE_SIZE) return [...first, ...rest];
+    }
   }
 
   /** A GET revalidated with If-None-Match; a 304 (free on GitHub) returns the cached value. */
@@ -519,7 +527,7 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   private forget(id: DatasetId): void {
-    const prefixes = [`${key(id)}@`, `commit:${key(id)}:`, `ref:${key(id)}:`, `repo:${key(id)}`];
+    const prefixes = [`${key(id)}@`, `commit:${key(id)}:`, `ref:${key(id)}:`, `tags:${key(id)}`];
     for (const cache of [this.files, this.commits, this.tagObjects, this.conditional] as LRUCache<string, object | string>[]) {
       for (const cacheKey of cache.keys()) if (prefixes.some((prefix) => cacheKey.startsWith(prefix))) cache.delete(cacheKey);
     }

@@ -1,0 +1,68 @@
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DatasetStorage } from '@metastore/storage';
+
+/** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
+interface RateLimitedStorage {
+  readonly budget: { limit?: number; remaining?: number; reset?: number; requests: number; notModified: number };
+}
+
+function hasBudget(storage: DatasetStorage): storage is DatasetStorage & RateLimitedStorage {
+  return typeof (storage as Partial<RateLimitedStorage>).budget === 'object';
+}
+
+/** Prometheus metrics of one API process: HTTP requests by route, process defaults, and the storage's upstream budget. */
+export function createMetrics(storage: DatasetStorage): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'metastore_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  if (hasBudget(storage)) {
+    new Gauge({
+      name: 'metastore_storage_rate_limit_remaining',
+      help: 'Requests left in the storage backend rate-limit window, as last reported by it.',
+      labelNames: ['backend'],
+      registers: [registry],
+      collect() {
+        if (storage.budget.remaining !== undefined) this.set({ backend: storage.backend }, storage.budget.remaining);
+      },
+    });
+    new Gauge({
+      name: 'metastore_storage_rate_limit_reset_seconds',
+      help: 'Unix time at which the storage backend rate-limit window resets.',
+      labelNames: ['backend'],
+      registers: [registry],
+      collect() {
+        if (storage.budget.reset !== undefined) this.set({ backend: storage.backend }, storage.budget.reset);
+      },
+    });
+    new Gauge({
+      name: 'metastore_storage_requests',
+      help: 'Requests made to the storage backend, and how many were answered 304 (not counted by the backend).',
+      labelNames: ['backend', 'kind'],
+      registers: [registry],
+      collect() {
+        this.set({ backend: storage.backend, kind: 'all' }, storage.budget.requests);
+        this.set({ backend: storage.backend, kind: 'not_modified' }, storage.budget.notModified);
+      },
+    });
+  }
+  const observe: RequestHandler = (req, res, next) => {
+    const stop = duration.startTimer();
+    res.once('finish', () => {
+      // The route template, not the URL: bounded label values.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+  const serve: RequestHandler = async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+  return { registry, observe, serve };
+}
