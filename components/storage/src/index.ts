@@ -12,3 +12,4 @@ export type {
   TagRequest,
 } from './lib/storage.model';
 export { KeyedLock } from './lib/keyed-lock';
+export { datasetAlreadyExists, datasetNotFound, refNotFound, revisionNotFound, tagAlreadyExists, tagNotFound } from './lib/storage.errors';

@@ -4,14 +4,18 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
 import {
-  AlreadyExistsError,
   DomainError,
-  NotFoundError,
   RevisionConflictError,
   StorageUnavailableError,
 } from '@metastore/errors';
 import {
+  datasetAlreadyExists,
+  datasetNotFound,
   KeyedLock,
+  refNotFound,
+  revisionNotFound,
+  tagAlreadyExists,
+  tagNotFound,
   type Author,
   type CommitRequest,
   type CreateDatasetRequest,
@@ -130,7 +134,7 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, () =>
       this.lock.run(key(id), async () => {
         const target = this.repositoryPath(id);
-        if (await exists(target)) throw alreadyExists(id);
+        if (await exists(target)) throw datasetAlreadyExists(id);
         // Build the repository aside and rename it into place: a failure leaves nothing half-created.
         await mkdir(this.stagingDir, { recursive: true });
         const staging = await mkdtemp(path.join(this.stagingDir, 'create-'));
@@ -144,7 +148,7 @@ export class LocalGitStorage implements DatasetStorage {
             await rename(staging, target);
           } catch (error) {
             const code = (error as NodeJS.ErrnoException).code;
-            if (code === 'ENOTEMPTY' || code === 'EEXIST') throw alreadyExists(id);
+            if (code === 'ENOTEMPTY' || code === 'EEXIST') throw datasetAlreadyExists(id);
             throw error;
           }
           this.rememberCommit(id, revision.sha);
@@ -355,7 +359,7 @@ export class LocalGitStorage implements DatasetStorage {
     const ref = `refs/tags/${request.name}`;
     const current = await this.readRef(context, ref);
     if (mode === 'create' && current) {
-      throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists in ${key(id)}`);
+      throw tagAlreadyExists(id, request.name);
     }
     if (mode === 'replace' && !current) throw tagNotFound(id, request.name);
     if (!(await this.isCommit(id, context, request.target))) throw revisionNotFound(id, request.target);
@@ -462,7 +466,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   private async requireDataset(id: DatasetId): Promise<void> {
     if (!(await exists(this.repositoryPath(id)))) {
-      throw new NotFoundError('DATASET_NOT_FOUND', `dataset ${key(id)} does not exist`);
+      throw datasetNotFound(id);
     }
   }
 
@@ -514,17 +518,4 @@ function paginate<T>(items: readonly T[], limit: number, keyOf: (item: T) => str
   const page = items.slice(0, limit);
   const nextCursor = cursorIsNext ? keyOf(items[limit]!) : keyOf(page[page.length - 1]!);
   return { items: page, nextCursor };
-}
-
-function alreadyExists(id: DatasetId): AlreadyExistsError {
-  return new AlreadyExistsError('DATASET_ALREADY_EXISTS', `dataset ${key(id)} already exists`);
-}
-function refNotFound(id: DatasetId, ref: string): NotFoundError {
-  return new NotFoundError('REF_NOT_FOUND', `no revision, tag or branch '${ref}' in ${key(id)}`);
-}
-function revisionNotFound(id: DatasetId, sha: string): NotFoundError {
-  return new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
-}
-function tagNotFound(id: DatasetId, name: string): NotFoundError {
-  return new NotFoundError('TAG_NOT_FOUND', `no tag '${name}' in ${key(id)}`);
 }

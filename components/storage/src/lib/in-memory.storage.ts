@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError, RevisionConflictError } from '@metastore/errors';
+import { RevisionConflictError } from '@metastore/errors';
+import { datasetAlreadyExists, datasetNotFound, refNotFound, revisionNotFound, tagAlreadyExists, tagNotFound } from './storage.errors';
 import type { DatasetStorage } from './dataset-storage.port';
 import type {
   CommitRequest,
@@ -41,7 +42,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
     this.count('createDataset');
-    if (this.datasets.has(key(id))) throw new AlreadyExistsError('DATASET_ALREADY_EXISTS', `dataset ${key(id)} already exists`);
+    if (this.datasets.has(key(id))) throw datasetAlreadyExists(id);
     const commit = this.makeCommit(undefined, new Map(request.files.map((file) => [file.path, file.content])), request);
     this.datasets.set(key(id), { head: commit.revision.sha, commits: new Map([[commit.revision.sha, commit]]), tags: new Map() });
     return commit.revision;
@@ -71,7 +72,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     if (tag) return tag.target;
     const sha = this.expand(dataset, ref);
     if (sha) return sha;
-    throw new NotFoundError('REF_NOT_FOUND', `no revision, tag or branch '${ref}' in ${key(id)}`);
+    throw refNotFound(id, ref);
   }
 
   async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
@@ -98,7 +99,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.count('listRevisions');
     const dataset = this.require(id);
     let sha: string | undefined = page.cursor ?? (await this.resolveRef(id, page.ref));
-    if (!dataset.commits.has(sha)) throw new NotFoundError('REF_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
+    if (!dataset.commits.has(sha)) throw refNotFound(id, sha);
     const revisions: Revision[] = [];
     while (sha && revisions.length <= page.limit) {
       const revision: Revision = dataset.commits.get(sha)!.revision;
@@ -113,14 +114,14 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.count('getRevision');
     const dataset = this.require(id);
     const full = this.expand(dataset, sha);
-    if (!full) throw new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
+    if (!full) throw revisionNotFound(id, sha);
     return dataset.commits.get(full)!.revision;
   }
 
   async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
     this.count('createTag');
     const dataset = this.require(id);
-    if (dataset.tags.has(request.name)) throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists`);
+    if (dataset.tags.has(request.name)) throw tagAlreadyExists(id, request.name);
     return this.putTag(id, dataset, request);
   }
 
@@ -153,7 +154,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   }
 
   private putTag(id: DatasetId, dataset: StoredDataset, request: TagRequest): Tag {
-    if (!dataset.commits.has(request.target)) throw new NotFoundError('REVISION_NOT_FOUND', `no revision ${request.target} in ${key(id)}`);
+    if (!dataset.commits.has(request.target)) throw revisionNotFound(id, request.target);
     const tag: Tag = {
       name: request.name,
       target: request.target,
@@ -187,13 +188,13 @@ export class InMemoryDatasetStorage implements DatasetStorage {
 
   private commitOf(id: DatasetId, sha: string): StoredCommit {
     const commit = this.require(id).commits.get(sha);
-    if (!commit) throw new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
+    if (!commit) throw revisionNotFound(id, sha);
     return commit;
   }
 
   private require(id: DatasetId): StoredDataset {
     const dataset = this.datasets.get(key(id));
-    if (!dataset) throw new NotFoundError('DATASET_NOT_FOUND', `dataset ${key(id)} does not exist`);
+    if (!dataset) throw datasetNotFound(id);
     return dataset;
   }
 
@@ -204,10 +205,6 @@ export class InMemoryDatasetStorage implements DatasetStorage {
 
 function key(id: DatasetId): string {
   return `${id.owner}/${id.name}`;
-}
-
-function tagNotFound(id: DatasetId, name: string): NotFoundError {
-  return new NotFoundError('TAG_NOT_FOUND', `no tag '${name}' in ${key(id)}`);
 }
 
 function cut<T>(items: readonly T[], limit: number, keyOf: (item: T) => string): Page<T> {
