@@ -9,7 +9,7 @@ module.exports = {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   // ESM-only client libraries must be transformed for Jest's CommonJS mode (see DEVELOPING.md).
-  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|content-type)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type)/)'],
   moduleNameMapper: {
     '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
     '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),

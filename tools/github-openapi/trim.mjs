@@ -44,6 +44,10 @@ const OPERATIONS = [
   ['get', '/repos/{owner}/{repo}/git/tags/{tag_sha}'],
   ['get', '/rate_limit'],
   ['get', '/user'],
+  ['get', '/app'],
+  ['get', '/orgs/{org}/installation'],
+  ['get', '/users/{username}/installation'],
+  ['post', '/app/installations/{installation_id}/access_tokens'],
 ];
 
 function fetchSpec() {

@@ -2,3 +2,4 @@ export { startGitHubTestServer } from './testing/github-test-server';
 export type { GitHubTestServer, GitHubTestServerOptions, RecordedRequest } from './testing/github-test-server';
 export type { FaultKind, FaultRule, GitHubTestServerFaults, InjectedFault, NotFoundWindow } from './testing/faults';
 export type { SchemaViolation } from './testing/openapi-validation';
+export type { AppPermissionLevel, GitHubTestApp, IssuedInstallationToken, RecordedCredential } from './testing/github-apps';

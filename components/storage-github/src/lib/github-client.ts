@@ -1,3 +1,4 @@
+import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -26,14 +27,30 @@ export interface ClientLogger {
   warn(object: object, message: string): void;
 }
 
-/** Builds the client: honours retry-after and x-ratelimit-reset, retries 5xx with backoff, records the budget. */
+/** Endpoints a GitHub App calls as itself, with its JWT (never with an installation token). */
+const APP_ENDPOINT = /^\/app(?:\/|$)|\/installation$/;
+
+/** How a client authenticates: with the configured token, or as the configured App (its JWT, or one installation's tokens). */
+function authenticationOptions(config: GitHubStorageConfig, installationId: number | undefined): { auth: unknown; authStrategy?: typeof createAppAuth } {
+  if (config.auth.type === 'token') return { auth: config.auth.token };
+  // auth-app signs the JWT, mints installation tokens and caches them until shortly before GitHub's one-hour expiry.
+  const app = { appId: config.auth.appId, privateKey: config.auth.privateKey };
+  return { authStrategy: createAppAuth, auth: installationId === undefined ? app : { ...app, installationId } };
+}
+
+/**
+ * Builds a client: honours retry-after and x-ratelimit-reset, retries 5xx with backoff, records the
+ * budget. With a GitHub App, `installationId` picks the installation it acts as; without one it is
+ * the App itself, good only for the App endpoints (installation lookups).
+ */
 export function createGitHubClient(
   config: GitHubStorageConfig,
   budget: RateLimitBudget,
   logger: ClientLogger = { warn: () => undefined },
+  installationId?: number,
 ): GitHubClient {
   const octokit = new ThrottledOctokit({
-    auth: config.token,
+    ...authenticationOptions(config, installationId),
     baseUrl: config.apiUrl,
     userAgent: 'metastore-storage-github',
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -63,6 +80,19 @@ export function createGitHubClient(
     if (remaining !== undefined) budget.remaining = remaining;
     if (reset !== undefined) budget.reset = reset;
   };
+  if (installationId !== undefined) {
+    octokit.hook.wrap('request', async (request, options) => {
+      try {
+        return await request(options);
+      } catch (error) {
+        const url = String(options.url ?? '').split('?')[0] ?? '';
+        if ((error as { status?: number }).status !== 401 || APP_ENDPOINT.test(url)) throw error;
+        // The token expired or was revoked earlier than auth-app's cache assumes: mint a new one and try once more.
+        await octokit.auth({ type: 'installation', refresh: true });
+        return request(options);
+      }
+    });
+  }
   octokit.hook.after('request', (response) => record(response.headers as Record<string, unknown>, response.status));
   octokit.hook.error('request', (error) => {
     const failure = error as { status?: number; response?: { headers?: Record<string, unknown> } };

@@ -82,7 +82,11 @@ export class GitHubStorage implements DatasetStorage {
   readonly backend = 'github';
   /** The rate-limit budget as last reported by GitHub. */
   readonly budget: RateLimitBudget = { requests: 0, notModified: 0 };
+  /** The token's client; with a GitHub App, the App's own (JWT) client, which only looks up installations. */
   private readonly client: GitHubClient;
+  /** GitHub App: per owner (lower-cased), a client acting as the App's installation on that owner. */
+  private readonly installationClients = new Map<string, Promise<GitHubClient>>();
+  private readonly logger: ClientLogger | undefined;
   private readonly files: LRUCache<string, string | { absent: true }>;
   private readonly commits: LRUCache<string, CommitInfo>;
   private readonly tagObjects: LRUCache<string, GitHubTagObject>;
@@ -93,6 +97,7 @@ export class GitHubStorage implements DatasetStorage {
     options: { logger?: ClientLogger; clock?: () => Date } = {},
   ) {
     this.client = createGitHubClient(config, this.budget, options.logger);
+    this.logger = options.logger;
     this.clock = options.clock ?? (() => new Date());
     const max = config.cacheEntries;
     this.files = new LRUCache({ max });
@@ -105,8 +110,9 @@ export class GitHubStorage implements DatasetStorage {
 
   async checkReady(): Promise<void> {
     try {
-      // Not counted against the core rate limit.
-      await this.client.rateLimit.get();
+      // Not counted against the core rate limit; an App checks its key instead (GET /app, with its JWT).
+      if (this.config.auth.type === 'app') await this.client.apps.getAuthenticated();
+      else await this.client.rateLimit.get();
     } catch (error) {
       throw storageUnavailable('reach the GitHub API', error);
     }
@@ -114,16 +120,19 @@ export class GitHubStorage implements DatasetStorage {
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
     const nonce = randomUUID();
-    const repository = await this.createRepository(id, nonce);
+    const client = await this.clientFor(id.owner).catch((error: unknown) => {
+      throw status(error) === 404 ? storageUnavailable(`create the dataset: the GitHub App is not installed on ${id.owner}`, error) : this.mapError(error, 'create the dataset', id);
+    });
+    const repository = await this.createRepository(client, id, nonce);
     try {
       return await this.retryWhileFresh(async () => {
         const files = [...request.files];
         if (this.config.lfsUrl) files.push({ path: '.lfsconfig', content: `[lfs]\n\turl = ${this.config.lfsUrl}\n` });
-        const { data: tree } = await this.client.git.createTree({
+        const { data: tree } = await client.git.createTree({
           ...this.repo(id),
           tree: files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
         });
-        const { data: commit } = await this.client.git.createCommit({
+        const { data: commit } = await client.git.createCommit({
           ...this.repo(id),
           message: withGitNewline(request.message),
           tree: tree.sha,
@@ -132,11 +141,11 @@ export class GitHubStorage implements DatasetStorage {
         });
         // auto_init made a placeholder commit (Git Data calls fail on an empty repository); our root commit replaces it.
         if (repository.defaultBranch === this.config.defaultBranch) {
-          await this.client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: true });
+          await client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: true });
         } else {
-          await this.client.git.createRef({ ...this.repo(id), ref: `refs/heads/${this.config.defaultBranch}`, sha: commit.sha });
+          await client.git.createRef({ ...this.repo(id), ref: `refs/heads/${this.config.defaultBranch}`, sha: commit.sha });
         }
-        await this.client.repos.replaceAllTopics({ ...this.repo(id), names: [this.config.topic] });
+        await client.repos.replaceAllTopics({ ...this.repo(id), names: [this.config.topic] });
         const info = toRevision({
           sha: commit.sha,
           parents: [],
@@ -148,17 +157,18 @@ export class GitHubStorage implements DatasetStorage {
       });
     } catch (error) {
       // Nothing half-created: a repository without its first commit is removed again.
-      await this.client.repos.delete(this.repo(id)).catch(() => undefined);
+      await client.repos.delete(this.repo(id)).catch(() => undefined);
       throw this.mapError(error, 'create the dataset', id);
     }
   }
 
   async deleteDataset(id: DatasetId): Promise<void> {
     try {
-      const { data } = await this.client.repos.get(this.repo(id));
+      const client = await this.clientFor(id.owner);
+      const { data } = await client.repos.get(this.repo(id));
       // Only ever delete repositories Metastore marked as datasets.
       if (!(data.topics ?? []).includes(this.config.topic)) throw datasetNotFound(id);
-      await this.client.repos.delete(this.repo(id));
+      await client.repos.delete(this.repo(id));
       this.forget(id);
     } catch (error) {
       throw this.mapError(error, 'delete the dataset', id);
@@ -168,12 +178,13 @@ export class GitHubStorage implements DatasetStorage {
   async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
     const names: string[] = [];
     try {
+      const client = await this.clientFor(owner);
       for (let githubPage = 1; names.length <= page.limit; githubPage += 1) {
         const parameters = { type: 'all' as const, sort: 'full_name' as const, direction: 'asc' as const, per_page: PAGE_SIZE, page: githubPage };
         const { data } =
           owner === this.config.userLogin
-            ? await this.client.repos.listForUser({ username: owner, ...parameters, type: 'owner' as const })
-            : await this.client.repos.listForOrg({ org: owner, ...parameters });
+            ? await client.repos.listForUser({ username: owner, ...parameters, type: 'owner' as const })
+            : await client.repos.listForOrg({ org: owner, ...parameters });
         for (const repository of data) {
           if ((repository.topics ?? []).includes(this.config.topic) && (page.cursor === undefined || repository.name > page.cursor)) {
             names.push(repository.name);
@@ -209,9 +220,12 @@ export class GitHubStorage implements DatasetStorage {
     const cached = this.files.get(cacheKey);
     if (cached !== undefined) return typeof cached === 'string' ? cached : undefined;
     let content: string | undefined;
+    const client = await this.clientFor(id.owner).catch((error: unknown) => {
+      throw this.mapError(error, `read ${path} at ${sha}`, id);
+    });
     try {
       // The raw media type serves files of any size (the JSON form stops at 1 MB).
-      const { data } = await this.client.repos.getContent({ ...this.repo(id), path, ref: sha, mediaType: { format: 'raw' } });
+      const { data } = await client.repos.getContent({ ...this.repo(id), path, ref: sha, mediaType: { format: 'raw' } });
       content = typeof data === 'string' ? data : Buffer.from(data as unknown as ArrayBuffer).toString('utf8');
     } catch (error) {
       if (status(error) !== 404) throw this.mapError(error, `read ${path} at ${sha}`, id);
@@ -223,8 +237,9 @@ export class GitHubStorage implements DatasetStorage {
 
   async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
     try {
+      const client = await this.clientFor(id.owner);
       const parent = await this.commitInfo(id, request.parent);
-      const { data: tree } = await this.client.git.createTree({
+      const { data: tree } = await client.git.createTree({
         ...this.repo(id),
         base_tree: parent.tree,
         tree: request.changes.map((change) =>
@@ -233,7 +248,7 @@ export class GitHubStorage implements DatasetStorage {
             : { path: change.path, mode: '100644' as const, type: 'blob' as const, content: change.content },
         ),
       });
-      const { data: commit } = await this.client.git.createCommit({
+      const { data: commit } = await client.git.createCommit({
         ...this.repo(id),
         message: withGitNewline(request.message),
         tree: tree.sha,
@@ -242,7 +257,7 @@ export class GitHubStorage implements DatasetStorage {
       });
       try {
         // Not forced: GitHub refuses anything but a fast-forward from the current head, our compare-and-swap.
-        await this.client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: false });
+        await client.git.updateRef({ ...this.repo(id), ref: `heads/${this.config.defaultBranch}`, sha: commit.sha, force: false });
       } catch (error) {
         if (status(error) === 422 && /fast.forward/i.test(isOctokitFailure(error) ? upstreamMessage(error) : '')) {
           throw new RevisionConflictError(request.parent, undefined, { cause: this.mapError(error, 'update the branch', id) });
@@ -266,7 +281,8 @@ export class GitHubStorage implements DatasetStorage {
     const start = page.cursor ?? page.ref ?? this.config.defaultBranch;
     if (!isGitRefNameValid(`refs/tags/${start}`)) throw refNotFound(id, start);
     try {
-      const { data } = await this.client.repos.listCommits({ ...this.repo(id), sha: start, per_page: Math.min(page.limit, PAGE_SIZE) });
+      const client = await this.clientFor(id.owner);
+      const { data } = await client.repos.listCommits({ ...this.repo(id), sha: start, per_page: Math.min(page.limit, PAGE_SIZE) });
       const revisions = (data as unknown as GitHubCommit[]).map((commit) => {
         const info = toRevision(commit);
         this.rememberCommit(id, info);
@@ -289,9 +305,10 @@ export class GitHubStorage implements DatasetStorage {
 
   async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
     try {
-      const tagObject = await this.writeTagObject(id, request);
+      const client = await this.clientFor(id.owner);
+      const tagObject = await this.writeTagObject(client, id, request);
       try {
-        await this.client.git.createRef({ ...this.repo(id), ref: `refs/tags/${request.name}`, sha: tagObject.sha });
+        await client.git.createRef({ ...this.repo(id), ref: `refs/tags/${request.name}`, sha: tagObject.sha });
       } catch (error) {
         if (status(error) === 422) throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists in ${key(id)}`);
         throw error;
@@ -305,9 +322,10 @@ export class GitHubStorage implements DatasetStorage {
   async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
     try {
       await this.readTagRef(id, request.name);
-      const tagObject = await this.writeTagObject(id, request);
+      const client = await this.clientFor(id.owner);
+      const tagObject = await this.writeTagObject(client, id, request);
       try {
-        await this.client.git.updateRef({ ...this.repo(id), ref: `tags/${request.name}`, sha: tagObject.sha, force: true });
+        await client.git.updateRef({ ...this.repo(id), ref: `tags/${request.name}`, sha: tagObject.sha, force: true });
       } catch (error) {
         if (status(error) === 422) throw tagNotFound(id, request.name);
         throw error;
@@ -348,15 +366,46 @@ export class GitHubStorage implements DatasetStorage {
   async deleteTag(id: DatasetId, name: string): Promise<void> {
     if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
     try {
-      await this.client.git.deleteRef({ ...this.repo(id), ref: `tags/${name}` });
+      const client = await this.clientFor(id.owner);
+      await client.git.deleteRef({ ...this.repo(id), ref: `tags/${name}` });
     } catch (error) {
       if (status(error) === 422 || status(error) === 404) throw tagNotFound(id, name);
       throw this.mapError(error, `delete tag ${name}`, id);
     }
   }
 
+  /** The client acting for `owner`: the token's, or the GitHub App's installation on `owner` (looked up once, then cached). */
+  private clientFor(owner: string): Promise<GitHubClient> {
+    if (this.config.auth.type === 'token') return Promise.resolve(this.client);
+    const cacheKey = owner.toLowerCase();
+    let client = this.installationClients.get(cacheKey);
+    if (!client) {
+      client = this.installationClient(owner);
+      this.installationClients.set(cacheKey, client);
+      // A failed lookup (the App not installed yet, GitHub unreachable) is tried again next time.
+      client.catch(() => this.installationClients.delete(cacheKey));
+    }
+    return client;
+  }
+
+  /** Finds the App's installation on `owner` with the App's JWT; auth-app then mints and refreshes its tokens. */
+  private async installationClient(owner: string): Promise<GitHubClient> {
+    try {
+      const { data } =
+        owner === this.config.userLogin
+          ? await this.client.apps.getUserInstallation({ username: owner })
+          : await this.client.apps.getOrgInstallation({ org: owner });
+      return createGitHubClient(this.config, this.budget, this.logger, data.id);
+    } catch (error) {
+      // Not installed: callers treat it like GitHub's other 404s (an unknown dataset, an empty listing).
+      if (status(error) === 404) throw error;
+      const hint = status(error) === 401 && this.config.auth.type === 'app' ? ` (does the private key belong to App ${this.config.auth.appId}?)` : '';
+      throw storageUnavailable(`authenticate as the GitHub App's installation on ${owner}${hint}`, error);
+    }
+  }
+
   /** Creates the repository; a retried create that finds "name already exists" adopts it only if our nonce is in it. */
-  private async createRepository(id: DatasetId, nonce: string): Promise<{ defaultBranch: string }> {
+  private async createRepository(client: GitHubClient, id: DatasetId, nonce: string): Promise<{ defaultBranch: string }> {
     const settings = {
       name: id.name,
       description: `Metastore dataset ${key(id)} (${nonce})`,
@@ -368,16 +417,16 @@ export class GitHubStorage implements DatasetStorage {
     try {
       const { data } =
         id.owner === this.config.userLogin
-          ? await this.client.repos.createForAuthenticatedUser({ ...settings, private: this.config.visibility !== 'public' })
+          ? await client.repos.createForAuthenticatedUser({ ...settings, private: this.config.visibility !== 'public' })
           : // 'internal' exists on GitHub Enterprise organisations; Octokit's types lag behind.
-            await this.client.repos.createInOrg({ org: id.owner, ...settings, visibility: this.config.visibility as 'public' | 'private' });
+            await client.repos.createInOrg({ org: id.owner, ...settings, visibility: this.config.visibility as 'public' | 'private' });
       return { defaultBranch: data.default_branch ?? this.config.defaultBranch };
     } catch (error) {
       if (status(error) !== 422) throw this.mapError(error, 'create the repository', id);
       // Either it existed before (someone else's, or an existing dataset), or our own lost response was retried.
       let existing;
       try {
-        existing = (await this.client.repos.get(this.repo(id))).data;
+        existing = (await client.repos.get(this.repo(id))).data;
       } catch (lookup) {
         throw this.mapError(lookup, 'look up the repository', id);
       }
@@ -399,9 +448,9 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
-  private async writeTagObject(id: DatasetId, request: TagRequest): Promise<GitHubTagObject> {
+  private async writeTagObject(client: GitHubClient, id: DatasetId, request: TagRequest): Promise<GitHubTagObject> {
     try {
-      const { data } = await this.client.git.createTag({
+      const { data } = await client.git.createTag({
         ...this.repo(id),
         tag: request.name,
         message: withGitNewline(request.description),
@@ -422,8 +471,9 @@ export class GitHubStorage implements DatasetStorage {
   private async readTagRef(id: DatasetId, name: string): Promise<{ sha: string; type: string }> {
     if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
     try {
+      const client = await this.clientFor(id.owner);
       const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${key(id)}:tags/${name}`, async (headers) => {
-        const response = await this.client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
+        const response = await client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
         return { data: response.data, etag: response.headers.etag };
       });
       return ref.object;
@@ -442,7 +492,8 @@ export class GitHubStorage implements DatasetStorage {
     const cacheKey = this.commitKey(id, object.sha);
     let tagObject = this.tagObjects.get(cacheKey);
     if (!tagObject) {
-      tagObject = (await this.client.git.getTag({ ...this.repo(id), tag_sha: object.sha })).data as unknown as GitHubTagObject;
+      const client = await this.clientFor(id.owner);
+      tagObject = (await client.git.getTag({ ...this.repo(id), tag_sha: object.sha })).data as unknown as GitHubTagObject;
       this.tagObjects.set(cacheKey, tagObject);
     }
     return this.toTag(name, tagObject);
@@ -464,8 +515,9 @@ export class GitHubStorage implements DatasetStorage {
     const cached = this.commits.get(this.commitKey(id, sha));
     if (cached) return cached;
     try {
+      const client = await this.clientFor(id.owner);
       const commit = await this.conditionalGet<GitHubCommit>(`commit:${key(id)}:${sha}`, async (headers) => {
-        const response = await this.client.repos.getCommit({ ...this.repo(id), ref: sha, headers });
+        const response = await client.repos.getCommit({ ...this.repo(id), ref: sha, headers });
         return { data: response.data as unknown as GitHubCommit, etag: response.headers.etag };
       });
       const info = toRevision(commit);
@@ -482,14 +534,15 @@ export class GitHubStorage implements DatasetStorage {
   /** Every tag ref; the first page is revalidated with a conditional request (free when no tag changed). */
   private async listTagRefs(id: DatasetId): Promise<{ ref: string; object: { sha: string; type: string } }[]> {
     type TagRef = { ref: string; object: { sha: string; type: string } };
+    const client = await this.clientFor(id.owner);
     const first = await this.conditionalGet<TagRef[]>(`tags:${key(id)}`, async (headers) => {
-      const response = await this.client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, headers });
+      const response = await client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, headers });
       return { data: response.data, etag: response.headers.etag };
     });
     if (first.length < PAGE_SIZE) return first;
     const rest: TagRef[] = [];
     for (let page = 2; ; page += 1) {
-      const { data } = await this.client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, page });
+      const { data } = await client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, page });
       rest.push(...data);
       if (data.length < PAGE_SIZE) return [...first, ...rest];
     }

@@ -1,13 +1,21 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigurationError } from '@metastore/errors';
+
+/**
+ * How the storage authenticates: a personal access token (classic `repo` scope, or fine-grained:
+ * Administration, Contents read/write), or a GitHub App acting through its installation on each owner.
+ */
+export type GitHubAuthentication =
+  | { readonly type: 'token'; readonly token: string }
+  | { readonly type: 'app'; readonly appId: number; readonly privateKey: string };
 
 /** Settings of the GitHub storage. */
 export interface GitHubStorageConfig {
   /** REST API root: https://api.github.com, a GitHub Enterprise `/api/v3` URL, or a test server. */
   readonly apiUrl: string;
-  /** A personal access token (classic `repo` scope, or fine-grained: Administration, Contents read/write). */
-  readonly token: string;
-  /** The login of the token's user, if datasets of that owner live in the user's own account (else owners are organisations). */
+  readonly auth: GitHubAuthentication;
+  /** A user whose datasets live in the user's own account (the token's user, or a user the App is installed on); other owners are organisations. */
   readonly userLogin?: string;
   readonly visibility: 'private' | 'public' | 'internal';
   /** The branch holding each dataset's history. */
@@ -28,7 +36,6 @@ export interface GitHubStorageConfig {
 
 const schema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
-  GITHUB_TOKEN: z.string().min(1, 'a token is required for STORAGE=github'),
   GITHUB_USER: z.string().regex(/^[A-Za-z0-9-]{1,39}$/).optional(),
   GITHUB_VISIBILITY: z.enum(['private', 'public', 'internal']).default('private'),
   GITHUB_DEFAULT_BRANCH: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).default('main'),
@@ -40,17 +47,57 @@ const schema = z.object({
   GITHUB_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 
+const APP_ID = /^[1-9][0-9]{0,15}$/;
+
+/** Environment variables often carry a PEM on one line with literal `\n` escapes. */
+function normalisePem(value: string): string {
+  return value.replace(/\\n/g, '\n').replace(/\r\n/g, '\n').trim();
+}
+
+/** Whether `pem` is an RSA private key GitHub could have issued (never echoed: it is a secret). */
+function isRsaPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
+
+/** Exactly one way to authenticate: a token, or an App ID with its private key. Unset and empty are alike. */
+function authenticationOf(values: Record<string, string | undefined>, problems: string[]): GitHubAuthentication | undefined {
+  const token = values['GITHUB_TOKEN'] || undefined;
+  const appId = values['GITHUB_APP_ID'] || undefined;
+  const privateKey = values['GITHUB_APP_PRIVATE_KEY'] || undefined;
+  if (token && (appId || privateKey)) {
+    problems.push('GITHUB_TOKEN and GITHUB_APP_ID/GITHUB_APP_PRIVATE_KEY are both set: configure either a token or a GitHub App, not both');
+    return undefined;
+  }
+  if (token) return { type: 'token', token };
+  if (!appId && !privateKey) {
+    problems.push('STORAGE=github needs credentials: GITHUB_TOKEN (a personal access token), or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (a GitHub App)');
+    return undefined;
+  }
+  if (!appId) problems.push('GITHUB_APP_ID: required with GITHUB_APP_PRIVATE_KEY');
+  else if (!APP_ID.test(appId)) problems.push("GITHUB_APP_ID: must be the GitHub App's numeric App ID");
+  const pem = privateKey === undefined ? undefined : normalisePem(privateKey);
+  const validKey = pem !== undefined && isRsaPrivateKey(pem);
+  if (pem === undefined) problems.push('GITHUB_APP_PRIVATE_KEY: required with GITHUB_APP_ID');
+  else if (!validKey) problems.push("GITHUB_APP_PRIVATE_KEY: not a PEM-encoded RSA private key (the App's .pem file, with newlines kept or written as \\n)");
+  if (!appId || !APP_ID.test(appId) || !validKey) return undefined;
+  return { type: 'app', appId: Number(appId), privateKey: pem };
+}
+
 /** Parses the GitHub storage settings from environment-style values; throws a ConfigurationError naming each bad one. */
 export function parseGitHubStorageConfig(values: Record<string, string | undefined>): GitHubStorageConfig {
   const result = schema.safeParse(values);
-  if (!result.success) {
-    // Never echo values: one of them is a token.
-    throw new ConfigurationError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-  }
+  // Never echo values: they include a token or a private key.
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const auth = authenticationOf(values, problems);
+  if (!result.success || !auth || problems.length > 0) throw new ConfigurationError(problems.join('; '));
   const values_ = result.data;
   return {
     apiUrl: values_.GITHUB_API_URL.replace(/\/+$/, ''),
-    token: values_.GITHUB_TOKEN,
+    auth,
     ...(values_.GITHUB_USER ? { userLogin: values_.GITHUB_USER } : {}),
     visibility: values_.GITHUB_VISIBILITY,
     defaultBranch: values_.GITHUB_DEFAULT_BRANCH,

@@ -507,15 +507,15 @@ describe('GitHub test server through @octokit/rest', () => {
       expect(changed.headers.etag).not.toBe(etag);
 
       expect(server.requests).toEqual([
-        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true },
-        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 304, rateLimited: false },
-        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true },
-        { method: 'PUT', path: 'PUT /repos/{owner}/{repo}/topics', status: 200, rateLimited: true },
-        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true },
+        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true, credential: { type: 'token' } },
+        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 304, rateLimited: false, credential: { type: 'token' } },
+        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true, credential: { type: 'token' } },
+        { method: 'PUT', path: 'PUT /repos/{owner}/{repo}/topics', status: 200, rateLimited: true, credential: { type: 'token' } },
+        { method: 'GET', path: 'GET /repos/{owner}/{repo}', status: 200, rateLimited: true, credential: { type: 'token' } },
       ]);
       const { data: limits } = await octokit.rateLimit.get();
       expect(limits.resources.core.remaining).toBe(remaining - 3);
-      expect(server.requests.at(-1)).toEqual({ method: 'GET', path: 'GET /rate_limit', status: 200, rateLimited: false });
+      expect(server.requests.at(-1)).toEqual({ method: 'GET', path: 'GET /rate_limit', status: 200, rateLimited: false, credential: { type: 'token' } });
     });
 
     it('answers conditional requests for a ref\'s sha with 304 until the ref moves', async () => {

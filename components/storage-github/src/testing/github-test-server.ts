@@ -7,6 +7,15 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { FaultInjector, type FaultKind, type GitHubTestServerFaults } from './faults';
+import {
+  type Authentication,
+  GitHubApps,
+  type GitHubTestApp,
+  type IssuedInstallationToken,
+  type RecordedCredential,
+  permits,
+  requiredPermission,
+} from './github-apps';
 import { GitHubOpenApi, type SchemaViolation, invalidRequestMessage } from './openapi-validation';
 import { RateLimiter } from './rate-limit';
 import { RepositoryStore } from './repository-store';
@@ -31,6 +40,10 @@ export interface GitHubTestServerOptions {
   readonly latencyMs?: number;
   /** Requests per hour of the core rate-limit bucket (default 5000, GitHub's limit for a user token). */
   readonly rateLimit?: number;
+  /** GitHub Apps whose JWTs the App endpoints accept; each is installed on an account at first lookup (or only on `installedOn`). */
+  readonly apps?: readonly GitHubTestApp[];
+  /** Lifetime of installation access tokens in seconds (default 3600, GitHub's); shorten it to test refreshes. */
+  readonly installationTokenLifetimeSeconds?: number;
 }
 
 /** One request the server answered. */
@@ -41,6 +54,8 @@ export interface RecordedRequest {
   readonly status: number;
   /** Whether GitHub would count it against the rate limit (304s and `/rate_limit` are free). */
   readonly rateLimited: boolean;
+  /** The credentials it carried: installation tokens (which only this server mints) verbatim, other tokens never. */
+  readonly credential: RecordedCredential;
 }
 
 /** A running local GitHub REST API server backed by bare git repositories. */
@@ -53,6 +68,8 @@ export interface GitHubTestServer {
   readonly faults: GitHubTestServerFaults;
   /** Responses that did not match GitHub's OpenAPI description. */
   readonly violations: readonly SchemaViolation[];
+  /** Every installation access token issued, oldest first. */
+  readonly installationTokens: readonly IssuedInstallationToken[];
   /** Forgets the recorded requests. */
   resetRequests(): void;
   /** Sets the latency added to every request, in milliseconds. */
@@ -136,6 +153,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
   const openApi = (sharedOpenApi ??= GitHubOpenApi.load());
   const faults = new FaultInjector();
   const limiter = new RateLimiter(options.rateLimit ?? 5000);
+  const apps = new GitHubApps(options.apps ?? [], options.installationTokenLifetimeSeconds ?? 3600, () => Date.now());
   const requests: RecordedRequest[] = [];
   const violations: SchemaViolation[] = [];
   let latencyMs = options.latencyMs ?? 0;
@@ -158,8 +176,26 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     }
   }
 
-  async function run(route: RouteDefinition, method: HttpMethod, request: Request): Promise<ApiResponse> {
+  /** GitHub's answer to credentials that may not call this route, if any (App JWTs, installation tokens). */
+  function refuse(route: RouteDefinition, method: HttpMethod, params: Record<string, string>, authentication: Authentication): GitHubErrorResponse | undefined {
+    if (route.authentication === 'app') return authentication.app ? undefined : (authentication.jwtFailure ?? new GitHubErrorResponse(401, 'A JSON web token could not be decoded'));
+    if (authentication.failure) return authentication.failure;
+    const installation = authentication.installation;
+    if (!installation) return undefined;
+    const needed = requiredPermission(method, route.template);
+    const forbidden = new GitHubErrorResponse(403, 'Resource not accessible by integration');
+    if (needed === false || (needed && !permits(installation.token.permissions[needed.name], needed.level))) return forbidden;
+    // An installation token reaches its own account's repositories only; others' are invisible.
+    const account = installation.record.account.login.toLowerCase();
+    if (params.owner !== undefined && params.owner.toLowerCase() !== account) return notFound();
+    if (method !== 'GET' && params.org !== undefined && params.org.toLowerCase() !== account) return forbidden;
+    return undefined;
+  }
+
+  async function run(route: RouteDefinition, method: HttpMethod, request: Request, authentication: Authentication): Promise<ApiResponse> {
     const params = normaliseParams(request.params as Record<string, unknown>);
+    const refusal = refuse(route, method, params, authentication);
+    if (refusal) throw refusal;
     let repository: RouteContext['repository'];
     if (params.owner !== undefined && params.repo !== undefined) {
       repository = store.findRepository(params.owner, params.repo);
@@ -181,7 +217,10 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
       urls: urlsFor(request),
       requestUrl: request.originalUrl,
       store,
-      authenticatedUser,
+      authenticatedUser: authentication.installation ? authentication.installation.record.app.bot : authenticatedUser,
+      apps,
+      ...(authentication.app && route.authentication === 'app' ? { app: authentication.app } : {}),
+      ...(authentication.installation ? { installation: authentication.installation.record } : {}),
       ...(repository ? { repository } : {}),
       repositoryCreated: (stored) => faults.repositoryCreated(stored.record.id, Date.now()),
     });
@@ -200,7 +239,16 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     return serverError(500);
   }
 
-  function send(route: RouteDefinition, method: HttpMethod, request: Request, response: Response, answer: ApiResponse, id: string, rate?: Partial<RateLimitSnapshot>): void {
+  function send(
+    route: RouteDefinition,
+    method: HttpMethod,
+    request: Request,
+    response: Response,
+    answer: ApiResponse,
+    id: string,
+    credential: RecordedCredential,
+    rate?: Partial<RateLimitSnapshot>,
+  ): void {
     let status = answer.status;
     let payload: Buffer | undefined;
     let contentType: string | undefined;
@@ -224,7 +272,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     const counted = route.rateLimited !== false && status !== 304;
     if (counted) limiter.consume();
     const limits = { ...limiter.snapshot(), ...rate };
-    requests.push({ method: request.method, path: `${method} ${route.template}`, status, rateLimited: counted });
+    requests.push({ method: request.method, path: `${method} ${route.template}`, status, rateLimited: counted, credential });
     if (validateResponses && !route.undocumented && status !== 304 && answer.body !== undefined && !answer.raw) {
       const errors = openApi.validateResponse(method, route.template, status, answer.mediaType ?? 'application/json', answer.body);
       if (errors.length > 0) violations.push({ method, route: route.template, status, errors });
@@ -255,6 +303,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
   async function dispatch(route: RouteDefinition, request: Request, response: Response): Promise<void> {
     const method = (request.method === 'HEAD' ? 'GET' : request.method) as HttpMethod;
     const id = requestId();
+    const authentication = apps.authenticate(request.headers.authorization);
     let answer: ApiResponse;
     let rate: Partial<RateLimitSnapshot> | undefined;
     try {
@@ -269,7 +318,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
         answer = faultResponse({ type: 'primary-rate-limit', status: 403, resetInSeconds: 0 }, id, authenticatedUser.id);
       } else {
         try {
-          answer = await run(route, method, request);
+          answer = await run(route, method, request, authentication);
         } catch (error) {
           answer = errorResponse(route, method, error);
         }
@@ -279,7 +328,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     } catch (error) {
       answer = errorResponse(route, method, error);
     }
-    send(route, method, request, response, answer, id, rate);
+    send(route, method, request, response, answer, id, authentication.credential, rate);
   }
 
   const app = express();
@@ -316,6 +365,9 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     faults,
     get violations() {
       return violations;
+    },
+    get installationTokens() {
+      return apps.issued;
     },
     resetRequests() {
       requests.length = 0;

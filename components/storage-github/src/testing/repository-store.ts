@@ -4,11 +4,11 @@ import path from 'node:path';
 import { KeyedLock } from '@metastore/storage';
 import { GitRepository } from './git-backend';
 
-/** A user or organization account. */
+/** A user or organization account (or a GitHub App's bot user, which is never stored). */
 export interface AccountRecord {
   readonly login: string;
   readonly id: number;
-  readonly type: 'User' | 'Organization';
+  readonly type: 'User' | 'Organization' | 'Bot';
   readonly createdAt: string;
 }
 

@@ -1,4 +1,5 @@
 import type { GitCommitObject, GitIdentity, GitObjectType, GitTagObject, GitTreeEntry } from './git-backend';
+import type { InstallationRecord, RegisteredApp } from './github-apps';
 import type { AccountRecord, RepositoryRecord, StoredRepository } from './repository-store';
 
 /** Where the server is reached: API URLs and "web" (html_url) URLs both live on the server's own host. */
@@ -318,4 +319,54 @@ export function wrappedBase64(bytes: Buffer): string {
   const encoded = bytes.toString('base64');
   if (encoded === '') return '';
   return `${encoded.match(/.{1,60}/g)!.join('\n')}\n`;
+}
+
+/** The `integration` object `GET /app` answers for the authenticated App. */
+export function integrationObject(urls: ServerUrls, app: RegisteredApp, owner: AccountRecord, installations: number): Record<string, unknown> {
+  return {
+    id: app.id,
+    slug: app.slug,
+    node_id: nodeId('Integration', app.id),
+    client_id: app.clientId,
+    owner: simpleUser(urls, owner),
+    name: app.slug,
+    description: null,
+    external_url: `${urls.web}/apps/${app.slug}`,
+    html_url: `${urls.web}/apps/${app.slug}`,
+    created_at: isoSeconds(app.createdAt),
+    updated_at: isoSeconds(app.createdAt),
+    permissions: { ...app.permissions },
+    events: [],
+    installations_count: installations,
+  };
+}
+
+/** The `installation` object of an App's installation on an account. */
+export function installationObject(urls: ServerUrls, installation: InstallationRecord): Record<string, unknown> {
+  const { app, account } = installation;
+  return {
+    id: installation.id,
+    client_id: app.clientId,
+    account: simpleUser(urls, account),
+    repository_selection: 'all',
+    access_tokens_url: `${urls.api}/app/installations/${installation.id}/access_tokens`,
+    repositories_url: `${urls.api}/installation/repositories`,
+    html_url:
+      account.type === 'Organization'
+        ? `${urls.web}/organizations/${account.login}/settings/installations/${installation.id}`
+        : `${urls.web}/settings/installations/${installation.id}`,
+    app_id: app.id,
+    app_slug: app.slug,
+    target_id: account.id,
+    target_type: account.type,
+    permissions: { ...app.permissions },
+    events: [],
+    created_at: isoSeconds(installation.createdAt),
+    updated_at: isoSeconds(installation.createdAt),
+    single_file_name: null,
+    has_multiple_single_files: false,
+    single_file_paths: [],
+    suspended_by: null,
+    suspended_at: null,
+  };
 }

@@ -117,8 +117,11 @@ function sortRepositories(repositories: StoredRepository[], sort: string, direct
 
 function listRepositories(context: RouteContext, account: AccountRecord, defaultSort: string): ApiResponse {
   const type = context.query.type ?? 'all';
+  // An installation token sees its own account's private repositories, and only public ones elsewhere.
+  const seesPrivate = !context.installation || context.installation.account.login.toLowerCase() === account.login.toLowerCase();
   const repositories = context.store
     .listRepositories(account.login)
+    .filter((stored) => seesPrivate || !stored.record.settings.private)
     .filter((stored) => (type === 'public' ? !stored.record.settings.private : type === 'private' ? stored.record.settings.private : type !== 'forks'));
   const sorted = sortRepositories(repositories, context.query.sort ?? defaultSort, context.query.direction);
   const page = paginate(context, sorted);

@@ -1,3 +1,4 @@
+import { appRoutes } from './apps.routes';
 import { commitRoutes } from './commits.routes';
 import { contentsRoutes } from './contents.routes';
 import { gitDataRoutes } from './git-data.routes';
@@ -7,5 +8,5 @@ import type { RouteDefinition } from './route';
 
 /** Every route of the test server, in registration order. */
 export function allRoutes(rateLimit: () => RateLimitSnapshot): readonly RouteDefinition[] {
-  return [...repositoryRoutes, ...gitDataRoutes, ...commitRoutes, ...metaRoutes(rateLimit), ...contentsRoutes];
+  return [...repositoryRoutes, ...gitDataRoutes, ...commitRoutes, ...metaRoutes(rateLimit), ...contentsRoutes, ...appRoutes];
 }

@@ -1,3 +1,4 @@
+import type { GitHubApps, InstallationRecord, RegisteredApp } from '../github-apps';
 import type { AccountRecord, RepositoryStore, StoredRepository } from '../repository-store';
 import type { ServerUrls } from '../representations';
 
@@ -30,7 +31,13 @@ export interface RouteContext {
   /** The request's path and query as received, for pagination links. */
   readonly requestUrl: string;
   readonly store: RepositoryStore;
+  /** The account the request acts as: the server's user, or an App's bot for an installation token. */
   readonly authenticatedUser: AccountRecord;
+  readonly apps: GitHubApps;
+  /** The App whose JWT authenticated an App route (`authentication: 'app'`). */
+  readonly app?: RegisteredApp;
+  /** The installation whose access token authenticated the request. */
+  readonly installation?: InstallationRecord;
   /** Set for repo-scoped routes (`/repos/{owner}/{repo}/...`) once the repository is found. */
   readonly repository?: StoredRepository;
   /** Called when a route created a repository (for the not-found-after-create fault). */
@@ -50,6 +57,8 @@ export interface RouteDefinition {
   readonly rateLimited?: boolean;
   /** True for non-API URLs (raw downloads) that GitHub's OpenAPI description does not cover. */
   readonly undocumented?: boolean;
+  /** `app` for endpoints that need a GitHub App's JWT; the others take any token (installation tokens must be valid). */
+  readonly authentication?: 'app';
   readonly handle: (context: RouteContext) => Promise<ApiResponse>;
 }
 

@@ -1,0 +1,62 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { parseGitHubStorageConfig } from './github.config';
+
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const TOKEN = 'ghp_secretTokenValue0123456789';
+const keyBody = privateKey.split('\n')[1]!;
+
+/** The message of the ConfigurationError `values` raise. */
+function problem(values: Record<string, string | undefined>): string {
+  try {
+    parseGitHubStorageConfig(values);
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'CONFIGURATION_INVALID' });
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('parseGitHubStorageConfig: authentication', () => {
+  it('takes a personal access token', () => {
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }).auth).toEqual({ type: 'token', token: TOKEN });
+  });
+
+  it('takes a GitHub App ID and private key, with real newlines or with \\n escapes', () => {
+    const withNewlines = parseGitHubStorageConfig({ GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey });
+    expect(withNewlines.auth).toEqual({ type: 'app', appId: 12345, privateKey: privateKey.trim() });
+    const escaped = parseGitHubStorageConfig({ GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey.replace(/\n/g, '\\n') });
+    expect(escaped.auth).toEqual(withNewlines.auth);
+    // An empty variable counts as unset.
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: '', GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey }).auth.type).toBe('app');
+  });
+
+  it('wants exactly one way to authenticate, and never echoes a secret', () => {
+    const both = problem({ GITHUB_TOKEN: TOKEN, GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey });
+    expect(both).toMatch(/GITHUB_TOKEN and GITHUB_APP_ID\/GITHUB_APP_PRIVATE_KEY are both set/);
+    const none = problem({});
+    expect(none).toContain('GITHUB_TOKEN');
+    expect(none).toContain('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY');
+    expect(problem({ GITHUB_APP_ID: '12345' })).toBe('GITHUB_APP_PRIVATE_KEY: required with GITHUB_APP_ID');
+    expect(problem({ GITHUB_APP_PRIVATE_KEY: privateKey })).toBe('GITHUB_APP_ID: required with GITHUB_APP_PRIVATE_KEY');
+    for (const message of [both, problem({ GITHUB_TOKEN: TOKEN, GITHUB_APP_PRIVATE_KEY: privateKey })]) {
+      expect(message).not.toContain(TOKEN);
+      expect(message).not.toContain(keyBody);
+    }
+  });
+
+  it('names a malformed App ID or key without showing it', () => {
+    const badKey = `-----BEGIN RSA PRIVATE KEY-----\\n${keyBody.slice(0, 40)}\\n-----END RSA PRIVATE KEY-----`;
+    const message = problem({ GITHUB_APP_ID: 'my-app', GITHUB_APP_PRIVATE_KEY: badKey, GITHUB_TOPIC: 'Bad Topic' });
+    expect(message).toContain("GITHUB_APP_ID: must be the GitHub App's numeric App ID");
+    expect(message).toContain('GITHUB_APP_PRIVATE_KEY: not a PEM-encoded RSA private key');
+    expect(message).toContain('GITHUB_TOPIC');
+    expect(message).not.toContain(keyBody.slice(0, 40));
+    expect(message).not.toContain('my-app');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    expect(problem({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: publicKey })).toContain('not a PEM-encoded RSA private key');
+  });
+});
