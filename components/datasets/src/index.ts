@@ -5,3 +5,5 @@ export { isJsonObject } from './lib/descriptor.model';
 export type { Descriptor, DescriptorReport, DescriptorWarning, JsonObject, ProfileVersion } from './lib/descriptor.model';
 export { DescriptorValidator } from './lib/descriptor.validator';
 export { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, lfsPointersOf, renderLfsPointer } from './lib/lfs-pointers';
+export { summarizeDiff } from './lib/descriptor.diff';
+export type { DiffSummary } from './lib/descriptor.diff';

@@ -1,2 +1,2 @@
-export { RevisionService, summarizeDiff } from './lib/revision.service';
-export type { DiffSummary, RevisionDiff } from './lib/revision.service';
+export { RevisionService } from './lib/revision.service';
+export type { RevisionDiff } from './lib/revision.service';

@@ -1,16 +1,6 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { isDeepStrictEqual } from 'node:util';
-import { formatDatasetId, isJsonObject, type DatasetService, type Descriptor, type WriteOptions, type WriteResult } from '@metastore/datasets';
+import { formatDatasetId, summarizeDiff, type DatasetService, type DiffSummary, type WriteOptions, type WriteResult } from '@metastore/datasets';
 import type { DatasetId, DatasetStorage, Page, PageRequest, Revision } from '@metastore/storage';
-
-/** What changed between two revisions, at a glance. */
-export interface DiffSummary {
-  readonly resourcesAdded: readonly string[];
-  readonly resourcesRemoved: readonly string[];
-  readonly resourcesChanged: readonly string[];
-  /** Top-level descriptor properties (other than `resources`) added, removed or changed. */
-  readonly fieldsChanged: readonly string[];
-}
 
 /** A structured diff of the descriptor between two revisions. */
 export interface RevisionDiff {
@@ -19,30 +9,6 @@ export interface RevisionDiff {
   /** RFC 6902 JSON Patch turning the `from` descriptor into the `to` descriptor. */
   readonly patch: readonly Operation[];
   readonly summary: DiffSummary;
-}
-
-function resourcesByName(descriptor: Descriptor): Map<string, unknown> {
-  const resources = Array.isArray(descriptor['resources']) ? descriptor['resources'] : [];
-  const byName = new Map<string, unknown>();
-  resources.forEach((resource, index) => {
-    const name = isJsonObject(resource) && typeof resource['name'] === 'string' ? resource['name'] : `#${index}`;
-    byName.set(name, resource);
-  });
-  return byName;
-}
-
-/** Summarises a descriptor change by resource name and top-level field. */
-export function summarizeDiff(from: Descriptor, to: Descriptor): DiffSummary {
-  const before = resourcesByName(from);
-  const after = resourcesByName(to);
-  const fields = new Set([...Object.keys(from), ...Object.keys(to)]);
-  fields.delete('resources');
-  return {
-    resourcesAdded: [...after.keys()].filter((name) => !before.has(name)).sort(),
-    resourcesRemoved: [...before.keys()].filter((name) => !after.has(name)).sort(),
-    resourcesChanged: [...after.keys()].filter((name) => before.has(name) && !isDeepStrictEqual(before.get(name), after.get(name))).sort(),
-    fieldsChanged: [...fields].filter((field) => !isDeepStrictEqual(from[field], to[field])).sort(),
-  };
 }
 
 /** Revision use cases: history, one revision, diffs and reverts. */
