@@ -87,7 +87,7 @@ export function datasetsRouter({ datasets }: Dependencies): Router {
   );
 
   router.delete('/datasets/:owner/:name', async (req, res) => {
-    await datasets.delete(datasetIdOf(req));
+    await datasets.delete(datasetIdOf(req), authorOf(res, undefined));
     res.status(204).end();
   });
 

@@ -139,7 +139,7 @@ export class DatasetService {
   async rewrite(
     id: DatasetId,
     next: (current: Descriptor, head: string) => unknown,
-    options: WriteOptions & { readonly message: string },
+    options: WriteOptions & { readonly message: string; readonly revertedTo?: string },
   ): Promise<WriteResult> {
     return this.writes.run(formatDatasetId(id), async () => {
       for (let attempt = 1; ; attempt += 1) {
@@ -159,7 +159,13 @@ export class DatasetService {
           return { revision: await this.storage.getRevision(id, head), changed: false, warnings };
         }
         try {
-          const revision = await this.storage.commit(id, { parent: head, changes, message: options.message, author: options.author });
+          const revision = await this.storage.commit(id, {
+            parent: head,
+            changes,
+            message: options.message,
+            author: options.author,
+            ...(options.revertedTo !== undefined ? { revertedTo: options.revertedTo } : {}),
+          });
           return { revision, changed: true, warnings };
         } catch (error) {
           if (!(error instanceof RevisionConflictError)) throw error;
@@ -183,8 +189,8 @@ export class DatasetService {
   }
 
   /** Deletes the dataset (its repository, where the backend deletes repositories). */
-  async delete(id: DatasetId): Promise<void> {
-    await this.writes.run(formatDatasetId(id), () => this.storage.deleteDataset(id));
+  async delete(id: DatasetId, author?: Author): Promise<void> {
+    await this.writes.run(formatDatasetId(id), () => this.storage.deleteDataset(id, author));
   }
 
   /** Names of an owner's datasets. */

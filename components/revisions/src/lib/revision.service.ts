@@ -45,6 +45,7 @@ export class RevisionService {
     const result = await this.datasets.rewrite(id, () => target.descriptor, {
       ...options,
       message: options.message ?? `Revert ${formatDatasetId(id)} to ${target.revision}`,
+      revertedTo: target.revision,
     });
     return { ...result, revertedTo: target.revision };
   }

@@ -108,6 +108,12 @@ export class GitHubStorage implements DatasetStorage {
 
   private readonly clock: () => Date;
 
+  /** The repository's web address: github.com for api.github.com, the Enterprise host for `/api/v3` roots, else the API root itself. */
+  locationOf(id: DatasetId): string {
+    const web = this.config.apiUrl === 'https://api.github.com' ? 'https://github.com' : this.config.apiUrl.replace(/\/api\/v3$/, '');
+    return `${web}/${id.owner}/${id.name}`;
+  }
+
   async checkReady(): Promise<void> {
     try {
       // Not counted against the core rate limit; an App checks its key instead (GET /app, with its JWT).

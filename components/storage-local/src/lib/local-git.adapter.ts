@@ -121,6 +121,10 @@ export class LocalGitStorage implements DatasetStorage {
     return path.join(this.repositoriesDir, id.owner, `${id.name}.git`);
   }
 
+  locationOf(id: DatasetId): string {
+    return this.repositoryPath(id);
+  }
+
   async checkReady(): Promise<void> {
     try {
       await mkdir(this.repositoriesDir, { recursive: true });

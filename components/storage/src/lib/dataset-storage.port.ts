@@ -1,4 +1,5 @@
 import type {
+  Author,
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
@@ -20,14 +21,17 @@ export interface DatasetStorage {
   /** A short name of the backend (`local`, `github`, ...), recorded with each dataset. */
   readonly backend: string;
 
+  /** Where the dataset's repository lives on this backend (a path or URL), as recorded in the catalog. */
+  locationOf(id: DatasetId): string;
+
   /** Resolves when the backend is reachable and writable (for readiness probes); rejects with STORAGE_UNAVAILABLE otherwise. */
   checkReady(): Promise<void>;
 
   /** Creates the repository with one initial commit holding `files`; fails if the dataset exists. */
   createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision>;
 
-  /** Removes the dataset (on backends that delete repositories, its history goes with it). */
-  deleteDataset(id: DatasetId): Promise<void>;
+  /** Removes the dataset (on backends that delete repositories, its history goes with it); `author` is who asked, for observers. */
+  deleteDataset(id: DatasetId, author?: Author): Promise<void>;
 
   /** Names of an owner's datasets, in ascending order. */
   listDatasets(owner: string, page: PageRequest): Promise<Page<string>>;

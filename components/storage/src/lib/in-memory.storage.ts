@@ -36,6 +36,10 @@ export class InMemoryDatasetStorage implements DatasetStorage {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
+  locationOf(id: DatasetId): string {
+    return `memory:${id.owner}/${id.name}`;
+  }
+
   async checkReady(): Promise<void> {
     this.count('checkReady');
   }

@@ -46,6 +46,8 @@ export interface CommitRequest {
   readonly author: Author;
   /** Defaults to the storage's clock. */
   readonly timestamp?: Date;
+  /** For a revert: the revision whose content the commit restores (storages ignore it; observers announce it). */
+  readonly revertedTo?: string;
 }
 
 /** What creating a dataset needs: its first files and who made them. */

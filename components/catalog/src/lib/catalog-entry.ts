@@ -1,0 +1,51 @@
+import { isJsonObject } from '@metastore/datasets';
+import type { DatasetId, Revision } from '@metastore/storage';
+import type { CatalogEntry } from './catalog.model';
+
+/** What the catalog row of a dataset is computed from: where it lives, its head, its first revision's time and its descriptor. */
+export interface EntrySource {
+  readonly id: DatasetId;
+  readonly backend: string;
+  readonly location: string;
+  readonly head: Revision;
+  readonly createdAt: Date;
+  /** `datapackage.json` at the head, as stored. */
+  readonly source: string;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+
+/** The license's name, else its path, else its title (Data Package licenses need one of name or path). */
+function licenseName(license: unknown): string | undefined {
+  if (!isJsonObject(license)) return undefined;
+  return text(license['name']) ?? text(license['path']) ?? text(license['title']);
+}
+
+/** The catalog row of a dataset: searchable fields taken from the descriptor, times from git. */
+export function catalogEntryOf(input: EntrySource): CatalogEntry {
+  let descriptor: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(input.source);
+    if (isJsonObject(parsed)) descriptor = parsed;
+  } catch {
+    // A descriptor that is not JSON (written to git by hand) is indexed by name only.
+  }
+  const keywords = Array.isArray(descriptor['keywords']) ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string') : [];
+  const licenses = Array.isArray(descriptor['licenses']) ? descriptor['licenses'].map(licenseName).filter((name): name is string => name !== undefined) : [];
+  const title = text(descriptor['title']);
+  const description = text(descriptor['description']);
+  return {
+    id: input.id,
+    backend: input.backend,
+    location: input.location,
+    headRevision: input.head.sha,
+    ...(title !== undefined ? { title } : {}),
+    ...(description !== undefined ? { description } : {}),
+    keywords: [...new Set(keywords)],
+    licenses: [...new Set(licenses)],
+    resourceCount: Array.isArray(descriptor['resources']) ? descriptor['resources'].length : 0,
+    createdAt: input.createdAt,
+    updatedAt: new Date(input.head.timestamp),
+    deleted: false,
+  };
+}

@@ -1,0 +1,63 @@
+import type { MetastoreEvent } from '@metastore/events';
+import type { DatasetId, Tag } from '@metastore/storage';
+
+/** What the catalog knows about one dataset: an index row kept from git, never the truth. */
+export interface CatalogEntry {
+  readonly id: DatasetId;
+  /** The storage backend (`local`, `github`, ...) and the repository's location there. */
+  readonly backend: string;
+  readonly location: string;
+  /** The head revision sha the row was computed from. */
+  readonly headRevision: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly keywords: readonly string[];
+  /** License names (or paths, for licenses given only by path). */
+  readonly licenses: readonly string[];
+  readonly resourceCount: number;
+  /** The time of the dataset's first revision, and of its head revision. */
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Deleted datasets keep a row (a tombstone) so that listings and the sync worker know they went away. */
+  readonly deleted: boolean;
+}
+
+/** A catalog search: every filter optional; results in (owner, name) order, or by relevance when `q` is given. */
+export interface SearchQuery {
+  readonly owner?: string;
+  /** Full-text query over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or). */
+  readonly q?: string;
+  /** Datasets having this keyword (exact match). */
+  readonly keyword?: string;
+  /** Datasets whose head revision is at or after this time. */
+  readonly updatedSince?: Date;
+  readonly limit: number;
+  /** Opaque keyset cursor from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+/** A descriptor as stored at one revision (`datapackage.json`, byte for byte). */
+export interface CachedDescriptor {
+  readonly revision: string;
+  readonly source: string;
+}
+
+/**
+ * One atomic change of the catalog, applied in a single database transaction: the dataset's row,
+ * cached immutable objects, its tags, and the events announcing the change (the outbox).
+ */
+export interface CatalogUpdate {
+  readonly dataset: DatasetId;
+  /** Inserts or replaces the dataset's row. */
+  readonly entry?: CatalogEntry;
+  /** Marks the dataset deleted (keeping a tombstone row if there is one) and drops its cached descriptors and tags. */
+  readonly deletedAt?: Date;
+  /** Descriptors to cache by revision (immutable: a revision's content never changes). */
+  readonly descriptors?: readonly CachedDescriptor[];
+  /** Tags to insert or replace, tags to remove by name, or (`replaceAllTags`) the complete set of the dataset's tags. */
+  readonly upsertTags?: readonly Tag[];
+  readonly removeTags?: readonly string[];
+  readonly replaceAllTags?: readonly Tag[];
+  /** Events to append to the outbox, in order. */
+  readonly events?: readonly MetastoreEvent[];
+}

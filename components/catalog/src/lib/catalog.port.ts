@@ -1,0 +1,32 @@
+import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
+import type { CatalogEntry, CatalogUpdate, SearchQuery } from './catalog.model';
+
+/**
+ * The catalog database: an index of every dataset for fast listing and search, a cache of immutable
+ * git objects, and (through `apply`) the transactional outbox of events.
+ */
+export interface CatalogStore {
+  /** Applies `update` atomically: all of it (row, cache, tags, events) or nothing. */
+  apply(update: CatalogUpdate): Promise<void>;
+
+  /** The dataset's row, deleted ones included; `undefined` when the catalog has never seen it. */
+  getDataset(id: DatasetId): Promise<CatalogEntry | undefined>;
+
+  /** Datasets that are not deleted and match every given filter, one keyset page at a time. Rejects a malformed cursor with VALIDATION_FAILED. */
+  search(query: SearchQuery): Promise<Page<CatalogEntry>>;
+
+  /** Every row (deleted ones included) in (owner, name) order, for reconciliation and rebuilds. */
+  scan(page: PageRequest): Promise<Page<CatalogEntry>>;
+
+  /** The cached descriptor source of `id` at `revision`, if cached. */
+  descriptorAt(id: DatasetId, revision: string): Promise<string | undefined>;
+
+  /** One of the dataset's tags as last recorded. */
+  getTag(id: DatasetId, name: string): Promise<Tag | undefined>;
+
+  /** All of the dataset's recorded tags, in name order. */
+  listTags(id: DatasetId): Promise<readonly Tag[]>;
+
+  /** Resolves when the database answers (readiness probes); rejects with STORAGE_UNAVAILABLE otherwise. */
+  checkReady(): Promise<void>;
+}

@@ -1,0 +1,163 @@
+import { DatasetService, serializeDescriptor } from '@metastore/datasets';
+import type { MetastoreEvent } from '@metastore/events';
+import { RevisionService } from '@metastore/revisions';
+import type { Author, DatasetId } from '@metastore/storage';
+import { describeDatasetStorageContract, InMemoryDatasetStorage } from '@metastore/storage/testing';
+import { TagService } from '@metastore/tags';
+import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
+import { CatalogedStorage, type CatalogLogger } from './cataloged.storage';
+
+const events = { source: 'urn:metastore:test', maxDescriptorBytes: 2048, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
+const ada: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const grace: Author = { name: 'Grace Hopper', email: 'grace@example.com' };
+
+describeDatasetStorageContract('cataloged in-memory storage', async () => ({
+  storage: new CatalogedStorage(new InMemoryDatasetStorage(), new InMemoryCatalogStore(), { events }),
+}));
+
+function setup() {
+  const storage = new InMemoryDatasetStorage();
+  const catalog = new InMemoryCatalogStore();
+  const logged: { level: string; message: string }[] = [];
+  const logger: CatalogLogger = {
+    warn: (_object, message) => logged.push({ level: 'warn', message }),
+    error: (_object, message) => logged.push({ level: 'error', message }),
+  };
+  let nudges = 0;
+  const cataloged = new CatalogedStorage(storage, catalog, { events, logger, onRecorded: () => (nudges += 1) });
+  const datasets = new DatasetService({ storage: cataloged });
+  return {
+    storage,
+    catalog,
+    logged,
+    nudges: () => nudges,
+    datasets,
+    revisions: new RevisionService(cataloged, datasets),
+    tags: new TagService(cataloged),
+  };
+}
+
+const id: DatasetId = { owner: 'acme', name: 'rain' };
+const descriptor = {
+  name: 'rain',
+  title: 'Rainfall',
+  keywords: ['weather', 'rain'],
+  licenses: [{ name: 'CC-BY-4.0' }],
+  resources: [{ name: 'daily', path: 'daily.csv' }],
+};
+const types = (list: readonly MetastoreEvent[]) => list.map((event) => event.type);
+
+describe('CatalogedStorage', () => {
+  it('records each write as a catalog row and one event, in commit order, with what an indexer needs', async () => {
+    const { catalog, datasets, revisions, tags, nudges } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    const updated = await datasets.patch(id, { description: 'Daily rainfall', resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'monthly', path: 'm.csv' }] }, { author: grace });
+    await tags.create(id, { name: 'v1', description: 'first', author: ada });
+    await tags.update(id, 'v1', { description: 'first release', author: ada });
+    const reverted = await revisions.revert(id, created.revision.sha, { author: grace });
+    await tags.delete(id, 'v1');
+    await datasets.delete(id, ada);
+
+    expect(types(catalog.events)).toEqual(['dataset.created', 'dataset.updated', 'tag.created', 'tag.updated', 'dataset.reverted', 'tag.deleted', 'dataset.deleted']);
+    expect(nudges()).toBe(7);
+    const [create, update, , , revert, , remove] = catalog.events;
+    expect(create).toMatchObject({
+      specversion: '1.0',
+      source: 'urn:metastore:test',
+      subject: 'acme/rain',
+      datacontenttype: 'application/json',
+      data: {
+        dataset: { id: 'acme/rain', owner: 'acme', name: 'rain', backend: 'memory', location: 'memory:acme/rain' },
+        origin: 'api',
+        oldRevision: null,
+        newRevision: created.revision.sha,
+        author: ada,
+        descriptor,
+        changes: { fields: ['keywords', 'licenses', 'name', 'title'], resources: { added: ['daily'], removed: [], modified: [] } },
+      },
+    });
+    expect(update!.data).toMatchObject({
+      oldRevision: created.revision.sha,
+      newRevision: updated.revision.sha,
+      author: grace,
+      changes: { fields: ['description'], resources: { added: ['monthly'], removed: [], modified: [] } },
+    });
+    expect(revert!.data).toMatchObject({ revertedTo: created.revision.sha, oldRevision: updated.revision.sha, newRevision: reverted.revision.sha, changes: { fields: ['description'], resources: { removed: ['monthly'] } } });
+    expect(remove!.data).toMatchObject({ oldRevision: reverted.revision.sha, newRevision: null, author: ada });
+    expect(new Set(catalog.events.map((event) => event.id)).size).toBe(7);
+  });
+
+  it('keeps the row searchable: title, keywords, licenses, resource count, creation and update times from git', async () => {
+    const { catalog, datasets } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    const updated = await datasets.patch(id, { title: 'Rain, daily' }, { author: ada });
+    expect(await catalog.getDataset(id)).toEqual({
+      id,
+      backend: 'memory',
+      location: 'memory:acme/rain',
+      headRevision: updated.revision.sha,
+      title: 'Rain, daily',
+      keywords: ['weather', 'rain'],
+      licenses: ['CC-BY-4.0'],
+      resourceCount: 1,
+      createdAt: new Date(created.revision.timestamp),
+      updatedAt: new Date(updated.revision.timestamp),
+      deleted: false,
+    });
+    expect((await catalog.search({ q: 'rain daily', limit: 10 })).items.map((entry) => entry.id)).toEqual([id]);
+  });
+
+  it('reads at a full sha or a known tag without a storage call', async () => {
+    const { storage, datasets, tags } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    await tags.create(id, { name: 'v1', author: ada });
+    storage.calls.clear();
+    expect((await datasets.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
+    expect((await datasets.read(id, 'v1')).revision).toBe(created.revision.sha);
+    expect(storage.calls.size).toBe(0);
+    // The head is mutable: it is always asked of storage, the content at it is not.
+    await datasets.read(id);
+    expect([...storage.calls.keys()]).toEqual(['resolveRef']);
+  });
+
+  it('carries a link instead of a descriptor over the size limit', async () => {
+    const { catalog, datasets } = setup();
+    const created = await datasets.create(id, { ...descriptor, description: 'x'.repeat(4096) }, { author: ada });
+    const [event] = catalog.events;
+    expect(event!.data.descriptor).toBeUndefined();
+    expect(event!.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: `http://api/datasets/acme/rain?ref=${created.revision.sha}` });
+    expect(event!.data.changes?.fields).toContain('description');
+  });
+
+  it('records nothing when the git write fails', async () => {
+    const { catalog, datasets } = setup();
+    await datasets.create(id, descriptor, { author: ada });
+    const before = { events: catalog.events.length, entry: await catalog.getDataset(id) };
+    await expect(datasets.create(id, descriptor, { author: grace })).rejects.toMatchObject({ code: 'DATASET_ALREADY_EXISTS' });
+    await expect(datasets.replace(id, { ...descriptor, title: 'stale' }, { author: grace, ifMatch: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(datasets.replace(id, { resources: 'not a list' }, { author: grace })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(catalog.events).toHaveLength(before.events);
+    expect(await catalog.getDataset(id)).toEqual(before.entry);
+  });
+
+  it('lets writes succeed while the catalog is down, logs it, and reads from storage meanwhile', async () => {
+    const { catalog, datasets, logged } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    catalog.down = true;
+    const updated = await datasets.patch(id, { title: 'Written while the catalog was down' }, { author: ada });
+    expect(updated.changed).toBe(true);
+    expect((await datasets.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
+    expect(logged.some((entry) => entry.level === 'error' && /sync worker/.test(entry.message))).toBe(true);
+    catalog.down = false;
+    expect(catalog.events).toHaveLength(1);
+    expect((await catalog.getDataset(id))?.headRevision).toBe(created.revision.sha);
+  });
+
+  it('gives a row the catalog missed its creation time from history on the next write', async () => {
+    const { storage, catalog, datasets } = setup();
+    const first = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor) }], message: 'pushed directly', author: ada, timestamp: new Date('2020-01-02T03:04:05Z') });
+    await datasets.patch(id, { title: 'Now through the API' }, { author: ada });
+    expect(await catalog.getDataset(id)).toMatchObject({ createdAt: new Date(first.timestamp), title: 'Now through the API' });
+    expect(catalog.events.map((event) => event.data.oldRevision)).toEqual([first.sha]);
+  });
+});

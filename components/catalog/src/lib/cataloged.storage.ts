@@ -1,0 +1,260 @@
+import { DESCRIPTOR_PATH } from '@metastore/datasets';
+import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions } from '@metastore/events';
+import {
+  KeyedLock,
+  type Author,
+  type CommitRequest,
+  type CreateDatasetRequest,
+  type DatasetId,
+  type DatasetStorage,
+  type Page,
+  type PageRequest,
+  type Revision,
+  type Tag,
+  type TagRequest,
+} from '@metastore/storage';
+import type { CatalogUpdate } from './catalog.model';
+import type { CatalogStore } from './catalog.port';
+import { catalogEntryOf } from './catalog-entry';
+import { DatasetIndexer } from './dataset-indexer';
+
+/** Where the decorator reports a catalog it could not update or read (the write itself succeeded in git). */
+export interface CatalogLogger {
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** How the decorator stamps events and whom it tells about recorded changes. */
+export interface CatalogedStorageOptions {
+  readonly events: EventBuilderOptions;
+  /** Called after each change is recorded (the outbox relay's nudge). */
+  readonly onRecorded?: () => void;
+  readonly logger?: CatalogLogger;
+  readonly clock?: () => Date;
+}
+
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
+
+function parseDescriptor(source: string | undefined): DescriptorObject | undefined {
+  if (source === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(source);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as DescriptorObject) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A `DatasetStorage` that keeps the catalog: after each write succeeds in git it records the
+ * dataset's row, the new immutable objects and the change's event in one catalog transaction; reads
+ * at a full sha or a tag are answered from the catalog without a storage call.
+ *
+ * The catalog is a cache of git: when recording fails (the database is down), the write still stands
+ * and the error is logged; the sync worker later finds the difference and records it, event included.
+ */
+export class CatalogedStorage implements DatasetStorage {
+  readonly backend: string;
+  private readonly indexer: DatasetIndexer;
+  /** Writes to one dataset are recorded in the order they were committed. */
+  private readonly writes = new KeyedLock();
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly storage: DatasetStorage,
+    private readonly catalog: CatalogStore,
+    private readonly options: CatalogedStorageOptions,
+  ) {
+    this.backend = storage.backend;
+    this.indexer = new DatasetIndexer(storage);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  locationOf(id: DatasetId): string {
+    return this.storage.locationOf(id);
+  }
+
+  checkReady(): Promise<void> {
+    return this.storage.checkReady();
+  }
+
+  async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
+    return this.writes.run(keyOf(id), async () => {
+      const revision = await this.storage.createDataset(id, request);
+      const source = request.files.find((file) => file.path === DESCRIPTOR_PATH)?.content;
+      if (source !== undefined) {
+        const time = new Date(revision.timestamp);
+        const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: time, source });
+        await this.record(
+          { ...this.change('dataset.created', id, time), author: revision.author, message: revision.message, newRevision: revision.sha, descriptorSource: source },
+          { entry, descriptors: [{ revision: revision.sha, source }], replaceAllTags: [] },
+        );
+      }
+      return revision;
+    });
+  }
+
+  async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
+    return this.writes.run(keyOf(id), async () => {
+      const revision = await this.storage.commit(id, request);
+      await this.recordCommit(id, request, revision);
+      return revision;
+    });
+  }
+
+  async deleteDataset(id: DatasetId, author?: Author): Promise<void> {
+    await this.writes.run(keyOf(id), async () => {
+      const prior = await this.fromCatalog(() => this.catalog.getDataset(id), id);
+      await this.storage.deleteDataset(id, author);
+      const time = this.clock();
+      await this.record(
+        { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(prior && !prior.deleted ? { oldRevision: prior.headRevision } : {}) },
+        { deletedAt: time },
+      );
+    });
+  }
+
+  async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    return this.writes.run(keyOf(id), async () => {
+      const tag = await this.storage.createTag(id, request);
+      await this.record(
+        { ...this.change('tag.created', id, new Date(tag.createdAt)), author: tag.author, newRevision: tag.target, tag },
+        { upsertTags: [tag] },
+      );
+      return tag;
+    });
+  }
+
+  async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
+    return this.writes.run(keyOf(id), async () => {
+      const previous = await this.getTag(id, request.name);
+      const tag = await this.storage.replaceTag(id, request);
+      await this.record(
+        {
+          ...this.change('tag.updated', id, request.timestamp ?? this.clock()),
+          author: request.author,
+          oldRevision: previous.target,
+          newRevision: tag.target,
+          tag,
+          previousTag: previous,
+        },
+        { upsertTags: [tag] },
+      );
+      return tag;
+    });
+  }
+
+  async deleteTag(id: DatasetId, name: string): Promise<void> {
+    await this.writes.run(keyOf(id), async () => {
+      const previous = await this.getTag(id, name);
+      await this.storage.deleteTag(id, name);
+      await this.record(
+        { ...this.change('tag.deleted', id, this.clock()), oldRevision: previous.target, previousTag: previous },
+        { removeTags: [name] },
+      );
+    });
+  }
+
+  /** A full sha the catalog has cached, or a tag it knows, resolves without a storage call. */
+  async resolveRef(id: DatasetId, ref?: string): Promise<string> {
+    if (ref !== undefined) {
+      if (FULL_SHA.test(ref)) {
+        if ((await this.fromCatalog(() => this.catalog.descriptorAt(id, ref), id)) !== undefined) return ref;
+      } else {
+        const tag = await this.fromCatalog(() => this.catalog.getTag(id, ref), id);
+        if (tag) return tag.target;
+      }
+    }
+    return this.storage.resolveRef(id, ref);
+  }
+
+  /** The descriptor at a revision comes from the catalog's cache, and is cached there after a storage read. */
+  async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
+    if (path !== DESCRIPTOR_PATH || !FULL_SHA.test(sha)) return this.storage.readFile(id, sha, path);
+    const cached = await this.fromCatalog(() => this.catalog.descriptorAt(id, sha), id);
+    if (cached !== undefined) return cached;
+    const source = await this.storage.readFile(id, sha, path);
+    if (source !== undefined) {
+      await this.catalog.apply({ dataset: id, descriptors: [{ revision: sha, source }] }).catch((error: unknown) => {
+        this.options.logger?.warn({ err: error, dataset: keyOf(id) }, 'could not cache a descriptor in the catalog');
+      });
+    }
+    return source;
+  }
+
+  async getTag(id: DatasetId, name: string): Promise<Tag> {
+    return (await this.fromCatalog(() => this.catalog.getTag(id, name), id)) ?? this.storage.getTag(id, name);
+  }
+
+  listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
+    return this.storage.listDatasets(owner, page);
+  }
+
+  listRevisions(id: DatasetId, page: PageRequest & { readonly ref?: string }): Promise<Page<Revision>> {
+    return this.storage.listRevisions(id, page);
+  }
+
+  getRevision(id: DatasetId, sha: string): Promise<Revision> {
+    return this.storage.getRevision(id, sha);
+  }
+
+  listTags(id: DatasetId, page: PageRequest): Promise<Page<Tag>> {
+    return this.storage.listTags(id, page);
+  }
+
+  private change(type: DatasetChange['type'], id: DatasetId, time: Date): DatasetChange {
+    return { type, id, backend: this.backend, location: this.locationOf(id), time, origin: 'api' };
+  }
+
+  private async recordCommit(id: DatasetId, request: CommitRequest, revision: Revision): Promise<void> {
+    try {
+      const written = request.changes.find((change) => change.path === DESCRIPTOR_PATH && 'content' in change);
+      const [source, previousSource, prior] = await Promise.all([
+        written && 'content' in written ? written.content : this.storage.readFile(id, revision.sha, DESCRIPTOR_PATH),
+        this.readFile(id, request.parent, DESCRIPTOR_PATH),
+        this.fromCatalog(() => this.catalog.getDataset(id), id),
+      ]);
+      if (source === undefined) return;
+      // A row the catalog missed (created while it was down, or pushed to git directly) gets its creation time from history.
+      const createdAt = prior && !prior.deleted ? prior.createdAt : await this.indexer.createdAt(id, revision.sha);
+      const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt, source });
+      const previousDescriptor = parseDescriptor(previousSource);
+      await this.record(
+        {
+          ...this.change(request.revertedTo !== undefined ? 'dataset.reverted' : 'dataset.updated', id, new Date(revision.timestamp)),
+          author: revision.author,
+          message: revision.message,
+          oldRevision: request.parent,
+          newRevision: revision.sha,
+          descriptorSource: source,
+          ...(previousDescriptor ? { previousDescriptor } : {}),
+          ...(request.revertedTo !== undefined ? { revertedTo: request.revertedTo } : {}),
+        },
+        { entry, descriptors: [{ revision: revision.sha, source }] },
+      );
+    } catch (error) {
+      this.options.logger?.error({ err: error, dataset: keyOf(id), revision: revision.sha }, 'committed, but could not record the change in the catalog; the sync worker will');
+    }
+  }
+
+  /** Records a change that happened in git: row, caches and event in one catalog transaction. Never fails the write. */
+  private async record(change: DatasetChange, update: Omit<CatalogUpdate, 'dataset' | 'events'>): Promise<void> {
+    try {
+      await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
+      this.options.onRecorded?.();
+    } catch (error) {
+      this.options.logger?.error({ err: error, dataset: keyOf(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+    }
+  }
+
+  /** A catalog read; a catalog that is down makes the caller fall back to storage. */
+  private async fromCatalog<T>(read: () => Promise<T>, id: DatasetId): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.options.logger?.warn({ err: error, dataset: keyOf(id) }, 'catalog unavailable; reading from storage');
+      return undefined;
+    }
+  }
+}

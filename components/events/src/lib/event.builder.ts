@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { formatDatasetId, isJsonObject, summarizeDiff } from '@metastore/datasets';
+import type { Tag } from '@metastore/storage';
+import type { ChangedParts, DatasetChange, DescriptorObject, EventData, MetastoreEvent, TagData } from './event.model';
+
+/** How events are stamped: their source, id generator, and the size above which the descriptor is linked instead of embedded. */
+export interface EventBuilderOptions {
+  /** CloudEvents `source` of this Metastore (a URI reference such as `urn:metastore:prod`). */
+  readonly source: string;
+  /** Largest descriptor (UTF-8 bytes of its stored source) carried inside an event. */
+  readonly maxDescriptorBytes: number;
+  /** Where a dataset's descriptor can be read at a revision (an API URL), for events whose descriptor is left out. */
+  readonly descriptorUrl: (id: { owner: string; name: string }, revision: string) => string;
+  readonly newId?: () => string;
+}
+
+/** Default size limit of a descriptor embedded in an event (Redis stream entries stay small). */
+export const DEFAULT_MAX_DESCRIPTOR_BYTES = 256 * 1024;
+
+function tagData(tag: Tag | undefined): TagData | undefined {
+  return tag && { name: tag.name, target: tag.target, description: tag.description, author: tag.author, createdAt: tag.createdAt };
+}
+
+function changedParts(previous: DescriptorObject | undefined, next: DescriptorObject): ChangedParts {
+  const summary = summarizeDiff(previous ?? {}, next);
+  return {
+    fields: summary.fieldsChanged,
+    resources: { added: summary.resourcesAdded, removed: summary.resourcesRemoved, modified: summary.resourcesChanged },
+  };
+}
+
+/** Builds the CloudEvents envelope announcing `change`. */
+export function eventFromChange(change: DatasetChange, options: EventBuilderOptions): MetastoreEvent {
+  const subject = formatDatasetId(change.id);
+  let descriptorPart: Pick<EventData, 'changes' | 'descriptor' | 'descriptorTruncated' | 'descriptorUrl'> = {};
+  if (change.descriptorSource !== undefined && change.newRevision !== undefined) {
+    const parsed: unknown = JSON.parse(change.descriptorSource);
+    const descriptor = isJsonObject(parsed) ? parsed : {};
+    const tooLarge = Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
+    descriptorPart = {
+      changes: changedParts(change.previousDescriptor, descriptor),
+      ...(tooLarge
+        ? { descriptorTruncated: true, descriptorUrl: options.descriptorUrl(change.id, change.newRevision) }
+        : { descriptor }),
+    };
+  }
+  const data: EventData = {
+    dataset: { id: subject, owner: change.id.owner, name: change.id.name, backend: change.backend, location: change.location },
+    origin: change.origin,
+    oldRevision: change.oldRevision ?? null,
+    newRevision: change.newRevision ?? null,
+    author: change.author ?? null,
+    ...(change.message !== undefined ? { message: change.message } : {}),
+    ...descriptorPart,
+    ...(change.revertedTo !== undefined ? { revertedTo: change.revertedTo } : {}),
+    ...(change.tag ? { tag: tagData(change.tag) } : {}),
+    ...(change.previousTag ? { previousTag: tagData(change.previousTag) } : {}),
+  };
+  return {
+    specversion: '1.0',
+    id: (options.newId ?? randomUUID)(),
+    source: options.source,
+    type: change.type,
+    subject,
+    time: change.time.toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+}

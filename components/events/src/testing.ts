@@ -1,0 +1,1 @@
+export { InMemoryOutbox } from './testing/in-memory.outbox';
