@@ -7,9 +7,11 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    // PGlite's CommonJS build calls import() for Node built-ins, which Jest's VM refuses without --experimental-vm-modules.
+    '/node_modules/@electric-sql/.+\\.cjs$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   // ESM-only client libraries must be transformed for Jest's CommonJS mode (see DEVELOPING.md).
-  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql)/)'],
   moduleNameMapper: {
     '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
     '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),

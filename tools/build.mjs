@@ -1,7 +1,11 @@
 // Bundles each base with esbuild: workspace bricks are inlined, npm packages stay external (installed beside dist/).
 import { build } from 'esbuild';
 
-const bases = [{ name: 'metadata-api', entry: 'bases/metadata-api/src/main.ts' }];
+const bases = [
+  { name: 'metadata-api', entry: 'bases/metadata-api/src/main.ts' },
+  { name: 'sync-worker', entry: 'bases/sync-worker/src/main.ts' },
+  { name: 'cli', entry: 'bases/cli/src/main.ts' },
+];
 
 for (const base of bases) {
   await build({

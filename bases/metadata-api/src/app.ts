@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { asyncApiDocument } from '@metastore/events';
 import type { Dependencies } from './dependencies';
 import { JSON_TYPES } from './http/content-type';
 import { requestContext } from './http/context';
@@ -9,6 +10,7 @@ import { createMetrics } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
 import { openApiDocument } from './openapi/document';
 import { datasetsRouter } from './routes/datasets.router';
+import { eventsRouter } from './routes/events.router';
 import { healthRouter } from './routes/health.router';
 import { revisionsRouter } from './routes/revisions.router';
 import { tagsRouter } from './routes/tags.router';
@@ -24,7 +26,7 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  const metrics = createMetrics(dependencies.storage);
+  const metrics = createMetrics(dependencies.backendStorage);
   app.use(metrics.observe);
   app.use(
     pinoHttp({
@@ -50,10 +52,14 @@ export function createApp(dependencies: Dependencies): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  const asyncApi = asyncApiDocument({ streamKey: config.events.stream, deadLetterKey: `${config.events.stream}:dead` });
+  app.get('/asyncapi.json', (_req, res) => {
+    res.json(asyncApi);
+  });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
   app.get('/metrics', metrics.serve);
   app.use(healthRouter(dependencies));
-  app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies));
+  app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies), eventsRouter(dependencies));
 
   app.use(routeNotFound);
   app.use(problemHandler);

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
 import { ConfigurationError } from '@metastore/errors';
+import { DEFAULT_EVENTS_STREAM, parseRedisEventsConfig, type RedisEventsConfig } from '@metastore/events-redis';
 import { parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
 import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metastore/storage-local';
 
@@ -13,6 +15,10 @@ export interface ApiConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The author of writes whose request names none (until authentication fills it from the token). */
   readonly defaultAuthor: { readonly name: string; readonly email: string };
+  /** The catalog database: PostgreSQL at `databaseUrl`, or (without one) an embedded PostgreSQL with its data in `embeddedDir`. */
+  readonly catalog: { readonly databaseUrl?: string; readonly embeddedDir: string };
+  /** Change events: how they are stamped, and the Redis stream they are published to (without Redis they wait in the outbox, readable at /api/v1/events). */
+  readonly events: { readonly publicUrl: string; readonly maxDescriptorBytes: number; readonly stream: string; readonly redis?: RedisEventsConfig };
   /** The storage backend and its settings (the data directory is also where local state lives for any backend). */
   readonly storage:
     | { readonly backend: 'local'; readonly local: LocalGitStorageConfig }
@@ -36,12 +42,23 @@ const schema = z.object({
   METASTORE_AUTHOR_NAME: z.string().min(1).max(200).default('Metastore'),
   METASTORE_AUTHOR_EMAIL: z.email().default('metastore@localhost.localdomain'),
   STORAGE: z.enum(['local', 'github']).default('local'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  METASTORE_PUBLIC_URL: z.url().optional(),
+  METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(256 * 1024),
 });
 
 /** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  let redis: RedisEventsConfig | undefined;
+  if (env['REDIS_URL']) {
+    try {
+      redis = parseRedisEventsConfig(env);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   let local: LocalGitStorageConfig | undefined;
   let github: GitHubStorageConfig | undefined;
   try {
@@ -66,6 +83,13 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     bodyLimitBytes: values.METASTORE_BODY_LIMIT,
     logLevel: values.LOG_LEVEL,
     defaultAuthor: { name: values.METASTORE_AUTHOR_NAME, email: values.METASTORE_AUTHOR_EMAIL },
+    catalog: { ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}), embeddedDir: path.join(local.dataDir, 'catalog') },
+    events: {
+      publicUrl: (values.METASTORE_PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
+      maxDescriptorBytes: values.METASTORE_EVENT_DESCRIPTOR_LIMIT,
+      stream: redis?.stream ?? env['METASTORE_EVENTS_STREAM'] ?? DEFAULT_EVENTS_STREAM,
+      ...(redis ? { redis } : {}),
+    },
     storage: values.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
   };
 }

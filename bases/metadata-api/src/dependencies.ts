@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
+import { CatalogedStorage, type CatalogStore } from '@metastore/catalog';
 import { DatasetService } from '@metastore/datasets';
+import { OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
 import type { DatasetStorage } from '@metastore/storage';
 import { GitHubStorage } from '@metastore/storage-github';
@@ -11,10 +13,24 @@ import type { ApiConfig } from './config';
 export interface Dependencies {
   readonly config: ApiConfig;
   readonly logger: Logger;
+  /** The configured storage, wrapped so that every write is recorded in the catalog with its event. */
   readonly storage: DatasetStorage;
+  /** The configured storage itself (for its backend metrics). */
+  readonly backendStorage: DatasetStorage;
   readonly datasets: DatasetService;
   readonly revisions: RevisionService;
   readonly tags: TagService;
+  readonly catalog: CatalogStore;
+  readonly outbox: Outbox;
+  /** Publishes the outbox to the stream; absent without a stream. Started by `main`, not here. */
+  readonly relay?: OutboxRelay;
+}
+
+/** The catalog database and (optionally) the event stream the services are built on. */
+export interface DependencyInfrastructure {
+  readonly catalog: CatalogStore;
+  readonly outbox: Outbox;
+  readonly stream?: EventStream;
 }
 
 /** The one place that picks the storage adapter from configuration. */
@@ -27,22 +43,45 @@ function createStorage(config: ApiConfig, logger: Logger): DatasetStorage {
   }
 }
 
-/** Builds the services over the configured storage (or over `storage` when given, e.g. in tests). */
-export function buildDependencies(config: ApiConfig, overrides: { storage?: DatasetStorage; logger?: Logger } = {}): Dependencies {
-  const logger =
-    overrides.logger ??
-    pino({
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    });
-  const storage = overrides.storage ?? createStorage(config, logger);
+/** The service's logger: JSON lines at the configured level, credentials redacted. */
+export function buildLogger(config: ApiConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+  });
+}
+
+/** Builds the services over the configured storage (or over `storage` when given, e.g. in tests), recording writes in the catalog. */
+export function buildDependencies(
+  config: ApiConfig,
+  infrastructure: DependencyInfrastructure,
+  overrides: { storage?: DatasetStorage; logger?: Logger } = {},
+): Dependencies {
+  const logger = overrides.logger ?? buildLogger(config);
+  const { catalog, outbox, stream } = infrastructure;
+  const relay = stream ? new OutboxRelay(outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
+  const { publicUrl, maxDescriptorBytes } = config.events;
+  const backendStorage = overrides.storage ?? createStorage(config, logger);
+  const storage = new CatalogedStorage(backendStorage, catalog, {
+    events: {
+      source: publicUrl,
+      maxDescriptorBytes,
+      descriptorUrl: (id, revision) => `${publicUrl}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
+    },
+    logger: logger.child({ component: 'catalog' }),
+    ...(relay ? { onRecorded: () => relay.nudge() } : {}),
+  });
   const datasets = new DatasetService({ storage });
   return {
     config,
     logger,
     storage,
+    backendStorage,
     datasets,
     revisions: new RevisionService(storage, datasets),
     tags: new TagService(storage),
+    catalog,
+    outbox,
+    ...(relay ? { relay } : {}),
   };
 }

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { buildDependencies } from './dependencies';
+import { buildDependencies, buildLogger } from './dependencies';
+import { openInfrastructure } from './infrastructure';
 
 /** Starts the API: validated configuration, one dependency graph, graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -12,19 +13,34 @@ async function main(): Promise<void> {
     process.stderr.write(`metastore: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const dependencies = buildDependencies(config);
+  const bootLogger = buildLogger(config);
+  const infrastructure = await openInfrastructure(config, bootLogger, process.env);
+  const dependencies = buildDependencies(config, infrastructure, { logger: bootLogger });
   await dependencies.storage.checkReady();
+  dependencies.relay?.start();
   const server = createApp(dependencies).listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   dependencies.logger.info(
-    { port, storage: dependencies.storage.backend, ...(config.storage.backend === 'local' ? { dataDir: config.storage.local.dataDir } : {}) },
+    {
+      port,
+      storage: dependencies.storage.backend,
+      catalog: infrastructure.database,
+      events: infrastructure.stream ? 'redis' : 'outbox only (set REDIS_URL to publish)',
+      ...(config.storage.backend === 'local' ? { dataDir: config.storage.local.dataDir } : {}),
+    },
     `Metastore API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (docs at /docs)`,
   );
   const shutdown = (signal: string) => {
     dependencies.logger.info({ signal }, 'shutting down');
-    server.close(() => process.exit(0));
+    server.close(() => {
+      void (async () => {
+        await dependencies.relay?.stop();
+        await infrastructure.close();
+        process.exit(0);
+      })();
+    });
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

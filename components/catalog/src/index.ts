@@ -6,3 +6,5 @@ export { CatalogedStorage } from './lib/cataloged.storage';
 export type { CatalogedStorageOptions, CatalogLogger } from './lib/cataloged.storage';
 export { DatasetIndexer } from './lib/dataset-indexer';
 export type { IndexedDataset } from './lib/dataset-indexer';
+export { CatalogSync } from './lib/catalog-sync.service';
+export type { CatalogSyncOptions, RebuildSummary, ReconcileSummary, SyncLogger, SyncProgress, SyncRunOptions } from './lib/catalog-sync.service';

@@ -5,3 +5,6 @@ export type { ChangedParts, ChangeOrigin, DatasetChange, DescriptorObject, Event
 export { OutboxRelay } from './lib/outbox-relay.service';
 export type { OutboxRelayOptions, RelayLogger } from './lib/outbox-relay.service';
 export type { EventStream, Outbox } from './lib/outbox.port';
+export { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMAS, eventSchemaFor } from './lib/event.schemas';
+export { asyncApiDocument } from './lib/asyncapi';
+export type { AsyncApiDocument, AsyncApiMessage, AsyncApiMessageExample, AsyncApiOptions } from './lib/asyncapi';

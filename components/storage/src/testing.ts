@@ -10,6 +10,11 @@ export interface StorageUnderTest {
   readonly teardown?: () => Promise<void>;
   /** For backends with one shared namespace (a live GitHub test organisation): every dataset goes there, with unique names. */
   readonly fixedOwner?: string;
+  /**
+   * For backends that cannot enumerate owners and list configured ones instead (GitHub's `GITHUB_OWNERS`):
+   * `listOwners` must contain each of these. Without it, `listOwners` must contain every owner holding a dataset.
+   */
+  readonly configuredOwners?: readonly string[];
 }
 
 const alice: Author = { name: 'Alice Example', email: 'alice@example.com' };
@@ -266,6 +271,20 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
         });
         expect(await storage.listDatasets(uniqueOwner(), { limit: 5 })).toEqual({ items: [] });
       }
+    });
+
+    it('lists the owners that may hold datasets, distinct and in ascending order', async () => {
+      const owners = () => storage.listOwners();
+      if (subject.configuredOwners) {
+        expect(await owners()).toEqual(expect.arrayContaining([...subject.configuredOwners]));
+      } else {
+        await createSample();
+        const other = { owner: subject.fixedOwner ?? uniqueOwner('aaa'), name: uniqueOwner('other') };
+        await storage.createDataset(other, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author: alice });
+        expect(await owners()).toEqual(expect.arrayContaining([id.owner, other.owner]));
+      }
+      const listed = await owners();
+      expect(listed).toEqual([...new Set(listed)].sort());
     });
 
     it('deletes a dataset', async () => {

@@ -69,27 +69,53 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/api/v1' }],
-    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'health' }],
+    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'health' }],
     paths: {
+      '/events': {
+        get: {
+          tags: ['events'],
+          operationId: 'listEvents',
+          summary: 'Replay change events from the outbox',
+          description:
+            'Every change event after `after`, oldest first: the same events the Redis stream carries (see /asyncapi.json), for consumers that fell behind the stream\'s retention. Continue with `after` = the last `sequence` seen (also given as `nextCursor` when the page is full).',
+          parameters: [
+            { name: 'after', in: 'query', schema: { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            200: {
+              description: 'One page of events.',
+              content: json({
+                type: 'object',
+                required: ['items', 'nextCursor'],
+                properties: { items: { type: 'array', items: ref('StoredEvent') }, nextCursor: { type: ['string', 'null'] } },
+              }),
+            },
+            400: common[400],
+          },
+        },
+      },
       '/datasets': {
         get: {
           tags: ['datasets'],
           operationId: 'listDatasets',
-          summary: "List an owner's datasets",
-          parameters: [{ name: 'owner', in: 'query', required: true, schema: { type: 'string' } }, ...pageParameters],
+          summary: 'List and search datasets (from the catalog)',
+          description:
+            'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance. Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
+          parameters: [
+            { name: 'owner', in: 'query', schema: { type: 'string' } },
+            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Full-text query over title, description and keywords (web-search syntax).' },
+            { name: 'keyword', in: 'query', schema: { type: 'string' }, description: 'Only datasets with this keyword.' },
+            { name: 'updatedSince', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Only datasets whose head revision is at or after this time.' },
+            ...pageParameters,
+          ],
           responses: {
             200: {
-              description: 'One page of dataset ids, in name order.',
+              description: 'One page of datasets.',
               content: json({
                 type: 'object',
                 required: ['items', 'nextCursor'],
-                properties: {
-                  items: {
-                    type: 'array',
-                    items: { type: 'object', properties: { id: { type: 'string' }, owner: { type: 'string' }, name: { type: 'string' } } },
-                  },
-                  nextCursor: { type: ['string', 'null'] },
-                },
+                properties: { items: { type: 'array', items: ref('DatasetSummary') }, nextCursor: { type: ['string', 'null'] } },
               }),
             },
             400: common[400],
@@ -275,6 +301,33 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
     },
     components: {
       schemas: {
+        DatasetSummary: {
+          type: 'object',
+          required: ['id', 'owner', 'name', 'keywords', 'licenses', 'resourceCount', 'headRevision', 'createdAt', 'updatedAt', 'backend'],
+          properties: {
+            id: { type: 'string' },
+            owner: { type: 'string' },
+            name: { type: 'string' },
+            title: { type: 'string' },
+            description: { type: 'string' },
+            keywords: { type: 'array', items: { type: 'string' } },
+            licenses: { type: 'array', items: { type: 'string' } },
+            resourceCount: { type: 'integer', minimum: 0 },
+            headRevision: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time', description: 'Time of the first revision.' },
+            updatedAt: { type: 'string', format: 'date-time', description: 'Time of the head revision.' },
+            backend: { type: 'string' },
+            location: { type: 'string', description: 'The repository on a remote git host.' },
+          },
+        },
+        StoredEvent: {
+          type: 'object',
+          required: ['sequence', 'event'],
+          properties: {
+            sequence: { type: 'string', description: 'Position in the outbox; pass the last one seen as `after`.' },
+            event: { type: 'object', description: 'A CloudEvents 1.0 event, as described in /asyncapi.json.' },
+          },
+        },
         Author: authorSchema,
         Revision: revisionSchema,
         Tag: tagSchema,

@@ -83,8 +83,22 @@ export const revisionsQuery = {
 
 export const listDatasetsQuery = {
   type: 'object',
-  required: ['owner'],
-  properties: { owner: { type: 'string', minLength: 1, maxLength: 39 }, limit: LIMIT, cursor: CURSOR },
+  properties: {
+    owner: { type: 'string', minLength: 1, maxLength: 39 },
+    q: { type: 'string', minLength: 1, maxLength: 500, description: 'Full-text search over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or).' },
+    keyword: { type: 'string', minLength: 1, maxLength: 200 },
+    updatedSince: { type: 'string', format: 'date-time', description: 'Only datasets whose head revision is at or after this time (RFC 3339).' },
+    limit: LIMIT,
+    cursor: { ...CURSOR, maxLength: 1024 },
+  },
+} as const;
+
+export const eventsQuery = {
+  type: 'object',
+  properties: {
+    after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$', description: 'The sequence of the last event already seen (0 or absent: from the oldest kept).' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
 } as const;
 
 export const refQuery = {

@@ -248,8 +248,12 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     const first = await api().get(`/api/v1/datasets?owner=${owner}&limit=2`);
     expectDocumented('GET', '/datasets', first);
     expect(first.body.items.map((item: { name: string }) => item.name)).toEqual(['a-set', 'b-set']);
-    const second = await api().get(`/api/v1/datasets?owner=${owner}&limit=2&cursor=${first.body.nextCursor}`);
-    expect(second.body).toEqual({ items: [{ id: `${owner}/c-set`, owner, name: 'c-set' }], nextCursor: null });
+    const second = await api().get(`/api/v1/datasets?owner=${owner}&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.body).toMatchObject({ items: [{ id: `${owner}/c-set`, owner, name: 'c-set', title: 'Weather observations', keywords: [], licenses: ['CC0-1.0'], resourceCount: 1, backend: 'local' }], nextCursor: null });
+    // A local repository's path on the server is not shown.
+    expect(second.body.items[0].location).toBeUndefined();
+    const badCursor = await api().get(`/api/v1/datasets?owner=${owner}&cursor=not-a-cursor`);
+    expect(badCursor.status).toBe(400);
     const badLimit = await api().get(`/api/v1/datasets?owner=${owner}&limit=1000`);
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.errors[0].pointer).toBe('/limit');
@@ -277,7 +281,7 @@ describe('metadata-api: service endpoints and failures', () => {
 
   it('serves health, readiness, the OpenAPI 3.1 description and an HTML docs page', async () => {
     expect((await request(server.baseUrl).get('/healthz')).body).toEqual({ status: 'ok' });
-    expect((await request(server.baseUrl).get('/readyz')).body).toEqual({ status: 'ready', storage: 'local' });
+    expect((await request(server.baseUrl).get('/readyz')).body).toEqual({ status: 'ready', storage: 'local', catalog: 'ready' });
     const document = await request(server.baseUrl).get('/openapi.json');
     expect(document.body.openapi).toBe('3.1.0');
     expect(Object.keys(document.body.paths)).toEqual(

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
+import type { CatalogEntry } from '@metastore/catalog';
 import { ValidationError } from '@metastore/errors';
 import type { DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
@@ -22,15 +23,40 @@ export function cacheControlFor(ref: string | undefined, sha: string): string {
   return ref === sha ? 'private, max-age=31536000, immutable' : 'private, no-cache';
 }
 
-/** Dataset endpoints: create, list, read, replace, merge-patch, delete, and one resource. */
-export function datasetsRouter({ datasets }: Dependencies): Router {
+/** A catalog row as the API lists it (a local repository's path on the server is not shown). */
+function datasetSummary(entry: CatalogEntry) {
+  return {
+    id: formatDatasetId(entry.id),
+    owner: entry.id.owner,
+    name: entry.id.name,
+    ...(entry.title !== undefined ? { title: entry.title } : {}),
+    ...(entry.description !== undefined ? { description: entry.description } : {}),
+    keywords: entry.keywords,
+    licenses: entry.licenses,
+    resourceCount: entry.resourceCount,
+    headRevision: entry.headRevision,
+    createdAt: entry.createdAt.toISOString(),
+    updatedAt: entry.updatedAt.toISOString(),
+    backend: entry.backend,
+    ...(/^https?:\/\//.test(entry.location) ? { location: entry.location } : {}),
+  };
+}
+
+/** Dataset endpoints: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
+export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
   const router = Router();
 
   router.get('/datasets', validateQuery(listDatasetsQuery), async (_req, res) => {
-    const query = res.locals['query'] as { owner: string; limit: number; cursor?: string };
-    const owner = parseOwner(query.owner);
-    const page = await datasets.list(owner, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-    res.json({ items: page.items.map((name) => ({ id: `${owner}/${name}`, owner, name })), nextCursor: page.nextCursor ?? null });
+    const query = res.locals['query'] as { owner?: string; q?: string; keyword?: string; updatedSince?: string; limit: number; cursor?: string };
+    const page = await catalog.search({
+      limit: query.limit,
+      ...(query.owner !== undefined ? { owner: parseOwner(query.owner) } : {}),
+      ...(query.q !== undefined ? { q: query.q } : {}),
+      ...(query.keyword !== undefined ? { keyword: query.keyword } : {}),
+      ...(query.updatedSince !== undefined ? { updatedSince: new Date(query.updatedSince) } : {}),
+      ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+    });
+    res.json({ items: page.items.map(datasetSummary), nextCursor: page.nextCursor ?? null });
   });
 
   router.post('/datasets', requireContentType('application/json'), validateBody(createDatasetBody), async (req, res) => {

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Dependencies } from '../dependencies';
 import { sendProblem } from '../http/problem';
 
-/** Liveness (the process answers) and readiness (the storage is reachable and writable). */
-export function healthRouter({ storage }: Dependencies): Router {
+/** Liveness (the process answers) and readiness (the storage is reachable and writable, the catalog database answers). */
+export function healthRouter({ storage, catalog }: Dependencies): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -11,11 +11,19 @@ export function healthRouter({ storage }: Dependencies): Router {
   router.get('/readyz', async (req, res) => {
     try {
       await storage.checkReady();
-      res.json({ status: 'ready', storage: storage.backend });
     } catch (error) {
       req.log?.warn({ err: error }, 'not ready');
       sendProblem(res, 'STORAGE_UNAVAILABLE', `storage backend '${storage.backend}' is not ready`);
+      return;
     }
+    try {
+      await catalog.checkReady();
+    } catch (error) {
+      req.log?.warn({ err: error }, 'not ready');
+      sendProblem(res, 'STORAGE_UNAVAILABLE', 'the catalog database is not ready');
+      return;
+    }
+    res.json({ status: 'ready', storage: storage.backend, catalog: 'ready' });
   });
   return router;
 }

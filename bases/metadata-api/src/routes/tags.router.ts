@@ -45,7 +45,7 @@ export function tagsRouter({ tags }: Dependencies): Router {
   });
 
   router.delete('/datasets/:owner/:name/tags/*tag', async (req, res) => {
-    await tags.delete(datasetIdOf(req), wildcardParam(req, 'tag'));
+    await tags.delete(datasetIdOf(req), wildcardParam(req, 'tag'), authorOf(res, undefined));
     res.status(204).end();
   });
 

@@ -5,30 +5,45 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
+import { createCatalogDatabase } from '@metastore/catalog-postgres';
+import { databaseForTests } from '@metastore/catalog-postgres/testing';
+import type { EventStream } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { buildDependencies, type Dependencies } from '../dependencies';
 import { openApiDocument } from '../openapi/document';
 
-/** A running API over real git repositories in a temporary data directory. */
+/** A running API over real git repositories in a temporary data directory, with its own catalog database. */
 export interface TestServer {
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly dependencies: Dependencies;
+  /** The test's catalog database (a fresh, migrated PostgreSQL database). */
+  readonly databaseUrl: string;
   close(): Promise<void>;
 }
 
-/** Starts the real Express app on an ephemeral port (real HTTP), over local git storage unless another is given. */
+/**
+ * Starts the real Express app on an ephemeral port (real HTTP), over local git storage unless another
+ * is given, with a catalog in a database of its own (see `databaseForTests`), and optionally a stream.
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   makeStorage?: (dataDir: string) => DatasetStorage,
+  options: { stream?: EventStream } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
   const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const logger = pino({ level: 'silent' });
+  const testDatabase = await databaseForTests();
+  const database = createCatalogDatabase({ url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) });
   // The storage the configuration selects (as in production), unless the test brings its own.
-  const dependencies = buildDependencies(config, { logger, ...(makeStorage ? { storage: makeStorage(dataDir) } : {}) });
+  const dependencies = buildDependencies(
+    config,
+    { catalog: database.catalog, outbox: database.outbox, ...(options.stream ? { stream: options.stream } : {}) },
+    { logger, ...(makeStorage ? { storage: makeStorage(dataDir) } : {}) },
+  );
   const server = createApp(dependencies).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -36,9 +51,13 @@ export async function startTestServer(
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
     dependencies,
+    databaseUrl: testDatabase.url,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dependencies.relay?.stop();
+      await database.close();
+      await testDatabase.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

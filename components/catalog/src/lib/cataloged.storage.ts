@@ -145,12 +145,12 @@ export class CatalogedStorage implements DatasetStorage {
     });
   }
 
-  async deleteTag(id: DatasetId, name: string): Promise<void> {
+  async deleteTag(id: DatasetId, name: string, author?: Author): Promise<void> {
     await this.writes.run(keyOf(id), async () => {
       const previous = await this.getTag(id, name);
-      await this.storage.deleteTag(id, name);
+      await this.storage.deleteTag(id, name, author);
       await this.record(
-        { ...this.change('tag.deleted', id, this.clock()), oldRevision: previous.target, previousTag: previous },
+        { ...this.change('tag.deleted', id, this.clock()), ...(author ? { author } : {}), oldRevision: previous.target, previousTag: previous },
         { removeTags: [name] },
       );
     });
@@ -185,6 +185,10 @@ export class CatalogedStorage implements DatasetStorage {
 
   async getTag(id: DatasetId, name: string): Promise<Tag> {
     return (await this.fromCatalog(() => this.catalog.getTag(id, name), id)) ?? this.storage.getTag(id, name);
+  }
+
+  listOwners(): Promise<string[]> {
+    return this.storage.listOwners();
   }
 
   listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {

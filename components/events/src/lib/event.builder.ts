@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatDatasetId, isJsonObject, summarizeDiff } from '@metastore/datasets';
 import type { Tag } from '@metastore/storage';
+import { EVENT_DATA_SCHEMAS } from './event.schemas';
 import type { ChangedParts, DatasetChange, DescriptorObject, EventData, MetastoreEvent, TagData } from './event.model';
 
 /** How events are stamped: their source, id generator, and the size above which the descriptor is linked instead of embedded. */
@@ -64,6 +65,7 @@ export function eventFromChange(change: DatasetChange, options: EventBuilderOpti
     subject,
     time: change.time.toISOString(),
     datacontenttype: 'application/json',
+    dataschema: EVENT_DATA_SCHEMAS[change.type].$id,
     data,
   };
 }

@@ -33,9 +33,9 @@ export interface DatasetChange {
   readonly author?: Author;
   /** The commit message, for writes that made a commit. */
   readonly message?: string;
-  /** The head before the change (absent for a created dataset). */
+  /** The head before the change (absent for a created dataset); for tag changes, the revision the tag pointed at before. */
   readonly oldRevision?: string;
-  /** The head after the change (absent for a deleted dataset). */
+  /** The head after the change (absent for a deleted dataset); for tag changes, the revision the tag points at now. */
   readonly newRevision?: string;
   /** The descriptor source (`datapackage.json`, exactly as stored) at `newRevision`, for dataset changes other than deletion. */
   readonly descriptorSource?: string;

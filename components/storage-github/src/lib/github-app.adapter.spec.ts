@@ -50,7 +50,8 @@ function installationTokensUsed(requests: readonly RecordedRequest[]): string[] 
 describeDatasetStorageContract('github, authenticated as a GitHub App installation', async () => {
   const server = await startServer();
   return {
-    storage: appStorage(server),
+    storage: appStorage(server, { GITHUB_OWNERS: 'acme,open-data' }),
+    configuredOwners: ['acme', 'open-data'],
     teardown: async () => {
       expect(server.violations).toEqual([]);
       // Every repository call of the suite went out with an installation token the server issued.

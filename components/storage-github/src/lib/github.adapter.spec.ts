@@ -22,7 +22,8 @@ function storageFor(server: GitHubTestServer, extra: Record<string, string> = {}
 describeDatasetStorageContract('github (local GitHub API test server, real HTTP, real octokit)', async () => {
   const server = await startGitHubTestServer();
   return {
-    storage: storageFor(server),
+    storage: storageFor(server, { GITHUB_OWNERS: 'zeta-org, acme', GITHUB_USER: 'octocat' }),
+    configuredOwners: ['acme', 'octocat', 'zeta-org'],
     teardown: async () => {
       expect(server.violations).toEqual([]);
       await server.close();
@@ -33,7 +34,7 @@ describeDatasetStorageContract('github (local GitHub API test server, real HTTP,
 // The shape live mode uses (one shared organisation, unique names), checked here against the test server.
 describeDatasetStorageContract('github, one shared organisation (as in live mode)', async () => {
   const server = await startGitHubTestServer();
-  return { storage: storageFor(server), fixedOwner: 'shared-org', teardown: () => server.close() };
+  return { storage: storageFor(server, { GITHUB_OWNERS: 'shared-org' }), fixedOwner: 'shared-org', configuredOwners: ['shared-org'], teardown: () => server.close() };
 });
 
 const author = { name: 'Ada', email: 'ada@example.com' };

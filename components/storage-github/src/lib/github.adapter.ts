@@ -181,6 +181,11 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
+  /** The configured owners (`GITHUB_OWNERS` and `GITHUB_USER`): enumerating every organisation a token can see would be neither cheap nor wanted. */
+  async listOwners(): Promise<string[]> {
+    return [...this.config.owners].sort();
+  }
+
   async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
     const names: string[] = [];
     try {

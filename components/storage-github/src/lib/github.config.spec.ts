@@ -60,3 +60,15 @@ describe('parseGitHubStorageConfig: authentication', () => {
     expect(problem({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: publicKey })).toContain('not a PEM-encoded RSA private key');
   });
 });
+
+describe('parseGitHubStorageConfig: owners to reconcile', () => {
+  it('reads GITHUB_OWNERS as a comma-separated list and adds GITHUB_USER', () => {
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }).owners).toEqual([]);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: ' acme, open-data ,,acme' }).owners).toEqual(['acme', 'open-data']);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme', GITHUB_USER: 'octocat' }).owners).toEqual(['acme', 'octocat']);
+  });
+
+  it('refuses an owner that is not a GitHub login', () => {
+    expect(problem({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme,not/a-login' })).toContain('GITHUB_OWNERS: must be a comma-separated list');
+  });
+});

@@ -17,6 +17,8 @@ export interface GitHubStorageConfig {
   readonly auth: GitHubAuthentication;
   /** A user whose datasets live in the user's own account (the token's user, or a user the App is installed on); other owners are organisations. */
   readonly userLogin?: string;
+  /** Owners (organisations, and `userLogin` when set) whose datasets the sync worker reconciles; GitHub cannot list them for us. */
+  readonly owners: string[];
   readonly visibility: 'private' | 'public' | 'internal';
   /** The branch holding each dataset's history. */
   readonly defaultBranch: string;
@@ -34,9 +36,16 @@ export interface GitHubStorageConfig {
   readonly cacheEntries: number;
 }
 
+const LOGIN = /^[A-Za-z0-9-]{1,39}$/;
+
 const schema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
-  GITHUB_USER: z.string().regex(/^[A-Za-z0-9-]{1,39}$/).optional(),
+  GITHUB_USER: z.string().regex(LOGIN).optional(),
+  GITHUB_OWNERS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((owner) => owner.trim()).filter((owner) => owner !== ''))
+    .refine((owners) => owners.every((owner) => LOGIN.test(owner)), 'must be a comma-separated list of GitHub organisation or user logins'),
   GITHUB_VISIBILITY: z.enum(['private', 'public', 'internal']).default('private'),
   GITHUB_DEFAULT_BRANCH: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).default('main'),
   GITHUB_TOPIC: z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be a GitHub topic: lowercase letters, digits and -').default('metastore-dataset'),
@@ -99,6 +108,7 @@ export function parseGitHubStorageConfig(values: Record<string, string | undefin
     apiUrl: values_.GITHUB_API_URL.replace(/\/+$/, ''),
     auth,
     ...(values_.GITHUB_USER ? { userLogin: values_.GITHUB_USER } : {}),
+    owners: [...new Set([...values_.GITHUB_OWNERS, ...(values_.GITHUB_USER ? [values_.GITHUB_USER] : [])])],
     visibility: values_.GITHUB_VISIBILITY,
     defaultBranch: values_.GITHUB_DEFAULT_BRANCH,
     topic: values_.GITHUB_TOPIC,

@@ -21,8 +21,9 @@ if (organisation && modes.length > 0) {
   jest.setTimeout(120_000);
   for (const mode of modes) {
     describeDatasetStorageContract(`github (live, organisation ${organisation}, ${mode.label})`, async () => ({
-      storage: new GitHubStorage(parseGitHubStorageConfig({ ...mode.credentials, GITHUB_TOPIC: 'metastore-contract-test' })),
+      storage: new GitHubStorage(parseGitHubStorageConfig({ ...mode.credentials, GITHUB_TOPIC: 'metastore-contract-test', GITHUB_OWNERS: organisation })),
       fixedOwner: organisation,
+      configuredOwners: [organisation],
     }));
   }
 } else {

@@ -182,6 +182,20 @@ export class LocalGitStorage implements DatasetStorage {
     );
   }
 
+  /** Every directory under the repositories directory (an owner whose datasets were all deleted may stay listed, empty). */
+  async listOwners(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.repositoriesDir, { withFileTypes: true });
+      return entries
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StorageUnavailableError('cannot list the owners of the data directory', { cause: error });
+    }
+  }
+
   async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
     let names: string[];
     try {

@@ -33,6 +33,12 @@ export interface DatasetStorage {
   /** Removes the dataset (on backends that delete repositories, its history goes with it); `author` is who asked, for observers. */
   deleteDataset(id: DatasetId, author?: Author): Promise<void>;
 
+  /**
+   * Owners that may hold datasets, for reconciliation: distinct, in ascending order. Backends that can
+   * enumerate their namespaces list those holding datasets; others (GitHub) list the configured owners.
+   */
+  listOwners(): Promise<string[]>;
+
   /** Names of an owner's datasets, in ascending order. */
   listDatasets(owner: string, page: PageRequest): Promise<Page<string>>;
 
@@ -66,6 +72,6 @@ export interface DatasetStorage {
   /** Tags in ascending name order. */
   listTags(id: DatasetId, page: PageRequest): Promise<Page<Tag>>;
 
-  /** Deletes a tag (the revision it pointed at stays). */
-  deleteTag(id: DatasetId, name: string): Promise<void>;
+  /** Deletes a tag (the revision it pointed at stays); `author` is who asked, for observers. */
+  deleteTag(id: DatasetId, name: string, author?: Author): Promise<void>;
 }

@@ -58,6 +58,11 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.datasets.delete(key(id));
   }
 
+  async listOwners(): Promise<string[]> {
+    this.count('listOwners');
+    return [...new Set([...this.datasets.keys()].map((name) => name.slice(0, name.indexOf('/'))))].sort();
+  }
+
   async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
     this.count('listDatasets');
     const names = [...this.datasets.keys()]

@@ -83,7 +83,7 @@ export class TagService {
   }
 
   /** Deletes a tag; the revision it named stays. */
-  async delete(id: DatasetId, name: string): Promise<void> {
-    await this.storage.deleteTag(id, validateTagName(name));
+  async delete(id: DatasetId, name: string, author?: Author): Promise<void> {
+    await this.storage.deleteTag(id, validateTagName(name), author);
   }
 }

@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { CatalogedStorage, type CatalogEntry, type CatalogStore } from '@metastore/catalog';
+import { createCatalogDatabase, type CatalogDatabase } from '@metastore/catalog-postgres';
+import { databaseForTests, type TestDatabase } from '@metastore/catalog-postgres/testing';
+import { DatasetService, serializeDescriptor } from '@metastore/datasets';
+import { RevisionService } from '@metastore/revisions';
+import type { DatasetId } from '@metastore/storage';
+import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
+import { TagService } from '@metastore/tags';
+import { runCli } from './cli';
+import type { CliDependencyOverrides } from './dependencies';
+
+// Real PostgreSQL (databaseForTests: DATABASE_URL's server, a container or embedded PGlite) and real git on disk.
+jest.setTimeout(120_000);
+
+const events = { source: 'urn:metastore:test', maxDescriptorBytes: 256 * 1024, descriptorUrl: () => 'http://localhost/unused' };
+const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const grace = { name: 'Grace Hopper', email: 'grace@example.com' };
+const pusher = { name: 'Git Pusher', email: 'push@example.com' };
+const rain: DatasetId = { owner: 'acme', name: 'rain' };
+const wind: DatasetId = { owner: 'acme', name: 'wind' };
+const snow: DatasetId = { owner: 'polar', name: 'snow' };
+const fog: DatasetId = { owner: 'zeta', name: 'fog' };
+const descriptor = (title: string, extra: Record<string, unknown> = {}) => ({
+  name: 'sample',
+  title,
+  keywords: ['weather'],
+  licenses: [{ name: 'CC-BY-4.0' }],
+  resources: [{ name: 'daily', path: 'daily.csv' }],
+  ...extra,
+});
+
+/** Captures what the CLI writes; `isTTY` false, so progress comes as plain lines. */
+function capture() {
+  let text = '';
+  return { stream: { write: (chunk: string) => (text += chunk), isTTY: false }, text: () => text };
+}
+
+async function cli(argv: string[], env: Record<string, string>, overrides: CliDependencyOverrides = {}) {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runCli(argv, { env, stdout: stdout.stream, stderr: stderr.stream }, overrides);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** Live rows (and their tags), keyed by dataset: what a rebuild must agree on with the incrementally kept catalog. */
+async function liveContent(catalog: CatalogStore) {
+  const content: Record<string, { entry: CatalogEntry; tags: unknown }> = {};
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.scan({ limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const entry of page.items) if (!entry.deleted) content[`${entry.id.owner}/${entry.id.name}`] = { entry, tags: await catalog.listTags(entry.id) };
+    cursor = page.nextCursor;
+  } while (cursor);
+  return content;
+}
+
+describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk', () => {
+  let kept: TestDatabase;
+  let fresh: TestDatabase;
+  let keptDb: CatalogDatabase;
+  let freshDb: CatalogDatabase;
+  let dataDir: string;
+  let storage: LocalGitStorage;
+  const envFor = (database: TestDatabase) => ({
+    DATABASE_URL: database.url,
+    ...(database.poolSize ? { DATABASE_POOL_SIZE: String(database.poolSize) } : {}),
+    METASTORE_DATA_DIR: dataDir,
+  });
+  /** `metastore catalog <command>` on `database`; the embedded fallback takes one connection only, so the CLI then shares the test's. */
+  const catalogCommand = (argv: string[], database: TestDatabase) => {
+    const connection = database === kept ? keptDb : freshDb;
+    return cli(['catalog', ...argv], envFor(database), database.kind === 'embedded' ? { database: { catalog: connection.catalog, close: async () => undefined } } : {});
+  };
+  const connect = (database: TestDatabase) => createCatalogDatabase({ url: database.url, ...(database.poolSize ? { poolSize: database.poolSize } : {}) });
+
+  beforeEach(async () => {
+    [kept, fresh] = await Promise.all([databaseForTests(), databaseForTests()]);
+    [keptDb, freshDb] = [connect(kept), connect(fresh)];
+    dataDir = await mkdtemp(path.join(tmpdir(), 'metastore-cli-'));
+    storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+  });
+  afterEach(async () => {
+    await Promise.allSettled([keptDb.close(), freshDb.close()]);
+    await Promise.allSettled([kept.drop(), fresh.drop(), rm(dataDir, { recursive: true, force: true })]);
+  });
+
+  /** A realistic history through the API's write path, keeping `keptDb` incrementally. */
+  async function history() {
+    const cataloged = new CatalogedStorage(storage, keptDb.catalog, { events });
+    const datasets = new DatasetService({ storage: cataloged });
+    const revisions = new RevisionService(cataloged, datasets);
+    const tags = new TagService(cataloged);
+    const first = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await datasets.patch(rain, { description: 'Daily rainfall', keywords: ['weather', 'rain'] }, { author: grace });
+    await tags.create(rain, { name: 'v1', description: 'first', author: ada });
+    await datasets.patch(rain, { title: 'Rain, daily' }, { author: ada });
+    await tags.update(rain, 'v1', { description: 'first release\nwith notes', author: grace });
+    await tags.create(rain, { name: 'release/2024', author: grace });
+    await tags.update(rain, 'release/2024', { ref: first.revision.sha, force: true, author: ada });
+    await revisions.revert(rain, first.revision.sha, { author: grace });
+    await tags.create(rain, { name: 'scratch', author: ada });
+    await tags.delete(rain, 'scratch');
+    await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
+    await tags.create(wind, { name: 'v1', author: ada });
+    await datasets.create(snow, descriptor('Snow'), { author: grace });
+    await datasets.delete(snow, grace);
+    await datasets.create(snow, descriptor('Snow, again'), { author: grace });
+    await datasets.create(fog, descriptor('Fog'), { author: ada });
+    await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
+    return { datasets, tags };
+  }
+
+  it('rebuilds into an empty database exactly the catalog the API kept incrementally, and announces nothing', async () => {
+    const { datasets } = await history();
+    await datasets.delete(wind, ada);
+    const incremental = await liveContent(keptDb.catalog);
+    expect(Object.keys(incremental).sort()).toEqual(['acme/rain', 'polar/snow', 'zeta/fog']);
+
+    const result = await catalogCommand(['rebuild'], fresh);
+    expect(result).toMatchObject({ code: 0, stdout: 'catalog rebuilt: 3 datasets, 3 indexed, 0 marked deleted, 0 failures\n' });
+    expect(result.stderr).toContain('catalog rebuild: 3/3 datasets (100%)');
+    expect(await liveContent(freshDb.catalog)).toEqual(incremental);
+    expect(await freshDb.outbox.feed(undefined, 10)).toEqual({ items: [] });
+
+    // Rebuilding the kept catalog in place changes no live row and adds no event.
+    const eventsBefore = (await keptDb.outbox.feed(undefined, 1000)).items.length;
+    expect((await catalogCommand(['rebuild', '--json'], kept)).stdout).toBe(
+      `${JSON.stringify({ command: 'catalog rebuild', datasets: 3, indexed: 3, deleted: 0, failures: 0 })}\n`,
+    );
+    expect(await liveContent(keptDb.catalog)).toEqual(incremental);
+    expect((await keptDb.outbox.feed(undefined, 1000)).items).toHaveLength(eventsBefore);
+  });
+
+  it('marks rows of datasets deleted from storage directly as deleted, without an event', async () => {
+    await history();
+    await storage.deleteDataset(fog);
+    const eventsBefore = (await keptDb.outbox.feed(undefined, 1000)).items.length;
+    expect((await catalogCommand(['rebuild'], kept)).stdout).toBe('catalog rebuilt: 4 datasets, 3 indexed, 1 marked deleted, 0 failures\n');
+    expect(await keptDb.catalog.getDataset(fog)).toMatchObject({ deleted: true });
+    expect((await keptDb.outbox.feed(undefined, 1000)).items).toHaveLength(eventsBefore);
+    await catalogCommand(['rebuild'], fresh);
+    expect(await liveContent(freshDb.catalog)).toEqual(await liveContent(keptDb.catalog));
+  });
+
+  it('sync records what was pushed directly, with events; then the catalog equals a rebuild', async () => {
+    await history();
+    const head = await storage.resolveRef(rain);
+    const pushed = await storage.commit(rain, { parent: head, changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain, pushed')) }], message: 'pushed', author: pusher });
+    await storage.createTag(fog, { name: 'pushed', target: await storage.resolveRef(fog), description: 'by hand', author: pusher });
+    const eventsBefore = (await keptDb.outbox.feed(undefined, 1000)).items.length;
+
+    const result = await catalogCommand(['sync'], kept);
+    expect(result).toMatchObject({ code: 0, stdout: 'catalog synced: 4 datasets, 0 created, 1 updated, 0 deleted, 1 tag changes, 0 failures\n' });
+    const found = (await keptDb.outbox.feed(undefined, 1000)).items.slice(eventsBefore).map(({ event }) => [event.type, event.subject, event.data.origin]);
+    expect(found.sort()).toEqual([
+      ['dataset.updated', 'acme/rain', 'sync'],
+      ['tag.created', 'zeta/fog', 'sync'],
+    ]);
+    expect((await keptDb.catalog.getDataset(rain))?.headRevision).toBe(pushed.sha);
+
+    await catalogCommand(['rebuild'], fresh);
+    expect(await liveContent(freshDb.catalog)).toEqual(await liveContent(keptDb.catalog));
+    expect((await catalogCommand(['sync', '--json'], kept)).stdout).toBe(
+      `${JSON.stringify({ command: 'catalog sync', datasets: 4, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 })}\n`,
+    );
+  });
+});
+
+// A lost catalog comes back by rebuilding into a new database: the CLI applies the migrations first.
+const serverUrl = process.env['DATABASE_URL'];
+(serverUrl ? describe : describe.skip)('metastore catalog rebuild into a new, empty database (needs DATABASE_URL)', () => {
+  const name = `metastore_cli_${randomBytes(6).toString('hex')}`;
+  let dataDir: string;
+  const admin = () => new pg.Client({ connectionString: serverUrl });
+  beforeAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`).finally(() => client.end());
+    dataDir = await mkdtemp(path.join(tmpdir(), 'metastore-cli-'));
+  });
+  afterAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => client.end());
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates the tables, then indexes every dataset', async () => {
+    const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    const revision = await storage.createDataset(rain, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }], message: 'pushed', author: pusher });
+    const url = new URL(serverUrl!);
+    url.pathname = `/${name}`;
+    const result = await cli(['catalog', 'rebuild'], { DATABASE_URL: url.toString(), METASTORE_DATA_DIR: dataDir });
+    expect(result).toMatchObject({ code: 0, stdout: 'catalog rebuilt: 1 datasets, 1 indexed, 0 marked deleted, 0 failures\n' });
+    const database = createCatalogDatabase({ url: url.toString() });
+    try {
+      expect(await database.catalog.getDataset(rain)).toMatchObject({ headRevision: revision.sha, title: 'Rain' });
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('metastore: usage and configuration', () => {
+  it('prints help, and refuses unknown commands and options with exit code 2', async () => {
+    const help = await cli(['--help'], {});
+    expect(help).toMatchObject({ code: 0 });
+    expect(help.stdout).toContain('catalog rebuild');
+    expect(help.stdout).toContain('catalog sync');
+    expect(await cli(['catalog', 'rebuild', '--help'], {})).toMatchObject({ code: 0 });
+    const unknown = await cli(['catalog', 'vacuum'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'catalog vacuum'");
+    const option = await cli(['catalog', 'rebuild', '--force'], {});
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('--force');
+    expect((await cli([], {})).code).toBe(2);
+  });
+
+  it('requires DATABASE_URL and names every bad variable without echoing secrets', async () => {
+    const missing = await cli(['catalog', 'rebuild'], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('DATABASE_URL: required');
+    const bad = await cli(['catalog', 'sync'], { DATABASE_URL: 'mysql://root:hunter2@db/x', STORAGE: 'github', GITHUB_TOKEN: 'ghp_secret', GITHUB_OWNERS: 'not/valid' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('DATABASE_URL');
+    expect(bad.stderr).toContain('GITHUB_OWNERS');
+    expect(bad.stderr).not.toContain('hunter2');
+    expect(bad.stderr).not.toContain('ghp_secret');
+  });
+});

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import type { RebuildSummary, ReconcileSummary } from '@metastore/catalog';
+import { loadCliConfig, type CliConfig } from './config';
+import { buildCliDependencies, migrateCatalog, type CliDependencies, type CliDependencyOverrides } from './dependencies';
+import { progressReporter, type ProgressOutput } from './progress';
+
+/** Where the CLI reads its environment and writes: summaries to `stdout`, progress, logs and errors to `stderr`. */
+export interface CliIo {
+  readonly env: Record<string, string | undefined>;
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: ProgressOutput;
+  /** Aborted on SIGINT/SIGTERM: the run stops after the datasets in flight. */
+  readonly signal?: AbortSignal;
+}
+
+/** Exit codes: 0 done, 1 done with failures (or failed), 2 usage or configuration error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const USAGE = `Usage: metastore <command> [options]
+
+Commands:
+  catalog rebuild   Recompute every catalog row and tag set from storage, without events
+                    (re-indexing is not news); rows of datasets gone from storage are marked deleted.
+  catalog sync      Reconcile once: record what changed in storage behind the API's back
+                    (pushes, missed writes, deletions) with its events, as the sync worker does.
+
+Options:
+  --owner OWNER     Also look at this owner's datasets (repeatable); storage's owners
+                    (GITHUB_OWNERS on GitHub) and the catalog's are always included.
+  --json            Print the summary as JSON.
+  -h, --help        Show this help.
+
+Configuration comes from the environment, as for the API and the sync worker: DATABASE_URL
+(required; its migrations are applied first), STORAGE and its variables (METASTORE_DATA_DIR,
+GITHUB_*), METASTORE_PUBLIC_URL, METASTORE_EVENT_DESCRIPTOR_LIMIT, METASTORE_PRISMA_CONFIG,
+LOG_LEVEL (default warn; logs go to stderr).
+`;
+
+const COMMANDS = ['rebuild', 'sync'] as const;
+type Command = (typeof COMMANDS)[number];
+
+function describeRebuild(summary: RebuildSummary): string {
+  return `catalog rebuilt: ${summary.datasets} datasets, ${summary.indexed} indexed, ${summary.deleted} marked deleted, ${summary.failures} failures`;
+}
+
+function describeSync(summary: ReconcileSummary): string {
+  return `catalog synced: ${summary.datasets} datasets, ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.tagChanges} tag changes, ${summary.failures} failures`;
+}
+
+/** Runs `metastore <argv>`; resolves to the process's exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, overrides: CliDependencyOverrides = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { help: { type: 'boolean', short: 'h' }, owner: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    io.stderr.write(`metastore: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const [group, command, ...rest] = positionals;
+  if (group !== 'catalog' || !COMMANDS.includes(command as Command) || rest.length > 0) {
+    io.stderr.write(`${positionals.length === 0 ? '' : `metastore: unknown command '${positionals.join(' ')}'\n\n`}${USAGE}`);
+    return EXIT.usage;
+  }
+
+  let config: CliConfig;
+  try {
+    config = loadCliConfig(io.env);
+  } catch (error) {
+    io.stderr.write(`metastore: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let dependencies: CliDependencies;
+  try {
+    dependencies = buildCliDependencies(config, overrides);
+  } catch (error) {
+    io.stderr.write(`metastore: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const progress = progressReporter(`catalog ${command}`, io.stderr);
+  const options = { ...(values.owner ? { owners: values.owner } : {}), onProgress: progress.onProgress, ...(io.signal ? { signal: io.signal } : {}) };
+  try {
+    // A rebuild into a new, empty database is how a lost catalog comes back: it needs the tables first.
+    if (!overrides.database) await migrateCatalog(config);
+    await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
+    const summary = command === 'rebuild' ? await dependencies.sync.rebuild(options) : await dependencies.sync.reconcile(options);
+    progress.finish();
+    const text = command === 'rebuild' ? describeRebuild(summary as RebuildSummary) : describeSync(summary as ReconcileSummary);
+    io.stdout.write(values.json ? `${JSON.stringify({ command: `catalog ${command}`, ...summary })}\n` : `${text}\n`);
+    if (io.signal?.aborted) {
+      io.stderr.write('metastore: interrupted; the summary covers the datasets done so far\n');
+      return EXIT.failed;
+    }
+    return summary.failures === 0 ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    progress.finish();
+    io.stderr.write(`metastore: catalog ${command} failed: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  } finally {
+    await dependencies.close();
+  }
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { CatalogStore } from '@metastore/catalog';
+import { createCatalogDatabase, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
+import type { EventStream, Outbox } from '@metastore/events';
+import { RedisEventStream } from '@metastore/events-redis';
+import type { ApiConfig } from './config';
+
+/** The catalog database and the event stream the API runs on, and how to close them. */
+export interface Infrastructure {
+  readonly catalog: CatalogStore;
+  readonly outbox: Outbox;
+  /** Absent without `REDIS_URL`: events then wait in the outbox, readable at /api/v1/events. */
+  readonly stream?: EventStream;
+  /** Where the catalog lives, for the start-up log. */
+  readonly database: 'server' | 'embedded';
+  close(): Promise<void>;
+}
+
+/** The Prisma config (with the migrations beside it): in the source tree, or where a deployment put it. */
+function prismaConfigPath(env: Record<string, string | undefined>): string {
+  return env['METASTORE_PRISMA_CONFIG'] ?? path.resolve(__dirname, '..', '..', 'components', 'catalog-postgres', 'prisma.config.ts');
+}
+
+/**
+ * Opens the catalog (PostgreSQL at DATABASE_URL, or an embedded PostgreSQL under the data directory),
+ * applies the migrations, and connects the Redis stream when REDIS_URL is set.
+ */
+export async function openInfrastructure(config: ApiConfig, logger: Logger, env: Record<string, string | undefined>): Promise<Infrastructure> {
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    let url = config.catalog.databaseUrl;
+    if (url === undefined) {
+      const embedded = await startEmbeddedPostgres({ dataDir: config.catalog.embeddedDir });
+      closers.unshift(() => embedded.close());
+      url = embedded.url;
+    }
+    await migrateDatabase(url, { configPath: prismaConfigPath(env) });
+    const database = createCatalogDatabase({ url, ...(config.catalog.databaseUrl === undefined ? { poolSize: 1 } : {}) });
+    closers.unshift(() => database.close());
+    let stream: RedisEventStream | undefined;
+    const redis = config.events.redis;
+    if (redis) {
+      stream = new RedisEventStream({ redis: redis.url, stream: redis.stream, maxLength: redis.maxLength, logger: logger.child({ component: 'events-redis' }) });
+      const opened = stream;
+      closers.unshift(() => opened.close());
+    }
+    return {
+      catalog: database.catalog,
+      outbox: database.outbox,
+      ...(stream ? { stream } : {}),
+      database: config.catalog.databaseUrl === undefined ? 'embedded' : 'server',
+      close: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}

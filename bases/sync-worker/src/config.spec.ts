@@ -1,0 +1,79 @@
+import { loadWorkerConfig } from './config';
+
+const DATABASE_URL = 'postgresql://metastore:s3cret-password@db.internal:5432/metastore';
+
+/** The ConfigurationError's message for `env`. */
+function problem(env: Record<string, string>): string {
+  try {
+    loadWorkerConfig(env);
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'CONFIGURATION_INVALID' });
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('loadWorkerConfig', () => {
+  it('applies defaults: one run, local storage, no Redis', () => {
+    const config = loadWorkerConfig({ DATABASE_URL });
+    expect(config).toMatchObject({
+      mode: 'once',
+      intervalSeconds: 300,
+      logLevel: 'info',
+      database: { url: DATABASE_URL, poolSize: 10 },
+      events: { publicUrl: 'http://localhost:3000', maxDescriptorBytes: 256 * 1024 },
+      storage: { backend: 'local' },
+    });
+    expect(config.redis).toBeUndefined();
+    expect(config.storage.local.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads the loop, Redis, event and storage settings as the API reads them', () => {
+    const config = loadWorkerConfig({
+      DATABASE_URL,
+      DATABASE_POOL_SIZE: '3',
+      SYNC_MODE: 'loop',
+      SYNC_INTERVAL_SECONDS: '60',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: 'redis://cache:6379/2',
+      METASTORE_EVENTS_STREAM: 'prod:events',
+      METASTORE_PUBLIC_URL: 'https://metastore.example.org/',
+      METASTORE_EVENT_DESCRIPTOR_LIMIT: '64kb',
+      METASTORE_DATA_DIR: '/srv/metastore',
+    });
+    expect(config).toMatchObject({
+      mode: 'loop',
+      intervalSeconds: 60,
+      logLevel: 'debug',
+      database: { poolSize: 3 },
+      redis: { url: 'redis://cache:6379/2', stream: 'prod:events' },
+      events: { publicUrl: 'https://metastore.example.org', maxDescriptorBytes: 64 * 1024 },
+      storage: { backend: 'local', local: { dataDir: '/srv/metastore' } },
+    });
+  });
+
+  it('takes the GitHub storage with the owners to reconcile', () => {
+    const config = loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token', GITHUB_OWNERS: 'acme,open-data', GITHUB_USER: 'octocat' });
+    expect(config.storage).toMatchObject({ backend: 'github', github: { owners: ['acme', 'open-data', 'octocat'] } });
+  });
+
+  it('requires DATABASE_URL: the embedded database belongs to the API process', () => {
+    expect(problem({})).toContain('DATABASE_URL: required');
+    expect(problem({ DATABASE_URL: '' })).toContain('DATABASE_URL: required');
+  });
+
+  it('names every bad variable in one message and never echoes a secret', () => {
+    const message = problem({
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      SYNC_MODE: 'sometimes',
+      SYNC_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://user:redis-pass@cache',
+      STORAGE: 'github',
+      GITHUB_TOKEN: 'ghp_secretTokenValue',
+      GITHUB_OWNERS: 'acme,not/valid',
+    });
+    for (const variable of ['DATABASE_URL', 'SYNC_MODE', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'REDIS_URL', 'GITHUB_OWNERS']) expect(message).toContain(variable);
+    for (const secret of ['hunter2', 'redis-pass', 'ghp_secretTokenValue']) expect(message).not.toContain(secret);
+  });
+});

@@ -1,0 +1,60 @@
+import { loadWorkerConfig, type WorkerConfig } from './config';
+import { buildDependencies, migrateCatalog } from './dependencies';
+import { runLoop, runOnce } from './worker';
+
+/** How long a SIGTERM waits for the datasets in flight before giving up (Kubernetes allows 30 s by default). */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+/**
+ * The sync worker: reconciles the catalog with storage and publishes the outbox. `SYNC_MODE=once` runs
+ * once and exits 0, or 1 when a dataset or the publishing failed (a Kubernetes CronJob); `loop` runs every
+ * `SYNC_INTERVAL_SECONDS` until SIGTERM. Configuration errors exit 2.
+ */
+async function main(): Promise<number> {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`metastore-sync-worker: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const dependencies = buildDependencies(config);
+  const { logger } = dependencies;
+  const controller = new AbortController();
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping after the datasets in flight');
+    controller.abort();
+    setTimeout(() => {
+      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'did not stop in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    // As the API does at start: a worker scheduled before the API's first start finds the tables it needs.
+    await migrateCatalog(config);
+    await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
+    logger.info({ mode: config.mode, storage: dependencies.storage.backend, publishing: dependencies.relay !== undefined }, 'sync worker started');
+    if (config.mode === 'loop') {
+      await runLoop(dependencies, config.intervalSeconds * 1000, controller.signal);
+      return 0;
+    }
+    const result = await runOnce(dependencies, controller.signal);
+    return result.ok && !controller.signal.aborted ? 0 : 1;
+  } catch (error) {
+    logger.error({ err: error }, 'sync run failed');
+    return 1;
+  } finally {
+    await dependencies.close();
+  }
+}
+
+// Exit explicitly: a client library's idle timer must not keep a finished CronJob pod alive.
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`metastore-sync-worker: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

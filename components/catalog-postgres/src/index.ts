@@ -1,0 +1,10 @@
+export { createCatalogDatabase } from './lib/catalog-database';
+export type { CatalogDatabase, CatalogDatabaseOptions } from './lib/catalog-database';
+export { parseCatalogDatabaseConfig } from './lib/catalog-database.config';
+export type { CatalogDatabaseConfig } from './lib/catalog-database.config';
+export { startEmbeddedPostgres } from './lib/embedded-postgres';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './lib/embedded-postgres';
+export { DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase } from './lib/migrate';
+export type { MigrateOptions } from './lib/migrate';
+export { PostgresCatalogStore } from './lib/postgres-catalog.adapter';
+export { PostgresOutbox, RELAY_LOCK_KEY } from './lib/postgres-outbox.adapter';

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { MetastoreEvent, StoredEvent } from '@metastore/events';
+import { databaseForTests, type TestDatabase } from '../testing';
+import { createCatalogDatabase, type CatalogDatabase } from './catalog-database';
+
+function eventFor(name: string): MetastoreEvent {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'urn:metastore:test',
+    type: 'dataset.created',
+    subject: `acme/${name}`,
+    time: '2024-01-02T00:00:00.000Z',
+    datacontenttype: 'application/json',
+    data: {
+      dataset: { id: `acme/${name}`, owner: 'acme', name, backend: 'local', location: `acme/${name}.git` },
+      origin: 'api',
+      oldRevision: null,
+      newRevision: 'a'.repeat(40),
+      author: { name: 'Alice', email: 'alice@example.com' },
+      message: 'Ünïcode ✓',
+    },
+  };
+}
+
+/** A promise and its resolver, to hold a relay inside `publish`. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => undefined as void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe('PostgresOutbox', () => {
+  let database: TestDatabase;
+  let db: CatalogDatabase;
+
+  // A first test database may need a migrated template made: more than Jest's default five seconds.
+  beforeAll(async () => {
+    database = await databaseForTests();
+    db = createCatalogDatabase({ url: database.url, poolSize: database.poolSize });
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  }, 60_000);
+
+  /** Publishes everything waiting, so each test starts from an empty outbox. */
+  async function drain(): Promise<void> {
+    while ((await db.outbox.relayBatch(1000, async () => undefined)) > 0);
+  }
+
+  async function append(...names: string[]): Promise<MetastoreEvent[]> {
+    const events = names.map(eventFor);
+    await db.catalog.apply({ dataset: { owner: 'acme', name: names[0] ?? 'x' }, events });
+    return events;
+  }
+
+  beforeEach(() => drain());
+
+  it('publishes the oldest unpublished events in sequence order, then marks them', async () => {
+    const events = [...(await append('one', 'two')), ...(await append('three')), ...(await append('four', 'five'))];
+    expect(await db.outbox.pendingCount()).toBe(5);
+    const batches: (readonly StoredEvent[])[] = [];
+    const publish = async (batch: readonly StoredEvent[]) => {
+      batches.push(batch);
+    };
+    expect(await db.outbox.relayBatch(3, publish)).toBe(3);
+    expect(await db.outbox.pendingCount()).toBe(2);
+    expect(await db.outbox.relayBatch(3, publish)).toBe(2);
+    expect(await db.outbox.relayBatch(3, publish)).toBe(0);
+    expect(batches).toHaveLength(2);
+    const published = batches.flat();
+    expect(published.map((stored) => stored.event)).toEqual(events);
+    const sequences = published.map((stored) => BigInt(stored.sequence));
+    expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
+    expect(new Set(sequences).size).toBe(5);
+    expect(published.every((stored) => /^\d+$/.test(stored.sequence))).toBe(true);
+  });
+
+  it('marks nothing when publish throws, and rethrows its error', async () => {
+    await append('a', 'b');
+    const failure = new Error('stream down');
+    await expect(
+      db.outbox.relayBatch(10, async () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await db.outbox.pendingCount()).toBe(2);
+    const retried: StoredEvent[] = [];
+    expect(
+      await db.outbox.relayBatch(10, async (batch) => {
+        retried.push(...batch);
+      }),
+    ).toBe(2);
+    expect(retried.map((stored) => stored.event.subject)).toEqual(['acme/a', 'acme/b']);
+  });
+
+  it('lets one relay at a time publish: a second gets 0 while the first holds the lease', async () => {
+    if (database.kind === 'embedded') {
+      // The embedded server has one connection: a second relay waits for the first instead of overlapping it.
+      return;
+    }
+    const other = createCatalogDatabase({ url: database.url, poolSize: 2 });
+    try {
+      await append('x', 'y', 'z');
+      const held = gate();
+      const entered = gate();
+      const first = db.outbox.relayBatch(10, async () => {
+        entered.open();
+        await held.opened;
+      });
+      await entered.opened;
+      const seenBySecond: StoredEvent[] = [];
+      const secondCount = await other.outbox.relayBatch(10, async (batch) => {
+        seenBySecond.push(...batch);
+      });
+      expect(secondCount).toBe(0);
+      expect(seenBySecond).toEqual([]);
+      held.open();
+      expect(await first).toBe(3);
+      expect(await other.outbox.relayBatch(10, async () => undefined)).toBe(0);
+      expect(await db.outbox.pendingCount()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never publishes an event twice when many relays race', async () => {
+    const relays = database.kind === 'embedded' ? [db] : [db, ...Array.from({ length: 3 }, () => createCatalogDatabase({ url: database.url, poolSize: 2 }))];
+    try {
+      await append(...Array.from({ length: 30 }, (_, index) => `race-${index}`));
+      const published: string[] = [];
+      await Promise.all(
+        relays.flatMap((relay) =>
+          [0, 1].map(async () => {
+            for (let round = 0; round < 20; round++) {
+              await relay.outbox.relayBatch(4, async (batch) => {
+                published.push(...batch.map((stored) => stored.sequence));
+                await new Promise((resolve) => setTimeout(resolve, 2));
+              });
+            }
+          }),
+        ),
+      );
+      while ((await db.outbox.relayBatch(4, async (batch) => void published.push(...batch.map((stored) => stored.sequence)))) > 0);
+      expect(published).toHaveLength(30);
+      expect(new Set(published).size).toBe(30);
+    } finally {
+      await Promise.all(relays.filter((relay) => relay !== db).map((relay) => relay.close()));
+    }
+  });
+
+  it('feeds every event after a sequence, one page at a time', async () => {
+    const first = await db.outbox.feed(undefined, 1000);
+    const start = first.items.at(-1)?.sequence;
+    const events = [...(await append('f1', 'f2', 'f3')), ...(await append('f4', 'f5'))];
+    const seen: StoredEvent[] = [];
+    let after = start;
+    let pages = 0;
+    for (;;) {
+      const page = await db.outbox.feed(after, 2);
+      seen.push(...page.items);
+      pages++;
+      if (!page.nextCursor) break;
+      expect(page.items).toHaveLength(2);
+      expect(page.nextCursor).toBe(page.items.at(-1)?.sequence);
+      after = page.nextCursor;
+    }
+    expect(seen.map((stored) => stored.event)).toEqual(events);
+    // 5 events in pages of 2: two full pages, then one short page (a full last page would need one more, empty, call).
+    expect(pages).toBe(3);
+    await drain();
+    expect((await db.outbox.feed(start, 100)).items).toHaveLength(5);
+  });
+
+  it('rejects a feed position that is not a sequence', async () => {
+    await expect(db.outbox.feed('abc', 10)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});

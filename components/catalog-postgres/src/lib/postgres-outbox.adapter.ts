@@ -1,0 +1,94 @@
+import { ValidationError } from '@metastore/errors';
+import type { MetastoreEvent, Outbox, StoredEvent } from '@metastore/events';
+import type { Page } from '@metastore/storage';
+import type { PrismaClient } from '../generated/prisma/client';
+import { asUnavailable, guarded } from './database-errors';
+
+/** Interactive-transaction limits of `relayBatch`: it holds its transaction open while `publish` runs. */
+export interface RelayTransactionOptions {
+  readonly maxWaitMs: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Key of the transaction-scoped advisory lock that makes one relay at a time publish, across processes
+ * (the bytes of "MSRELAY\0"). Any other user of advisory locks on this database must avoid it.
+ */
+export const RELAY_LOCK_KEY = 0x4d5352454c415900n;
+
+interface EventRow {
+  readonly sequence: bigint;
+  readonly payload: unknown;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  const payload = typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload;
+  return { sequence: row.sequence.toString(), event: payload as MetastoreEvent };
+}
+
+/** The transactional outbox in the catalog database's `outbox_events` table. Built by `createCatalogDatabase`. */
+export class PostgresOutbox implements Outbox {
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** The connection URL, only to keep its password out of error messages. */
+    private readonly url: string,
+    private readonly transactions: RelayTransactionOptions,
+  ) {}
+
+  async relayBatch(limit: number, publish: (events: readonly StoredEvent[]) => Promise<void>): Promise<number> {
+    let publishFailure: { error: unknown } | undefined;
+    try {
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const [lease] = await tx.$queryRaw<{ acquired: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS acquired`;
+          if (!lease?.acquired) return 0;
+          const rows = await tx.$queryRaw<EventRow[]>`
+            SELECT sequence, payload FROM outbox_events
+            WHERE published_at IS NULL
+            ORDER BY sequence
+            LIMIT ${limit}`;
+          if (rows.length === 0) return 0;
+          try {
+            await publish(rows.map(toStoredEvent));
+          } catch (error) {
+            publishFailure = { error };
+            throw error;
+          }
+          // Exactly the rows published: a transaction still open with a lower sequence commits later and is published then.
+          await tx.$executeRaw`
+            UPDATE outbox_events SET published_at = now()
+            WHERE sequence = ANY(${rows.map((row) => row.sequence)}::bigint[])`;
+          return rows.length;
+        },
+        { maxWait: this.transactions.maxWaitMs, timeout: this.transactions.timeoutMs },
+      );
+    } catch (error) {
+      if (publishFailure) throw publishFailure.error;
+      throw asUnavailable(error, this.url, 'relay outbox events');
+    }
+  }
+
+  async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
+    if (after !== undefined && !/^\d{1,19}$/.test(after)) {
+      throw new ValidationError('invalid cursor: not an event sequence', [{ pointer: '/cursor', message: 'must be an event sequence number' }]);
+    }
+    const start = after === undefined ? 0n : BigInt(after);
+    const rows = await guarded(this.url, 'read the event feed', () =>
+      this.prisma.$queryRaw<EventRow[]>`
+        SELECT sequence, payload FROM outbox_events
+        WHERE sequence > ${start}
+        ORDER BY sequence
+        LIMIT ${limit}`,
+    );
+    const items = rows.map(toStoredEvent);
+    const last = items.at(-1);
+    return { items, ...(items.length === limit && last ? { nextCursor: last.sequence } : {}) };
+  }
+
+  async pendingCount(): Promise<number> {
+    const [row] = await guarded(this.url, 'count pending events', () =>
+      this.prisma.$queryRaw<{ pending: number }[]>`SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
+    );
+    return row?.pending ?? 0;
+  }
+}

@@ -1,0 +1,374 @@
+import { DatasetService, serializeDescriptor, type Descriptor } from '@metastore/datasets';
+import { StorageUnavailableError } from '@metastore/errors';
+import type { MetastoreEvent } from '@metastore/events';
+import { RevisionService } from '@metastore/revisions';
+import type { Author, DatasetId, Page, PageRequest } from '@metastore/storage';
+import { InMemoryDatasetStorage } from '@metastore/storage/testing';
+import { TagService } from '@metastore/tags';
+import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
+import type { CatalogEntry } from './catalog.model';
+import { CatalogSync, type SyncLogger } from './catalog-sync.service';
+import { CatalogedStorage } from './cataloged.storage';
+
+const events = { source: 'urn:metastore:test', maxDescriptorBytes: 64 * 1024, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
+const ada: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const grace: Author = { name: 'Grace Hopper', email: 'grace@example.com' };
+const pusher: Author = { name: 'Git Pusher', email: 'push@example.com' };
+
+const rain: DatasetId = { owner: 'acme', name: 'rain' };
+const wind: DatasetId = { owner: 'acme', name: 'wind' };
+const snow: DatasetId = { owner: 'polar', name: 'snow' };
+const fog: DatasetId = { owner: 'zeta', name: 'fog' };
+
+const descriptor = (title: string, extra: Record<string, unknown> = {}) => ({
+  name: 'sample',
+  title,
+  keywords: ['weather'],
+  licenses: [{ name: 'CC-BY-4.0' }],
+  resources: [{ name: 'daily', path: 'daily.csv' }],
+  ...extra,
+});
+const file = (value: Descriptor) => ({ path: 'datapackage.json', content: serializeDescriptor(value) });
+
+/** A clock a minute further on each call: distinct, second-aligned times as git records them. */
+function tickingClock(start = '2024-03-01T00:00:00Z'): () => Date {
+  let time = Date.parse(start);
+  return () => new Date((time += 60_000));
+}
+
+function recordingLogger() {
+  const logged: { level: string; object: object; message: string }[] = [];
+  const logger: SyncLogger = {
+    info: (object, message) => logged.push({ level: 'info', object, message }),
+    warn: (object, message) => logged.push({ level: 'warn', object, message }),
+    error: (object, message) => logged.push({ level: 'error', object, message }),
+  };
+  return { logger, logged };
+}
+
+/** The API's wiring: writes through CatalogedStorage keep `catalog` incrementally. */
+function world(storage = new InMemoryDatasetStorage(tickingClock())) {
+  const catalog = new InMemoryCatalogStore();
+  const clock = tickingClock('2024-06-01T00:00:00Z');
+  const cataloged = new CatalogedStorage(storage, catalog, { events, clock });
+  const datasets = new DatasetService({ storage: cataloged });
+  const { logger, logged } = recordingLogger();
+  return {
+    storage,
+    catalog,
+    datasets,
+    revisions: new RevisionService(cataloged, datasets),
+    tags: new TagService(cataloged, clock),
+    sync: new CatalogSync(storage, catalog, { events, clock, logger }),
+    logged,
+  };
+}
+
+const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
+const eventsOf = (list: readonly MetastoreEvent[], id: DatasetId) => list.filter((event) => event.subject === keyOf(id));
+
+/** Live rows and their tags, by dataset: what a rebuilt catalog must agree on with an incrementally kept one. */
+async function liveContent(catalog: InMemoryCatalogStore) {
+  const content: Record<string, { entry: CatalogEntry; tags: unknown }> = {};
+  for (const entry of catalog.entries.values()) {
+    if (!entry.deleted) content[keyOf(entry.id)] = { entry, tags: await catalog.listTags(entry.id) };
+  }
+  return content;
+}
+
+describe('CatalogSync.reconcile', () => {
+  it('finds changes pushed to storage directly and announces each with the right type and revisions', async () => {
+    const { storage, catalog, datasets, tags, sync } = world();
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await tags.create(rain, { name: 'v1', description: 'first', author: ada });
+    await tags.create(rain, { name: 'moving', description: 'moves', author: ada });
+    await tags.create(rain, { name: 'doomed', author: ada });
+    await datasets.create(wind, descriptor('Wind'), { author: ada });
+    const apiEvents = catalog.events.length;
+
+    // Behind the catalog's back: a commit, tag changes, a new dataset with a tag, a deleted one.
+    const pushed = await storage.commit(rain, {
+      parent: created.revision.sha,
+      changes: [file(descriptor('Rain, pushed', { resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'hourly', path: 'hourly.csv' }] }))],
+      message: 'Pushed with git',
+      author: pusher,
+    });
+    await storage.replaceTag(rain, { name: 'moving', target: pushed.sha, description: 'moved by hand', author: pusher });
+    await storage.deleteTag(rain, 'doomed');
+    await storage.createTag(rain, { name: 'v2', target: pushed.sha, description: 'second', author: pusher });
+    const snowRevision = await storage.createDataset(snow, { files: [file(descriptor('Snow'))], message: 'Snow via git', author: pusher });
+    const snowTag = await storage.createTag(snow, { name: 'v1', target: snowRevision.sha, description: '', author: pusher });
+    const windHead = (await catalog.getDataset(wind))!.headRevision;
+    await storage.deleteDataset(wind);
+
+    const progress: [number, number][] = [];
+    const summary = await sync.reconcile({ onProgress: (done, total) => progress.push([done, total]) });
+
+    expect(summary).toEqual({ datasets: 3, created: 1, updated: 1, deleted: 1, tagChanges: 4, failures: 0 });
+    expect(progress[0]).toEqual([0, 3]);
+    expect(progress.at(-1)).toEqual([3, 3]);
+    const found = catalog.events.slice(apiEvents);
+    expect(found.every((event) => event.data.origin === 'sync')).toBe(true);
+
+    // One dataset's changes are recorded together, dataset first, tags in name order.
+    expect(eventsOf(found, rain).map((event) => [event.type, event.data.tag?.name ?? event.data.previousTag?.name])).toEqual([
+      ['dataset.updated', undefined],
+      ['tag.deleted', 'doomed'],
+      ['tag.updated', 'moving'],
+      ['tag.created', 'v2'],
+    ]);
+    const [update, deletedTag, movedTag, newTag] = eventsOf(found, rain);
+    expect(update!.data).toMatchObject({
+      oldRevision: created.revision.sha,
+      newRevision: pushed.sha,
+      author: pusher,
+      message: 'Pushed with git',
+      // The old descriptor was cached by the API's write: the event says what changed.
+      changes: { fields: ['title'], resources: { added: ['hourly'], removed: [], modified: [] } },
+    });
+    expect(update!.time).toBe(pushed.timestamp);
+    expect(deletedTag!.data).toMatchObject({ oldRevision: created.revision.sha, newRevision: null, author: null });
+    expect(movedTag!.data).toMatchObject({ oldRevision: created.revision.sha, newRevision: pushed.sha, tag: { description: 'moved by hand' }, previousTag: { description: 'moves' } });
+    expect(newTag!.data).toMatchObject({ newRevision: pushed.sha, author: pusher, tag: { name: 'v2', description: 'second' } });
+
+    expect(eventsOf(found, snow).map((event) => event.type)).toEqual(['dataset.created', 'tag.created']);
+    expect(eventsOf(found, snow)[0]!.data).toMatchObject({ oldRevision: null, newRevision: snowRevision.sha, author: pusher, descriptor: descriptor('Snow') });
+    expect(eventsOf(found, snow)[1]!.data.tag).toEqual(snowTag);
+
+    expect(eventsOf(found, wind).map((event) => event.data)).toEqual([expect.objectContaining({ oldRevision: windHead, newRevision: null, author: null })]);
+    expect(eventsOf(found, wind)[0]!.type).toBe('dataset.deleted');
+
+    // The rows and tags now say what storage says.
+    expect(await catalog.getDataset(rain)).toMatchObject({ headRevision: pushed.sha, title: 'Rain, pushed', resourceCount: 2, createdAt: new Date(created.revision.timestamp) });
+    expect((await catalog.listTags(rain)).map((tag) => [tag.name, tag.target])).toEqual([['moving', pushed.sha], ['v1', created.revision.sha], ['v2', pushed.sha]]);
+    expect(await catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha, title: 'Snow', deleted: false, createdAt: new Date(snowRevision.timestamp) });
+    expect(await catalog.listTags(snow)).toEqual([snowTag]);
+    expect(await catalog.getDataset(wind)).toMatchObject({ deleted: true });
+    expect(await catalog.descriptorAt(rain, pushed.sha)).toBe(serializeDescriptor(descriptor('Rain, pushed', { resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'hourly', path: 'hourly.csv' }] })));
+
+    // Nothing is left to find.
+    const before = catalog.events.length;
+    expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
+    expect(catalog.events).toHaveLength(before);
+  });
+
+  it('applies each dataset in one transaction and reads nothing but the head and tags of unchanged datasets', async () => {
+    const { storage, catalog, datasets, tags, sync } = world();
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await tags.create(rain, { name: 'v1', author: ada });
+    const applied: unknown[] = [];
+    const apply = catalog.apply.bind(catalog);
+    catalog.apply = async (update) => {
+      applied.push(update);
+      return apply(update);
+    };
+    storage.calls.clear();
+    await sync.reconcile();
+    expect(applied).toEqual([]);
+    expect([...storage.calls.keys()].sort()).toEqual(['listDatasets', 'listOwners', 'listTags', 'resolveRef']);
+
+    const head = await storage.resolveRef(rain);
+    await storage.commit(rain, { parent: head, changes: [file(descriptor('Rain 2'))], message: 'direct', author: pusher });
+    await storage.deleteTag(rain, 'v1');
+    await sync.reconcile();
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({ dataset: rain, entry: { title: 'Rain 2' }, replaceAllTags: [] });
+    expect((applied[0] as { events: MetastoreEvent[] }).events.map((event) => event.type)).toEqual(['dataset.updated', 'tag.deleted']);
+  });
+
+  it('announces a dataset deleted and created again in storage as created, and a re-created one with its new history', async () => {
+    const { storage, catalog, datasets, sync } = world();
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await datasets.delete(rain, ada);
+    const again = await storage.createDataset(rain, { files: [file(descriptor('Rain again'))], message: 'again', author: pusher });
+    const before = catalog.events.length;
+    expect(await sync.reconcile()).toMatchObject({ created: 1, updated: 0, deleted: 0 });
+    expect(catalog.events.slice(before).map((event) => [event.type, event.data.newRevision])).toEqual([['dataset.created', again.sha]]);
+    expect(await catalog.getDataset(rain)).toMatchObject({ deleted: false, createdAt: new Date(again.timestamp) });
+  });
+
+  it('looks at owners from storage, the catalog and the caller (GitHub lists only configured ones)', async () => {
+    /** A storage that, like GitHub without GITHUB_OWNERS, names no owner of its own. */
+    class UnlistedOwners extends InMemoryDatasetStorage {
+      override async listOwners(): Promise<string[]> {
+        return [];
+      }
+    }
+    const { storage, catalog, datasets, sync } = world(new UnlistedOwners(tickingClock()));
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const pushed = await storage.commit(rain, { parent: created.revision.sha, changes: [file(descriptor('Rain 2'))], message: 'direct', author: pusher });
+    await storage.createDataset(fog, { files: [file(descriptor('Fog'))], message: 'direct', author: pusher });
+
+    // acme is known from the catalog's row; zeta from nowhere yet.
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, updated: 1, created: 0 });
+    expect((await catalog.getDataset(rain))?.headRevision).toBe(pushed.sha);
+    expect(await catalog.getDataset(fog)).toBeUndefined();
+    expect(await sync.reconcile({ owners: ['zeta'] })).toMatchObject({ datasets: 2, created: 1 });
+    expect(await catalog.getDataset(fog)).toMatchObject({ title: 'Fog' });
+  });
+
+  it('logs and counts a dataset it cannot read, and goes on with the others', async () => {
+    class FlakyStorage extends InMemoryDatasetStorage {
+      broken = new Set<string>();
+      override async resolveRef(id: DatasetId, ref?: string): Promise<string> {
+        if (this.broken.has(keyOf(id))) throw new StorageUnavailableError(`${keyOf(id)} is unreachable`);
+        return super.resolveRef(id, ref);
+      }
+    }
+    const flaky = new FlakyStorage(tickingClock());
+    const { storage, catalog, datasets, sync, logged } = world(flaky);
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const windRevision = await storage.createDataset(wind, { files: [file(descriptor('Wind'))], message: 'direct', author: pusher });
+    flaky.broken.add(keyOf(rain));
+    const snowRevision = await storage.createDataset(snow, { files: [file(descriptor('Snow'))], message: 'direct', author: pusher });
+
+    expect(await sync.reconcile()).toEqual({ datasets: 3, created: 2, updated: 0, deleted: 0, tagChanges: 0, failures: 1 });
+    expect(logged.filter((entry) => entry.level === 'error')).toEqual([expect.objectContaining({ object: expect.objectContaining({ dataset: 'acme/rain' }) })]);
+    expect((await catalog.getDataset(wind))?.headRevision).toBe(windRevision.sha);
+    expect((await catalog.getDataset(snow))?.headRevision).toBe(snowRevision.sha);
+    // Its row is left as it was: a failure is not a deletion.
+    expect(await catalog.getDataset(rain)).toMatchObject({ deleted: false });
+  });
+
+  it("never takes the rows of an owner whose listing failed for deleted", async () => {
+    class UnlistableStorage extends InMemoryDatasetStorage {
+      override async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
+        if (owner === 'acme') throw new StorageUnavailableError('listing acme failed');
+        return super.listDatasets(owner, page);
+      }
+    }
+    const { catalog, datasets, sync, logged } = world(new UnlistableStorage(tickingClock()));
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await datasets.create(snow, descriptor('Snow'), { author: ada });
+    const before = catalog.events.length;
+    expect(await sync.reconcile()).toEqual({ datasets: 1, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 1 });
+    expect(catalog.events).toHaveLength(before);
+    expect(await catalog.getDataset(rain)).toMatchObject({ deleted: false });
+    expect(logged.some((entry) => entry.level === 'error' && (entry.object as { owner?: string }).owner === 'acme')).toBe(true);
+  });
+
+  it('leaves a dataset the API wrote while storage was being read to the next run, instead of overwriting a newer row', async () => {
+    class RacingStorage extends InMemoryDatasetStorage {
+      meanwhile?: () => Promise<unknown>;
+      override async listTags(id: DatasetId, page: PageRequest) {
+        const write = this.meanwhile;
+        this.meanwhile = undefined;
+        await write?.();
+        return super.listTags(id, page);
+      }
+    }
+    const racing = new RacingStorage(tickingClock());
+    const { storage, catalog, datasets, sync } = world(racing);
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await storage.commit(rain, { parent: created.revision.sha, changes: [file(descriptor('Pushed'))], message: 'direct', author: pusher });
+    racing.meanwhile = () => datasets.patch(rain, { title: 'Meanwhile, through the API' }, { author: ada });
+    const before = catalog.events.length;
+    expect(await sync.reconcile()).toMatchObject({ updated: 0, tagChanges: 0, failures: 0 });
+    expect(catalog.events.slice(before).map((event) => [event.type, event.data.origin])).toEqual([['dataset.updated', 'api']]);
+    expect((await catalog.getDataset(rain))?.title).toBe('Meanwhile, through the API');
+    expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
+  it('stops taking datasets once its signal aborts', async () => {
+    const { storage, catalog } = world();
+    const sync = new CatalogSync(storage, catalog, { events, concurrency: 1 });
+    for (const name of ['a', 'b', 'c', 'd']) await storage.createDataset({ owner: 'acme', name }, { files: [file(descriptor(name))], message: 'direct', author: pusher });
+    const controller = new AbortController();
+    const summary = await sync.reconcile({ signal: controller.signal, onProgress: (done) => done === 1 && controller.abort() });
+    expect(summary.datasets).toBe(4);
+    expect(summary.created).toBe(1);
+    expect(catalog.entries.size).toBe(1);
+  });
+
+  it('leaves a repository without a descriptor alone, as the API does', async () => {
+    const { storage, catalog, sync } = world();
+    await storage.createDataset(rain, { files: [{ path: 'README.md', content: 'not a dataset yet' }], message: 'direct', author: pusher });
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, created: 0, failures: 0 });
+    expect(await catalog.getDataset(rain)).toBeUndefined();
+  });
+});
+
+describe('CatalogSync.rebuild', () => {
+  /** A realistic history through the API: creates, patches, a revert, tags created, described, moved and deleted, deletes and re-creates. */
+  async function history(w: ReturnType<typeof world>) {
+    const { datasets, revisions, tags } = w;
+    const first = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await datasets.patch(rain, { description: 'Daily rainfall', keywords: ['weather', 'rain'] }, { author: grace });
+    await tags.create(rain, { name: 'v1', description: 'first', author: ada });
+    await datasets.patch(rain, { title: 'Rain, daily' }, { author: ada });
+    await tags.update(rain, 'v1', { description: 'first release', author: grace });
+    await tags.create(rain, { name: 'release/2024', author: grace });
+    await tags.update(rain, 'release/2024', { ref: first.revision.sha, force: true, author: ada });
+    await revisions.revert(rain, first.revision.sha, { author: grace });
+    await tags.create(rain, { name: 'scratch', author: ada });
+    await tags.delete(rain, 'scratch');
+
+    await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
+    await tags.create(wind, { name: 'v1', author: ada });
+    await datasets.create(snow, descriptor('Snow'), { author: grace });
+    await datasets.delete(snow, grace);
+    await datasets.create(snow, descriptor('Snow, again'), { author: grace });
+    await datasets.create(fog, descriptor('Fog'), { author: ada });
+    await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
+  }
+
+  it('rebuilds from storage exactly the rows and tags the API kept incrementally, without events', async () => {
+    const w = world();
+    await history(w);
+    const incremental = await liveContent(w.catalog);
+    expect(Object.keys(incremental).sort()).toEqual(['acme/rain', 'acme/wind', 'polar/snow', 'zeta/fog']);
+
+    const fresh = new InMemoryCatalogStore();
+    const progress: [number, number][] = [];
+    const summary = await new CatalogSync(w.storage, fresh, { events }).rebuild({ onProgress: (done, total) => progress.push([done, total]) });
+    expect(summary).toEqual({ datasets: 4, indexed: 4, deleted: 0, failures: 0 });
+    expect(progress).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(await liveContent(fresh)).toEqual(incremental);
+    expect(fresh.events).toEqual([]);
+
+    // Rebuilding the kept catalog in place changes nothing and announces nothing.
+    const eventCount = w.catalog.events.length;
+    await w.sync.rebuild();
+    expect(await liveContent(w.catalog)).toEqual(incremental);
+    expect(w.catalog.events).toHaveLength(eventCount);
+    // And the kept catalog has nothing left for reconcile to find.
+    expect(await w.sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
+  it('agrees with the kept catalog after deletes, and marks rows of vanished datasets deleted without an event', async () => {
+    const w = world();
+    await history(w);
+    await w.datasets.delete(wind, ada);
+    await w.tags.delete(rain, 'v1');
+    const incremental = await liveContent(w.catalog);
+
+    const fresh = new InMemoryCatalogStore();
+    await new CatalogSync(w.storage, fresh, { events }).rebuild();
+    expect(await liveContent(fresh)).toEqual(incremental);
+    expect(Object.keys(incremental).sort()).toEqual(['acme/rain', 'polar/snow', 'zeta/fog']);
+
+    // A dataset deleted in storage directly: the rebuild drops it from the live rows, quietly.
+    await w.storage.deleteDataset(fog);
+    const eventCount = w.catalog.events.length;
+    expect(await w.sync.rebuild()).toEqual({ datasets: 3, indexed: 2, deleted: 1, failures: 0 });
+    expect(await w.catalog.getDataset(fog)).toMatchObject({ deleted: true });
+    expect(w.catalog.events).toHaveLength(eventCount);
+    const afterwards = new InMemoryCatalogStore();
+    await new CatalogSync(w.storage, afterwards, { events }).rebuild();
+    expect(await liveContent(afterwards)).toEqual(await liveContent(w.catalog));
+  });
+
+  it('equals what reconcile records for the same changes pushed directly', async () => {
+    const w = world();
+    await history(w);
+    const head = await w.storage.resolveRef(rain);
+    await w.storage.commit(rain, { parent: head, changes: [file(descriptor('Rain, pushed'))], message: 'direct', author: pusher });
+    await w.storage.createTag(fog, { name: 'pushed', target: await w.storage.resolveRef(fog), description: 'by hand', author: pusher });
+    await w.storage.deleteDataset(wind);
+    await w.sync.reconcile();
+
+    const fresh = new InMemoryCatalogStore();
+    await new CatalogSync(w.storage, fresh, { events }).rebuild();
+    expect(await liveContent(fresh)).toEqual(await liveContent(w.catalog));
+  });
+});

@@ -1,0 +1,16 @@
+export { parseRedisEventsConfig, DEFAULT_EVENTS_MAX_LENGTH, DEFAULT_EVENTS_STREAM, DEFAULT_REDIS_URL } from './lib/redis-events.config';
+export type { RedisEventsConfig } from './lib/redis-events.config';
+export { createRedisClient, redactRedisUrl } from './lib/redis-connection';
+export type { RedisConnectionLogger, RedisConnectionOptions } from './lib/redis-connection';
+export { lastSequenceKey, RedisEventStream } from './lib/redis-event-stream.adapter';
+export type { RedisEventStreamOptions } from './lib/redis-event-stream.adapter';
+export { StreamConsumer } from './lib/stream-consumer.service';
+export type {
+  DeliveryMeta,
+  StreamConsumerConnectionRole,
+  StreamConsumerLogger,
+  StreamConsumerOptions,
+  StreamEventHandler,
+} from './lib/stream-consumer.service';
+export { SearchIndexer } from './indexer/search-indexer';
+export type { ApplyOutcome, IndexedDataset, SearchIndexerOptions } from './indexer/search-indexer';

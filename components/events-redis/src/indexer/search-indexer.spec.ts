@@ -1,0 +1,214 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import type { MetastoreEvent } from '@metastore/events';
+import { deleteStreamKeys, redisForTests, storedEventForTests, uniqueStreamKey, type TestEventOptions, type TestRedis } from '../testing';
+import { RedisEventStream } from '../lib/redis-event-stream.adapter';
+import { StreamConsumer } from '../lib/stream-consumer.service';
+import { SearchIndexer, type ApplyOutcome } from './search-indexer';
+
+let dataDir: string;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'search-indexer-'));
+});
+
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function event(sequence: number, options: TestEventOptions = {}): { sequence: string; event: MetastoreEvent } {
+  return storedEventForTests(sequence, options);
+}
+
+const weather = {
+  name: 'weather',
+  title: 'Weather observations',
+  description: 'Hourly temperature and rain',
+  keywords: ['climate', 'rain', 42],
+};
+
+describe('SearchIndexer', () => {
+  it('indexes created and updated datasets from the descriptor in the event, and drops deleted ones', async () => {
+    const indexer = await SearchIndexer.open({ dataDir });
+    const created = event(1, { type: 'dataset.created', descriptor: weather });
+    expect(await indexer.apply(created.event, created.sequence)).toBe('applied');
+    expect(indexer.get('acme/weather')).toEqual({
+      id: 'acme/weather',
+      title: 'Weather observations',
+      description: 'Hourly temperature and rain',
+      keywords: ['climate', 'rain'],
+      revision: created.event.data.newRevision,
+      tags: {},
+      sequence: '1',
+      changedAt: created.event.time,
+    });
+    const updated = event(2, { type: 'dataset.updated', descriptor: { ...weather, title: 'Weather (hourly)', keywords: ['climate'] } });
+    await indexer.apply(updated.event, updated.sequence);
+    expect(indexer.get('acme/weather')).toMatchObject({ title: 'Weather (hourly)', keywords: ['climate'], revision: updated.event.data.newRevision, sequence: '2' });
+    const reverted = event(3, { type: 'dataset.reverted', descriptor: weather });
+    await indexer.apply(reverted.event, reverted.sequence);
+    expect(indexer.get('acme/weather')?.title).toBe('Weather observations');
+
+    const other = event(4, { type: 'dataset.created', subject: 'acme/rivers', descriptor: { name: 'rivers', title: 'River levels' } });
+    await indexer.apply(other.event, other.sequence);
+    expect(indexer.search('RAIN').map((dataset) => dataset.id)).toEqual(['acme/weather']);
+    expect(indexer.search('acme/').map((dataset) => dataset.id)).toEqual(['acme/rivers', 'acme/weather']);
+
+    const deleted = event(5, { type: 'dataset.deleted' });
+    expect(await indexer.apply(deleted.event, deleted.sequence)).toBe('applied');
+    expect(indexer.get('acme/weather')).toBeUndefined();
+    expect(indexer.list().map((dataset) => dataset.id)).toEqual(['acme/rivers']);
+  });
+
+  it('ignores replayed events: the same event again, or an older change of the dataset', async () => {
+    const indexer = await SearchIndexer.open({ dataDir });
+    const created = event(1, { type: 'dataset.created', descriptor: weather });
+    const updated = event(2, { type: 'dataset.updated', descriptor: { ...weather, title: 'New title' } });
+    await indexer.apply(created.event, created.sequence);
+    await indexer.apply(updated.event, updated.sequence);
+    const outcomes: ApplyOutcome[] = [
+      await indexer.apply(updated.event, updated.sequence),
+      await indexer.apply(created.event, created.sequence),
+      // The same change under another event ID (its ID forgotten): its sequence is older than the dataset's.
+      await indexer.apply({ ...created.event, id: 'another-id' }, created.sequence),
+    ];
+    expect(outcomes).toEqual(['duplicate', 'duplicate', 'stale']);
+    expect(indexer.get('acme/weather')).toMatchObject({ title: 'New title', sequence: '2' });
+
+    const deleted = event(3, { type: 'dataset.deleted' });
+    await indexer.apply(deleted.event, deleted.sequence);
+    expect(await indexer.apply({ ...updated.event, id: 'late-copy' }, updated.sequence)).toBe('stale');
+    expect(indexer.get('acme/weather')).toBeUndefined();
+    const recreated = event(4, { type: 'dataset.created', descriptor: { name: 'weather', title: 'Again' } });
+    expect(await indexer.apply(recreated.event, recreated.sequence)).toBe('applied');
+    expect(indexer.get('acme/weather')?.title).toBe('Again');
+  });
+
+  it('records tags of indexed datasets and ignores tags of unknown ones', async () => {
+    const indexer = await SearchIndexer.open({ dataDir });
+    const created = event(1, { type: 'dataset.created', descriptor: weather });
+    await indexer.apply(created.event, created.sequence);
+    const tagged = event(2, { type: 'tag.created', tag: { name: 'v1', target: 'aaa' } });
+    await indexer.apply(tagged.event, tagged.sequence);
+    const moved = event(3, { type: 'tag.updated', tag: { name: 'v1', target: 'bbb' } });
+    await indexer.apply(moved.event, moved.sequence);
+    expect(indexer.get('acme/weather')?.tags).toEqual({ v1: 'bbb' });
+    const removed = event(4, { type: 'tag.deleted' });
+    await indexer.apply({ ...removed.event, data: { ...removed.event.data, previousTag: moved.event.data.tag! } }, removed.sequence);
+    expect(indexer.get('acme/weather')?.tags).toEqual({});
+    expect(indexer.get('acme/weather')?.sequence).toBe('1');
+    const elsewhere = event(5, { type: 'tag.created', subject: 'acme/unknown', tag: { name: 'v1', target: 'ccc' } });
+    expect(await indexer.apply(elsewhere.event, elsewhere.sequence)).toBe('ignored');
+  });
+
+  it('reads a descriptor left out of the event from descriptorUrl', async () => {
+    const requested: string[] = [];
+    const fakeFetch: typeof fetch = async (input) => {
+      requested.push(String(input));
+      return String(input).endsWith('missing')
+        ? new Response('{"title":"Not Found"}', { status: 404 })
+        : new Response(JSON.stringify({ ...weather, title: 'Large dataset' }), { headers: { 'content-type': 'application/json' } });
+    };
+    const indexer = await SearchIndexer.open({ dataDir, fetch: fakeFetch });
+    const stored = event(1, { type: 'dataset.created' });
+    const { descriptor: _left, ...data } = stored.event.data;
+    const truncated: MetastoreEvent = { ...stored.event, data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/datasets/acme/weather?revision=abc' } };
+    await indexer.apply(truncated, stored.sequence);
+    expect(requested).toEqual(['http://api.test/datasets/acme/weather?revision=abc']);
+    expect(indexer.get('acme/weather')?.title).toBe('Large dataset');
+
+    const next = event(2, { type: 'dataset.updated' });
+    const failing: MetastoreEvent = { ...next.event, data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/missing' } };
+    // A rejection leaves the event unacknowledged: the consumer retries it, then dead-letters it.
+    await expect(indexer.apply(failing, next.sequence)).rejects.toThrow('answered 404');
+    expect(indexer.get('acme/weather')?.sequence).toBe('1');
+  });
+
+  it('keeps the index in a JSON file and reloads it, with the event IDs it has seen', async () => {
+    const first = await SearchIndexer.open({ dataDir });
+    const created = event(1, { type: 'dataset.created', descriptor: weather });
+    await first.apply(created.event, created.sequence);
+    expect(first.file).toBe(path.join(dataDir, 'search-index.json'));
+    expect(JSON.parse(await readFile(first.file, 'utf8'))).toMatchObject({ datasets: { 'acme/weather': { title: 'Weather observations' } } });
+
+    const reopened = await SearchIndexer.open({ dataDir });
+    expect(reopened.get('acme/weather')).toEqual(first.get('acme/weather'));
+    expect(await reopened.apply(created.event, created.sequence)).toBe('duplicate');
+  });
+
+  it('forgets the oldest event IDs beyond rememberedEventIds (sequences still stop stale changes)', async () => {
+    const indexer = await SearchIndexer.open({ dataDir, rememberedEventIds: 2 });
+    const events = [1, 2, 3].map((sequence) => event(sequence, { type: 'dataset.updated', subject: `acme/d${sequence}` }));
+    for (const stored of events) await indexer.apply(stored.event, stored.sequence);
+    const saved = JSON.parse(await readFile(indexer.file, 'utf8')) as { recentEventIds: string[] };
+    expect(saved.recentEventIds).toEqual([events[1]!.event.id, events[2]!.event.id]);
+    expect(await indexer.apply(events[0]!.event, events[0]!.sequence)).toBe('stale');
+  });
+
+  it('refuses an event without a sequence', async () => {
+    const indexer = await SearchIndexer.open({ dataDir });
+    await expect(indexer.apply(event(1).event, '')).rejects.toThrow('no valid sequence');
+  });
+});
+
+describe('SearchIndexer fed by a StreamConsumer', () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await redisForTests();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('follows the stream and ignores an entry replayed into it', async () => {
+    const key = uniqueStreamKey();
+    const publisher = new RedisEventStream({ redis: redis.url, stream: key });
+    const indexer = await SearchIndexer.open({ dataDir });
+    const outcomes: ApplyOutcome[] = [];
+    const consumer = new StreamConsumer({
+      redis: redis.url,
+      stream: key,
+      group: 'search-indexer',
+      blockMs: 200,
+      handler: async (received, meta) => {
+        outcomes.push(await indexer.apply(received, meta.sequence));
+      },
+    });
+    const client = new Redis(redis.url);
+    try {
+      await consumer.start();
+      await publisher.publish([
+        event(1, { type: 'dataset.created', descriptor: weather }),
+        event(2, { type: 'dataset.created', subject: 'acme/rivers', descriptor: { name: 'rivers', title: 'River levels' } }),
+        event(3, { type: 'dataset.updated', descriptor: { ...weather, title: 'Weather v2' } }),
+        event(4, { type: 'dataset.deleted', subject: 'acme/rivers' }),
+      ]);
+      await waitUntil(() => outcomes.length === 4);
+      expect(indexer.list().map((dataset) => [dataset.id, dataset.title])).toEqual([['acme/weather', 'Weather v2']]);
+
+      // An entry copied into the stream again (at-least-once delivery upstream): same event, same sequence.
+      const [, fields] = (await client.xrange(key, '-', '+', 'COUNT', 1))[0]!;
+      await client.xadd(key, '*', ...fields);
+      await waitUntil(() => outcomes.length === 5);
+      expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied', 'duplicate']);
+      expect(indexer.get('acme/weather')?.title).toBe('Weather v2');
+    } finally {
+      await consumer.stop();
+      await publisher.close();
+      client.disconnect();
+      await deleteStreamKeys(redis.url, key);
+    }
+  });
+});
+
+async function waitUntil(condition: () => boolean, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

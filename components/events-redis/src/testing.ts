@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import Redis from 'ioredis';
+import type { DescriptorObject, EventType, MetastoreEvent, StoredEvent } from '@metastore/events';
+
+/** A Redis server for a test file; `stop()` ends it if this helper started it. */
+export interface TestRedis {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A `redis-server` child process on a local port; `stop()` kills it (as a crash would) and waits for it to exit. */
+export interface RedisServerProcess extends TestRedis {
+  readonly port: number;
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitForReady(child: ChildProcess, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`redis-server on port ${port} did not start within 10 s: ${output.slice(-500)}`)), 10_000);
+    function fail(error: Error): void {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    }
+    child.once('error', (error) => fail(new Error(`could not run redis-server: ${error.message}`)));
+    child.once('exit', (code) => fail(new Error(`redis-server on port ${port} exited with ${code}: ${output.slice(-500)}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * Starts `redis-server` from PATH on `port` (a free one by default), keeping nothing on disk. Tests that stop
+ * Redis on purpose start their own this way and never touch the shared server.
+ */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServerProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitForReady(child, port);
+  } catch (error) {
+    process.removeListener('exit', killOnExit);
+    throw error;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A Redis for tests: `REDIS_URL` when set (CI's shared server; never stopped here); else a container from
+ * `@testcontainers/redis` when a container runtime works; else `redis-server` from PATH on a free port.
+ */
+export async function redisForTests(): Promise<TestRedis> {
+  const fromEnvironment = process.env['REDIS_URL'];
+  if (fromEnvironment) return { url: fromEnvironment, stop: async () => undefined };
+  const reasons: string[] = [];
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    const { RedisContainer } = await import('@testcontainers/redis');
+    const container = await new RedisContainer(process.env['REDIS_TEST_IMAGE'] ?? 'redis:7-alpine').start();
+    return {
+      url: container.getConnectionUrl(),
+      stop: async () => {
+        await container.stop();
+      },
+    };
+  } catch (error) {
+    reasons.push(`testcontainers: ${reason(error)}`);
+  }
+  try {
+    return await startRedisServer();
+  } catch (error) {
+    reasons.push(`redis-server: ${reason(error)}`);
+  }
+  throw new Error(
+    `no Redis for tests: set REDIS_URL (such as redis://127.0.0.1:6379), start a container runtime for testcontainers, or install redis-server on PATH (${reasons.join('; ')})`,
+  );
+}
+
+/** A stream key no other test uses: `<prefix>:<uuid>`. */
+export function uniqueStreamKey(prefix = 'test:events'): string {
+  return `${prefix}:${randomUUID()}`;
+}
+
+/** Deletes `key` and every key under `key:` (last sequence, dead letters) on the server at `url`. */
+export async function deleteStreamKeys(url: string, key: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = [key];
+    let cursor = '0';
+    do {
+      const [next, found] = await client.scan(cursor, 'MATCH', `${key.replace(/[*?[\]\\]/g, '\\$&')}:*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    await client.del(...keys);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Settings of {@link storedEventForTests}. */
+export interface TestEventOptions {
+  readonly type?: EventType;
+  /** `owner/name` (default `acme/weather`). */
+  readonly subject?: string;
+  readonly descriptor?: DescriptorObject;
+  readonly newRevision?: string;
+  readonly id?: string;
+  /** For tag events: the tag after the change. */
+  readonly tag?: { readonly name: string; readonly target: string };
+}
+
+/** A stored event at `sequence` with a small descriptor, for stream and consumer tests. */
+export function storedEventForTests(sequence: number | string, options: TestEventOptions = {}): StoredEvent {
+  const subject = options.subject ?? 'acme/weather';
+  const [owner = 'acme', name = 'weather'] = subject.split('/');
+  const type = options.type ?? 'dataset.updated';
+  const deleted = type === 'dataset.deleted';
+  const newRevision = deleted ? null : (options.newRevision ?? `${String(sequence).padStart(8, '0')}${'a'.repeat(32)}`);
+  const event: MetastoreEvent = {
+    specversion: '1.0',
+    id: options.id ?? randomUUID(),
+    source: 'urn:metastore:test',
+    type,
+    subject,
+    time: '2026-01-01T00:00:00.000Z',
+    datacontenttype: 'application/json',
+    data: {
+      dataset: { id: subject, owner, name, backend: 'local', location: `/data/${subject}.git` },
+      origin: 'api',
+      oldRevision: null,
+      newRevision,
+      author: { name: 'Ada', email: 'ada@example.org' },
+      ...(deleted || type.startsWith('tag.') ? {} : { descriptor: options.descriptor ?? { name, title: `Dataset ${subject}` } }),
+      ...(options.tag
+        ? { tag: { ...options.tag, description: '', author: { name: 'Ada', email: 'ada@example.org' }, createdAt: '2026-01-01T00:00:00.000Z' } }
+        : {}),
+    },
+  };
+  return { sequence: String(sequence), event };
+}
