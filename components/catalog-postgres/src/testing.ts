@@ -92,15 +92,10 @@ async function makeTemplate(serverUrl: string): Promise<string> {
   await withClient(serverUrl, async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY.toString()]);
     try {
-      const existing = await client.query<{ datname: string; datistemplate: boolean }>(
-        `SELECT datname, datistemplate FROM pg_database WHERE datname LIKE 'metastore\\_catalog\\_template\\_%'`,
-      );
-      if (existing.rows.some((row) => row.datname === name && row.datistemplate)) return;
-      // Older templates (other migrations) and a half-made one (a crashed run) go.
-      for (const row of existing.rows) {
-        await client.query(`ALTER DATABASE "${row.datname}" IS_TEMPLATE false`);
-        await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
-      }
+      const existing = await client.query<{ datistemplate: boolean }>('SELECT datistemplate FROM pg_database WHERE datname = $1', [name]);
+      if (existing.rows[0]?.datistemplate) return;
+      // A half-made one (a crashed run) goes. Templates of other migrations stay: another checkout may be using them.
+      if (existing.rows.length > 0) await client.query(`DROP DATABASE "${name}" WITH (FORCE)`);
       await client.query(`CREATE DATABASE "${name}"`);
       await migrateDatabase(withDatabase(serverUrl, name));
       // Marking it a template is the last step: only a fully migrated database is ever one.

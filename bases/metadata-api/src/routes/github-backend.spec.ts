@@ -43,6 +43,32 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
     expect(history.body.items).toHaveLength(3);
   });
 
+  it('reads at a sha or a tag with no GitHub request at all, even from a restarted process, thanks to the catalog', async () => {
+    const http = request(api.baseUrl);
+    const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'cached', descriptor: { name: 'cached', resources: [{ name: 'r', path: 'r.csv' }] } });
+    const sha = created.body.revision.sha as string;
+    expect((await http.post('/api/v1/datasets/gh-org/cached/tags').send({ name: 'v1' })).status).toBe(201);
+    // A second API process on the same catalog: its GitHub adapter's in-memory caches are empty. (The embedded
+    // database serves one connection, held by the first server's pool: there, the first server answers instead.)
+    const shared = api.database.poolSize === 1;
+    const restarted = shared
+      ? api
+      : await startTestServer({ STORAGE: 'github', GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token', GITHUB_WRITE_INTERVAL_MS: '0' }, undefined, {
+          database: api.database,
+        });
+    try {
+      github.resetRequests();
+      const atSha = await request(restarted.baseUrl).get(`/api/v1/datasets/gh-org/cached?ref=${sha}`);
+      const atTag = await request(restarted.baseUrl).get('/api/v1/datasets/gh-org/cached?ref=v1');
+      expect([atSha.status, atTag.status]).toEqual([200, 200]);
+      expect(atTag.headers['etag']).toBe(`"${sha}"`);
+      expect(atSha.body).toEqual(atTag.body);
+      expect(github.requests).toEqual([]);
+    } finally {
+      if (!shared) await restarted.close();
+    }
+  });
+
   it('exposes the remaining GitHub rate-limit budget and request timings as Prometheus metrics', async () => {
     const metrics = await request(api.baseUrl).get('/metrics');
     expect(metrics.status).toBe(200);

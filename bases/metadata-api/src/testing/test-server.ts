@@ -19,8 +19,8 @@ export interface TestServer {
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly dependencies: Dependencies;
-  /** The test's catalog database (a fresh, migrated PostgreSQL database). */
-  readonly databaseUrl: string;
+  /** The test's catalog database (a fresh, migrated PostgreSQL database) and the pool size it allows. */
+  readonly database: { readonly url: string; readonly poolSize?: number };
   close(): Promise<void>;
 }
 
@@ -31,12 +31,12 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   makeStorage?: (dataDir: string) => DatasetStorage,
-  options: { stream?: EventStream } = {},
+  options: { stream?: EventStream; /** Share another server's catalog database (a restarted process) instead of a new one. */ database?: { url: string; poolSize?: number } } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
   const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const logger = pino({ level: 'silent' });
-  const testDatabase = await databaseForTests();
+  const testDatabase = options.database ? { ...options.database, drop: async () => undefined } : await databaseForTests();
   const database = createCatalogDatabase({ url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) });
   // The storage the configuration selects (as in production), unless the test brings its own.
   const dependencies = buildDependencies(
@@ -51,7 +51,7 @@ export async function startTestServer(
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
     dependencies,
-    databaseUrl: testDatabase.url,
+    database: { url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

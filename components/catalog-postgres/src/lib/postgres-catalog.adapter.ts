@@ -103,8 +103,9 @@ export class PostgresCatalogStore implements CatalogStore {
       this.prisma.$transaction(
         async (tx) => {
           if (update.entry) {
-            const row = toDatasetRow(update.entry);
-            await tx.dataset.upsert({ where: { owner_name: { owner, name } }, create: { ...row, owner, name }, update: row });
+            // The update's dataset is the key, whatever id the entry carries.
+            const row = { ...toDatasetRow(update.entry), owner, name };
+            await tx.dataset.upsert({ where: { owner_name: { owner, name } }, create: row, update: row });
           }
           if (update.deletedAt) {
             await tx.dataset.updateMany({ where: { owner, name }, data: { deleted: true } });

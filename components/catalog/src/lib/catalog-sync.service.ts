@@ -1,3 +1,4 @@
+import { parseDatasetId } from '@metastore/datasets';
 import { NotFoundError } from '@metastore/errors';
 import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions, type MetastoreEvent } from '@metastore/events';
 import type { DatasetId, DatasetStorage, Tag } from '@metastore/storage';
@@ -185,7 +186,8 @@ export class CatalogSync {
     let cursor: string | undefined;
     do {
       const page = await this.storage.listDatasets(owner, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-      names.push(...page.items);
+      // A repository named outside Metastore's rules (made on the git host by hand: `Rain`, `x.git`) is not a dataset the API could serve.
+      names.push(...page.items.filter((name) => isDatasetId(owner, name)));
       cursor = page.nextCursor;
     } while (cursor);
     return names;
@@ -334,5 +336,14 @@ export class CatalogSync {
 
   private async isGone(id: DatasetId): Promise<boolean> {
     return (await this.headOf(id)) === 'gone';
+  }
+}
+
+function isDatasetId(owner: string, name: string): boolean {
+  try {
+    parseDatasetId(owner, name);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,7 +5,20 @@ import type { CatalogEntry, CatalogUpdate, SearchQuery } from '../lib/catalog.mo
 import type { CatalogStore } from '../lib/catalog.port';
 
 const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
-const byKey = (a: CatalogEntry, b: CatalogEntry) => (keyOf(a.id) < keyOf(b.id) ? -1 : keyOf(a.id) > keyOf(b.id) ? 1 : 0);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** (owner, name) order, as the database's keys sort: owner first, then name. */
+const byKey = (a: CatalogEntry, b: CatalogEntry) => compare(a.id.owner, b.id.owner) || compare(a.id.name, b.id.name);
+const after = (entry: CatalogEntry, cursor: DatasetId) => byKey(entry, { id: cursor } as CatalogEntry) > 0;
+const encodeKey = (id: DatasetId) => Buffer.from(JSON.stringify([id.owner, id.name])).toString('base64url');
+function decodeKey(cursor: string): DatasetId {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')) return { owner: parsed[0] as string, name: parsed[1] as string };
+  } catch {
+    // reported below
+  }
+  throw new ValidationError('invalid cursor', [{ pointer: '/cursor', message: 'not a cursor from a previous page' }]);
+}
 
 /** Words of a text, lower-cased, for the fake's naive full-text match. */
 function words(text: string): string[] {
@@ -28,7 +41,8 @@ export class InMemoryCatalogStore implements CatalogStore {
     this.check();
     const key = keyOf(update.dataset);
     const seen = new Set(this.events.map((event) => event.id));
-    if ((update.events ?? []).some((event) => seen.has(event.id))) throw new Error(`duplicate event id in ${key}`);
+    const ids = (update.events ?? []).map((event) => event.id);
+    if (ids.some((id) => seen.has(id)) || new Set(ids).size !== ids.length) throw new Error(`duplicate event id in ${key}`);
     if (update.entry) this.entries.set(key, update.entry);
     if (update.deletedAt) {
       const entry = this.entries.get(key);
@@ -52,11 +66,7 @@ export class InMemoryCatalogStore implements CatalogStore {
 
   async search(query: SearchQuery): Promise<Page<CatalogEntry>> {
     this.check();
-    let after: string | undefined;
-    if (query.cursor !== undefined) {
-      after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-      if (!after.includes('/')) throw new ValidationError('invalid cursor', [{ pointer: '/cursor', message: 'not a cursor from a previous page' }]);
-    }
+    const start = query.cursor === undefined ? undefined : decodeKey(query.cursor);
     const wanted = query.q === undefined ? [] : words(query.q);
     const matches = [...this.entries.values()]
       .filter((entry) => !entry.deleted)
@@ -68,18 +78,19 @@ export class InMemoryCatalogStore implements CatalogStore {
         return wanted.every((word) => text.has(word));
       })
       .sort(byKey)
-      .filter((entry) => after === undefined || keyOf(entry.id) > after);
+      .filter((entry) => start === undefined || after(entry, start));
     const items = matches.slice(0, query.limit);
     const last = items.at(-1);
-    return { items, ...(matches.length > query.limit && last ? { nextCursor: Buffer.from(keyOf(last.id)).toString('base64url') } : {}) };
+    return { items, ...(matches.length > query.limit && last ? { nextCursor: encodeKey(last.id) } : {}) };
   }
 
   async scan(page: PageRequest): Promise<Page<CatalogEntry>> {
     this.check();
-    const all = [...this.entries.values()].sort(byKey).filter((entry) => page.cursor === undefined || keyOf(entry.id) > page.cursor);
+    const start = page.cursor === undefined ? undefined : decodeKey(page.cursor);
+    const all = [...this.entries.values()].sort(byKey).filter((entry) => start === undefined || after(entry, start));
     const items = all.slice(0, page.limit);
     const last = items.at(-1);
-    return { items, ...(all.length > page.limit && last ? { nextCursor: keyOf(last.id) } : {}) };
+    return { items, ...(all.length > page.limit && last ? { nextCursor: encodeKey(last.id) } : {}) };
   }
 
   async descriptorAt(id: DatasetId, revision: string): Promise<string | undefined> {

@@ -30,14 +30,24 @@ function changedParts(previous: DescriptorObject | undefined, next: DescriptorOb
   };
 }
 
+function parseObject(source: string): DescriptorObject | undefined {
+  try {
+    const parsed: unknown = JSON.parse(source);
+    return isJsonObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the CloudEvents envelope announcing `change`. */
 export function eventFromChange(change: DatasetChange, options: EventBuilderOptions): MetastoreEvent {
   const subject = formatDatasetId(change.id);
   let descriptorPart: Pick<EventData, 'changes' | 'descriptor' | 'descriptorTruncated' | 'descriptorUrl'> = {};
   if (change.descriptorSource !== undefined && change.newRevision !== undefined) {
-    const parsed: unknown = JSON.parse(change.descriptorSource);
-    const descriptor = isJsonObject(parsed) ? parsed : {};
-    const tooLarge = Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
+    const parsed = parseObject(change.descriptorSource);
+    const descriptor = parsed ?? {};
+    // A descriptor pushed to git by hand may not be a JSON object: the event then links to it instead of carrying it.
+    const tooLarge = parsed === undefined || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
     descriptorPart = {
       changes: changedParts(change.previousDescriptor, descriptor),
       ...(tooLarge

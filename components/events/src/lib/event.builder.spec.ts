@@ -1,0 +1,23 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { eventFromChange } from './event.builder';
+import { eventSchemaFor } from './event.schemas';
+
+const options = { source: 'https://metastore.example', maxDescriptorBytes: 1024, descriptorUrl: () => 'https://metastore.example/api/v1/datasets/acme/x?ref=abc' };
+const ajv = new Ajv2020({ strict: false });
+addFormats(ajv);
+
+describe('eventFromChange', () => {
+  it('links to a descriptor that is not a JSON object (pushed to git by hand) instead of failing, and stays valid', () => {
+    for (const source of ['{not json', '[1, 2]']) {
+      const event = eventFromChange(
+        { type: 'dataset.updated', id: { owner: 'acme', name: 'x' }, backend: 'local', location: '/srv/x.git', time: new Date(0), author: { name: 'A', email: 'a@example.com' }, oldRevision: 'a'.repeat(40), newRevision: 'b'.repeat(40), descriptorSource: source, origin: 'sync' },
+        options,
+      );
+      expect(event.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: options.descriptorUrl() });
+      expect(event.data.descriptor).toBeUndefined();
+      expect(event.dataschema).toBe('https://metastore.dev/schemas/events/dataset.updated.json');
+      expect(ajv.validate(eventSchemaFor('dataset.updated'), event)).toBe(true);
+    }
+  });
+});
