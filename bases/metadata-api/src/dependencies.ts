@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { CatalogedStorage, type CatalogStore } from '@metastore/catalog';
 import { DatasetService } from '@metastore/datasets';
-import { OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
+import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
 import type { DatasetStorage } from '@metastore/storage';
 import { GitHubStorage } from '@metastore/storage-github';
@@ -63,11 +63,7 @@ export function buildDependencies(
   const { publicUrl, maxDescriptorBytes } = config.events;
   const backendStorage = overrides.storage ?? createStorage(config, logger);
   const storage = new CatalogedStorage(backendStorage, catalog, {
-    events: {
-      source: publicUrl,
-      maxDescriptorBytes,
-      descriptorUrl: (id, revision) => `${publicUrl}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
-    },
+    events: eventOptionsForApi(publicUrl, maxDescriptorBytes),
     logger: logger.child({ component: 'catalog' }),
     ...(relay ? { onRecorded: () => relay.nudge() } : {}),
   });

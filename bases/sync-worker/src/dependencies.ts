@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CatalogSync, type CatalogStore } from '@metastore/catalog';
 import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase } from '@metastore/catalog-postgres';
-import { OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
+import { eventOptionsForApi, OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { DatasetStorage } from '@metastore/storage';
 import { GitHubStorage } from '@metastore/storage-github';
@@ -45,11 +45,7 @@ export function migrateCatalog(config: { readonly database: { readonly url: stri
 /** Events stamped as the API stamps them: its public URL is the source, and large descriptors link to its read endpoint. */
 export function eventOptions(config: CatalogJobConfig): EventBuilderOptions {
   const { publicUrl, maxDescriptorBytes } = config.events;
-  return {
-    source: publicUrl,
-    maxDescriptorBytes,
-    descriptorUrl: (id, revision) => `${publicUrl}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
-  };
+  return eventOptionsForApi(publicUrl, maxDescriptorBytes);
 }
 
 /** The one place that picks the storage adapter from configuration (as the API does). */

@@ -1,4 +1,4 @@
-export { DEFAULT_MAX_DESCRIPTOR_BYTES, eventFromChange } from './lib/event.builder';
+export { DEFAULT_MAX_DESCRIPTOR_BYTES, eventFromChange, eventOptionsForApi } from './lib/event.builder';
 export type { EventBuilderOptions } from './lib/event.builder';
 export { EVENT_TYPES } from './lib/event.model';
 export type { ChangedParts, ChangeOrigin, DatasetChange, DescriptorObject, EventData, EventType, MetastoreEvent, StoredEvent, TagData } from './lib/event.model';

@@ -160,4 +160,14 @@ describe('CatalogedStorage', () => {
     expect(await catalog.getDataset(id)).toMatchObject({ createdAt: new Date(first.timestamp), title: 'Now through the API' });
     expect(catalog.events.map((event) => event.data.oldRevision)).toEqual([first.sha]);
   });
+
+  it('forgets a tag that was deleted on the git host directly when asked to delete it', async () => {
+    const { storage, catalog, datasets, tags } = setup();
+    await datasets.create(id, descriptor, { author: ada });
+    await tags.create(id, { name: 'v1', author: ada });
+    await storage.deleteTag(id, 'v1');
+    await expect(tags.delete(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
+    expect(await catalog.getTag(id, 'v1')).toBeUndefined();
+    await expect(tags.get(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
+  });
 });

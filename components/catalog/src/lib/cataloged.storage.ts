@@ -1,4 +1,5 @@
 import { DESCRIPTOR_PATH } from '@metastore/datasets';
+import { NotFoundError } from '@metastore/errors';
 import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions } from '@metastore/events';
 import {
   KeyedLock,
@@ -148,7 +149,13 @@ export class CatalogedStorage implements DatasetStorage {
   async deleteTag(id: DatasetId, name: string, author?: Author): Promise<void> {
     await this.writes.run(keyOf(id), async () => {
       const previous = await this.getTag(id, name);
-      await this.storage.deleteTag(id, name, author);
+      try {
+        await this.storage.deleteTag(id, name, author);
+      } catch (error) {
+        // The catalog knew a tag that was deleted on the git host directly: forget it (no event: the sync worker announces such deletions).
+        if (error instanceof NotFoundError && error.code === 'TAG_NOT_FOUND') await this.catalog.apply({ dataset: id, removeTags: [name] }).catch(() => undefined);
+        throw error;
+      }
       await this.record(
         { ...this.change('tag.deleted', id, this.clock()), ...(author ? { author } : {}), oldRevision: previous.target, previousTag: previous },
         { removeTags: [name] },

@@ -15,6 +15,16 @@ export interface EventBuilderOptions {
   readonly newId?: () => string;
 }
 
+/** How every Metastore process stamps events: the API's public URL is the source, and large descriptors link to its read endpoint. */
+export function eventOptionsForApi(publicUrl: string, maxDescriptorBytes: number): EventBuilderOptions {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    source: base,
+    maxDescriptorBytes,
+    descriptorUrl: (id, revision) => `${base}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
+  };
+}
+
 /** Default size limit of a descriptor embedded in an event (Redis stream entries stay small). */
 export const DEFAULT_MAX_DESCRIPTOR_BYTES = 256 * 1024;
 
