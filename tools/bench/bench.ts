@@ -1,18 +1,17 @@
 /**
  * `npm run bench`: load-tests the built API on the local git backend with autocannon, against a bare
- * Express handler serving the same descriptor from memory (the ceiling). Prints latency (p50/p99),
- * throughput and counts. A benchmark, not a test: nothing here asserts timings.
+ * Express handler serving the same descriptor from memory (the ceiling); then the GitHub adapter, the
+ * catalog's listing and search on 100,000 datasets, and event delivery through Redis. Prints latency
+ * (p50/p99), throughput and counts. A benchmark, not a test: nothing here asserts timings.
+ * `BENCH_ONLY=local|github|catalog|events` (or a comma-separated list) runs some sections only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
+import { runCatalogBench } from './catalog.bench';
+import { runEventsBench } from './events.bench';
 import { runGitHubBench } from './github.bench';
-
-const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 5);
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
+import { benchDatabase, call, CONNECTIONS, DURATION_SECONDS, freePort, load, startApi, startProcess, waitFor, type ApiProcess, type LoadRow } from './harness';
 
 const descriptor = {
   $schema: 'https://datapackage.org/profiles/2.0/datapackage.json',
@@ -33,95 +32,64 @@ const descriptor = {
   })),
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Creates `bench/read` with a tag `v1` on its first revision and 30 revisions after it; returns that first revision's sha. */
+async function seedReadDataset(apiUrl: string): Promise<string> {
+  const created = await call('POST', `${apiUrl}/api/v1/datasets`, { owner: 'bench', name: 'read', descriptor });
+  await call('POST', `${apiUrl}/api/v1/datasets/bench/read/tags`, { name: 'v1', description: 'bench tag' });
+  for (let index = 0; index < 30; index += 1) {
+    await call('PATCH', `${apiUrl}/api/v1/datasets/bench/read`, { description: `revision ${index}` }, 'application/merge-patch+json');
   }
-  throw new Error(`${url} did not come up`);
+  return (created['revision'] as { sha: string }).sha;
 }
 
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function call(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method, headers: { 'content-type': contentType }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
-interface Row {
-  operation: string;
-  requests: number;
-  throughput: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(operation: string, options: autocannon.Options): Promise<Row> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options });
-  return {
-    operation,
-    requests: result.requests.total,
-    throughput: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-  };
-}
-
-async function main(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-'));
-  const apiPort = await freePort();
-  const ceilingPort = await freePort();
-  const api = start(process.execPath, ['dist/metadata-api/main.js'], {
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    METASTORE_DATA_DIR: dataDir,
-    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
-  });
-  // The ceiling: the same Express version answering the same JSON from memory, nothing else.
-  const ceiling = start(
-    process.execPath,
-    [
-      '-e',
-      `const express = require('express'); const app = express(); const body = ${JSON.stringify(JSON.stringify(descriptor))};
-       const parsed = JSON.parse(body); app.get('/', (req, res) => res.json(parsed)); app.listen(${ceilingPort}, '127.0.0.1');`,
-    ],
-    {},
-  );
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+/** Read at the tag and at the sha on an API over the embedded catalog, to compare with the server database's figures. */
+async function embeddedReads(): Promise<[LoadRow, LoadRow]> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-embedded-'));
+  let api: ApiProcess | undefined;
   try {
-    await waitFor(`${apiUrl}/readyz`);
+    api = await startApi({ dataDir });
+    const sha = await seedReadDataset(api.url);
+    return [
+      await load('read at tag, embedded catalog', { url: `${api.url}/api/v1/datasets/bench/read?ref=v1` }),
+      await load('read at sha, embedded catalog', { url: `${api.url}/api/v1/datasets/bench/read?ref=${sha}` }),
+    ];
+  } finally {
+    await api?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printRows(rows: readonly LoadRow[]): void {
+  console.log('| operation | requests | req/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    console.log(`| ${row.operation} | ${row.requests} | ${row.throughput.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
+  }
+}
+
+async function runLocalBench(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-'));
+  const database = await benchDatabase();
+  const ceilingPort = await freePort();
+  let api: ApiProcess | undefined;
+  // The ceiling: the same Express version answering the same JSON from memory, nothing else.
+  const ceiling = startProcess(process.execPath, [
+    '-e',
+    `const express = require('express'); const app = express(); const body = ${JSON.stringify(JSON.stringify(descriptor))};
+     const parsed = JSON.parse(body); app.get('/', (req, res) => res.json(parsed)); app.listen(${ceilingPort}, '127.0.0.1');`,
+  ], {});
+  try {
+    api = await startApi({ dataDir, ...(database.url ? { databaseUrl: database.url } : {}) });
+    const apiUrl = api.url;
     await waitFor(`http://127.0.0.1:${ceilingPort}/`);
 
-    await call('POST', `${apiUrl}/api/v1/datasets`, { owner: 'bench', name: 'read', descriptor });
-    await call('POST', `${apiUrl}/api/v1/datasets/bench/read/tags`, { name: 'v1', description: 'bench tag' });
-    for (let index = 0; index < 30; index += 1) {
-      await call('PATCH', `${apiUrl}/api/v1/datasets/bench/read`, { description: `revision ${index}` }, 'application/merge-patch+json');
-    }
+    const firstSha = await seedReadDataset(apiUrl);
     const updateTargets = 20;
     for (let index = 0; index < updateTargets; index += 1) {
       await call('POST', `${apiUrl}/api/v1/datasets`, { owner: 'bench', name: `update-${index}`, descriptor });
     }
 
-    const rows: Row[] = [];
+    const rows: LoadRow[] = [];
     let created = 0;
     rows.push(
       await load('create', {
@@ -153,29 +121,46 @@ async function main(): Promise<void> {
     );
     const head = await load('read at head', { url: `${apiUrl}/api/v1/datasets/bench/read` });
     rows.push(head);
-    rows.push(await load('read at tag', { url: `${apiUrl}/api/v1/datasets/bench/read?ref=v1` }));
+    const atTag = await load('read at tag', { url: `${apiUrl}/api/v1/datasets/bench/read?ref=v1` });
+    const atSha = await load('read at sha', { url: `${apiUrl}/api/v1/datasets/bench/read?ref=${firstSha}` });
+    rows.push(atTag, atSha);
     rows.push(await load('list revisions (20 per page)', { url: `${apiUrl}/api/v1/datasets/bench/read/revisions?limit=20` }));
     const bare = await load('ceiling: bare Express, same JSON from memory', { url: `http://127.0.0.1:${ceilingPort}/` });
     rows.push(bare);
+    await api.stop();
+    api = undefined;
+    const embedded = database.url ? await embeddedReads() : undefined;
+    if (embedded) rows.push(...embedded);
 
-    console.log(`\nMetastore bench: local git backend, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per operation, node ${process.version}, ${os.cpus().length} cores\n`);
-    console.log('| operation | requests | req/s | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|---:|');
-    for (const row of rows) {
-      console.log(`| ${row.operation} | ${row.requests} | ${row.throughput.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.errors} |`);
-    }
+    console.log(`\nMetastore bench: local git backend, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per operation, node ${process.version}, ${os.cpus().length} cores`);
+    console.log(`catalog: ${database.label}\n`);
+    printRows(rows);
     console.log(`\nread-at-head throughput / ceiling = ${(head.throughput / bare.throughput).toFixed(2)}`);
+    if (embedded) {
+      const [embeddedTag, embeddedSha] = embedded;
+      console.log(`read at tag, embedded / server catalog: throughput ${(embeddedTag.throughput / atTag.throughput).toFixed(2)}, p50 ${embeddedTag.p50} vs ${atTag.p50} ms`);
+      console.log(`read at sha, embedded / server catalog: throughput ${(embeddedSha.throughput / atSha.throughput).toFixed(2)}, p50 ${embeddedSha.p50} vs ${atSha.p50} ms`);
+    } else {
+      console.log('(set DATABASE_URL to run on a PostgreSQL server and compare reads at a tag or sha with the embedded catalog)');
+    }
     console.log(`datasets created during the run: ${created}; updates sent: ${updated}`);
   } finally {
-    api.kill('SIGTERM');
-    ceiling.kill('SIGTERM');
+    await api?.stop();
+    await ceiling.stop();
+    await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
+const SECTIONS: Record<string, () => Promise<void>> = { local: runLocalBench, github: runGitHubBench, catalog: runCatalogBench, events: runEventsBench };
+
 async function all(): Promise<void> {
-  if (process.env['BENCH_ONLY'] !== 'github') await main();
-  if (process.env['BENCH_ONLY'] !== 'local') await runGitHubBench();
+  const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')})`);
+  for (const [name, run] of Object.entries(SECTIONS)) {
+    if (!only || only.includes(name)) await run();
+  }
 }
 
 all().catch((error: unknown) => {

@@ -15,6 +15,9 @@ const DATASET_COLUMNS = Prisma.sql`owner, name, backend, location, head_revision
   keywords, licenses, resource_count AS "resourceCount", created_at AS "createdAt", updated_at AS "updatedAt", deleted`;
 
 /** The text-search configuration of the `search_vector` column (see the init migration): queries must use the same. */
+/** Serialises appends to the outbox (see `apply`). */
+export const OUTBOX_APPEND_LOCK_KEY = 0x4d534f5554415050n;
+
 const TEXT_SEARCH_CONFIG = Prisma.sql`'english'::regconfig`;
 
 function toEntry(row: DatasetRow): CatalogEntry {
@@ -132,6 +135,10 @@ export class PostgresCatalogStore implements CatalogStore {
             await tx.tag.deleteMany({ where: { owner, name, tagName: { in: [...update.removeTags] } } });
           }
           if (update.events?.length) {
+            // Sequences must become visible in order: a relay that published 162 while 161's transaction was still open
+            // would later see 161 below the stream's high-water mark, and it would be dropped. Appending under a lock held
+            // until commit makes commit order equal sequence order. Events are the last step, so nothing waits while holding it.
+            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`;
             // One multi-row INSERT: sequences are drawn in list order, so the outbox keeps the events' order.
             await tx.outboxEvent.createMany({
               data: update.events.map((event) => ({

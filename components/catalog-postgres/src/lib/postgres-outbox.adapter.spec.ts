@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { MetastoreEvent, StoredEvent } from '@metastore/events';
 import { databaseForTests, type TestDatabase } from '../testing';
+import pg from 'pg';
 import { createCatalogDatabase, type CatalogDatabase } from './catalog-database';
+import { OUTBOX_APPEND_LOCK_KEY } from './postgres-catalog.adapter';
 
 function eventFor(name: string): MetastoreEvent {
   return {
@@ -178,4 +180,57 @@ describe('PostgresOutbox', () => {
   it('rejects a feed position that is not a sequence', async () => {
     await expect(db.outbox.feed('abc', 10)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
+
+  it('never lets a relay see a later event before an earlier one commits, so a stream that drops sequences it has passed loses nothing', async () => {
+    // The Redis stream skips any sequence at or below the last one it published; if commits could land out of
+    // sequence order, a relay running between them would publish the later one and the earlier one would be dropped.
+    let last = 0n;
+    const received: string[] = [];
+    const publish = async (events: readonly StoredEvent[]) => {
+      for (const stored of events) {
+        const sequence = BigInt(stored.sequence);
+        if (sequence > last) {
+          last = sequence;
+          received.push(stored.event.id);
+        }
+      }
+    };
+    await drain();
+    const appended: string[] = [];
+    let relaying = true;
+    const relay = (async () => {
+      while (relaying) await db.outbox.relayBatch(50, publish);
+    })();
+    const writers = Array.from({ length: 8 }, async (_, writer) => {
+      for (let round = 0; round < 25; round += 1) appended.push(...(await append(`w${writer}-${round}`)).map((event) => event.id));
+    });
+    await Promise.all(writers);
+    relaying = false;
+    await relay;
+    while ((await db.outbox.relayBatch(1000, publish)) > 0);
+    expect(new Set(received)).toEqual(new Set(appended));
+  }, 120_000);
+
+  it('appends to the outbox in commit order: a write waits while an earlier one holds the append lock, and a relay meanwhile sees neither', async () => {
+    if (database.poolSize === 1) return; // The embedded database serves one connection: transactions cannot overlap there.
+    await drain();
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_APPEND_LOCK_KEY.toString()]);
+      let appended = false;
+      const write = append('waits').then(() => (appended = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(appended).toBe(false);
+      expect(await db.outbox.relayBatch(10, async () => undefined)).toBe(0);
+      await other.query('COMMIT');
+      await write;
+      const published: string[] = [];
+      expect(await db.outbox.relayBatch(10, async (events) => void published.push(...events.map((stored) => stored.event.subject)))).toBe(1);
+      expect(published).toEqual(['acme/waits']);
+    } finally {
+      await other.end();
+    }
+  }, 30_000);
 });

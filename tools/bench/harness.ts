@@ -1,0 +1,155 @@
+/**
+ * What the bench sections share: their settings, the API as a child process on a catalog database of
+ * its own, HTTP calls, autocannon runs and percentiles.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import { databaseForTests } from '@metastore/catalog-postgres/testing';
+
+/** Seconds each autocannon run (and each timed loop) lasts: `BENCH_DURATION`, default 5. */
+export const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 5);
+/** Concurrent connections (or writers) of each load: `BENCH_CONNECTIONS`, default 10. */
+export const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `url` until it answers 2xx; gives up after `timeoutMs` (the embedded catalog's migrations take seconds). */
+export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A child process of the bench, and how to end it (SIGTERM, then waits for it to exit). */
+export interface BenchProcess {
+  stop(): Promise<void>;
+}
+
+/** Runs `command` with the bench's environment plus `env`, minus the names in `unset`; its stdout is dropped. */
+export function startProcess(command: string, args: string[], env: Record<string, string>, unset: readonly string[] = []): BenchProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of unset) delete childEnv[name];
+  const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = once(child, 'exit');
+  return {
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The API (`dist/metadata-api/main.js`) running as a child process. */
+export interface ApiProcess extends BenchProcess {
+  readonly url: string;
+}
+
+/** Where the API keeps its data, and which catalog and stream it uses. */
+export interface ApiOptions {
+  readonly dataDir: string;
+  /** A PostgreSQL database; without one the API opens its embedded PGlite under `<dataDir>/catalog`. */
+  readonly databaseUrl?: string;
+  /** Redis and the stream to publish events to; without them events stay in the outbox. */
+  readonly redis?: { readonly url: string; readonly stream: string };
+}
+
+/**
+ * Starts the built API and waits until it is ready. Only what `options` says reaches it: the bench's own
+ * DATABASE_URL, REDIS_URL and METASTORE_EVENTS_STREAM are not passed on.
+ */
+export async function startApi(options: ApiOptions): Promise<ApiProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    METASTORE_DATA_DIR: options.dataDir,
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.redis ? { REDIS_URL: options.redis.url, METASTORE_EVENTS_STREAM: options.redis.stream } : {}),
+  };
+  const unset = ['DATABASE_URL', 'REDIS_URL', 'METASTORE_EVENTS_STREAM'].filter((name) => !(name in env));
+  const api = startProcess(process.execPath, ['dist/metadata-api/main.js'], env, unset);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}/readyz`);
+  } catch (error) {
+    await api.stop();
+    throw error;
+  }
+  return { url, stop: api.stop };
+}
+
+/** The catalog database of one section: a fresh one on the server of `DATABASE_URL`, or none (the API's embedded one). */
+export interface BenchDatabase {
+  /** Absent for the embedded database, which the API opens itself. */
+  readonly url?: string;
+  /** What it is, for the printed header (no credentials). */
+  readonly label: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh migrated database on the server of `DATABASE_URL` (dropped by `drop()`), or the embedded default without it. */
+export async function benchDatabase(): Promise<BenchDatabase> {
+  const serverUrl = process.env['DATABASE_URL'];
+  if (!serverUrl) {
+    return { label: 'embedded PGlite under the data directory, one connection (set DATABASE_URL for a server)', drop: async () => undefined };
+  }
+  const database = await databaseForTests({ serverUrl });
+  const parsed = new URL(database.url);
+  return { url: database.url, label: `PostgreSQL server ${parsed.host}, fresh database ${parsed.pathname.slice(1)}`, drop: () => database.drop() };
+}
+
+/** Sends a JSON request and returns the parsed answer; throws on a non-2xx status. */
+export async function call(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method, headers: { 'content-type': contentType }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** One autocannon run, summarised. */
+export interface LoadRow {
+  readonly operation: string;
+  readonly requests: number;
+  readonly throughput: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+/** Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections. */
+export async function load(operation: string, options: autocannon.Options): Promise<LoadRow> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options });
+  return {
+    operation,
+    requests: result.requests.total,
+    throughput: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/** The value below which `fraction` of `values` lie (nearest rank); 0 for none. */
+export function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
+}
