@@ -26,7 +26,7 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  const metrics = createMetrics(dependencies.backendStorage);
+  const metrics = createMetrics(dependencies.backendStorage, dependencies.outbox);
   app.use(metrics.observe);
   app.use(
     pinoHttp({

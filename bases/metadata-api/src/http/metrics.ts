@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Outbox } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
 
 /** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
@@ -11,8 +12,8 @@ function hasBudget(storage: DatasetStorage): storage is DatasetStorage & RateLim
   return typeof (storage as Partial<RateLimitedStorage>).budget === 'object';
 }
 
-/** Prometheus metrics of one API process: HTTP requests by route, process defaults, and the storage's upstream budget. */
-export function createMetrics(storage: DatasetStorage): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
+/** Prometheus metrics of one API process: HTTP requests by route, process defaults, the storage's upstream budget and the outbox backlog. */
+export function createMetrics(storage: DatasetStorage, outbox?: Outbox): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -49,6 +50,18 @@ export function createMetrics(storage: DatasetStorage): { registry: Registry; ob
       collect() {
         this.set({ backend: storage.backend, kind: 'all' }, storage.budget.requests);
         this.set({ backend: storage.backend, kind: 'not_modified' }, storage.budget.notModified);
+      },
+    });
+  }
+  if (outbox) {
+    new Gauge({
+      name: 'metastore_outbox_pending_events',
+      help: 'Change events in the outbox not yet published to the stream (grows while Redis is down or unconfigured).',
+      registers: [registry],
+      async collect() {
+        // A scrape must not fail because the catalog database is down: the gauge is then left out.
+        const pending = await outbox.pendingCount().catch(() => undefined);
+        if (pending !== undefined) this.set(pending);
       },
     });
   }

@@ -64,6 +64,7 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
     for (const name of ['while-down-1', 'while-down-2']) expect((await create(name)).status).toBe(201);
     expect((await api().patch('/api/v1/datasets/acme/while-down-1').set('Content-Type', 'application/merge-patch+json').send({ title: 'edited while down' })).status).toBe(200);
     expect(await server.dependencies.outbox.pendingCount()).toBe(3);
+    expect((await api().get('/metrics')).text).toMatch(/^metastore_outbox_pending_events 3$/m);
 
     redis = await startRedisServer({ port: redis.port });
     // A fresh server has an empty stream: everything from the outbox's pending rows is published again, nothing else.
