@@ -11,7 +11,7 @@ module.exports = {
     '/node_modules/@electric-sql/.+\\.cjs$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   // ESM-only client libraries must be transformed for Jest's CommonJS mode (see DEVELOPING.md).
-  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql|jose)/)'],
   moduleNameMapper: {
     '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
     '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),

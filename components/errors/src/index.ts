@@ -1,7 +1,9 @@
 export {
   AlreadyExistsError,
+  AuthenticationError,
   ConfigurationError,
   DomainError,
+  ForbiddenError,
   NotFoundError,
   PreconditionFailedError,
   RevisionConflictError,

@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'REVISION_CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'STORAGE_UNAVAILABLE'
-  | 'CONFIGURATION_INVALID';
+  | 'CONFIGURATION_INVALID'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
 /** One problem found in an input, located by a JSON pointer (RFC 6901) into that input. */
 export interface ValidationIssue {
@@ -114,5 +117,19 @@ export class StorageUnavailableError extends DomainError {
 export class ConfigurationError extends DomainError {
   constructor(message: string) {
     super('CONFIGURATION_INVALID', message);
+  }
+}
+
+/** The request carries no credentials, or credentials that cannot be accepted (bad signature, expired, revoked). */
+export class AuthenticationError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAUTHENTICATED', message, options);
+  }
+}
+
+/** The caller is known and may see the target, but may not do this to it. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
   }
 }
