@@ -1,10 +1,11 @@
-// Bundles each base with esbuild: workspace bricks are inlined, npm packages stay external (installed beside dist/).
+// Bundles each entry point of the bases with esbuild: workspace bricks are inlined, npm packages stay external (installed beside dist/).
 import { build } from 'esbuild';
 
 const bases = [
   { name: 'metadata-api', entry: 'bases/metadata-api/src/main.ts' },
   { name: 'sync-worker', entry: 'bases/sync-worker/src/main.ts' },
-  { name: 'cli', entry: 'bases/cli/src/main.ts' },
+  // The `metastore` command line: the sync-worker base's second entry point, its own bundle (`npm run metastore`).
+  { name: 'cli', entry: 'bases/sync-worker/src/cli-main.ts' },
 ];
 
 for (const base of bases) {

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CatalogStore } from '@metastore/catalog';
-import { createCatalogDatabase, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
+import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
 import type { EventStream, Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { ApiConfig } from './config';
@@ -17,9 +18,11 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-/** The Prisma config (with the migrations beside it): in the source tree, or where a deployment put it. */
+/** The Prisma config (with the migrations beside it): where a deployment put it, beside a bundle run from the repository (`dist/<base>/`), or in the source tree. */
 function prismaConfigPath(env: Record<string, string | undefined>): string {
-  return env['METASTORE_PRISMA_CONFIG'] ?? path.resolve(__dirname, '..', '..', 'components', 'catalog-postgres', 'prisma.config.ts');
+  if (env['METASTORE_PRISMA_CONFIG']) return path.resolve(env['METASTORE_PRISMA_CONFIG']);
+  const besideBundle = path.resolve(__dirname, '..', '..', 'components', 'catalog-postgres', 'prisma.config.ts');
+  return existsSync(besideBundle) ? besideBundle : DEFAULT_PRISMA_CONFIG_PATH;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { loadWorkerConfig } from './config';
+import { loadCliConfig, loadWorkerConfig } from './config';
 
 const DATABASE_URL = 'postgresql://metastore:s3cret-password@db.internal:5432/metastore';
 
 /** The ConfigurationError's message for `env`. */
-function problem(env: Record<string, string>): string {
+function problem(env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadWorkerConfig): string {
   try {
-    loadWorkerConfig(env);
+    load(env);
   } catch (error) {
     expect(error).toMatchObject({ code: 'CONFIGURATION_INVALID' });
     return (error as Error).message;
@@ -75,5 +75,29 @@ describe('loadWorkerConfig', () => {
     });
     for (const variable of ['DATABASE_URL', 'SYNC_MODE', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'REDIS_URL', 'GITHUB_OWNERS']) expect(message).toContain(variable);
     for (const secret of ['hunter2', 'redis-pass', 'ghp_secretTokenValue']) expect(message).not.toContain(secret);
+  });
+});
+
+describe('loadCliConfig', () => {
+  it('reads the same variables as the worker, logs at warn, and ignores Redis and the schedule', () => {
+    const config = loadCliConfig({ DATABASE_URL, DATABASE_POOL_SIZE: '3', METASTORE_DATA_DIR: '/srv/metastore', REDIS_URL: 'redis://cache:6379', SYNC_MODE: 'sometimes' });
+    expect(config).toMatchObject({
+      logLevel: 'warn',
+      database: { url: DATABASE_URL, poolSize: 3, embeddedDir: '/srv/metastore/catalog' },
+      events: { publicUrl: 'http://localhost:3000', maxDescriptorBytes: 256 * 1024 },
+      storage: { backend: 'local', local: { dataDir: '/srv/metastore' } },
+    });
+    expect(config).not.toHaveProperty('redis');
+  });
+
+  it('without DATABASE_URL, names the embedded database in the data directory, as the API does', () => {
+    const config = loadCliConfig({ METASTORE_DATA_DIR: '/srv/metastore', DATABASE_URL: '' });
+    expect(config.database).toEqual({ poolSize: 10, embeddedDir: '/srv/metastore/catalog' });
+  });
+
+  it('names every bad variable in one message and never echoes a secret', () => {
+    const message = problem({ DATABASE_URL: 'mysql://root:hunter2@db/x', LOG_LEVEL: 'loud', STORAGE: 'github', GITHUB_TOKEN: 'ghp_secretTokenValue', GITHUB_OWNERS: 'not/valid' }, loadCliConfig);
+    for (const variable of ['DATABASE_URL', 'LOG_LEVEL', 'GITHUB_OWNERS']) expect(message).toContain(variable);
+    for (const secret of ['hunter2', 'ghp_secretTokenValue']) expect(message).not.toContain(secret);
   });
 });

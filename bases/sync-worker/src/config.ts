@@ -1,3 +1,4 @@
+import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
 import { parseCatalogDatabaseConfig, type CatalogDatabaseConfig } from '@metastore/catalog-postgres';
@@ -9,12 +10,12 @@ import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metasto
 /** Log levels pino knows. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** What a catalog job needs (the CLI reads the same variables): storage, the catalog database, how events are stamped and where they go. */
+/** What a catalog job (the sync worker, a `metastore` command) needs: storage, the catalog database, how events are stamped and where they go. */
 export interface CatalogJobConfig {
   readonly logLevel: LogLevel;
-  /** The catalog's PostgreSQL database (the embedded one belongs to the API process): `DATABASE_URL` is required. */
-  readonly database: CatalogDatabaseConfig & { readonly url: string };
-  /** The Prisma config whose migrations are applied at start (`METASTORE_PRISMA_CONFIG`, as for the API); default: the source tree's. */
+  /** The catalog database: PostgreSQL at `url`, or (without one) the embedded database in `embeddedDir`, the API's `<data dir>/catalog`. */
+  readonly database: CatalogDatabaseConfig & { readonly embeddedDir: string };
+  /** The Prisma config whose migrations are applied first (`METASTORE_PRISMA_CONFIG`, as for the API); default: the source tree's. */
   readonly prismaConfigPath?: string;
   /** Events are stamped like the API's: `source` and the descriptor links of large descriptors point at its public URL. */
   readonly events: { readonly publicUrl: string; readonly maxDescriptorBytes: number };
@@ -28,10 +29,15 @@ export interface CatalogJobConfig {
 
 /** The sync worker's configuration, read once at start-up from the environment. */
 export interface WorkerConfig extends CatalogJobConfig {
+  /** A PostgreSQL server is required: the worker runs beside the API, which holds the embedded database while it runs. */
+  readonly database: CatalogJobConfig['database'] & { readonly url: string };
   /** `once`: one reconcile and one drain of the outbox, then exit (a Kubernetes CronJob); `loop`: every `intervalSeconds` until SIGTERM. */
   readonly mode: 'once' | 'loop';
   readonly intervalSeconds: number;
 }
+
+/** The `metastore` command line's configuration: no Redis (events wait in the outbox for a relay), the embedded database without `DATABASE_URL`. */
+export type CliConfig = Omit<CatalogJobConfig, 'redis'>;
 
 const byteSize = z.string().transform((value, context) => {
   const parsed = bytes.parse(value);
@@ -42,8 +48,9 @@ const byteSize = z.string().transform((value, context) => {
   return parsed;
 });
 
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 const jobSchema = z.object({
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STORAGE: z.enum(['local', 'github']).default('local'),
   METASTORE_PUBLIC_URL: z.url().default('http://localhost:3000'),
   METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(256 * 1024),
@@ -54,52 +61,73 @@ const workerSchema = z.object({
   SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
+type Environment = Record<string, string | undefined>;
+
 /** Unset and empty are alike (compose files and Secrets often carry `NAME=`). */
-function present(env: Record<string, string | undefined>): Record<string, string> {
+function present(env: Environment): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }
 
-/** Parses everything but the schedule; throws a ConfigurationError naming every bad variable (never a value: some are secrets). */
-export function loadCatalogJobConfig(env: Record<string, string | undefined>): CatalogJobConfig {
+/** `schema`'s result, or undefined with its issues added to `problems`. */
+function parseSchema<T extends z.ZodType>(schema: T, values: Record<string, string>, problems: string[]): z.output<T> | undefined {
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+  problems.push(...result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  return undefined;
+}
+
+/** `parse()`'s result (an adapter's config parser), or undefined with its message added to `problems`. */
+function attempt<T>(parse: () => T, problems: string[]): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+}
+
+/** Every variable of a catalog job but Redis; problems are added to `problems` (never a value: some are secrets). */
+function parseCatalogJob(env: Environment, defaultLogLevel: LogLevel, problems: string[]): Omit<CatalogJobConfig, 'redis'> | undefined {
   const values = present(env);
-  const result = jobSchema.safeParse(values);
-  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  const attempt = <T>(parse: () => T): T | undefined => {
-    try {
-      return parse();
-    } catch (error) {
-      problems.push((error as Error).message);
-      return undefined;
-    }
-  };
-  const database = attempt(() => parseCatalogDatabaseConfig(env));
-  if (database && database.url === undefined) problems.push('DATABASE_URL: required, the catalog database (postgresql://user:password@host:5432/database)');
-  const local = attempt(() => parseLocalGitStorageConfig(env));
-  const github = values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env)) : undefined;
-  const redis = values['REDIS_URL'] !== undefined ? attempt(() => parseRedisEventsConfig(env)) : undefined;
-  if (!result.success || !local || !database?.url || problems.length > 0) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
-  const parsed = result.data;
+  const job = parseSchema(jobSchema.extend({ LOG_LEVEL: logLevel.default(defaultLogLevel) }), values, problems);
+  const database = attempt(() => parseCatalogDatabaseConfig(env), problems);
+  const local = attempt(() => parseLocalGitStorageConfig(env), problems);
+  const github = values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env), problems) : undefined;
+  if (!job || !database || !local) return undefined;
   return {
-    logLevel: parsed.LOG_LEVEL,
-    database: { ...database, url: database.url },
+    logLevel: job.LOG_LEVEL,
+    // As the API's config: its embedded catalog lives in the data directory, so a job without DATABASE_URL opens the same one.
+    database: { ...database, embeddedDir: path.join(local.dataDir, 'catalog') },
     ...(values['METASTORE_PRISMA_CONFIG'] ? { prismaConfigPath: values['METASTORE_PRISMA_CONFIG'] } : {}),
-    events: { publicUrl: parsed.METASTORE_PUBLIC_URL.replace(/\/+$/, ''), maxDescriptorBytes: parsed.METASTORE_EVENT_DESCRIPTOR_LIMIT },
-    ...(redis ? { redis } : {}),
-    storage: parsed.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
+    events: { publicUrl: job.METASTORE_PUBLIC_URL.replace(/\/+$/, ''), maxDescriptorBytes: job.METASTORE_EVENT_DESCRIPTOR_LIMIT },
+    storage: job.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
   };
 }
 
+/** The error naming every problem found. */
+function invalid(problems: readonly string[]): ConfigurationError {
+  return new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+}
+
 /** Parses and validates the worker's environment; throws a ConfigurationError naming every bad variable. */
-export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+export function loadWorkerConfig(env: Environment): WorkerConfig {
   const problems: string[] = [];
-  let job: CatalogJobConfig | undefined;
-  try {
-    job = loadCatalogJobConfig(env);
-  } catch (error) {
-    problems.push((error as Error).message.replace(/^invalid configuration: /, ''));
+  const values = present(env);
+  const job = parseCatalogJob(env, 'info', problems);
+  if (values['DATABASE_URL'] === undefined) {
+    problems.push('DATABASE_URL: required, the catalog database (postgresql://user:password@host:5432/database); the embedded one is the API process\'s');
   }
-  const result = workerSchema.safeParse(present(env));
-  if (!result.success) problems.push(...result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  if (!job || !result.success) throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
-  return { ...job, mode: result.data.SYNC_MODE, intervalSeconds: result.data.SYNC_INTERVAL_SECONDS };
+  const redis = values['REDIS_URL'] !== undefined ? attempt(() => parseRedisEventsConfig(env), problems) : undefined;
+  const schedule = parseSchema(workerSchema, values, problems);
+  const url = job?.database.url;
+  if (!job || !schedule || url === undefined || problems.length > 0) throw invalid(problems);
+  return { ...job, database: { ...job.database, url }, ...(redis ? { redis } : {}), mode: schedule.SYNC_MODE, intervalSeconds: schedule.SYNC_INTERVAL_SECONDS };
+}
+
+/** Parses and validates the command line's environment (`LOG_LEVEL` defaults to `warn`); throws a ConfigurationError naming every bad variable. */
+export function loadCliConfig(env: Environment): CliConfig {
+  const problems: string[] = [];
+  const job = parseCatalogJob(env, 'warn', problems);
+  if (!job || problems.length > 0) throw invalid(problems);
+  return job;
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CatalogSync, type CatalogStore } from '@metastore/catalog';
-import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase } from '@metastore/catalog-postgres';
+import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
 import { eventOptionsForApi, OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { DatasetStorage } from '@metastore/storage';
@@ -10,8 +10,15 @@ import { GitHubStorage } from '@metastore/storage-github';
 import { LocalGitStorage } from '@metastore/storage-local';
 import type { CatalogJobConfig } from './config';
 
-/** What a reconcile run needs, built once from configuration; `close()` releases connections. */
-export interface WorkerDependencies {
+/** The catalog database a job runs on (catalog + outbox), and how to close it. */
+export interface OpenCatalogDatabase {
+  readonly catalog: CatalogStore;
+  readonly outbox: Outbox;
+  close(): Promise<void>;
+}
+
+/** What a catalog job needs, built once from configuration; `close()` releases connections (and the embedded database). */
+export interface CatalogJobDependencies {
   readonly logger: Logger;
   readonly storage: DatasetStorage;
   readonly catalog: CatalogStore;
@@ -22,11 +29,10 @@ export interface WorkerDependencies {
   close(): Promise<void>;
 }
 
-/** What tests may replace: the logger, storage, the database (catalog + outbox) and the event stream. */
+/** What tests may replace: storage, the database (then nothing is migrated) and the event stream. */
 export interface DependencyOverrides {
-  readonly logger?: Logger;
   readonly storage?: DatasetStorage;
-  readonly database?: { readonly catalog: CatalogStore; readonly outbox: Outbox; close(): Promise<void> };
+  readonly database?: OpenCatalogDatabase;
   readonly stream?: EventStream & { close?(): Promise<void> };
 }
 
@@ -37,18 +43,13 @@ export function prismaConfigPath(configured: string | undefined): string {
   return existsSync(besideBundle) ? besideBundle : DEFAULT_PRISMA_CONFIG_PATH;
 }
 
-/** Applies the catalog migrations (idempotent; concurrent callers, the API included, wait on Prisma's lock). */
-export function migrateCatalog(config: { readonly database: { readonly url: string }; readonly prismaConfigPath?: string }): Promise<void> {
-  return migrateDatabase(config.database.url, { configPath: prismaConfigPath(config.prismaConfigPath) });
-}
-
 /** Events stamped as the API stamps them: its public URL is the source, and large descriptors link to its read endpoint. */
 export function eventOptions(config: CatalogJobConfig): EventBuilderOptions {
   const { publicUrl, maxDescriptorBytes } = config.events;
   return eventOptionsForApi(publicUrl, maxDescriptorBytes);
 }
 
-/** The one place that picks the storage adapter from configuration (as the API does). */
+/** The one place in this base that picks the storage adapter from configuration (as the API's dependencies do). */
 export function createStorage(config: CatalogJobConfig, logger: Logger): DatasetStorage {
   switch (config.storage.backend) {
     case 'local':
@@ -58,16 +59,45 @@ export function createStorage(config: CatalogJobConfig, logger: Logger): Dataset
   }
 }
 
-/** A JSON logger writing synchronously (nothing is lost when the process exits right after a run). */
-export function createLogger(config: CatalogJobConfig): Logger {
-  return pino({ level: config.logLevel, base: { service: 'metastore-sync-worker' } }, pino.destination({ fd: 1, sync: true }));
+/** A JSON logger writing synchronously to `fd` (nothing is lost when the process exits right after a run). */
+export function createLogger(config: CatalogJobConfig, output: { readonly service: string; readonly fd: 1 | 2 }): Logger {
+  return pino({ level: config.logLevel, base: { service: output.service } }, pino.destination({ fd: output.fd, sync: true }));
 }
 
-/** Storage, the catalog database, the sync service and (with Redis) the outbox relay. */
-export function buildDependencies(config: CatalogJobConfig, overrides: DependencyOverrides = {}): WorkerDependencies {
-  const logger = overrides.logger ?? createLogger(config);
+/**
+ * Opens the catalog database with its migrations applied (idempotent; concurrent callers, the API included, wait on
+ * Prisma's lock): PostgreSQL at `DATABASE_URL`, or else, as the API does, the embedded database in the data directory
+ * with a pool of one (refused while another process, such as a running API, has it open).
+ */
+export async function openCatalogDatabase(config: CatalogJobConfig): Promise<OpenCatalogDatabase> {
+  const { url, poolSize, embeddedDir } = config.database;
+  const configPath = prismaConfigPath(config.prismaConfigPath);
+  if (url !== undefined) {
+    await migrateDatabase(url, { configPath });
+    return createCatalogDatabase({ url, poolSize });
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: embeddedDir });
+  try {
+    await migrateDatabase(embedded.url, { configPath });
+    const database = createCatalogDatabase({ url: embedded.url, poolSize: 1 });
+    return {
+      catalog: database.catalog,
+      outbox: database.outbox,
+      close: async () => {
+        await database.close().catch(() => undefined);
+        await embedded.close();
+      },
+    };
+  } catch (error) {
+    await embedded.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Storage, the (migrated) catalog database, the sync service and (with Redis) the outbox relay, logging to `logger`. */
+export async function openDependencies(config: CatalogJobConfig, logger: Logger, overrides: DependencyOverrides = {}): Promise<CatalogJobDependencies> {
   const storage = overrides.storage ?? createStorage(config, logger);
-  const database = overrides.database ?? createCatalogDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+  const database = overrides.database ?? (await openCatalogDatabase(config));
   const stream =
     overrides.stream ??
     (config.redis

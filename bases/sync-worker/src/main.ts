@@ -1,5 +1,5 @@
 import { loadWorkerConfig, type WorkerConfig } from './config';
-import { buildDependencies, migrateCatalog } from './dependencies';
+import { createLogger, openDependencies, type CatalogJobDependencies } from './dependencies';
 import { runLoop, runOnce } from './worker';
 
 /** How long a SIGTERM waits for the datasets in flight before giving up (Kubernetes allows 30 s by default). */
@@ -18,8 +18,7 @@ async function main(): Promise<number> {
     process.stderr.write(`metastore-sync-worker: ${(error as Error).message}\n`);
     return 2;
   }
-  const dependencies = buildDependencies(config);
-  const { logger } = dependencies;
+  const logger = createLogger(config, { service: 'metastore-sync-worker', fd: 1 });
   const controller = new AbortController();
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping after the datasets in flight');
@@ -31,9 +30,10 @@ async function main(): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  let dependencies: CatalogJobDependencies | undefined;
   try {
-    // As the API does at start: a worker scheduled before the API's first start finds the tables it needs.
-    await migrateCatalog(config);
+    // The migrations are applied first, as the API does at start: a worker scheduled before the API's first start finds the tables it needs.
+    dependencies = await openDependencies(config, logger);
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
     logger.info({ mode: config.mode, storage: dependencies.storage.backend, publishing: dependencies.relay !== undefined }, 'sync worker started');
     if (config.mode === 'loop') {
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     logger.error({ err: error }, 'sync run failed');
     return 1;
   } finally {
-    await dependencies.close();
+    await dependencies?.close();
   }
 }
 

@@ -14,7 +14,7 @@ import type { DatasetId } from '@metastore/storage';
 import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import { loadWorkerConfig } from './config';
-import { buildDependencies, eventOptions, type WorkerDependencies } from './dependencies';
+import { eventOptions, openDependencies, type CatalogJobDependencies } from './dependencies';
 import { runOnce } from './worker';
 
 // Real PostgreSQL (databaseForTests: DATABASE_URL's server, a container or embedded PGlite), real Redis, real git on disk.
@@ -113,14 +113,14 @@ function runWorkerProcess(extra: Record<string, string> = {}, signalAfterMs?: nu
 describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
   let db: CatalogDatabase;
   let storage: LocalGitStorage;
-  let worker: WorkerDependencies;
+  let worker: CatalogJobDependencies;
   const connect = () => createCatalogDatabase({ url: database.url, ...(database.poolSize ? { poolSize: database.poolSize } : {}) });
-  beforeEach(() => {
+  beforeEach(async () => {
     db = connect();
     storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
     // The embedded fallback serves one connection: the in-process worker then shares the test's.
     const shared = database.kind === 'embedded' ? { database: { catalog: db.catalog, outbox: db.outbox, close: async () => undefined } } : {};
-    worker = buildDependencies(loadWorkerConfig(env), { logger: pino({ level: 'silent' }), ...shared });
+    worker = await openDependencies(loadWorkerConfig(env), pino({ level: 'silent' }), shared);
   });
 
   /** Runs the worker process with the test's connection released meanwhile (the embedded database takes one at a time). */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconcileSummary } from '@metastore/catalog';
-import type { WorkerDependencies } from './dependencies';
+import type { CatalogJobDependencies } from './dependencies';
 
 /** What one run did: the reconcile's summary, events published (absent without a relay), and whether all of it succeeded. */
 export interface RunResult {
@@ -10,7 +10,7 @@ export interface RunResult {
 }
 
 /** One run (the CronJob's): reconcile the catalog with storage, then publish what waits in the outbox. */
-export async function runOnce(dependencies: Pick<WorkerDependencies, 'sync' | 'relay' | 'outbox' | 'logger'>, signal?: AbortSignal): Promise<RunResult> {
+export async function runOnce(dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'outbox' | 'logger'>, signal?: AbortSignal): Promise<RunResult> {
   const { logger } = dependencies;
   const summary = await dependencies.sync.reconcile(signal ? { signal } : {});
   let ok = summary.failures === 0;
@@ -33,7 +33,7 @@ export async function runOnce(dependencies: Pick<WorkerDependencies, 'sync' | 'r
  * Reconciles every `intervalMs` until `signal` aborts; the relay runs meanwhile and is nudged after each
  * run. A failed run is logged and the loop goes on (the next run retries).
  */
-export async function runLoop(dependencies: Pick<WorkerDependencies, 'sync' | 'relay' | 'logger'>, intervalMs: number, signal: AbortSignal): Promise<void> {
+export async function runLoop(dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'logger'>, intervalMs: number, signal: AbortSignal): Promise<void> {
   const { logger, relay } = dependencies;
   relay?.start();
   try {

@@ -92,6 +92,8 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
+    // RFC 6750: every 401 carries the challenge.
+    if (error.code === 'UNAUTHENTICATED') res.set('WWW-Authenticate', 'Bearer realm="metastore"');
     sendProblem(res, error.code, error.message);
     return;
   }

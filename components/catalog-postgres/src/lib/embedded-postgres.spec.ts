@@ -1,5 +1,7 @@
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CatalogEntry } from '@metastore/catalog';
@@ -7,7 +9,7 @@ import { createCatalogDatabase } from './catalog-database';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrateDatabase } from './migrate';
 
-// Slower than the rest (PostgreSQL in WebAssembly: initdb, then the Prisma CLI): one file, one scenario.
+// Slower than the rest (PostgreSQL in WebAssembly: initdb, then the Prisma CLI): one file, few scenarios.
 jest.setTimeout(120_000);
 
 const entry: CatalogEntry = {
@@ -88,6 +90,69 @@ describe('startEmbeddedPostgres', () => {
       }
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('startEmbeddedPostgres: one process per data directory', () => {
+  const root = path.resolve(__dirname, '../../../..');
+  let dataDir: string;
+  let lockFile: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-embedded-lock-'));
+    lockFile = path.join(dataDir, 'metastore.lock');
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  /** Starts (and closes again) the embedded database on `dataDir` in another process: exit 0, or 3 with the error. */
+  function startInAnotherProcess(): Promise<{ code: number; output: string }> {
+    const script = `require('./components/catalog-postgres/src/lib/embedded-postgres.ts').startEmbeddedPostgres({ dataDir: process.argv[1] }).then(
+      (db) => db.close(),
+      (error) => { console.error(error.code, error.message); process.exitCode = 3; })`;
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', '-e', script, dataDir], { cwd: root }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code) : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+  }
+
+  /** The pid of a process that has exited. */
+  async function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    return child.pid!;
+  }
+
+  it('refuses a second process while the first has it open, names the first, and lets others in once it is closed', async () => {
+    const first = await startEmbeddedPostgres({ dataDir });
+    try {
+      expect(await readFile(lockFile, 'utf8')).toBe(`${process.pid}\n`);
+      const second = await startInAnotherProcess();
+      expect(second.code).toBe(3);
+      expect(second.output).toContain(
+        `STORAGE_UNAVAILABLE another Metastore process (pid ${process.pid}) is using the embedded database in ${dataDir}: stop it, or set DATABASE_URL to use a PostgreSQL server`,
+      );
+      await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('already has the embedded database') });
+      expect(await readFile(lockFile, 'utf8')).toBe(`${process.pid}\n`);
+    } finally {
+      await first.close();
+    }
+    await expect(stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await startInAnotherProcess()).toEqual({ code: 0, output: '' });
+    await expect(stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('takes over a lock left by a process that is gone (or by an earlier process with this pid, as in a restarted container)', async () => {
+    for (const stale of [await deadPid(), process.pid]) {
+      await writeFile(lockFile, `${stale}\n`);
+      const db = await startEmbeddedPostgres({ dataDir });
+      try {
+        expect(await readFile(lockFile, 'utf8')).toBe(`${process.pid}\n`);
+      } finally {
+        await db.close();
+      }
+      await expect(stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
     }
   });
 });

@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { CatalogedStorage, type CatalogEntry, type CatalogStore } from '@metastore/catalog';
-import { createCatalogDatabase, type CatalogDatabase } from '@metastore/catalog-postgres';
+import { createCatalogDatabase, startEmbeddedPostgres, type CatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests, type TestDatabase } from '@metastore/catalog-postgres/testing';
 import { DatasetService, serializeDescriptor } from '@metastore/datasets';
 import { RevisionService } from '@metastore/revisions';
@@ -12,7 +13,7 @@ import type { DatasetId } from '@metastore/storage';
 import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import { runCli } from './cli';
-import type { CliDependencyOverrides } from './dependencies';
+import type { DependencyOverrides } from './dependencies';
 
 // Real PostgreSQL (databaseForTests: DATABASE_URL's server, a container or embedded PGlite) and real git on disk.
 jest.setTimeout(120_000);
@@ -40,7 +41,7 @@ function capture() {
   return { stream: { write: (chunk: string) => (text += chunk), isTTY: false }, text: () => text };
 }
 
-async function cli(argv: string[], env: Record<string, string>, overrides: CliDependencyOverrides = {}) {
+async function cli(argv: string[], env: Record<string, string>, overrides: DependencyOverrides = {}) {
   const stdout = capture();
   const stderr = capture();
   const code = await runCli(argv, { env, stdout: stdout.stream, stderr: stderr.stream }, overrides);
@@ -74,7 +75,7 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
   /** `metastore catalog <command>` on `database`; the embedded fallback takes one connection only, so the CLI then shares the test's. */
   const catalogCommand = (argv: string[], database: TestDatabase) => {
     const connection = database === kept ? keptDb : freshDb;
-    return cli(['catalog', ...argv], envFor(database), database.kind === 'embedded' ? { database: { catalog: connection.catalog, close: async () => undefined } } : {});
+    return cli(['catalog', ...argv], envFor(database), database.kind === 'embedded' ? { database: { catalog: connection.catalog, outbox: connection.outbox, close: async () => undefined } } : {});
   };
   const connect = (database: TestDatabase) => createCatalogDatabase({ url: database.url, ...(database.poolSize ? { poolSize: database.poolSize } : {}) });
 
@@ -222,15 +223,72 @@ describe('metastore: usage and configuration', () => {
     expect((await cli([], {})).code).toBe(2);
   });
 
-  it('requires DATABASE_URL and names every bad variable without echoing secrets', async () => {
-    const missing = await cli(['catalog', 'rebuild'], {});
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('DATABASE_URL: required');
+  it('names every bad variable without echoing secrets', async () => {
     const bad = await cli(['catalog', 'sync'], { DATABASE_URL: 'mysql://root:hunter2@db/x', STORAGE: 'github', GITHUB_TOKEN: 'ghp_secret', GITHUB_OWNERS: 'not/valid' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('DATABASE_URL');
     expect(bad.stderr).toContain('GITHUB_OWNERS');
     expect(bad.stderr).not.toContain('hunter2');
     expect(bad.stderr).not.toContain('ghp_secret');
+  });
+});
+
+// Users of the embedded default: without DATABASE_URL the CLI opens the API's embedded database (one process at a time).
+describe('metastore catalog rebuild / sync without DATABASE_URL: the embedded database in <data dir>/catalog', () => {
+  let dataDir: string;
+  let embeddedDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'metastore-cli-embedded-'));
+    embeddedDir = path.join(dataDir, 'catalog');
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('creates and migrates it, rebuilds and syncs into it, and leaves it closed for the next process', async () => {
+    const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    const rainRevision = await storage.createDataset(rain, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }], message: 'pushed', author: pusher });
+    const env = { METASTORE_DATA_DIR: dataDir };
+
+    const rebuilt = await cli(['catalog', 'rebuild'], env);
+    expect(rebuilt).toMatchObject({ code: 0, stdout: 'catalog rebuilt: 1 datasets, 1 indexed, 0 marked deleted, 0 failures\n' });
+    expect(rebuilt.stderr).toContain(`DATABASE_URL is not set: using the embedded database in ${embeddedDir}`);
+
+    const snowRevision = await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
+    expect(await cli(['catalog', 'sync'], env)).toMatchObject({ code: 0, stdout: 'catalog synced: 2 datasets, 1 created, 0 updated, 0 deleted, 0 tag changes, 0 failures\n' });
+
+    const embedded = await startEmbeddedPostgres({ dataDir: embeddedDir });
+    try {
+      const database = createCatalogDatabase({ url: embedded.url, poolSize: 1 });
+      try {
+        expect(await database.catalog.getDataset(rain)).toMatchObject({ headRevision: rainRevision.sha, title: 'Rain' });
+        expect(await database.catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha, title: 'Snow' });
+        // The rebuild announced nothing; the sync's event waits in the outbox for the API's relay.
+        expect((await database.outbox.feed(undefined, 10)).items.map(({ event }) => [event.type, event.subject, event.data.origin])).toEqual([['dataset.created', 'polar/snow', 'sync']]);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('refuses, naming the process, while another process (a running API) has it open', async () => {
+    const root = path.resolve(__dirname, '../../..');
+    const embedded = await startEmbeddedPostgres({ dataDir: embeddedDir });
+    try {
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'bases/sync-worker/src/cli-main.ts', 'catalog', 'rebuild'],
+          { cwd: root, env: { PATH: process.env['PATH'], METASTORE_DATA_DIR: dataDir } },
+          (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }),
+        );
+      });
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toContain(
+        `metastore: catalog rebuild failed: another Metastore process (pid ${process.pid}) is using the embedded database in ${embeddedDir}: stop it, or set DATABASE_URL to use a PostgreSQL server`,
+      );
+    } finally {
+      await embedded.close();
+    }
   });
 });

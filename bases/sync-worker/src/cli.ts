@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { RebuildSummary, ReconcileSummary } from '@metastore/catalog';
+import { ConfigurationError } from '@metastore/errors';
 import { loadCliConfig, type CliConfig } from './config';
-import { buildCliDependencies, migrateCatalog, type CliDependencies, type CliDependencyOverrides } from './dependencies';
+import { createLogger, openDependencies, type CatalogJobDependencies, type DependencyOverrides } from './dependencies';
 import { progressReporter, type ProgressOutput } from './progress';
 
 /** Where the CLI reads its environment and writes: summaries to `stdout`, progress, logs and errors to `stderr`. */
@@ -31,9 +32,11 @@ Options:
   -h, --help        Show this help.
 
 Configuration comes from the environment, as for the API and the sync worker: DATABASE_URL
-(required; its migrations are applied first), STORAGE and its variables (METASTORE_DATA_DIR,
-GITHUB_*), METASTORE_PUBLIC_URL, METASTORE_EVENT_DESCRIPTOR_LIMIT, METASTORE_PRISMA_CONFIG,
-LOG_LEVEL (default warn; logs go to stderr).
+(its migrations are applied first; unset: the API's embedded database in
+METASTORE_DATA_DIR/catalog, which one process at a time may open: stop the API first),
+STORAGE and its variables (METASTORE_DATA_DIR, GITHUB_*), METASTORE_PUBLIC_URL,
+METASTORE_EVENT_DESCRIPTOR_LIMIT, METASTORE_PRISMA_CONFIG, LOG_LEVEL (default warn; logs go
+to stderr).
 `;
 
 const COMMANDS = ['rebuild', 'sync'] as const;
@@ -48,7 +51,7 @@ function describeSync(summary: ReconcileSummary): string {
 }
 
 /** Runs `metastore <argv>`; resolves to the process's exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, overrides: CliDependencyOverrides = {}): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, overrides: DependencyOverrides = {}): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,18 +82,24 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: CliD
     io.stderr.write(`metastore: ${(error as Error).message}\n`);
     return EXIT.usage;
   }
-  let dependencies: CliDependencies;
+  if (config.database.url === undefined && !overrides.database) {
+    io.stderr.write(`metastore: DATABASE_URL is not set: using the embedded database in ${config.database.embeddedDir}\n`);
+  }
+  let dependencies: CatalogJobDependencies;
   try {
-    dependencies = buildCliDependencies(config, overrides);
+    // Migrations first: a rebuild into a new, empty database is how a lost catalog comes back, and it needs the tables.
+    dependencies = await openDependencies(config, createLogger(config, { service: 'metastore-cli', fd: 2 }), overrides);
   } catch (error) {
-    io.stderr.write(`metastore: ${(error as Error).message}\n`);
-    return EXIT.usage;
+    if (error instanceof ConfigurationError) {
+      io.stderr.write(`metastore: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`metastore: catalog ${command} failed: ${(error as Error).message}\n`);
+    return EXIT.failed;
   }
   const progress = progressReporter(`catalog ${command}`, io.stderr);
   const options = { ...(values.owner ? { owners: values.owner } : {}), onProgress: progress.onProgress, ...(io.signal ? { signal: io.signal } : {}) };
   try {
-    // A rebuild into a new, empty database is how a lost catalog comes back: it needs the tables first.
-    if (!overrides.database) await migrateCatalog(config);
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
     const summary = command === 'rebuild' ? await dependencies.sync.rebuild(options) : await dependencies.sync.reconcile(options);
     progress.finish();

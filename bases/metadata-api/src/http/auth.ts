@@ -1,0 +1,121 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+import { authorize, authorOf as policyAuthorOf, parsePrincipal, type AccessContext, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
+import type { JwtVerifier } from '@metastore/auth-jwt';
+import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
+import type { Author, DatasetId } from '@metastore/storage';
+import { sendProblem } from './problem';
+import { parseAuthorText } from './context';
+
+/** Tells whether a token id (`jti`) was revoked. */
+export interface RevocationCheck {
+  isRevoked(tokenId: string): Promise<boolean>;
+}
+
+/** Which datasets anonymous callers may read: none (the default), or those of the listed owners (`*`: all). */
+export interface AnonymousAccess {
+  readonly publicOwners: readonly string[];
+}
+
+/** The operation a handler serves, attached to the handler so that tests can find routes without a policy. */
+export type PolicyHandler = RequestHandler & { readonly operationId: OperationId };
+
+const REALM = 'Bearer realm="metastore"';
+
+/** The caller, as `authenticate` found it; undefined for anonymous requests. */
+export function principalOf(res: Response): Principal | undefined {
+  return res.locals['principal'] as Principal | undefined;
+}
+
+/** A 401 with the RFC 6750 challenge. */
+export function sendUnauthenticated(res: Response, detail: string, error?: 'invalid_request' | 'invalid_token'): void {
+  res.set('WWW-Authenticate', error ? `${REALM}, error="${error}", error_description="${detail.replace(/["\\]/g, '')}"` : REALM);
+  sendProblem(res, 'UNAUTHENTICATED', detail);
+}
+
+/**
+ * Reads `Authorization: Bearer <jwt>`: verifies it (pinned algorithms, times, issuer, audience), turns its claims into
+ * a principal and refuses revoked tokens (revocations cached briefly). No header: an anonymous request, which the
+ * policy then refuses unless the operation is public or anonymous reads are allowed.
+ */
+export function authenticate(verifier: JwtVerifier, revocations: RevocationCheck, options: { revocationCacheMs?: number } = {}): RequestHandler {
+  const revoked = new LRUCache<string, boolean>({ max: 10_000, ttl: options.revocationCacheMs ?? 30_000 });
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    if (header === undefined) {
+      next();
+      return;
+    }
+    const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header);
+    if (!match) {
+      sendUnauthenticated(res, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
+      return;
+    }
+    try {
+      const token = await verifier.verify(match[1]!);
+      let principal: Principal;
+      try {
+        principal = parsePrincipal(token.claims);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        throw new AuthenticationError(`the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`);
+      }
+      if (token.tokenId !== undefined) {
+        let isRevoked = revoked.get(token.tokenId);
+        if (isRevoked === undefined) {
+          isRevoked = await revocations.isRevoked(token.tokenId);
+          revoked.set(token.tokenId, isRevoked);
+        }
+        if (isRevoked) throw new AuthenticationError('the token has been revoked');
+      }
+      res.locals['principal'] = principal;
+      res.locals['token'] = token;
+      next();
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        sendUnauthenticated(res, error.message, 'invalid_token');
+        return;
+      }
+      next(error);
+    }
+  };
+}
+
+/** The policy's facts about a target: whether its owner's datasets are public, and whether anonymous reads are on. */
+export function accessContext(anonymous: AnonymousAccess, owner: string): AccessContext {
+  const open = anonymous.publicOwners.length > 0;
+  return { anonymousReadOfPublic: open, datasetIsPublic: open && (anonymous.publicOwners.includes('*') || anonymous.publicOwners.includes(owner)) };
+}
+
+/** Sends the policy's refusal as a problem (401 with a challenge, 403, or 404 worded like a missing dataset). */
+export function sendDenial(res: Response, denial: Denial): void {
+  if (denial.status === 401) sendUnauthenticated(res, denial.reason);
+  else sendProblem(res, denial.code, denial.reason);
+}
+
+/** Guards a route with the operation's policy; `target` says which dataset or owner the request is about. */
+export function policy(operationId: OperationId, anonymous: AnonymousAccess, target: (req: Request) => AccessTarget = () => ({ owner: '*' })): PolicyHandler {
+  const handler: RequestHandler = (req, res, next) => {
+    const accessTarget = target(req);
+    const decision = authorize(principalOf(res), operationId, accessTarget, accessContext(anonymous, accessTarget.owner));
+    if (decision.allowed) next();
+    else sendDenial(res, decision);
+  };
+  return Object.assign(handler, { operationId });
+}
+
+/**
+ * The author of a write: the caller's identity from the token, or the author the request names if the caller may
+ * write as others (admin on the dataset). Throws FORBIDDEN when a different author is asked for without that right.
+ */
+export function authorFor(res: Response, id: DatasetId, requested: Author | string | undefined): Author {
+  const named = typeof requested === 'string' ? parseAuthorText(requested) : requested;
+  if (typeof requested === 'string' && named === undefined) {
+    throw new ValidationError('invalid author', [{ pointer: '/author', message: 'must be "Name <email>"' }]);
+  }
+  const decision = policyAuthorOf(principalOf(res), id, named);
+  if (decision.allowed) return decision.author;
+  if (decision.status === 404) throw new NotFoundError('DATASET_NOT_FOUND', decision.reason);
+  if (decision.status === 401) throw new AuthenticationError(decision.reason);
+  throw new ForbiddenError(decision.reason);
+}

@@ -1,0 +1,11 @@
+export { ACTIONS, formatScope, parseScope, parseScopes } from './lib/scope.model';
+export type { Action, Scope } from './lib/scope.model';
+export { isRole, ROLE_ACTIONS, ROLES } from './lib/role.model';
+export type { Role } from './lib/role.model';
+export { ANONYMOUS, parsePrincipal } from './lib/principal.model';
+export type { Principal } from './lib/principal.model';
+export { isOperationId, OPERATION_IDS, OPERATIONS } from './lib/operations.model';
+export type { OperationId, OperationPolicy, TargetKind } from './lib/operations.model';
+export { authorize, authorOf, canRead, identityOf, narrowScopes } from './lib/policy.service';
+export type { AccessContext, AccessTarget, AuthorDecision, Decision, Denial } from './lib/policy.service';
+export type { RevocationList } from './lib/revocation.port';

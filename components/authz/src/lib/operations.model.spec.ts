@@ -1,0 +1,72 @@
+import { isOperationId, OPERATION_IDS, OPERATIONS } from './operations.model';
+
+/** The operationIds of bases/metadata-api/src/openapi/document.ts, copied by hand (a base test checks the routes). */
+const OPENAPI_OPERATION_IDS = [
+  'listEvents',
+  'listDatasets',
+  'createDataset',
+  'readDataset',
+  'replaceDataset',
+  'patchDataset',
+  'deleteDataset',
+  'readResource',
+  'listRevisions',
+  'getRevision',
+  'diffRevisions',
+  'revertDataset',
+  'listTags',
+  'createTag',
+  'getTag',
+  'updateTag',
+  'deleteTag',
+];
+
+describe('OPERATIONS', () => {
+  it('has a policy for every operation of the OpenAPI description', () => {
+    expect(OPENAPI_OPERATION_IDS.filter((id) => !isOperationId(id))).toEqual([]);
+  });
+
+  it('says what each operation needs, as the issue specifies', () => {
+    const rules = Object.fromEntries(
+      Object.entries(OPERATIONS).map(([id, policy]) => [id, 'action' in policy ? `${policy.action} on ${policy.target}` : policy.target]),
+    );
+    expect(rules).toEqual({
+      health: 'public',
+      readiness: 'public',
+      metrics: 'public',
+      openApiDocument: 'public',
+      asyncApiDocument: 'public',
+      docs: 'public',
+      listDatasets: 'read on listing',
+      createDataset: 'write on newDataset',
+      readDataset: 'read on dataset',
+      readResource: 'read on dataset',
+      listRevisions: 'read on dataset',
+      getRevision: 'read on dataset',
+      diffRevisions: 'read on dataset',
+      listTags: 'read on dataset',
+      getTag: 'read on dataset',
+      replaceDataset: 'write on dataset',
+      patchDataset: 'write on dataset',
+      revertDataset: 'write on dataset',
+      deleteDataset: 'delete on dataset',
+      createTag: 'tag on dataset',
+      updateTag: 'tag on dataset',
+      deleteTag: 'tag on dataset',
+      listEvents: 'read on instance',
+      mintScopedToken: 'admin on ownerOrDataset',
+      setAuthor: 'admin on dataset',
+    });
+  });
+
+  it('lists its ids, and recognises only them', () => {
+    expect(OPERATION_IDS).toEqual(Object.keys(OPERATIONS));
+    expect(isOperationId('readDataset')).toBe(true);
+    expect(isOperationId('toString')).toBe(false);
+    expect(isOperationId('searchDatasets')).toBe(false);
+  });
+
+  it('describes every operation for denial messages', () => {
+    expect(Object.values(OPERATIONS).filter((policy) => policy.summary.length === 0)).toEqual([]);
+  });
+});

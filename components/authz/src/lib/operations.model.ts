@@ -1,0 +1,62 @@
+import type { Action } from './scope.model';
+
+/**
+ * What an operation acts on, which decides the answer to a caller without the right:
+ * - `public`: anyone, no token needed (probes, metrics, API descriptions);
+ * - `listing`: every authenticated caller (and anonymous ones when anonymous reads of public datasets are on);
+ *   each listed dataset is then filtered with `canRead`;
+ * - `dataset`: an existing dataset, `{ owner, name }`; a caller with no right at all on it gets 404;
+ * - `newDataset`: a dataset being created; nothing exists to hide, so a caller without the right gets 403;
+ * - `ownerOrDataset`: a dataset (as `dataset`) or, without `name`, every dataset of the owner (403 without the right);
+ * - `instance`: every dataset of every owner (`*` / `*`; 403 without the right).
+ */
+export type TargetKind = 'public' | 'listing' | 'dataset' | 'newDataset' | 'ownerOrDataset' | 'instance';
+
+/** The access rule of one operation: the action it needs and what it acts on. */
+export type OperationPolicy =
+  | { readonly target: 'public'; readonly summary: string }
+  | { readonly target: Exclude<TargetKind, 'public'>; readonly action: Action; readonly summary: string };
+
+/** Every API operation (OpenAPI operationIds, unlisted routes, and the `setAuthor` and `mintScopedToken` rights) with its policy. */
+export const OPERATIONS = {
+  health: { target: 'public', summary: 'liveness probe (GET /healthz)' },
+  readiness: { target: 'public', summary: 'readiness probe (GET /readyz)' },
+  metrics: { target: 'public', summary: 'Prometheus metrics (GET /metrics)' },
+  openApiDocument: { target: 'public', summary: 'the OpenAPI description (GET /openapi.json)' },
+  asyncApiDocument: { target: 'public', summary: 'the AsyncAPI description (GET /asyncapi.json)' },
+  docs: { target: 'public', summary: 'the browsable API docs (/docs)' },
+
+  listDatasets: { target: 'listing', action: 'read', summary: 'list and search datasets' },
+  createDataset: { target: 'newDataset', action: 'write', summary: 'create a dataset' },
+  readDataset: { target: 'dataset', action: 'read', summary: 'read a dataset' },
+  replaceDataset: { target: 'dataset', action: 'write', summary: 'replace a dataset' },
+  patchDataset: { target: 'dataset', action: 'write', summary: 'patch a dataset' },
+  deleteDataset: { target: 'dataset', action: 'delete', summary: 'delete a dataset' },
+  readResource: { target: 'dataset', action: 'read', summary: 'read a resource' },
+  listRevisions: { target: 'dataset', action: 'read', summary: 'list revisions' },
+  getRevision: { target: 'dataset', action: 'read', summary: 'read a revision' },
+  diffRevisions: { target: 'dataset', action: 'read', summary: 'diff revisions' },
+  revertDataset: { target: 'dataset', action: 'write', summary: 'revert a dataset' },
+  listTags: { target: 'dataset', action: 'read', summary: 'list tags' },
+  getTag: { target: 'dataset', action: 'read', summary: 'read a tag' },
+  createTag: { target: 'dataset', action: 'tag', summary: 'create a tag' },
+  updateTag: { target: 'dataset', action: 'tag', summary: 'update a tag' },
+  deleteTag: { target: 'dataset', action: 'tag', summary: 'delete a tag' },
+
+  // The feed carries every dataset's changes and cannot be filtered per caller without reading each event; a caller
+  // who may read every dataset learns nothing new from it, so global read suffices (an indexer needs no admin right).
+  listEvents: { target: 'instance', action: 'read', summary: 'replay the change events of every dataset' },
+  mintScopedToken: { target: 'ownerOrDataset', action: 'admin', summary: 'mint a scoped token' },
+  setAuthor: { target: 'dataset', action: 'admin', summary: 'write as another author' },
+} as const satisfies Record<string, OperationPolicy>;
+
+/** The id of an operation in `OPERATIONS` (the OpenAPI operationId where there is one). */
+export type OperationId = keyof typeof OPERATIONS;
+
+/** Every operation id, in table order. */
+export const OPERATION_IDS = Object.keys(OPERATIONS) as OperationId[];
+
+/** Whether a string names an operation in `OPERATIONS` (for checking that every route has a policy). */
+export function isOperationId(value: string): value is OperationId {
+  return Object.hasOwn(OPERATIONS, value);
+}

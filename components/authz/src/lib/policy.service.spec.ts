@@ -1,0 +1,237 @@
+import { ValidationError } from '@metastore/errors';
+import { principalWith } from '../testing';
+import { ANONYMOUS } from './principal.model';
+import { authorize, authorOf, canRead, identityOf, narrowScopes, type AccessContext } from './policy.service';
+import { parseScopes } from './scope.model';
+
+const X = { owner: 'acme', name: 'x' };
+const CLOSED: AccessContext = { anonymousReadOfPublic: false };
+const OPEN_PUBLIC: AccessContext = { anonymousReadOfPublic: true, datasetIsPublic: true };
+const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const grace = { name: 'Grace Hopper', email: 'grace@example.com' };
+
+describe('authorize', () => {
+  it('answers a stranger 404 on an existing dataset, in the words storage uses for a missing one', () => {
+    const stranger = principalWith({ roles: { other: 'admin' } });
+    for (const operation of ['readDataset', 'replaceDataset', 'deleteDataset', 'createTag', 'setAuthor', 'mintScopedToken'] as const) {
+      expect(authorize(stranger, operation, X, CLOSED)).toEqual({
+        allowed: false,
+        status: 404,
+        code: 'DATASET_NOT_FOUND',
+        reason: 'dataset acme/x does not exist',
+      });
+    }
+  });
+
+  it('answers a reader 403 on a write, naming the missing action', () => {
+    expect(authorize(principalWith({ roles: { acme: 'reader' } }), 'patchDataset', X, CLOSED)).toEqual({
+      allowed: false,
+      status: 403,
+      code: 'FORBIDDEN',
+      reason: "patch a dataset needs 'write' on acme/x",
+    });
+  });
+
+  it('treats any right on the dataset as knowing it exists: a write-only token may write, not read (403)', () => {
+    const writer = principalWith({ scopes: ['obj:acme/x:write'] });
+    expect(authorize(writer, 'replaceDataset', X, CLOSED)).toEqual({ allowed: true });
+    expect(authorize(writer, 'readDataset', X, CLOSED)).toMatchObject({ status: 403 });
+    expect(authorize(writer, 'readDataset', { owner: 'acme', name: 'y' }, CLOSED)).toMatchObject({ status: 404 });
+  });
+
+  it('adds up roles and scopes', () => {
+    const caller = principalWith({ roles: { acme: 'reader' }, scopes: ['obj:acme/x:delete'] });
+    expect(authorize(caller, 'deleteDataset', X, CLOSED).allowed).toBe(true);
+    expect(authorize(caller, 'readDataset', X, CLOSED).allowed).toBe(true);
+    expect(authorize(caller, 'createTag', X, CLOSED)).toMatchObject({ status: 403 });
+  });
+
+  it('answers 403, never 404, when creating without the right: nothing exists to hide', () => {
+    expect(authorize(principalWith({}), 'createDataset', X, CLOSED)).toEqual({
+      allowed: false,
+      status: 403,
+      code: 'FORBIDDEN',
+      reason: "create a dataset needs 'write' on acme/x",
+    });
+    expect(authorize(principalWith({ scopes: ['obj:acme/new-*:write'] }), 'createDataset', { owner: 'acme', name: 'new-1' }, CLOSED).allowed).toBe(true);
+  });
+
+  it('lets an owner admin mint tokens for the owner, a dataset admin only for the dataset', () => {
+    const ownerAdmin = principalWith({ roles: { acme: 'admin' } });
+    const datasetAdmin = principalWith({ scopes: ['obj:acme/x:admin'] });
+    expect(authorize(ownerAdmin, 'mintScopedToken', { owner: 'acme' }, CLOSED).allowed).toBe(true);
+    expect(authorize(datasetAdmin, 'mintScopedToken', X, CLOSED).allowed).toBe(true);
+    expect(authorize(datasetAdmin, 'mintScopedToken', { owner: 'acme' }, CLOSED)).toMatchObject({
+      status: 403,
+      reason: "mint a scoped token needs 'admin' on acme/*",
+    });
+  });
+
+  it('opens the event feed to a reader of every dataset only', () => {
+    expect(authorize(principalWith({ scopes: ['obj:*/*:read'] }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
+    expect(authorize(principalWith({ roles: { '*': 'reader' } }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
+    expect(authorize(principalWith({ roles: { acme: 'admin' } }), 'listEvents', { owner: '*' }, CLOSED)).toMatchObject({
+      status: 403,
+      reason: "replay the change events of every dataset needs 'read' on */*",
+    });
+  });
+
+  it('asks for credentials (401) before anything else', () => {
+    expect(authorize(undefined, 'readDataset', X, CLOSED)).toEqual({
+      allowed: false,
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      reason: 'authentication is required to read a dataset',
+    });
+    expect(authorize(undefined, 'health', X, CLOSED)).toEqual({ allowed: true });
+  });
+
+  describe('anonymous reads of public datasets', () => {
+    it('are off by default: a public dataset still needs credentials', () => {
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toMatchObject({ status: 401 });
+      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: false })).toMatchObject({ status: 401 });
+    });
+
+    it('when on, open every read of a public dataset and the listing, to everyone', () => {
+      for (const operation of ['readDataset', 'readResource', 'listRevisions', 'getRevision', 'diffRevisions', 'listTags', 'getTag'] as const) {
+        expect(authorize(undefined, operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
+        expect(authorize(ANONYMOUS, operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
+        expect(authorize(principalWith({}), operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
+      }
+      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: true })).toEqual({ allowed: true });
+    });
+
+    it('never open writes: anonymous 401, signed-in without the right 403', () => {
+      expect(authorize(undefined, 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ status: 401 });
+      expect(authorize(principalWith({}), 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ status: 403 });
+    });
+
+    it('do not open private datasets, nor ones whose publicity is unknown (401 for all, so nothing leaks)', () => {
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toMatchObject({ status: 401 });
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true })).toMatchObject({ status: 401 });
+    });
+  });
+
+  it('refuses a dataset operation without a dataset name (a wiring mistake)', () => {
+    expect(() => authorize(principalWith({}), 'readDataset', { owner: 'acme' }, CLOSED)).toThrow(TypeError);
+    expect(() => authorize(principalWith({}), 'createDataset', { owner: 'acme' }, CLOSED)).toThrow('createDataset acts on a dataset');
+  });
+});
+
+describe('canRead', () => {
+  const datasets = [X, { owner: 'acme', name: 'y' }, { owner: 'acmecorp', name: 'x' }, { owner: 'other', name: 'x' }];
+
+  it('filters a listing by read right', () => {
+    const caller = principalWith({ roles: { other: 'reader' }, scopes: ['obj:acme/x:read', 'obj:acme/y:write'] });
+    expect(datasets.filter((dataset) => canRead(caller, dataset))).toEqual([X, { owner: 'other', name: 'x' }]);
+  });
+
+  it('shows public datasets to everyone when anonymous reads are on, and nothing else to anonymous callers', () => {
+    expect(canRead(undefined, X, OPEN_PUBLIC)).toBe(true);
+    expect(canRead(ANONYMOUS, X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toBe(false);
+    expect(canRead(undefined, X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toBe(false);
+    expect(canRead(principalWith({}), X, OPEN_PUBLIC)).toBe(true);
+    expect(canRead({ ...ANONYMOUS, roles: { '*': 'admin' } }, X)).toBe(false);
+  });
+});
+
+describe('authorOf', () => {
+  it('is the caller by default', () => {
+    expect(authorOf(principalWith({ ...ada }), X)).toEqual({ allowed: true, author: ada });
+  });
+
+  it('accepts the caller named explicitly (email case aside), recording the identity of the token', () => {
+    expect(authorOf(principalWith({ ...ada }), X, { ...ada, email: 'ADA@example.com' })).toEqual({ allowed: true, author: ada });
+  });
+
+  it('refuses another author without admin on the dataset (403)', () => {
+    for (const caller of [principalWith({ ...ada, roles: { acme: 'maintainer' } }), principalWith({ ...ada, roles: { other: 'admin' } })]) {
+      expect(authorOf(caller, X, grace)).toEqual({
+        allowed: false,
+        status: 403,
+        code: 'FORBIDDEN',
+        reason: "write as another author needs 'admin' on acme/x",
+      });
+    }
+    expect(authorOf(principalWith({ ...ada }), X, { ...ada, name: 'Ada King' })).toMatchObject({ status: 403 });
+  });
+
+  it('accepts another author from an admin of the dataset, by role or by scope', () => {
+    expect(authorOf(principalWith({ ...ada, roles: { acme: 'admin' } }), X, grace)).toEqual({ allowed: true, author: grace });
+    expect(authorOf(principalWith({ ...ada, scopes: ['obj:acme/x:admin'] }), X, grace)).toEqual({ allowed: true, author: grace });
+    expect(authorOf(principalWith({ ...ada, scopes: ['obj:acme/x:*'] }), X, grace)).toEqual({ allowed: true, author: grace });
+  });
+
+  it('needs credentials', () => {
+    expect(authorOf(undefined, X)).toEqual({ allowed: false, status: 401, code: 'UNAUTHENTICATED', reason: 'authentication is required to write' });
+    expect(authorOf(ANONYMOUS, X)).toMatchObject({ status: 401 });
+  });
+});
+
+describe('identityOf', () => {
+  it('falls back to the subject and a noreply.invalid address', () => {
+    expect(identityOf(principalWith({ subject: 'auth0|42' }))).toEqual({ name: 'auth0|42', email: 'auth0-42@noreply.invalid' });
+    expect(identityOf(principalWith({ subject: '<>' }))).toEqual({ name: 'unknown', email: '--@noreply.invalid' });
+    expect(identityOf(principalWith({ subject: 's', email: 'ada@example.com' }))).toEqual({ name: 's', email: 'ada@example.com' });
+  });
+});
+
+describe('narrowScopes', () => {
+  const ownerEditor = principalWith({ roles: { acme: 'editor' }, scopes: ['obj:other/x:admin'] });
+
+  function refusal(action: () => unknown): ValidationError {
+    try {
+      action();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return error as ValidationError;
+    }
+    throw new Error('expected a ValidationError');
+  }
+
+  it('keeps requested scopes the caller holds, dropping duplicates', () => {
+    const requested = parseScopes(['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/x:read', 'obj:acme/data-*:write', 'obj:other/x:*']);
+    expect(narrowScopes(ownerEditor, requested)).toEqual(parseScopes(['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/data-*:write', 'obj:other/x:*']));
+  });
+
+  it('refuses every scope beyond the caller, naming each', () => {
+    const error = refusal(() =>
+      narrowScopes(ownerEditor, parseScopes(['obj:acme/x:read', 'obj:acme/x:delete', 'obj:acme*/*:read', 'obj:acme/x:*', 'obj:other/y:read'])),
+    );
+    expect(error.message).toBe('requested scopes not allowed: obj:acme/x:delete, obj:acme*/*:read, obj:acme/x:*, obj:other/y:read');
+    expect(error.issues).toEqual([
+      { pointer: '/1', message: "scope 'obj:acme/x:delete' exceeds the rights of the caller" },
+      { pointer: '/2', message: "scope 'obj:acme*/*:read' exceeds the rights of the caller" },
+      { pointer: '/3', message: "scope 'obj:acme/x:*' exceeds the rights of the caller" },
+      { pointer: '/4', message: "scope 'obj:other/y:read' exceeds the rights of the caller" },
+    ]);
+  });
+
+  it('does not add up partial grants: each requested scope needs one grant covering it whole', () => {
+    const caller = principalWith({ scopes: ['obj:acme/a*:read', 'obj:acme/b*:read', 'obj:acme/x:read', 'obj:acme/x:write'] });
+    expect(() => narrowScopes(caller, parseScopes(['obj:acme/*:read']))).toThrow(ValidationError);
+    expect(() => narrowScopes(caller, parseScopes(['obj:acme/x:*']))).toThrow(ValidationError);
+    expect(narrowScopes(caller, parseScopes(['obj:acme/ab:read', 'obj:acme/b*:read']))).toHaveLength(2);
+  });
+
+  it('keeps a token inside the dataset or owner it is minted for', () => {
+    const admin = principalWith({ roles: { '*': 'admin' } });
+    expect(narrowScopes(admin, parseScopes(['obj:acme/x:read']), X)).toHaveLength(1);
+    expect(narrowScopes(admin, parseScopes(['obj:acme/x:read', 'obj:acme/y*:write']), { owner: 'acme' })).toHaveLength(2);
+    expect(refusal(() => narrowScopes(admin, parseScopes(['obj:acme/*:read', 'obj:acmecorp/x:read']), { owner: 'acme' })).issues).toEqual([
+      { pointer: '/1', message: "scope 'obj:acmecorp/x:read' reaches beyond acme/*" },
+    ]);
+    expect(refusal(() => narrowScopes(admin, parseScopes(['obj:acme/x*:read']), X)).issues).toEqual([
+      { pointer: '/0', message: "scope 'obj:acme/x*:read' reaches beyond acme/x" },
+    ]);
+  });
+
+  it('grants nothing to an anonymous caller', () => {
+    expect(() => narrowScopes(undefined, parseScopes(['obj:acme/x:read']))).toThrow(ValidationError);
+    expect(() => narrowScopes({ ...ANONYMOUS, roles: { '*': 'admin' } }, parseScopes(['obj:acme/x:read']))).toThrow(ValidationError);
+  });
+
+  it('returns nothing for nothing', () => {
+    expect(narrowScopes(ownerEditor, [])).toEqual([]);
+  });
+});

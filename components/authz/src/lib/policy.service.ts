@@ -1,0 +1,189 @@
+import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import type { Author } from '@metastore/storage';
+import { OPERATIONS, type OperationId } from './operations.model';
+import type { Principal } from './principal.model';
+import { ROLE_ACTIONS } from './role.model';
+import { actionsGranted, formatScope, patternCovers, type Action, type DatasetPattern, type Scope } from './scope.model';
+
+/** What an operation acts on: a dataset (`owner` and `name`), or an owner's namespace (`name` absent). */
+export interface AccessTarget {
+  readonly owner: string;
+  readonly name?: string;
+}
+
+/** Facts the policy needs besides the caller: whether the dataset is public, and whether this instance lets anonymous callers read public datasets. */
+export interface AccessContext {
+  readonly datasetIsPublic?: boolean;
+  readonly anonymousReadOfPublic: boolean;
+}
+
+/** A refusal: the HTTP status the API answers, a stable code, and a reason safe to show the caller. */
+export interface Denial {
+  readonly allowed: false;
+  readonly status: 401 | 403 | 404;
+  readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'DATASET_NOT_FOUND';
+  readonly reason: string;
+}
+
+/** The policy's answer for one operation. */
+export type Decision = { readonly allowed: true } | Denial;
+
+/** The author a write is recorded under, or why the requested one is refused. */
+export type AuthorDecision = { readonly allowed: true; readonly author: Author } | Denial;
+
+/** One thing a principal may do on a set of datasets (from a scope or from a role). */
+interface Grant extends DatasetPattern {
+  readonly actions: readonly Action[];
+}
+
+const ALLOWED: Decision = Object.freeze({ allowed: true });
+const EVERY_DATASET: DatasetPattern = { owner: '*', name: '*' };
+const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/gu;
+
+function isAuthenticated(principal: Principal | undefined): principal is Principal {
+  return principal !== undefined && principal.anonymous !== true;
+}
+
+function grantsOf(principal: Principal): Grant[] {
+  return [
+    ...principal.scopes.map((scope) => ({ owner: scope.owner, name: scope.name, actions: actionsGranted(scope.action) })),
+    ...Object.entries(principal.roles).map(([owner, role]) => ({ owner, name: '*', actions: ROLE_ACTIONS[role] })),
+  ];
+}
+
+/** The union of the actions of every grant that covers the whole of `target`. */
+function actionsOn(principal: Principal, target: DatasetPattern): Set<Action> {
+  return new Set(grantsOf(principal).flatMap((grant) => (patternCovers(grant, target) ? grant.actions : [])));
+}
+
+function publiclyReadable(context: AccessContext): boolean {
+  return context.anonymousReadOfPublic && context.datasetIsPublic === true;
+}
+
+function label(target: DatasetPattern): string {
+  return `${target.owner}/${target.name}`;
+}
+
+function unauthenticated(operation: OperationId): Denial {
+  return { allowed: false, status: 401, code: 'UNAUTHENTICATED', reason: `authentication is required to ${OPERATIONS[operation].summary}` };
+}
+
+function forbidden(operation: OperationId, action: Action, target: DatasetPattern): Denial {
+  return { allowed: false, status: 403, code: 'FORBIDDEN', reason: `${OPERATIONS[operation].summary} needs '${action}' on ${label(target)}` };
+}
+
+function notFound(target: DatasetPattern): Denial {
+  // Word for word what storage says of a dataset that does not exist, so the two cannot be told apart.
+  return { allowed: false, status: 404, code: 'DATASET_NOT_FOUND', reason: `dataset ${label(target)} does not exist` };
+}
+
+function datasetOf(operation: OperationId, target: AccessTarget): DatasetPattern {
+  if (target.name === undefined) throw new TypeError(`operation ${operation} acts on a dataset: the target needs a name`);
+  return { owner: target.owner, name: target.name };
+}
+
+function decideOnDataset(principal: Principal, operation: OperationId, action: Action, dataset: DatasetPattern, context: AccessContext): Decision {
+  const held = actionsOn(principal, dataset);
+  if (held.has(action) || (action === 'read' && publiclyReadable(context))) return ALLOWED;
+  // Any right on the dataset (or its being readable by all) already reveals that it exists; with none, answer as if it did not.
+  if (held.size > 0 || publiclyReadable(context)) return forbidden(operation, action, dataset);
+  return notFound(dataset);
+}
+
+/**
+ * Decides whether `principal` (undefined or anonymous: no credentials) may perform `operation` on `target`.
+ * Rights are the union of the token's scopes and the principal's roles. Without credentials: 401, except public
+ * operations and, when `anonymousReadOfPublic` is on, listings and reads of public datasets. With credentials:
+ * no right at all on an existing dataset is 404 (its existence does not leak), some right but not the one needed is 403.
+ */
+export function authorize(principal: Principal | undefined, operation: OperationId, target: AccessTarget, context: AccessContext): Decision {
+  const policy = OPERATIONS[operation];
+  if (policy.target === 'public') return ALLOWED;
+  if (!isAuthenticated(principal)) {
+    if (policy.target === 'listing' && context.anonymousReadOfPublic) return ALLOWED;
+    if (policy.target === 'dataset' && policy.action === 'read' && publiclyReadable(context)) return ALLOWED;
+    return unauthenticated(operation);
+  }
+  switch (policy.target) {
+    case 'listing':
+      return ALLOWED;
+    case 'instance':
+      return actionsOn(principal, EVERY_DATASET).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, EVERY_DATASET);
+    case 'newDataset': {
+      const dataset = datasetOf(operation, target);
+      return actionsOn(principal, dataset).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, dataset);
+    }
+    case 'ownerOrDataset':
+      if (target.name === undefined) {
+        const namespace = { owner: target.owner, name: '*' };
+        return actionsOn(principal, namespace).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, namespace);
+      }
+      return decideOnDataset(principal, operation, policy.action, datasetOf(operation, target), context);
+    case 'dataset':
+      return decideOnDataset(principal, operation, policy.action, datasetOf(operation, target), context);
+  }
+}
+
+/** Whether `principal` may see `dataset` in a listing (read right, or a public dataset with anonymous reads on). */
+export function canRead(
+  principal: Principal | undefined,
+  dataset: { readonly owner: string; readonly name: string },
+  context: AccessContext = { anonymousReadOfPublic: false },
+): boolean {
+  if (publiclyReadable(context)) return true;
+  return isAuthenticated(principal) && actionsOn(principal, dataset).has('read');
+}
+
+function fallbackEmail(subject: string): string {
+  const local = subject.replace(/[^A-Za-z0-9._+-]/g, '-').slice(0, 64) || 'user';
+  return `${local}@noreply.invalid`;
+}
+
+/** The principal's own git identity: its name and email claims, else its subject and a `noreply.invalid` address. */
+export function identityOf(principal: Principal): Author {
+  return {
+    name: principal.name ?? (principal.subject.replace(IDENTITY_FORBIDDEN, '').trim() || 'unknown'),
+    email: principal.email ?? fallbackEmail(principal.subject),
+  };
+}
+
+function sameAuthor(a: Author, b: Author): boolean {
+  return a.name === b.name && a.email.toLowerCase() === b.email.toLowerCase();
+}
+
+/** The author of a write to `dataset`: the caller's own identity, or `requested` if the caller may `setAuthor` there (admin), else 403. */
+export function authorOf(principal: Principal | undefined, dataset: { readonly owner: string; readonly name: string }, requested?: Author): AuthorDecision {
+  if (!isAuthenticated(principal)) return { ...unauthenticated('setAuthor'), reason: 'authentication is required to write' };
+  const own = identityOf(principal);
+  if (requested === undefined || sameAuthor(requested, own)) return { allowed: true, author: own };
+  if (actionsOn(principal, dataset).has(OPERATIONS.setAuthor.action)) return { allowed: true, author: requested };
+  return forbidden('setAuthor', OPERATIONS.setAuthor.action, dataset);
+}
+
+/**
+ * The scopes a token minted by `principal` may carry: every requested scope must be covered by one of the
+ * principal's grants (a token never exceeds its minter) and, when `within` is given, lie inside that dataset or
+ * owner. Otherwise a ValidationError lists each scope that is not (pointers `/0`, `/1`, ... into `requested`),
+ * as OAuth's `invalid_scope` does. Duplicates are dropped.
+ */
+export function narrowScopes(principal: Principal | undefined, requested: readonly Scope[], within?: AccessTarget): Scope[] {
+  const grants = isAuthenticated(principal) ? grantsOf(principal) : [];
+  const bounds: DatasetPattern | undefined = within && { owner: within.owner, name: within.name ?? '*' };
+  const problemOf = (scope: Scope): string | undefined => {
+    if (bounds && !patternCovers(bounds, scope)) return `reaches beyond ${label(bounds)}`;
+    const needed = actionsGranted(scope.action);
+    const covered = grants.some((grant) => patternCovers(grant, scope) && needed.every((action) => grant.actions.includes(action)));
+    return covered ? undefined : 'exceeds the rights of the caller';
+  };
+  const issues: ValidationIssue[] = [];
+  const refused: string[] = [];
+  requested.forEach((scope, index) => {
+    const problem = problemOf(scope);
+    if (problem === undefined) return;
+    issues.push({ pointer: `/${index}`, message: `scope '${formatScope(scope)}' ${problem}` });
+    refused.push(formatScope(scope));
+  });
+  if (issues.length > 0) throw new ValidationError(`requested scopes not allowed: ${refused.join(', ')}`, issues);
+  const unique = new Map(requested.map((scope) => [formatScope(scope), scope]));
+  return [...unique.values()];
+}

@@ -1,0 +1,125 @@
+import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { isRole, ROLES, type Role } from './role.model';
+import { isObjectScope, parseScope, type Scope } from './scope.model';
+
+/** The caller, from verified token claims: who it is, the scopes its token carries and its role per owner (`*`: every owner). */
+export interface Principal {
+  readonly subject: string;
+  readonly name?: string;
+  readonly email?: string;
+  readonly scopes: readonly Scope[];
+  readonly roles: Readonly<Record<string, Role>>;
+  readonly anonymous?: boolean;
+}
+
+/** The caller without credentials; `authorize` treats it exactly like no principal at all. */
+export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]), roles: Object.freeze({}), anonymous: true });
+
+const OWNER = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+// Name and email become a git identity (`Name <email>`): angle brackets and control characters would corrupt it.
+const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/u;
+const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
+
+function optionalText(claims: Readonly<Record<string, unknown>>, claim: 'name' | 'email', issues: ValidationIssue[]): string | undefined {
+  const value = claims[claim];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    issues.push({ pointer: `/${claim}`, message: `claim '${claim}' must be a string` });
+    return undefined;
+  }
+  const text = value.trim();
+  if (text.length === 0) return undefined;
+  if (IDENTITY_FORBIDDEN.test(text)) {
+    issues.push({ pointer: `/${claim}`, message: `claim '${claim}' must not contain '<', '>' or control characters` });
+    return undefined;
+  }
+  if (claim === 'email' && !EMAIL.test(text)) {
+    issues.push({ pointer: '/email', message: "claim 'email' must be an email address" });
+    return undefined;
+  }
+  return text;
+}
+
+function collectScope(text: unknown, pointer: string, scopes: Scope[], issues: ValidationIssue[]): void {
+  try {
+    scopes.push(parseScope(text, pointer));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    issues.push(...error.issues);
+  }
+}
+
+function scopesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIssue[]): Scope[] {
+  const scopes: Scope[] = [];
+  const scope = claims['scope'];
+  if (typeof scope === 'string') {
+    // OAuth's scope claim is shared with other services ("openid email ..."): only obj: scopes are ours.
+    for (const token of scope.split(/\s+/).filter((part) => part.length > 0 && isObjectScope(part))) collectScope(token, '/scope', scopes, issues);
+  } else if (scope !== undefined && scope !== null) {
+    issues.push({ pointer: '/scope', message: "claim 'scope' must be a space-separated string" });
+  }
+  const list = claims['scopes'];
+  if (Array.isArray(list)) {
+    list.forEach((item, index) => {
+      if (typeof item === 'string' && !isObjectScope(item)) return;
+      collectScope(item, `/scopes/${index}`, scopes, issues);
+    });
+  } else if (list !== undefined && list !== null) {
+    issues.push({ pointer: '/scopes', message: "claim 'scopes' must be an array of strings" });
+  }
+  const unique = new Map(scopes.map((parsed) => [`${parsed.owner}/${parsed.name}:${parsed.action}`, parsed]));
+  return [...unique.values()];
+}
+
+function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIssue[]): Record<string, Role> {
+  const value = claims['roles'];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    issues.push({ pointer: '/roles', message: "claim 'roles' must be an object mapping an owner (or '*') to a role" });
+    return {};
+  }
+  const roles: Record<string, Role> = {};
+  for (const [owner, role] of Object.entries(value as Record<string, unknown>)) {
+    const pointer = `/roles/${owner.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (owner !== '*' && !OWNER.test(owner)) {
+      issues.push({ pointer, message: `claim 'roles': '${owner}' is not an owner (lowercase letters, digits, '.', '_', '-') or '*'` });
+    } else if (!isRole(role)) {
+      issues.push({ pointer, message: `claim 'roles': the role of '${owner}' must be one of ${ROLES.join(', ')}` });
+    } else {
+      roles[owner] = role;
+    }
+  }
+  return roles;
+}
+
+/**
+ * The principal of already-verified JWT claims: `sub`, `name`, `email`, `scope` (space-separated), `scopes` (array),
+ * `roles` (owner → role). Scopes without the `obj:` prefix belong to other services and are ignored; every malformed
+ * claim is reported in one ValidationError (pointer `/<claim>`).
+ */
+export function parsePrincipal(claims: unknown): Principal {
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new ValidationError('invalid token claims', [{ pointer: '', message: 'claims must be a JSON object' }]);
+  }
+  const record = claims as Readonly<Record<string, unknown>>;
+  const issues: ValidationIssue[] = [];
+  const subject = record['sub'];
+  if (typeof subject !== 'string' || subject.trim().length === 0) {
+    issues.push({ pointer: '/sub', message: "claim 'sub' must be a non-empty string" });
+  }
+  const name = optionalText(record, 'name', issues);
+  const email = optionalText(record, 'email', issues);
+  const scopes = scopesOf(record, issues);
+  const roles = rolesOf(record, issues);
+  if (issues.length > 0) {
+    const named = [...new Set(issues.map((issue) => issue.pointer.split('/')[1] ?? ''))].join(', ');
+    throw new ValidationError(`invalid token claims: ${named}`, issues);
+  }
+  return {
+    subject: subject as string,
+    ...(name === undefined ? {} : { name }),
+    ...(email === undefined ? {} : { email }),
+    scopes,
+    roles,
+  };
+}
