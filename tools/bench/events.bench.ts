@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { StoredEvent } from '@metastore/events';
 import { DEFAULT_REDIS_URL, StreamConsumer } from '@metastore/events-redis';
 import { deleteStreamKeys, uniqueStreamKey } from '@metastore/events-redis/testing';
-import { benchDatabase, call, CONNECTIONS, DURATION_SECONDS, percentile, startApi, type ApiProcess } from './harness';
+import { AUTH_HEADERS, benchDatabase, call, CONNECTIONS, DURATION_SECONDS, percentile, startApi, type ApiProcess } from './harness';
 
 const SEQUENTIAL_WRITES = Number(process.env['BENCH_EVENTS_WRITES'] ?? 300);
 
@@ -35,7 +35,7 @@ async function patchTitle(apiUrl: string, name: string, title: string): Promise<
   const sent = performance.now();
   const response = await fetch(`${apiUrl}/api/v1/datasets/bench-events/${name}`, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/merge-patch+json' },
+    headers: { 'content-type': 'application/merge-patch+json', ...AUTH_HEADERS },
     body: JSON.stringify({ title }),
   });
   const body = (await response.json()) as { revision?: { sha: string } };

@@ -2,6 +2,7 @@
  * What the bench sections share: their settings, the API as a child process on a catalog database of
  * its own, HTTP calls, autocannon runs and percentiles.
  */
+import jwt from 'jsonwebtoken';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -82,6 +83,9 @@ export async function startApi(options: ApiOptions): Promise<ApiProcess> {
     PORT: String(port),
     HOST: '127.0.0.1',
     METASTORE_DATA_DIR: options.dataDir,
+    METASTORE_JWT_SECRET: BENCH_JWT_SECRET,
+    // The bench measures throughput, not the per-caller write limit.
+    METASTORE_WRITE_RATE_LIMIT: '0',
     LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.redis ? { REDIS_URL: options.redis.url, METASTORE_EVENTS_STREAM: options.redis.stream } : {}),
@@ -118,9 +122,16 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   return { url: database.url, label: `PostgreSQL server ${parsed.host}, fresh database ${parsed.pathname.slice(1)}`, drop: () => database.drop() };
 }
 
+/** The secret the bench's API processes verify tokens with, and an instance-wide admin's token signed with it. */
+const BENCH_JWT_SECRET = 'metastore-bench-secret-0123456789abcdef';
+/** Headers every bench request carries: the API authenticates every call. */
+export const AUTH_HEADERS = {
+  authorization: `Bearer ${jwt.sign({ sub: 'bench', name: 'Bench', email: 'bench@example.com', roles: { '*': 'admin' } }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: '12h' })}`,
+};
+
 /** Sends a JSON request and returns the parsed answer; throws on a non-2xx status. */
 export async function call(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method, headers: { 'content-type': contentType }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const response = await fetch(url, { method, headers: { 'content-type': contentType, ...AUTH_HEADERS }, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, unknown>;
 }
@@ -137,7 +148,7 @@ export interface LoadRow {
 
 /** Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections. */
 export async function load(operation: string, options: autocannon.Options): Promise<LoadRow> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options });
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options, headers: { ...AUTH_HEADERS, ...options.headers } });
   return {
     operation,
     requests: result.requests.total,

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { asyncApiDocument } from '@metastore/events';
 import type { Dependencies } from './dependencies';
+import { authenticate, policy, writeRateLimit } from './http/auth';
 import { JSON_TYPES } from './http/content-type';
-import { requestContext } from './http/context';
 import { createMetrics } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
 import { openApiDocument } from './openapi/document';
@@ -14,6 +16,7 @@ import { eventsRouter } from './routes/events.router';
 import { healthRouter } from './routes/health.router';
 import { revisionsRouter } from './routes/revisions.router';
 import { tagsRouter } from './routes/tags.router';
+import { tokensRouter } from './routes/tokens.router';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -45,21 +48,34 @@ export function createApp(dependencies: Dependencies): Express {
       },
     }),
   );
+  // Security headers; the API serves JSON, and /docs (Swagger UI) loads only its own scripts and styles.
+  app.use(helmet());
+  if (config.auth.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.auth.corsOrigins.includes('*') ? '*' : [...config.auth.corsOrigins],
+        allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+        exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(authenticate(dependencies.verifier, dependencies.revocations));
+  if (config.auth.writeRateLimitPerMinute > 0) app.use('/api/v1', writeRateLimit(config.auth.writeRateLimitPerMinute));
   app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true }));
-  app.use(requestContext(config.defaultAuthor));
 
   const document = openApiDocument({ bodyLimitBytes: config.bodyLimitBytes });
-  app.get('/openapi.json', (_req, res) => {
+  app.get('/openapi.json', policy('openApiDocument', dependencies.access), (_req, res) => {
     res.json(document);
   });
   const asyncApi = asyncApiDocument({ streamKey: config.events.stream, deadLetterKey: `${config.events.stream}:dead` });
-  app.get('/asyncapi.json', (_req, res) => {
+  app.get('/asyncapi.json', policy('asyncApiDocument', dependencies.access), (_req, res) => {
     res.json(asyncApi);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
-  app.get('/metrics', metrics.serve);
+  app.use('/docs', policy('docs', dependencies.access), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
+  app.get('/metrics', policy('metrics', dependencies.access), metrics.serve);
   app.use(healthRouter(dependencies));
-  app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies), eventsRouter(dependencies));
+  app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies), eventsRouter(dependencies), tokensRouter(dependencies));
 
   app.use(routeNotFound);
   app.use(problemHandler);

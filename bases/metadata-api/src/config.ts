@@ -1,6 +1,7 @@
 import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
+import { parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
 import { ConfigurationError } from '@metastore/errors';
 import { DEFAULT_EVENTS_STREAM, parseRedisEventsConfig, type RedisEventsConfig } from '@metastore/events-redis';
 import { parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
@@ -13,12 +14,20 @@ export interface ApiConfig {
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** The author of writes whose request names none (until authentication fills it from the token). */
-  readonly defaultAuthor: { readonly name: string; readonly email: string };
   /** The catalog database: PostgreSQL at `databaseUrl`, or (without one) an embedded PostgreSQL with its data in `embeddedDir`. */
   readonly catalog: { readonly databaseUrl?: string; readonly embeddedDir: string };
   /** Change events: how they are stamped, and the Redis stream they are published to (without Redis they wait in the outbox, readable at /api/v1/events). */
   readonly events: { readonly publicUrl: string; readonly maxDescriptorBytes: number; readonly stream: string; readonly redis?: RedisEventsConfig };
+  /** Authentication and access: JWT verification (absent: the installation's generated secret, HS256), anonymous reads, write rate limit, CORS. */
+  readonly auth: {
+    readonly jwt?: JwtConfig;
+    /** Owners whose datasets anonymous callers may read (`*`: every owner); empty: anonymous reads are off. */
+    readonly publicOwners: readonly string[];
+    /** Writes per token subject per minute (0: unlimited). */
+    readonly writeRateLimitPerMinute: number;
+    /** Browser origins allowed by CORS (`*`: any); empty: no CORS headers. */
+    readonly corsOrigins: readonly string[];
+  };
   /** The storage backend and its settings (the data directory is also where local state lives for any backend). */
   readonly storage:
     | { readonly backend: 'local'; readonly local: LocalGitStorageConfig }
@@ -34,23 +43,35 @@ const byteSize = z.string().transform((value, context) => {
   return parsed;
 });
 
+const list = z.string().transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   METASTORE_BODY_LIMIT: byteSize.default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  METASTORE_AUTHOR_NAME: z.string().min(1).max(200).default('Metastore'),
-  METASTORE_AUTHOR_EMAIL: z.email().default('metastore@localhost.localdomain'),
   STORAGE: z.enum(['local', 'github']).default('local'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   METASTORE_PUBLIC_URL: z.url().optional(),
   METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(256 * 1024),
+  METASTORE_PUBLIC_OWNERS: list.default([]),
+  METASTORE_WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  METASTORE_CORS_ORIGINS: list.default([]),
 });
 
 /** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
   const result = schema.safeParse(env);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  let jwt: JwtConfig | undefined;
+  // Without any METASTORE_JWT_* setting the installation's generated secret is used (read at start-up, see main.ts).
+  if (Object.keys(env).some((name) => name.startsWith('METASTORE_JWT_') && env[name])) {
+    try {
+      jwt = parseJwtConfig(env);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   let redis: RedisEventsConfig | undefined;
   if (env['REDIS_URL']) {
     try {
@@ -82,13 +103,18 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     host: values.HOST,
     bodyLimitBytes: values.METASTORE_BODY_LIMIT,
     logLevel: values.LOG_LEVEL,
-    defaultAuthor: { name: values.METASTORE_AUTHOR_NAME, email: values.METASTORE_AUTHOR_EMAIL },
     catalog: { ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}), embeddedDir: path.join(local.dataDir, 'catalog') },
     events: {
       publicUrl: (values.METASTORE_PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
       maxDescriptorBytes: values.METASTORE_EVENT_DESCRIPTOR_LIMIT,
       stream: redis?.stream ?? env['METASTORE_EVENTS_STREAM'] ?? DEFAULT_EVENTS_STREAM,
       ...(redis ? { redis } : {}),
+    },
+    auth: {
+      ...(jwt ? { jwt } : {}),
+      publicOwners: values.METASTORE_PUBLIC_OWNERS,
+      writeRateLimitPerMinute: values.METASTORE_WRITE_RATE_LIMIT,
+      corsOrigins: values.METASTORE_CORS_ORIGINS,
     },
     storage: values.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
   };

@@ -1,4 +1,6 @@
 import pino, { type Logger } from 'pino';
+import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
+import type { RevocationList } from '@metastore/authz';
 import { CatalogedStorage, type CatalogStore } from '@metastore/catalog';
 import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
@@ -8,6 +10,7 @@ import { GitHubStorage } from '@metastore/storage-github';
 import { LocalGitStorage } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import type { ApiConfig } from './config';
+import { CachedRevocations, type AnonymousAccess } from './http/auth';
 
 /** Everything the HTTP layer needs, built once from configuration. */
 export interface Dependencies {
@@ -24,6 +27,11 @@ export interface Dependencies {
   readonly outbox: Outbox;
   /** Publishes the outbox to the stream; absent without a stream. Started by `main`, not here. */
   readonly relay?: OutboxRelay;
+  /** Which datasets anonymous callers may read. */
+  readonly access: AnonymousAccess;
+  readonly verifier: JwtVerifier;
+  readonly issuer: JwtIssuer;
+  readonly revocations: RevocationList;
 }
 
 /** The catalog database and (optionally) the event stream the services are built on. */
@@ -31,6 +39,9 @@ export interface DependencyInfrastructure {
   readonly catalog: CatalogStore;
   readonly outbox: Outbox;
   readonly stream?: EventStream;
+  /** The JWT settings in force (configured, or from the installation's generated secret). */
+  readonly jwt: JwtConfig;
+  readonly revocations: RevocationList;
 }
 
 /** The one place that picks the storage adapter from configuration. */
@@ -58,7 +69,7 @@ export function buildDependencies(
   overrides: { storage?: DatasetStorage; logger?: Logger } = {},
 ): Dependencies {
   const logger = overrides.logger ?? buildLogger(config);
-  const { catalog, outbox, stream } = infrastructure;
+  const { catalog, outbox, stream, jwt, revocations } = infrastructure;
   const relay = stream ? new OutboxRelay(outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
   const { publicUrl, maxDescriptorBytes } = config.events;
   const backendStorage = overrides.storage ?? createStorage(config, logger);
@@ -79,5 +90,9 @@ export function buildDependencies(
     catalog,
     outbox,
     ...(relay ? { relay } : {}),
+    access: { publicOwners: config.auth.publicOwners },
+    verifier: new JwtVerifier(jwt),
+    issuer: new JwtIssuer(jwt),
+    revocations: new CachedRevocations(revocations),
   };
 }

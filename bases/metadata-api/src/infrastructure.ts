@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { ensureLocalSigningSecret, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
+import type { RevocationList } from '@metastore/authz';
 import type { CatalogStore } from '@metastore/catalog';
 import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
 import type { EventStream, Outbox } from '@metastore/events';
@@ -13,6 +15,10 @@ export interface Infrastructure {
   readonly outbox: Outbox;
   /** Absent without `REDIS_URL`: events then wait in the outbox, readable at /api/v1/events. */
   readonly stream?: EventStream;
+  readonly jwt: JwtConfig;
+  readonly revocations: RevocationList;
+  /** The installation's generated signing secret, when this start created it (main then says how to get a token). */
+  readonly createdSecretFile?: string;
   /** Where the catalog lives, for the start-up log. */
   readonly database: 'server' | 'embedded';
   close(): Promise<void>;
@@ -48,9 +54,20 @@ export async function openInfrastructure(config: ApiConfig, logger: Logger, env:
       const opened = stream;
       closers.unshift(() => opened.close());
     }
+    let jwt = config.auth.jwt;
+    let createdSecretFile: string | undefined;
+    if (!jwt) {
+      // The embedded default: a signing secret generated for this installation, kept in the data directory.
+      const local = await ensureLocalSigningSecret(config.storage.local.dataDir);
+      jwt = parseJwtConfig(env, local.secret);
+      if (local.created) createdSecretFile = local.file;
+    }
     return {
       catalog: database.catalog,
       outbox: database.outbox,
+      revocations: database.revocations,
+      jwt,
+      ...(createdSecretFile ? { createdSecretFile } : {}),
       ...(stream ? { stream } : {}),
       database: config.catalog.databaseUrl === undefined ? 'embedded' : 'server',
       close: async () => {

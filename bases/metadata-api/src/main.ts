@@ -32,6 +32,12 @@ async function main(): Promise<void> {
     },
     `Metastore API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port} (docs at /docs)`,
   );
+  if (infrastructure.jwt.localSecret) {
+    dependencies.logger.info(
+      { secretFile: infrastructure.createdSecretFile ?? 'kept in the data directory (jwt-secret)' },
+      'API calls need a bearer token signed with this installation\'s secret: get one with `npm run metastore -- token --sub you --role "*=admin"` (same METASTORE_DATA_DIR), then send `Authorization: Bearer <token>`',
+    );
+  }
   const shutdown = (signal: string) => {
     dependencies.logger.info({ signal }, 'shutting down');
     server.close(() => {

@@ -4,6 +4,7 @@ import { ConfigurationError } from '@metastore/errors';
 import { loadCliConfig, type CliConfig } from './config';
 import { createLogger, openDependencies, type CatalogJobDependencies, type DependencyOverrides } from './dependencies';
 import { progressReporter, type ProgressOutput } from './progress';
+import { runTokenCommand } from './token-command';
 
 /** Where the CLI reads its environment and writes: summaries to `stdout`, progress, logs and errors to `stderr`. */
 export interface CliIo {
@@ -20,6 +21,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const USAGE = `Usage: metastore <command> [options]
 
 Commands:
+  token             Issue a bearer token for the API (metastore token --help).
   catalog rebuild   Recompute every catalog row and tag set from storage, without events
                     (re-indexing is not news); rows of datasets gone from storage are marked deleted.
   catalog sync      Reconcile once: record what changed in storage behind the API's back
@@ -52,6 +54,7 @@ function describeSync(summary: ReconcileSummary): string {
 
 /** Runs `metastore <argv>`; resolves to the process's exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, overrides: DependencyOverrides = {}): Promise<number> {
+  if (argv[0] === 'token') return runTokenCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

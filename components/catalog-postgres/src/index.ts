@@ -8,3 +8,4 @@ export { DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase } from './lib/migrate';
 export type { MigrateOptions } from './lib/migrate';
 export { PostgresCatalogStore } from './lib/postgres-catalog.adapter';
 export { PostgresOutbox, RELAY_LOCK_KEY } from './lib/postgres-outbox.adapter';
+export { PostgresRevocationList } from './lib/postgres-revocations.adapter';

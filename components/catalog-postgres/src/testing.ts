@@ -211,14 +211,16 @@ const SEED_LICENSES = ['CC-BY-4.0', 'CC0-1.0', 'ODC-By-1.0', 'ODbL-1.0'];
 
 /**
  * Inserts `count` synthetic dataset rows in one statement (INSERT ... SELECT generate_series), for
- * benchmarks: owners `<prefix>-0` to `<prefix>-49`, varied titles, descriptions and keywords. Rows that
- * exist are left alone. Returns how many were inserted.
+ * benchmarks: owners `<prefix>-0` to `<prefix>-49`, varied titles, descriptions and keywords, with their
+ * `dataset_keywords` rows (as `apply` writes them). Rows that exist are left alone. Returns how many were inserted.
+ * Gathers no statistics: the store's maintenance does (`createCatalogDatabase`), or run ANALYZE.
  */
 export async function seedCatalog(url: string, count: number, options: { prefix?: string } = {}): Promise<number> {
   const prefix = options.prefix ?? 'seed';
   return withClient(url, async (client) => {
-    const result = await client.query(
-      `INSERT INTO datasets (owner, name, backend, location, head_revision, title, description, keywords, licenses,
+    const result = await client.query<{ inserted: string }>(
+      `WITH inserted AS (
+       INSERT INTO datasets (owner, name, backend, location, head_revision, title, description, keywords, licenses,
                              resource_count, created_at, updated_at, deleted)
        SELECT $1 || '-' || (i % 50),
               'dataset-' || i,
@@ -239,9 +241,17 @@ export async function seedCatalog(url: string, count: number, options: { prefix?
             LATERAL (SELECT ($2::text[])[1 + (hashint4(i) & 2147483647) % cardinality($2::text[])] AS topic,
                             ($3::text[])[1 + (hashint4(i + 1000003) & 2147483647) % cardinality($3::text[])] AS region,
                             ($4::text[])[1 + (hashint4(i + 2000003) & 2147483647) % cardinality($4::text[])] AS cadence) AS words
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING
+       RETURNING owner, name, keywords
+       ),
+       -- The keyword index of the rows just inserted (the foreign key is checked at the end of the statement).
+       keywords AS (
+         INSERT INTO dataset_keywords (keyword, owner, name)
+         SELECT DISTINCT keyword, owner, name FROM inserted, unnest(keywords) AS keyword
+       )
+       SELECT count(*) AS inserted FROM inserted`,
       [prefix, SEED_TOPICS, SEED_REGIONS, SEED_CADENCES, SEED_LICENSES, count],
     );
-    return result.rowCount ?? 0;
+    return Number(result.rows[0]?.inserted ?? 0);
   });
 }

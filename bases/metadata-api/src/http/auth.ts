@@ -1,15 +1,40 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { LRUCache } from 'lru-cache';
-import { authorize, authorOf as policyAuthorOf, parsePrincipal, type AccessContext, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
+import { authorize, authorOf as policyAuthorOf, parsePrincipal, type AccessContext, type RevocationList, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
 import type { JwtVerifier } from '@metastore/auth-jwt';
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { sendProblem } from './problem';
 import { parseAuthorText } from './context';
 
-/** Tells whether a token id (`jti`) was revoked. */
-export interface RevocationCheck {
-  isRevoked(tokenId: string): Promise<boolean>;
+/**
+ * The revocation list with a short cache in front (every authenticated request asks it). Revocations made through
+ * this process take effect at once; those made by another replica within `ttlMs`.
+ */
+export class CachedRevocations implements RevocationList {
+  private readonly cache: LRUCache<string, boolean>;
+
+  constructor(
+    private readonly list: RevocationList,
+    ttlMs = 30_000,
+  ) {
+    this.cache = new LRUCache({ max: 10_000, ttl: ttlMs });
+  }
+
+  async revoke(tokenId: string, expiresAt: Date): Promise<void> {
+    await this.list.revoke(tokenId, expiresAt);
+    this.cache.set(tokenId, true);
+  }
+
+  async isRevoked(tokenId: string): Promise<boolean> {
+    let revoked = this.cache.get(tokenId);
+    if (revoked === undefined) {
+      revoked = await this.list.isRevoked(tokenId);
+      this.cache.set(tokenId, revoked);
+    }
+    return revoked;
+  }
 }
 
 /** Which datasets anonymous callers may read: none (the default), or those of the listed owners (`*`: all). */
@@ -38,8 +63,7 @@ export function sendUnauthenticated(res: Response, detail: string, error?: 'inva
  * a principal and refuses revoked tokens (revocations cached briefly). No header: an anonymous request, which the
  * policy then refuses unless the operation is public or anonymous reads are allowed.
  */
-export function authenticate(verifier: JwtVerifier, revocations: RevocationCheck, options: { revocationCacheMs?: number } = {}): RequestHandler {
-  const revoked = new LRUCache<string, boolean>({ max: 10_000, ttl: options.revocationCacheMs ?? 30_000 });
+export function authenticate(verifier: JwtVerifier, revocations: RevocationList): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
@@ -60,14 +84,7 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationCheck
         if (!(error instanceof ValidationError)) throw error;
         throw new AuthenticationError(`the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`);
       }
-      if (token.tokenId !== undefined) {
-        let isRevoked = revoked.get(token.tokenId);
-        if (isRevoked === undefined) {
-          isRevoked = await revocations.isRevoked(token.tokenId);
-          revoked.set(token.tokenId, isRevoked);
-        }
-        if (isRevoked) throw new AuthenticationError('the token has been revoked');
-      }
+      if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId))) throw new AuthenticationError('the token has been revoked');
       res.locals['principal'] = principal;
       res.locals['token'] = token;
       next();
@@ -92,6 +109,35 @@ export function sendDenial(res: Response, denial: Denial): void {
   if (denial.status === 401) sendUnauthenticated(res, denial.reason);
   else sendProblem(res, denial.code, denial.reason);
 }
+
+/**
+ * Limits writes (POST, PUT, PATCH, DELETE) per token subject (per client address for anonymous ones, which the policy
+ * refuses anyway): 429 with Retry-After and a problem body. Reads are not limited.
+ */
+export function writeRateLimit(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS',
+    keyGenerator: (req, res) => {
+      const principal = principalOf(res);
+      return principal ? `sub:${principal.subject}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    },
+    handler: (req, res) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      res.set('Retry-After', String(resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60));
+      sendProblem(res, 'RATE_LIMITED', `too many writes: at most ${perMinute} a minute per caller`);
+    },
+  });
+}
+
+/** Refuses anonymous callers before anything else (for operations no anonymous caller may do, whatever the body says). */
+export const requireCaller: RequestHandler = (_req, res, next) => {
+  if (principalOf(res) === undefined) sendUnauthenticated(res, 'this operation needs a bearer token');
+  else next();
+};
 
 /** Guards a route with the operation's policy; `target` says which dataset or owner the request is about. */
 export function policy(operationId: OperationId, anonymous: AnonymousAccess, target: (req: Request) => AccessTarget = () => ({ owner: '*' })): PolicyHandler {

@@ -17,3 +17,8 @@ export function wildcardParam(req: Request, name: string): string {
 export function datasetPath(id: DatasetId, ...rest: string[]): string {
   return ['/api/v1/datasets', id.owner, id.name, ...rest].map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment))).join('/');
 }
+
+/** The dataset a request is about, as the policy sees it (raw path parameters: an invalid name is simply a dataset nobody may see). */
+export function datasetTargetOf(req: Request): { owner: string; name: string } {
+  return { owner: String(req.params['owner'] ?? ''), name: String(req.params['name'] ?? '') };
+}

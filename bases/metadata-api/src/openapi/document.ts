@@ -10,6 +10,8 @@ import {
   updateTagBody,
   warningSchema,
   writeResultSchema,
+  mintTokenBody,
+  revokeTokenBody,
 } from './schemas';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -55,9 +57,25 @@ const writeResponses = {
   415: problem('Wrong Content-Type.'),
 };
 
+type Operation = { responses: Record<string, unknown> };
+
+/** Every operation answers 401 without a valid token and 403 when the caller may see but not do; writes may be rate limited. */
+function withAccessResponses<T extends { paths: Record<string, Record<string, unknown>> }>(document: T): T {
+  for (const item of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      const responses = (operation as Operation).responses;
+      responses['401'] ??= problem('No valid bearer token (UNAUTHENTICATED); the WWW-Authenticate header says why.');
+      responses['403'] ??= problem('The token may see the dataset but not do this (FORBIDDEN). A caller who may not read it gets 404 instead.');
+      if (method !== 'get') responses['429'] ??= problem('Too many writes by this caller (RATE_LIMITED); Retry-After says when to try again.');
+    }
+  }
+  return document;
+}
+
 /** The OpenAPI 3.1 description of the REST API, served at /openapi.json. */
 export function openApiDocument(options: { bodyLimitBytes: number }): object {
-  return {
+  return withAccessResponses({
     openapi: '3.1.0',
     info: {
       title: 'Metastore API',
@@ -69,8 +87,39 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/api/v1' }],
-    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'health' }],
+    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'tokens' }, { name: 'health' }],
     paths: {
+      '/tokens': {
+        post: {
+          tags: ['tokens'],
+          operationId: 'mintScopedToken',
+          summary: 'Mint a short-lived token restricted to one dataset (or owner) and some actions',
+          description:
+            'For CI jobs and ingestion bots. The caller must be an admin of the dataset (or of the owner, for an owner-wide token) and hold every requested action itself: a token never exceeds its minter.',
+          requestBody: { required: true, content: json(ref('MintTokenRequest')) },
+          responses: {
+            201: {
+              description: 'The token (shown once), its id (for revocation) and its scopes.',
+              content: json({
+                type: 'object',
+                required: ['token', 'tokenId', 'expiresAt', 'scopes'],
+                properties: { token: { type: 'string' }, tokenId: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, scopes: { type: 'array', items: { type: 'string' } } },
+              }),
+            },
+            400: common[400],
+          },
+        },
+      },
+      '/tokens/revoke': {
+        post: {
+          tags: ['tokens'],
+          operationId: 'revokeToken',
+          summary: 'Revoke a token (as RFC 7009: by its value)',
+          description: 'Its holder, or an admin over everything it may reach, may revoke it. Revoked tokens are refused from then on.',
+          requestBody: { required: true, content: json(ref('RevokeTokenRequest')) },
+          responses: { 204: { description: 'Revoked.' }, 400: common[400] },
+        },
+      },
       '/events': {
         get: {
           tags: ['events'],
@@ -339,7 +388,11 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         RevertRequest: revertBody,
         CreateTagRequest: createTagBody,
         UpdateTagRequest: updateTagBody,
+        MintTokenRequest: mintTokenBody,
+        RevokeTokenRequest: revokeTokenBody,
       },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
-  };
+    security: [{ bearer: [] }],
+  });
 }

@@ -241,3 +241,23 @@ export const diffSchema = {
     },
   },
 } as const;
+
+export const mintTokenBody = {
+  type: 'object',
+  required: ['owner', 'actions'],
+  additionalProperties: false,
+  properties: {
+    owner: { type: 'string', minLength: 1, maxLength: 39 },
+    name: { type: 'string', minLength: 1, maxLength: 100, description: 'Restrict the token to this dataset (else: every dataset of the owner).' },
+    actions: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['read', 'write', 'tag', 'delete', 'admin'] } },
+    subject: { type: 'string', minLength: 1, maxLength: 200, description: 'The token\'s subject (default: the caller\'s), e.g. the name of a CI job.' },
+    expiresIn: { type: 'integer', minimum: 60, maximum: 86400, default: 3600, description: 'Lifetime in seconds (at most a day).' },
+  },
+} as const;
+
+export const revokeTokenBody = {
+  type: 'object',
+  required: ['token'],
+  additionalProperties: false,
+  properties: { token: { type: 'string', minLength: 1, maxLength: 8192 } },
+} as const;

@@ -14,7 +14,7 @@ function descriptor(name: string, title: string, keywords: string[], description
 
 describe('metadata-api: the catalog (list, search) and the event feed, on PostgreSQL', () => {
   let server: TestServer;
-  const api = () => request(server.baseUrl);
+  const api = () => server.http();
 
   beforeAll(async () => {
     server = await startTestServer();

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
 describe('metadata-api: concurrent writers to one dataset', () => {
@@ -9,17 +8,17 @@ describe('metadata-api: concurrent writers to one dataset', () => {
   afterAll(() => server.close());
 
   async function listAllRevisions(owner: string, name: string): Promise<{ sha: string; parents: string[] }[]> {
-    const response = await request(server.baseUrl).get(`/api/v1/datasets/${owner}/${name}/revisions?limit=100`);
+    const response = await server.http().get(`/api/v1/datasets/${owner}/${name}/revisions?limit=100`);
     return response.body.items;
   }
 
   it('20 concurrent conditional updates on one parent: exactly one succeeds, the rest get 412, no commit is lost', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     const created = await api.post('/api/v1/datasets').send({ owner: 'race', name: 'conditional', descriptor: { name: 'c', resources: [{ name: 'r', path: 'r.csv' }] } });
     const parent = created.body.revision.sha as string;
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, writer) =>
-        request(server.baseUrl)
+        server.http()
           .put('/api/v1/datasets/race/conditional')
           .set('If-Match', `"${parent}"`)
           .send({ name: 'c', title: `writer ${writer}`, resources: [{ name: 'r', path: 'r.csv' }] }),
@@ -35,11 +34,11 @@ describe('metadata-api: concurrent writers to one dataset', () => {
   });
 
   it('20 concurrent unconditional patches: every one lands as its own commit', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     await api.post('/api/v1/datasets').send({ owner: 'race', name: 'unconditional', descriptor: { name: 'u', resources: [{ name: 'r', path: 'r.csv' }] } });
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, writer) =>
-        request(server.baseUrl)
+        server.http()
           .patch('/api/v1/datasets/race/unconditional')
           .set('Content-Type', 'application/merge-patch+json')
           .send(JSON.stringify({ [`field${writer}`]: writer })),

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import request from 'supertest';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { expectDocumented, startTestServer, type TestServer } from '../testing/test-server';
 
@@ -35,7 +34,7 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     owner = `acme-${counter}`;
   });
 
-  const api = () => request(server.baseUrl);
+  const api = () => server.http();
 
   async function create(name = 'weather', body: Record<string, unknown> = {}) {
     const response = await api()
@@ -280,21 +279,21 @@ describe('metadata-api: service endpoints and failures', () => {
   afterAll(() => server.close());
 
   it('serves health, readiness, the OpenAPI 3.1 description and an HTML docs page', async () => {
-    expect((await request(server.baseUrl).get('/healthz')).body).toEqual({ status: 'ok' });
-    expect((await request(server.baseUrl).get('/readyz')).body).toEqual({ status: 'ready', storage: 'local', catalog: 'ready' });
-    const document = await request(server.baseUrl).get('/openapi.json');
+    expect((await server.http().get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await server.http().get('/readyz')).body).toEqual({ status: 'ready', storage: 'local', catalog: 'ready' });
+    const document = await server.http().get('/openapi.json');
     expect(document.body.openapi).toBe('3.1.0');
     expect(Object.keys(document.body.paths)).toEqual(
       expect.arrayContaining(['/datasets', '/datasets/{owner}/{name}', '/datasets/{owner}/{name}/tags/{tag}', '/datasets/{owner}/{name}/diff']),
     );
-    const docs = await request(server.baseUrl).get('/docs/');
+    const docs = await server.http().get('/docs/');
     expect(docs.status).toBe(200);
     expect(docs.headers['content-type']).toMatch(/text\/html/);
     expect(docs.text).toContain('swagger-ui');
   });
 
   it('answers unknown routes with a 404 problem and echoes a given request id', async () => {
-    const response = await request(server.baseUrl).get('/api/v1/nowhere').set('X-Request-Id', 'trace-123');
+    const response = await server.http().get('/api/v1/nowhere').set('X-Request-Id', 'trace-123');
     expect(response.status).toBe(404);
     expect(response.headers['x-request-id']).toBe('trace-123');
     expect(response.body).toMatchObject({ code: 'ROUTE_NOT_FOUND', requestId: 'trace-123' });
@@ -313,12 +312,12 @@ describe('metadata-api: unexpected failures', () => {
     }
     const server = await startTestServer({}, () => new BrokenStorage());
     try {
-      const response = await request(server.baseUrl).get('/api/v1/datasets/acme/x');
+      const response = await server.http().get('/api/v1/datasets/acme/x');
       expect(response.status).toBe(500);
       expect(response.body.code).toBe('INTERNAL_ERROR');
       expect(response.text).not.toContain('secret');
       expect(response.text).not.toMatch(/\bat \//);
-      const ready = await request(server.baseUrl).get('/readyz');
+      const ready = await server.http().get('/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.code).toBe('STORAGE_UNAVAILABLE');
     } finally {

@@ -1,13 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
+import { canRead } from '@metastore/authz';
 import type { CatalogEntry } from '@metastore/catalog';
 import { ValidationError } from '@metastore/errors';
 import type { DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
 import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
 import { requireContentType } from '../http/content-type';
-import { authorOf } from '../http/context';
-import { datasetIdOf, datasetPath, wildcardParam } from '../http/paths';
+import { accessContext, authorFor, policy, principalOf, requireCaller } from '../http/auth';
+import { datasetIdOf, datasetPath, datasetTargetOf, wildcardParam } from '../http/paths';
 import { validateBody, validateQuery } from '../http/validation';
 import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../openapi/schemas';
 
@@ -43,10 +44,10 @@ function datasetSummary(entry: CatalogEntry) {
 }
 
 /** Dataset endpoints: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
-export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
+export function datasetsRouter({ datasets, catalog, access }: Dependencies): Router {
   const router = Router();
 
-  router.get('/datasets', validateQuery(listDatasetsQuery), async (_req, res) => {
+  router.get('/datasets', policy('listDatasets', access), validateQuery(listDatasetsQuery), async (_req, res) => {
     const query = res.locals['query'] as { owner?: string; q?: string; keyword?: string; updatedSince?: string; limit: number; cursor?: string };
     const page = await catalog.search({
       limit: query.limit,
@@ -56,14 +57,17 @@ export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
       ...(query.updatedSince !== undefined ? { updatedSince: new Date(query.updatedSince) } : {}),
       ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
     });
-    res.json({ items: page.items.map(datasetSummary), nextCursor: page.nextCursor ?? null });
+    // Datasets the caller may not read are left out (a page can then be shorter than `limit`; the cursor still moves on).
+    const principal = principalOf(res);
+    const visible = page.items.filter((entry) => canRead(principal, entry.id, accessContext(access, entry.id.owner)));
+    res.json({ items: visible.map(datasetSummary), nextCursor: page.nextCursor ?? null });
   });
 
-  router.post('/datasets', requireContentType('application/json'), validateBody(createDatasetBody), async (req, res) => {
+  router.post('/datasets', requireCaller, requireContentType('application/json'), validateBody(createDatasetBody), policy('createDataset', access, (req) => ({ owner: String(req.body.owner), name: String(req.body.name) })), async (req, res) => {
     const body = req.body as { owner: string; name: string; descriptor: unknown; message?: string; author?: { name: string; email: string } };
     const id = parseDatasetId(body.owner, body.name);
     const result = await datasets
-      .create(id, body.descriptor, { author: authorOf(res, body.author), ...(body.message ? { message: body.message } : {}) })
+      .create(id, body.descriptor, { author: authorFor(res, id, body.author), ...(body.message ? { message: body.message } : {}) })
       .catch((error: unknown) => {
         // The id was validated above, so a validation error here is the descriptor's, which sits under /descriptor.
         throw error instanceof ValidationError ? error.underPointer('/descriptor') : error;
@@ -72,7 +76,7 @@ export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
     sendWriteResult(res, id, result, 201);
   });
 
-  router.get('/datasets/:owner/:name', validateQuery(refQuery), async (req, res) => {
+  router.get('/datasets/:owner/:name', policy('readDataset', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
     const id = datasetIdOf(req);
     const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
     const sha = await datasets.resolve(id, ref);
@@ -91,19 +95,20 @@ export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
     const query = res.locals['query'] as Query;
     const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
     return {
-      author: authorOf(res, query['author'] as string | undefined),
+      author: authorFor(res, id, query['author'] as string | undefined),
       ...(query['message'] ? { message: String(query['message']) } : {}),
       ...(ifMatch ? { ifMatch } : {}),
     };
   }
 
-  router.put('/datasets/:owner/:name', requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
+  router.put('/datasets/:owner/:name', policy('replaceDataset', access, datasetTargetOf), requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
     const id = datasetIdOf(req);
     sendWriteResult(res, id, await datasets.replace(id, req.body, await descriptorWriteOptions(req, res, id)));
   });
 
   router.patch(
     '/datasets/:owner/:name',
+    policy('patchDataset', access, datasetTargetOf),
     requireContentType('application/merge-patch+json', 'application/json'),
     validateQuery(writeQuery),
     async (req, res) => {
@@ -112,12 +117,13 @@ export function datasetsRouter({ datasets, catalog }: Dependencies): Router {
     },
   );
 
-  router.delete('/datasets/:owner/:name', async (req, res) => {
-    await datasets.delete(datasetIdOf(req), authorOf(res, undefined));
+  router.delete('/datasets/:owner/:name', policy('deleteDataset', access, datasetTargetOf), async (req, res) => {
+    const id = datasetIdOf(req);
+    await datasets.delete(id, authorFor(res, id, undefined));
     res.status(204).end();
   });
 
-  router.get('/datasets/:owner/:name/resources/*resource', validateQuery(refQuery), async (req, res) => {
+  router.get('/datasets/:owner/:name/resources/*resource', policy('readResource', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
     const id = datasetIdOf(req);
     const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
     const { revision, resource } = await datasets.readResource(id, wildcardParam(req, 'resource'), ref);

@@ -1,5 +1,4 @@
 import Redis from 'ioredis';
-import request from 'supertest';
 import type { MetastoreEvent } from '@metastore/events';
 import { RedisEventStream, StreamConsumer } from '@metastore/events-redis';
 import { startRedisServer, type RedisServerProcess } from '@metastore/events-redis/testing';
@@ -31,7 +30,7 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
   let redis: RedisServerProcess;
   let stream: RedisEventStream;
   let server: TestServer;
-  const api = () => request(server.baseUrl);
+  const api = () => server.http();
   const create = (name: string) => api().post('/api/v1/datasets').send({ owner: 'acme', name, descriptor: { name, resources: [{ name: 'a', path: 'a.csv' }] } });
 
   beforeAll(async () => {

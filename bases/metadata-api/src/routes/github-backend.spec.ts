@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { startGitHubTestServer, type GitHubTestServer } from '@metastore/storage-github/testing';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
@@ -22,7 +21,7 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
   });
 
   it('creates, updates, tags, reads at the tag, diffs and reverts through GitHub', async () => {
-    const http = request(api.baseUrl);
+    const http = api.http();
     expect((await http.get('/readyz')).body).toEqual({ status: 'ready', storage: 'github', catalog: 'ready' });
     const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
     expect(created.status).toBe(201);
@@ -44,7 +43,7 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
   });
 
   it('reads at a sha or a tag with no GitHub request at all, even from a restarted process, thanks to the catalog', async () => {
-    const http = request(api.baseUrl);
+    const http = api.http();
     const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'cached', descriptor: { name: 'cached', resources: [{ name: 'r', path: 'r.csv' }] } });
     const sha = created.body.revision.sha as string;
     expect((await http.post('/api/v1/datasets/gh-org/cached/tags').send({ name: 'v1' })).status).toBe(201);
@@ -58,8 +57,8 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
         });
     try {
       github.resetRequests();
-      const atSha = await request(restarted.baseUrl).get(`/api/v1/datasets/gh-org/cached?ref=${sha}`);
-      const atTag = await request(restarted.baseUrl).get('/api/v1/datasets/gh-org/cached?ref=v1');
+      const atSha = await restarted.http().get(`/api/v1/datasets/gh-org/cached?ref=${sha}`);
+      const atTag = await restarted.http().get('/api/v1/datasets/gh-org/cached?ref=v1');
       expect([atSha.status, atTag.status]).toEqual([200, 200]);
       expect(atTag.headers['etag']).toBe(`"${sha}"`);
       expect(atSha.body).toEqual(atTag.body);
@@ -70,7 +69,7 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
   });
 
   it('exposes the remaining GitHub rate-limit budget and request timings as Prometheus metrics', async () => {
-    const metrics = await request(api.baseUrl).get('/metrics');
+    const metrics = await api.http().get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/metastore_storage_rate_limit_remaining\{backend="github"\} \d+/);
     expect(metrics.text).toContain('metastore_http_request_duration_seconds_count{method="POST",route="/api/v1/datasets",status="201"}');

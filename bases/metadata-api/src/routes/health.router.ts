@@ -1,14 +1,15 @@
 import { Router } from 'express';
 import type { Dependencies } from '../dependencies';
+import { policy } from '../http/auth';
 import { sendProblem } from '../http/problem';
 
 /** Liveness (the process answers) and readiness (the storage is reachable and writable, the catalog database answers). */
-export function healthRouter({ storage, catalog }: Dependencies): Router {
+export function healthRouter({ storage, catalog, access }: Dependencies): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  router.get('/healthz', policy('health', access), (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (req, res) => {
+  router.get('/readyz', policy('readiness', access), async (req, res) => {
     try {
       await storage.checkReady();
     } catch (error) {

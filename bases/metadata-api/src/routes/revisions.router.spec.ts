@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { expectDocumented, startTestServer, type TestServer } from '../testing/test-server';
 
 describe('metadata-api: revisions, diff and revert', () => {
@@ -9,7 +8,7 @@ describe('metadata-api: revisions, diff and revert', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    const api = request(server.baseUrl);
+    const api = server.http();
     const created = await api.post('/api/v1/datasets').send({ owner, name: 'sales', descriptor: base });
     shas.push(created.body.revision.sha);
     for (const [index, patch] of [
@@ -27,7 +26,7 @@ describe('metadata-api: revisions, diff and revert', () => {
   afterAll(() => server.close());
 
   it('lists revisions newest first with cursor pagination and a Link header', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     const first = await api.get(`/api/v1/datasets/${owner}/sales/revisions?limit=3`);
     expectDocumented('GET', '/datasets/{owner}/{name}/revisions', first);
     expect(first.body.items.map((revision: { sha: string }) => revision.sha)).toEqual([shas[3], shas[2], shas[1]]);
@@ -39,7 +38,7 @@ describe('metadata-api: revisions, diff and revert', () => {
   });
 
   it('gets one revision by full or abbreviated sha, 404 otherwise', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     const full = await api.get(`/api/v1/datasets/${owner}/sales/revisions/${shas[1]}`);
     expectDocumented('GET', '/datasets/{owner}/{name}/revisions/{sha}', full);
     expect(full.body).toMatchObject({ sha: shas[1], message: 'step1' });
@@ -51,7 +50,7 @@ describe('metadata-api: revisions, diff and revert', () => {
   });
 
   it('diffs two revisions as an RFC 6902 patch with a summary', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     const diff = await api.get(`/api/v1/datasets/${owner}/sales/diff?from=${shas[0]}&to=${shas[3]}`);
     expectDocumented('GET', '/datasets/{owner}/{name}/diff', diff);
     expect(diff.status).toBe(200);
@@ -70,7 +69,7 @@ describe('metadata-api: revisions, diff and revert', () => {
   });
 
   it('reverts to an earlier revision as a new revision, conditionally with If-Match', async () => {
-    const api = request(server.baseUrl);
+    const api = server.http();
     const head = (await api.get(`/api/v1/datasets/${owner}/sales`)).headers['etag'];
     const stale = await api.post(`/api/v1/datasets/${owner}/sales/revert`).set('If-Match', `"${shas[0]}"`).send({ to: shas[0] });
     expect(stale.status).toBe(412);

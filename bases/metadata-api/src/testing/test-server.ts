@@ -5,6 +5,8 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
+import request from 'supertest';
+import type { TokenClaims } from '@metastore/auth-jwt';
 import { createCatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests } from '@metastore/catalog-postgres/testing';
 import type { EventStream } from '@metastore/events';
@@ -19,10 +21,20 @@ export interface TestServer {
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly dependencies: Dependencies;
+  /** A token this server accepts, for `claims` (default: an instance-wide admin). */
+  tokenFor(claims?: TokenClaims, lifetimeSeconds?: number): string;
+  /** An HTTP client whose every request carries an instance-wide admin's token. */
+  http(): ReturnType<typeof request.agent>;
   /** The test's catalog database (a fresh, migrated PostgreSQL database) and the pool size it allows. */
   readonly database: { readonly url: string; readonly poolSize?: number };
   close(): Promise<void>;
 }
+
+/** The shared secret test servers verify tokens with (HS256). */
+export const TEST_JWT_SECRET = 'metastore-test-secret-0123456789abcdef';
+
+/** An instance-wide admin: may do anything, including writing as another author. */
+const ADMIN: TokenClaims = { sub: 'test-admin', name: 'Test Admin', email: 'admin@example.com', roles: { '*': 'admin' } };
 
 /**
  * Starts the real Express app on an ephemeral port (real HTTP), over local git storage unless another
@@ -34,21 +46,32 @@ export async function startTestServer(
   options: { stream?: EventStream; /** Share another server's catalog database (a restarted process) instead of a new one. */ database?: { url: string; poolSize?: number } } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
-  const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', METASTORE_JWT_SECRET: TEST_JWT_SECRET, METASTORE_WRITE_RATE_LIMIT: '0', ...env });
   const logger = pino({ level: 'silent' });
   const testDatabase = options.database ? { ...options.database, drop: async () => undefined } : await databaseForTests();
   const database = createCatalogDatabase({ url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) });
   // The storage the configuration selects (as in production), unless the test brings its own.
   const dependencies = buildDependencies(
     config,
-    { catalog: database.catalog, outbox: database.outbox, ...(options.stream ? { stream: options.stream } : {}) },
+    {
+      catalog: database.catalog,
+      outbox: database.outbox,
+      revocations: database.revocations,
+      jwt: config.auth.jwt!,
+      ...(options.stream ? { stream: options.stream } : {}),
+    },
     { logger, ...(makeStorage ? { storage: makeStorage(dataDir) } : {}) },
   );
   const server = createApp(dependencies).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const tokenFor = (claims: TokenClaims = ADMIN, lifetimeSeconds = 3600) => dependencies.issuer.issue(claims, lifetimeSeconds).token;
+  const adminToken = tokenFor();
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
+    tokenFor,
+    http: () => request.agent(baseUrl).set('Authorization', `Bearer ${adminToken}`),
     dataDir,
     dependencies,
     database: { url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) },

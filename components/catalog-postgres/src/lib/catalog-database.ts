@@ -2,8 +2,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { ConfigurationError } from '@metastore/errors';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
-import { PostgresCatalogStore } from './postgres-catalog.adapter';
+import { DEFAULT_CATALOG_STORE_OPTIONS, PostgresCatalogStore } from './postgres-catalog.adapter';
 import { PostgresOutbox } from './postgres-outbox.adapter';
+import { PostgresRevocationList } from './postgres-revocations.adapter';
 
 /** How to reach the catalog database. */
 export interface CatalogDatabaseOptions {
@@ -17,17 +18,32 @@ export interface CatalogDatabaseOptions {
   readonly relayTimeoutMs?: number;
   /** Longest a transaction waits for a free pooled connection (default 30 s). */
   readonly connectionWaitMs?: number;
+  /**
+   * A text search is ordered by relevance while it matches at most this many datasets (default 1000), else in
+   * (owner, name) order, so that no search ranks more rows than this (see the README).
+   */
+  readonly maxRankedMatches?: number;
+  /**
+   * Where no autovacuum runs (the embedded database): vacuum and analyse the catalog tables after this many dataset
+   * changes, or a tenth of the datasets if that is more (default 1000).
+   */
+  readonly maintenanceMinChanges?: number;
 }
 
 /** The catalog store and the outbox, sharing one Prisma client and connection pool. */
 export interface CatalogDatabase {
   readonly catalog: PostgresCatalogStore;
   readonly outbox: PostgresOutbox;
+  readonly revocations: PostgresRevocationList;
   /** Closes the pool; in-flight calls finish first. */
   close(): Promise<void>;
 }
 
-/** Connects (lazily, on first use) to the catalog database at `options.url`. */
+/**
+ * Connects to the catalog database at `options.url`: the pool opens its first connection at once, for the statistics
+ * check (`CatalogMaintenance`), which runs in the background and ignores failures (a database that is down is
+ * reported by the calls themselves).
+ */
 export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogDatabase {
   let protocol: string;
   try {
@@ -37,19 +53,41 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
   }
   if (protocol !== 'postgresql:' && protocol !== 'postgres:') throw new ConfigurationError('the catalog database URL must be a postgresql:// URL');
 
+  for (const [name, value] of [
+    ['maxRankedMatches', options.maxRankedMatches],
+    ['maintenanceMinChanges', options.maintenanceMinChanges],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ConfigurationError(`the catalog's ${name} must be a positive integer`);
+  }
+
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // An idle connection that breaks (server restart) is dropped by the pool; the next query reports the outage.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const maxWaitMs = options.connectionWaitMs ?? 30_000;
-  const catalog = new PostgresCatalogStore(prisma, options.url, { maxWaitMs, timeoutMs: options.applyTimeoutMs ?? 15_000 });
+  const catalog = new PostgresCatalogStore(
+    prisma,
+    options.url,
+    { maxWaitMs, timeoutMs: options.applyTimeoutMs ?? 15_000 },
+    {
+      maxRankedMatches: options.maxRankedMatches ?? DEFAULT_CATALOG_STORE_OPTIONS.maxRankedMatches,
+      maintenanceMinChanges: options.maintenanceMinChanges ?? DEFAULT_CATALOG_STORE_OPTIONS.maintenanceMinChanges,
+    },
+  );
+  // Statistics missing or out of date (seeded or restored data, a migration's backfill, an embedded database that never
+  // analyses by itself) are gathered in the background on the first connection.
+  catalog.maintenance.start();
   const outbox = new PostgresOutbox(prisma, options.url, { maxWaitMs, timeoutMs: options.relayTimeoutMs ?? 60_000 });
   let closing: Promise<void> | undefined;
   return {
     catalog,
     outbox,
+    revocations: new PostgresRevocationList(prisma, options.url),
     close: () => {
-      closing ??= prisma.$disconnect().then(() => pool.end());
+      closing ??= catalog.maintenance
+        .settle()
+        .then(() => prisma.$disconnect())
+        .then(() => pool.end());
       return closing;
     },
   };

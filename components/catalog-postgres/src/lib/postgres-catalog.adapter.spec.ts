@@ -12,6 +12,22 @@ describeCatalogStoreContract('PostgreSQL', async () => {
   return {
     store: catalog,
     ranksByRelevance: true,
+    maxRankedMatches: 1000,
+    teardown: async () => {
+      await close();
+      await database.drop();
+    },
+  };
+});
+
+// The same contract with a tiny ranking limit: text searches of more than three matches go in (owner, name) order.
+describeCatalogStoreContract('PostgreSQL, ranking at most 3 matches', async () => {
+  const database = await databaseForTests();
+  const { catalog, close } = createCatalogDatabase({ url: database.url, poolSize: database.poolSize, maxRankedMatches: 3 });
+  return {
+    store: catalog,
+    ranksByRelevance: true,
+    maxRankedMatches: 3,
     teardown: async () => {
       await close();
       await database.drop();

@@ -1,6 +1,7 @@
 import type { CatalogEntry, CatalogStore, CatalogUpdate, SearchQuery } from '@metastore/catalog';
 import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
+import { CatalogMaintenance } from './catalog-maintenance';
 import { guarded } from './database-errors';
 import { decodeCursor, encodeCursor, type SearchCursor } from './search-cursor';
 
@@ -10,14 +11,32 @@ export interface ApplyTransactionOptions {
   readonly timeoutMs: number;
 }
 
+/** How the store bounds text searches and keeps its statistics; see `createCatalogDatabase` for the defaults. */
+export interface CatalogStoreOptions {
+  /**
+   * A text search (`q`) is ordered by relevance when it matches at most this many datasets (after the other filters),
+   * else in (owner, name) order: ranking is the one step whose cost grows with the number of matches.
+   */
+  readonly maxRankedMatches: number;
+  /** Without autovacuum (the embedded database): vacuum and analyse the catalog after this many dataset changes at least. */
+  readonly maintenanceMinChanges: number;
+}
+
+/** Defaults of {@link CatalogStoreOptions}. */
+export const DEFAULT_CATALOG_STORE_OPTIONS: CatalogStoreOptions = { maxRankedMatches: 1000, maintenanceMinChanges: 1000 };
+
 /** The dataset columns, aliased to the Prisma model's field names so raw rows and model rows map alike. */
 const DATASET_COLUMNS = Prisma.sql`owner, name, backend, location, head_revision AS "headRevision", title, description,
   keywords, licenses, resource_count AS "resourceCount", created_at AS "createdAt", updated_at AS "updatedAt", deleted`;
 
-/** The text-search configuration of the `search_vector` column (see the init migration): queries must use the same. */
+/** The same fields, by their aliases: to select them from a subquery over DATASET_COLUMNS. */
+const DATASET_FIELDS = Prisma.sql`owner, name, backend, location, "headRevision", title, description,
+  keywords, licenses, "resourceCount", "createdAt", "updatedAt", deleted`;
+
 /** Serialises appends to the outbox (see `apply`). */
 export const OUTBOX_APPEND_LOCK_KEY = 0x4d534f5554415050n;
 
+/** The text-search configuration of the `search_vector` column (see the init migration): queries must use the same. */
 const TEXT_SEARCH_CONFIG = Prisma.sql`'english'::regconfig`;
 
 function toEntry(row: DatasetRow): CatalogEntry {
@@ -93,12 +112,18 @@ function toPage<Row extends DatasetRow>(rows: readonly Row[], limit: number, cur
  * tags, and the outbox table that `apply` appends to in the same transaction. Built by `createCatalogDatabase`.
  */
 export class PostgresCatalogStore implements CatalogStore {
+  /** Statistics and vacuuming (see CatalogMaintenance): checked at start, and after many changes where no autovacuum runs. */
+  readonly maintenance: CatalogMaintenance;
+
   constructor(
     private readonly prisma: PrismaClient,
     /** The connection URL, only to keep its password out of error messages. */
     private readonly url: string,
     private readonly transactions: ApplyTransactionOptions,
-  ) {}
+    private readonly options: CatalogStoreOptions = DEFAULT_CATALOG_STORE_OPTIONS,
+  ) {
+    this.maintenance = new CatalogMaintenance(prisma, options.maintenanceMinChanges);
+  }
 
   async apply(update: CatalogUpdate): Promise<void> {
     const { owner, name } = update.dataset;
@@ -109,9 +134,18 @@ export class PostgresCatalogStore implements CatalogStore {
             // The update's dataset is the key, whatever id the entry carries.
             const row = { ...toDatasetRow(update.entry), owner, name };
             await tx.dataset.upsert({ where: { owner_name: { owner, name } }, create: row, update: row });
+            // dataset_keywords holds the keywords of every dataset that is not deleted: those no longer listed go, new ones
+            // come; unchanged ones are left alone (no dead rows). One statement: both parts see the same snapshot.
+            const keywords = row.deleted ? [] : [...new Set(row.keywords)];
+            await tx.$executeRaw`
+              WITH wanted AS (SELECT DISTINCT unnest(${keywords}::text[]) AS keyword),
+                   gone AS (DELETE FROM dataset_keywords WHERE owner = ${owner} AND name = ${name} AND keyword NOT IN (SELECT keyword FROM wanted))
+              INSERT INTO dataset_keywords (keyword, owner, name) SELECT keyword, ${owner}, ${name} FROM wanted
+              ON CONFLICT DO NOTHING`;
           }
           if (update.deletedAt) {
             await tx.dataset.updateMany({ where: { owner, name }, data: { deleted: true } });
+            await tx.datasetKeyword.deleteMany({ where: { owner, name } });
             await tx.descriptor.deleteMany({ where: { owner, name } });
             await tx.tag.deleteMany({ where: { owner, name } });
           }
@@ -154,6 +188,7 @@ export class PostgresCatalogStore implements CatalogStore {
         { maxWait: this.transactions.maxWaitMs, timeout: this.transactions.timeoutMs },
       ),
     );
+    if (update.entry || update.deletedAt) this.maintenance.recordChanges(1);
   }
 
   async getDataset(id: DatasetId): Promise<CatalogEntry | undefined> {
@@ -166,41 +201,91 @@ export class PostgresCatalogStore implements CatalogStore {
   async search(query: SearchQuery): Promise<Page<CatalogEntry>> {
     const text = query.q?.trim() ? query.q : undefined;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, text !== undefined);
-    const filters: Prisma.Sql[] = [Prisma.sql`NOT deleted`];
-    if (query.owner !== undefined) filters.push(Prisma.sql`owner = ${query.owner}`);
-    // `@>` (array contains) is what the GIN index on keywords serves; `= ANY(keywords)` would scan.
-    if (query.keyword !== undefined) filters.push(Prisma.sql`keywords @> ARRAY[${query.keyword}]::text[]`);
-    if (query.updatedSince !== undefined) filters.push(Prisma.sql`updated_at >= ${query.updatedSince}`);
-    const fetch = query.limit + 1;
+    if (text === undefined || after?.byKey) return this.searchByKey(query, text, after);
+    const ranked = await this.searchRanked(query, text, after);
+    // Too many matches to rank: (owner, name) order, from the start, or (a ranked search whose matches grew past the
+    // limit between pages, or a cursor of another search) after the cursor's dataset.
+    return ranked ?? this.searchByKey(query, text, after && { owner: after.owner, name: after.name });
+  }
 
-    if (text === undefined) {
-      if (after) filters.push(Prisma.sql`(owner, name) > (${after.owner}, ${after.name})`);
+  /** Filters on the datasets row (`d`) of a search, but for the keyword, which each query applies its own way. */
+  private datasetFilters(query: SearchQuery, text: string | undefined, withOwner: boolean): Prisma.Sql[] {
+    const filters: Prisma.Sql[] = [Prisma.sql`NOT d.deleted`];
+    if (withOwner && query.owner !== undefined) filters.push(Prisma.sql`d.owner = ${query.owner}`);
+    if (query.updatedSince !== undefined) filters.push(Prisma.sql`d.updated_at >= ${query.updatedSince}`);
+    if (text !== undefined) filters.push(Prisma.sql`d.search_vector @@ websearch_to_tsquery(${TEXT_SEARCH_CONFIG}, ${text})`);
+    return filters;
+  }
+
+  /**
+   * A page in (owner, name) order: a listing, or a text search with too many matches to rank. Index-driven whatever
+   * the filters' selectivity: with a keyword, a walk of dataset_keywords' primary key from (keyword, cursor), each row
+   * joined to its dataset by primary key (LATERAL ... LIMIT 1: always a nested loop, never a merge join that would
+   * read the datasets from the first key on); without, a walk of the datasets' primary key.
+   */
+  private async searchByKey(query: SearchQuery, text: string | undefined, after: SearchCursor | undefined): Promise<Page<CatalogEntry>> {
+    const fetch = query.limit + 1;
+    const cursorOf = (row: DatasetRow): SearchCursor => ({ owner: row.owner, name: row.name, ...(text !== undefined ? { byKey: true as const } : {}) });
+    if (query.keyword !== undefined) {
+      const keyFilters: Prisma.Sql[] = [Prisma.sql`k.keyword = ${query.keyword}`];
+      if (query.owner !== undefined) keyFilters.push(Prisma.sql`k.owner = ${query.owner}`);
+      if (after) keyFilters.push(Prisma.sql`(k.owner, k.name) > (${after.owner}, ${after.name})`);
       const rows = await guarded(this.url, 'search the catalog', () =>
         this.prisma.$queryRaw<DatasetRow[]>`
-          SELECT ${DATASET_COLUMNS} FROM datasets
-          WHERE ${Prisma.join(filters, ' AND ')}
-          ORDER BY owner, name
+          SELECT d.* FROM dataset_keywords k
+          CROSS JOIN LATERAL (
+            SELECT ${DATASET_COLUMNS} FROM datasets d
+            WHERE d.owner = k.owner AND d.name = k.name AND ${Prisma.join(this.datasetFilters(query, text, false), ' AND ')}
+            LIMIT 1
+          ) d
+          WHERE ${Prisma.join(keyFilters, ' AND ')}
+          ORDER BY k.owner, k.name
           LIMIT ${fetch}`,
       );
-      return toPage(rows, query.limit, (row) => ({ owner: row.owner, name: row.name }));
+      return toPage(rows, query.limit, cursorOf);
     }
+    const filters = this.datasetFilters(query, text, true);
+    if (after) filters.push(Prisma.sql`(d.owner, d.name) > (${after.owner}, ${after.name})`);
+    const rows = await guarded(this.url, 'search the catalog', () =>
+      this.prisma.$queryRaw<DatasetRow[]>`
+        SELECT ${DATASET_COLUMNS} FROM datasets d
+        WHERE ${Prisma.join(filters, ' AND ')}
+        ORDER BY d.owner, d.name
+        LIMIT ${fetch}`,
+    );
+    return toPage(rows, query.limit, cursorOf);
+  }
 
-    filters.push(Prisma.sql`search_vector @@ query`);
+  /**
+   * A page of a text search in relevance order, or undefined when it matches more than `maxRankedMatches` datasets.
+   * At most that many plus one matches are read (LIMIT inside), and only they are ranked, so the cost is bounded
+   * however common the words; `matched` (a window count over them) tells whether the limit was reached.
+   */
+  private async searchRanked(query: SearchQuery, text: string, after: SearchCursor | undefined): Promise<Page<CatalogEntry> | undefined> {
+    const filters = this.datasetFilters(query, text, true);
+    if (query.keyword !== undefined) {
+      filters.push(Prisma.sql`EXISTS (SELECT 1 FROM dataset_keywords k WHERE k.keyword = ${query.keyword} AND k.owner = d.owner AND k.name = d.name)`);
+    }
     // The rank is compared as float8: ts_rank's real widens exactly, and a JavaScript number holds a float8 exactly.
     const position = after
       ? Prisma.sql`WHERE rank < ${after.rank ?? 0}::float8 OR (rank = ${after.rank ?? 0}::float8 AND (owner, name) > (${after.owner}, ${after.name}))`
       : Prisma.empty;
+    const limit = this.options.maxRankedMatches;
     const rows = await guarded(this.url, 'search the catalog', () =>
-      this.prisma.$queryRaw<(DatasetRow & { rank: number })[]>`
-        SELECT * FROM (
-          SELECT ${DATASET_COLUMNS}, ts_rank(search_vector, query)::float8 AS rank
-          FROM datasets, websearch_to_tsquery(${TEXT_SEARCH_CONFIG}, ${text}) AS query
-          WHERE ${Prisma.join(filters, ' AND ')}
+      this.prisma.$queryRaw<(DatasetRow & { rank: number; matched: bigint })[]>`
+        SELECT ${DATASET_FIELDS}, rank, matched FROM (
+          SELECT m.*, ts_rank(m.search_vector, websearch_to_tsquery(${TEXT_SEARCH_CONFIG}, ${text}))::float8 AS rank, count(*) OVER () AS matched
+          FROM (
+            SELECT ${DATASET_COLUMNS}, search_vector FROM datasets d
+            WHERE ${Prisma.join(filters, ' AND ')}
+            LIMIT ${limit + 1}
+          ) AS m
         ) AS ranked
         ${position}
         ORDER BY rank DESC, owner, name
-        LIMIT ${fetch}`,
+        LIMIT ${query.limit + 1}`,
     );
+    if (rows.length > 0 && Number(rows[0]!.matched) > limit) return undefined;
     return toPage(rows, query.limit, (row) => ({ owner: row.owner, name: row.name, rank: row.rank }));
   }
 

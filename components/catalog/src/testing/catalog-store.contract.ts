@@ -13,6 +13,11 @@ export interface CatalogStoreUnderTest {
    * full-text engine does. Stores that keep (owner, name) order for `q` too (fakes) leave it unset.
    */
   readonly ranksByRelevance?: boolean;
+  /**
+   * For a store that ranks: the most matches it ranks. A `q` search matching more datasets than this (after the other
+   * filters) comes in (owner, name) order instead, as in a store that does not rank. Unset: no limit.
+   */
+  readonly maxRankedMatches?: number;
 }
 
 /** Random lower-case letters: owner names and words no other test uses. */
@@ -22,6 +27,8 @@ function uniqueWord(prefix: string): string {
 }
 
 const keyOf = (entry: CatalogEntry) => `${entry.id.owner}/${entry.id.name}`;
+/** The id of a `keyOf` string (owners here never contain '/'). */
+const idFromKey = (key: string): DatasetId => ({ owner: key.slice(0, key.indexOf('/')), name: key.slice(key.indexOf('/') + 1) });
 const idOf = (entry: CatalogEntry) => entry.id;
 
 /** (owner, name) order, compared as a pair (the owner first), as the port specifies. */
@@ -116,6 +123,11 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
 
     async function put(...entries: CatalogEntry[]): Promise<void> {
       for (const entry of entries) await store.apply({ dataset: entry.id, entry });
+    }
+
+    /** Whether a `q` search with this many matches comes in relevance order; else it comes in (owner, name) order. */
+    function ranked(matches: number): boolean {
+      return subject.ranksByRelevance === true && matches <= (subject.maxRankedMatches ?? Number.POSITIVE_INFINITY);
     }
 
     it('reports itself ready', async () => {
@@ -357,8 +369,8 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
           entryFor({ owner, name: 'c-title' }, { title: `${word} observations`, description: 'Nothing here.', keywords: [] }),
         );
         const names = (await store.search({ q: word, limit: 10 })).items.map((entry) => entry.id.name);
-        if (subject.ranksByRelevance) expect(names).toEqual(['c-title', 'b-keywords', 'a-description']);
-        else expect(names.sort()).toEqual(['a-description', 'b-keywords', 'c-title']);
+        if (ranked(3)) expect(names).toEqual(['c-title', 'b-keywords', 'a-description']);
+        else expect(names).toEqual(['a-description', 'b-keywords', 'c-title']);
       });
 
       it('pages through (owner, name) order with keyset cursors: no duplicates, no gaps', async () => {
@@ -404,9 +416,59 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
           const paged = await searchAll({ q: word, limit });
           expect(paged.map(keyOf)).toEqual(onePage.map(keyOf));
         }
-        if (subject.ranksByRelevance) {
-          expect(onePage.map((entry) => entry.id.name)).toEqual(['t1', 't2', 't3', 't4', 't5', 'l1', 'l2', 'l3']);
+        expect(onePage.map((entry) => entry.id.name)).toEqual(
+          ranked(8) ? ['t1', 't2', 't3', 't4', 't5', 'l1', 'l2', 'l3'] : ['l1', 'l2', 'l3', 't1', 't2', 't3', 't4', 't5'],
+        );
+      });
+
+      it('pages through many equally relevant matches in (owner, name) order, with the other filters too: no duplicates, no gaps', async () => {
+        const [word, keyword] = [uniqueWord('w'), uniqueWord('kw')];
+        const [owner, other] = [uniqueWord('ct'), uniqueWord('ct')];
+        const names = Array.from({ length: 23 }, (_, index) => `d${String(index).padStart(2, '0')}`);
+        // Identical text, so every match ranks the same and ties go in key order; written in no particular order.
+        const same = (id: DatasetId, keywords: string[]) => entryFor(id, { title: `${word} series`, description: 'Same.', keywords });
+        const shuffled = names.map((_, index) => names[(index * 7) % names.length]!);
+        await put(
+          ...shuffled.map((name) => same({ owner, name }, Number(name.slice(1)) % 3 === 0 ? ['other', keyword] : ['other'])),
+          ...names.slice(0, 5).map((name) => same({ owner: other, name }, [keyword])),
+        );
+        const mine = names.map((name) => `${owner}/${name}`);
+        const withKeyword = names.filter((name) => Number(name.slice(1)) % 3 === 0).map((name) => `${owner}/${name}`);
+        for (const limit of [1, 4, 23, 50]) {
+          expect((await searchAll({ q: word, owner, limit })).map(keyOf)).toEqual(mine);
+          expect((await searchAll({ q: word, owner, keyword, limit })).map(keyOf)).toEqual(withKeyword);
         }
+        const everywhere = (await searchAll({ q: word, limit: 6 })).map(keyOf);
+        expect(everywhere).toHaveLength(28);
+        expect(new Set(everywhere).size).toBe(28);
+        expect(everywhere).toEqual([...everywhere].sort((a, b) => compareIds(idFromKey(a), idFromKey(b))));
+      });
+
+      it('keeps the keyword filter in step with the row: changed and repeated keywords, tombstones, re-creation', async () => {
+        const owner = uniqueWord('ct');
+        const [kept, dropped, added] = [uniqueWord('kw'), uniqueWord('kw'), uniqueWord('kw')];
+        const id = { owner, name: 'changing' };
+        const found = async (keyword: string) => (await searchAll({ keyword, limit: 10 })).map(keyOf);
+        await put(entryFor(id, { keywords: [kept, dropped, kept] }));
+        expect(await found(kept)).toEqual([`${owner}/changing`]);
+        expect(await found(dropped)).toEqual([`${owner}/changing`]);
+        await put(entryFor(id, { keywords: [added, kept] }));
+        expect(await found(dropped)).toEqual([]);
+        expect(await found(added)).toEqual([`${owner}/changing`]);
+        expect(await found(kept)).toEqual([`${owner}/changing`]);
+
+        await store.apply({ dataset: id, deletedAt: new Date() });
+        expect(await found(kept)).toEqual([]);
+        expect(await found(added)).toEqual([]);
+        // A row written as deleted (as the sync records a dataset gone from storage) is not found either.
+        await put(entryFor({ owner, name: 'tombstone' }, { keywords: [kept], deleted: true }));
+        expect(await found(kept)).toEqual([]);
+
+        await put(entryFor(id, { keywords: [kept] }));
+        expect(await found(kept)).toEqual([`${owner}/changing`]);
+        expect(await found(added)).toEqual([]);
+        await put(entryFor(id, { keywords: [] }));
+        expect(await found(kept)).toEqual([]);
       });
 
       it('pages through combined filters', async () => {

@@ -1,0 +1,90 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { authorize, formatScope, narrowScopes, parsePrincipal, type Action } from '@metastore/authz';
+import { AuthenticationError, ValidationError } from '@metastore/errors';
+import type { Dependencies } from '../dependencies';
+import { accessContext, policy, principalOf, requireCaller, sendDenial, type PolicyHandler } from '../http/auth';
+import { requireContentType } from '../http/content-type';
+import { validateBody } from '../http/validation';
+import { mintTokenBody, revokeTokenBody } from '../openapi/schemas';
+
+/** Longest life of a minted token: scoped tokens are for CI jobs and bots, and short-lived. */
+export const MAX_SCOPED_TOKEN_SECONDS = 24 * 3600;
+
+/** Revoking needs a caller; who may revoke which token is decided in the handler, from the token's own scopes. */
+const revokePolicy: PolicyHandler = Object.assign((req: Request, res: Response, next: NextFunction) => requireCaller(req, res, next), {
+  operationId: 'mintScopedToken' as const,
+});
+
+/**
+ * Scoped tokens: an admin of a dataset (or of an owner) mints a short-lived token restricted to that dataset (or
+ * owner) and a subset of actions it holds itself; such tokens can be revoked by their value (as RFC 7009 does).
+ */
+export function tokensRouter({ issuer, verifier, revocations, access }: Dependencies): Router {
+  const router = Router();
+
+  router.post(
+    '/tokens',
+    requireCaller,
+    requireContentType('application/json'),
+    validateBody(mintTokenBody),
+    policy('mintScopedToken', access, (req) => ({ owner: String(req.body.owner), ...(req.body.name !== undefined ? { name: String(req.body.name) } : {}) })),
+    (req, res) => {
+      const body = req.body as { owner: string; name?: string; actions: Action[]; subject?: string; expiresIn?: number };
+      const principal = principalOf(res)!;
+      const target = { owner: body.owner, ...(body.name !== undefined ? { name: body.name } : {}) };
+      const scopes = narrowScopes(
+        principal,
+        body.actions.map((action) => ({ owner: body.owner, name: body.name ?? '*', action })),
+        target,
+      ).map(formatScope);
+      const lifetime = body.expiresIn ?? 3600;
+      const issued = issuer.issue(
+        {
+          sub: body.subject ?? principal.subject,
+          ...(principal.name ? { name: principal.name } : {}),
+          ...(principal.email ? { email: principal.email } : {}),
+          scope: scopes.join(' '),
+        },
+        lifetime,
+      );
+      res.status(201).json({ token: issued.token, tokenId: issued.tokenId, expiresAt: issued.expiresAt.toISOString(), scopes });
+    },
+  );
+
+  // Whoever may mint a token like it may revoke it; so may the token's own holder.
+  router.post('/tokens/revoke', revokePolicy, requireContentType('application/json'), validateBody(revokeTokenBody), async (req, res) => {
+    const { token } = req.body as { token: string };
+    let verified;
+    try {
+      verified = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw new ValidationError('not a token this service accepts', [{ pointer: '/token', message: error.message }]);
+      throw error;
+    }
+    if (verified.tokenId === undefined) throw new ValidationError('the token has no id (jti) and cannot be revoked', [{ pointer: '/token', message: 'no jti claim' }]);
+    const caller = principalOf(res)!;
+    const holder = parsePrincipal(verified.claims);
+    if (holder.subject !== caller.subject) {
+      // Admin over everything the token may reach.
+      for (const scope of holder.scopes) {
+        const target = { owner: scope.owner, ...(scope.name !== '*' ? { name: scope.name } : {}) };
+        const decision = authorize(caller, 'mintScopedToken', target, accessContext(access, scope.owner));
+        if (!decision.allowed) {
+          sendDenial(res, decision);
+          return;
+        }
+      }
+      if (holder.scopes.length === 0 || Object.keys(holder.roles).length > 0) {
+        const decision = authorize(caller, 'mintScopedToken', { owner: '*' }, accessContext(access, '*'));
+        if (!decision.allowed) {
+          sendDenial(res, decision);
+          return;
+        }
+      }
+    }
+    await revocations.revoke(verified.tokenId, verified.expiresAt);
+    res.status(204).end();
+  });
+
+  return router;
+}
