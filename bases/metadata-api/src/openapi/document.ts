@@ -150,7 +150,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           operationId: 'listDatasets',
           summary: 'List and search datasets (from the catalog)',
           description:
-            'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance. Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
+            'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance (in (owner, name) order when the query matches more than 1000 datasets, to bound its cost). Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
           parameters: [
             { name: 'owner', in: 'query', schema: { type: 'string' } },
             { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Full-text query over title, description and keywords (web-search syntax).' },

@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 
-/** The catalog's tables: what the planner needs statistics on, and what nothing vacuums on a database without autovacuum. */
+/** The tables whose statistics steer the catalog's plans, checked at start. */
 export const CATALOG_TABLES = ['datasets', 'dataset_keywords', 'descriptors', 'tags', 'outbox_events'] as const;
 
 /** A table's size now against what its last ANALYZE (or VACUUM) recorded; all read from the catalogs, no table is scanned. */
@@ -35,8 +35,11 @@ const quoted = (tables: readonly string[]) => tables.map((table) => `"${table}"`
  *   missing or whose size changed by more than a fifth since they were gathered (seeded or restored data, a
  *   migration's backfill, changes of an earlier run); without autovacuum it vacuums them too;
  * - without autovacuum, `apply` counts dataset changes (`recordChanges`), and past max(`minChanges`, a tenth of
- *   the datasets) every catalog table is vacuumed and analysed. With autovacuum that counting stops at once.
- * Both run in the background, one at a time, on the store's own connections; failures are ignored (the next run retries).
+ *   the datasets) the whole database is vacuumed and analysed (`VACUUM (ANALYZE)`: dead rows of updates and
+ *   deletes, the visibility map that index-only scans read, transaction-id freezing, and the system catalogs that
+ *   ANALYZE itself updates). With autovacuum that counting stops at once.
+ * Both run in the background, one at a time, on the store's own connections; a failure is kept in `lastFailure`
+ * and otherwise ignored (the next run retries).
  */
 export class CatalogMaintenance {
   private changes = 0;
@@ -45,6 +48,8 @@ export class CatalogMaintenance {
   private knownAutovacuum: boolean | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  /** The error of the last run that failed, until one succeeds (the store has no logger: for diagnostics and tests). */
+  lastFailure: unknown;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -82,7 +87,14 @@ export class CatalogMaintenance {
   private launch(task: () => Promise<void>): void {
     if (this.running || this.closed) return;
     this.running = task()
-      .catch(() => undefined)
+      .then(
+        () => {
+          this.lastFailure = undefined;
+        },
+        (error: unknown) => {
+          this.lastFailure = error;
+        },
+      )
       .finally(() => {
         this.running = undefined;
       });
@@ -130,12 +142,12 @@ export class CatalogMaintenance {
     }
     // Changes recorded while this runs count towards the next run.
     this.changes = 0;
-    await this.run(CATALOG_TABLES);
+    // VACUUM cannot run in a transaction: a plain statement on a pooled connection is one of its own.
+    await this.prisma.$executeRawUnsafe('VACUUM (ANALYZE)');
     await this.updateThreshold();
   }
 
   private async run(tables: readonly string[]): Promise<void> {
-    // VACUUM cannot run in a transaction: a plain statement on a pooled connection is one of its own.
     const command = (await this.withoutAutovacuum()) ? 'VACUUM (ANALYZE)' : 'ANALYZE';
     await this.prisma.$executeRawUnsafe(`${command} ${quoted(tables)}`);
   }

@@ -1,10 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
 import type { CatalogEntry } from '@metastore/catalog';
 import { describeCatalogStoreContract } from '@metastore/catalog/testing';
 import { StorageUnavailableError } from '@metastore/errors';
 import type { MetastoreEvent } from '@metastore/events';
 import { databaseForTests, seedCatalog, type TestDatabase } from '../testing';
 import { createCatalogDatabase, type CatalogDatabase } from './catalog-database';
+import { DEFAULT_PRISMA_CONFIG_PATH } from './migrate';
+
+const MIGRATIONS = path.join(path.dirname(DEFAULT_PRISMA_CONFIG_PATH), 'prisma', 'migrations');
 
 describeCatalogStoreContract('PostgreSQL', async () => {
   const database = await databaseForTests();
@@ -174,6 +180,119 @@ describe('PostgresCatalogStore', () => {
     await db.catalog.apply({ dataset: id, descriptors: [{ revision: 'd'.repeat(40), source: 'first' }] });
     await db.catalog.apply({ dataset: id, descriptors: [{ revision: 'd'.repeat(40), source: 'second' }] });
     expect(await db.catalog.descriptorAt(id, 'd'.repeat(40))).toBe('first');
+  });
+
+  /** Runs `use` on a connection of its own, the store's pool closed meanwhile (the embedded database takes one connection at a time). */
+  async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+    await db.close();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const client = new pg.Client({ connectionString: database.url });
+        try {
+          await client.connect();
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        try {
+          return await use(client);
+        } finally {
+          await client.end();
+        }
+      }
+    } finally {
+      db = createCatalogDatabase({ url: database.url, poolSize: database.poolSize });
+    }
+  }
+
+  it('keeps dataset_keywords equal to the keywords of every dataset that is not deleted', async () => {
+    const owner = uniqueOwner();
+    const apply = (name: string, keywords: string[], deleted = false) =>
+      db.catalog.apply({ dataset: { owner, name }, entry: entryFor(owner, name, { keywords, deleted }) });
+    await apply('a', ['x', 'y', 'x']);
+    await apply('b', ['y']);
+    await apply('c', ['z']);
+    await apply('a', ['y', 'w']);
+    await db.catalog.apply({ dataset: { owner, name: 'b' }, deletedAt: new Date() });
+    await apply('d', ['x'], true);
+    await apply('e', []);
+    const rows = await withClient(
+      async (client) =>
+        (await client.query<{ keyword: string; name: string }>('SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name', [owner])).rows,
+    );
+    expect(rows).toEqual([
+      { keyword: 'w', name: 'a' },
+      { keyword: 'y', name: 'a' },
+      { keyword: 'z', name: 'c' },
+    ]);
+  });
+
+  it("backfills dataset_keywords from the rows there (the migration's statement, as the migration runner splits it)", async () => {
+    const owner = uniqueOwner();
+    await db.catalog.apply({ dataset: { owner, name: 'a' }, entry: entryFor(owner, 'a', { keywords: ['p', 'q', 'p'] }) });
+    await db.catalog.apply({ dataset: { owner, name: 'b' }, entry: entryFor(owner, 'b', { keywords: ['q'] }) });
+    await db.catalog.apply({ dataset: { owner, name: 'gone' }, entry: entryFor(owner, 'gone', { keywords: ['q'] }) });
+    await db.catalog.apply({ dataset: { owner, name: 'gone' }, deletedAt: new Date() });
+    const script = await readFile(path.join(MIGRATIONS, '20261130120000_dataset_keywords', 'migration.sql'), 'utf8');
+    const backfill = script.split(';').find((statement) => statement.includes('INSERT INTO "dataset_keywords"'));
+    expect(backfill).toBeDefined();
+    const rows = await withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query('DELETE FROM dataset_keywords WHERE owner = $1', [owner]);
+        // Other tests' rows are still there: only this owner's are missing, and the statement must add exactly those.
+        await client.query(`${backfill!.replace(/WHERE NOT "deleted"/, 'WHERE NOT "deleted" AND "owner" = $1')}`, [owner]);
+        return (await client.query<{ keyword: string; name: string }>('SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name', [owner])).rows;
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+    expect(rows).toEqual([
+      { keyword: 'p', name: 'a' },
+      { keyword: 'q', name: 'a' },
+      { keyword: 'q', name: 'b' },
+    ]);
+  });
+
+  it('ranks a text search up to maxRankedMatches; past it, pages go in (owner, name) order, also when matches grow between pages', async () => {
+    await db.close();
+    const limited = createCatalogDatabase({ url: database.url, poolSize: database.poolSize, maxRankedMatches: 3 });
+    try {
+      const owner = uniqueOwner();
+      const put = (name: string, title: string, description = 'Nothing.') =>
+        limited.catalog.apply({ dataset: { owner, name }, entry: entryFor(owner, name, { title, description }) });
+      // Key order is the reverse of relevance order.
+      await put('a', 'Plain', 'About lichens.');
+      await put('b', 'Lichens of the tundra');
+      const first = await limited.catalog.search({ owner, q: 'lichens', limit: 1 });
+      expect(first.items.map((entry) => entry.id.name)).toEqual(['b']);
+      // Three more matches: five in all, past the limit. The ranked cursor goes on in key order after its dataset ('b').
+      for (const name of ['c', 'd', 'e']) await put(name, 'Lichens');
+      const next = await limited.catalog.search({ owner, q: 'lichens', limit: 2, cursor: first.nextCursor! });
+      expect(next.items.map((entry) => entry.id.name)).toEqual(['c', 'd']);
+      const last = await limited.catalog.search({ owner, q: 'lichens', limit: 2, cursor: next.nextCursor! });
+      expect(last.items.map((entry) => entry.id.name)).toEqual(['e']);
+      expect(last.nextCursor).toBeUndefined();
+      // From the start: key order throughout.
+      expect((await limited.catalog.search({ owner, q: 'lichens', limit: 10 })).items.map((entry) => entry.id.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      // A key-order cursor of a text search is no cursor for a listing, and the other way round.
+      await expect(limited.catalog.search({ owner, limit: 2, cursor: next.nextCursor! })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('with q'),
+      });
+      const listed = await limited.catalog.search({ owner, limit: 1 });
+      await expect(limited.catalog.search({ owner, q: 'lichens', limit: 1, cursor: listed.nextCursor! })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('without q'),
+      });
+      // A narrower search (three matches or fewer) is ranked.
+      const narrowed = await limited.catalog.search({ owner, q: 'lichens tundra', limit: 10 });
+      expect(narrowed.items.map((entry) => entry.id.name)).toEqual(['b']);
+    } finally {
+      await limited.close();
+      db = createCatalogDatabase({ url: database.url, poolSize: database.poolSize });
+    }
   });
 
   it('seeds thousands of rows in one statement, searchable at once', async () => {

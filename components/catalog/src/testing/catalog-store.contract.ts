@@ -456,6 +456,13 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
         expect(await found(dropped)).toEqual([]);
         expect(await found(added)).toEqual([`${owner}/changing`]);
         expect(await found(kept)).toEqual([`${owner}/changing`]);
+        // An update that fails as a whole changes no keyword either.
+        const taken = randomUUID();
+        await expect(
+          store.apply({ dataset: id, entry: entryFor(id, { keywords: [dropped] }), events: [eventFor(id, 'dataset.updated', taken), eventFor(id, 'dataset.updated', taken)] }),
+        ).rejects.toThrow();
+        expect(await found(dropped)).toEqual([]);
+        expect(await found(added)).toEqual([`${owner}/changing`]);
 
         await store.apply({ dataset: id, deletedAt: new Date() });
         expect(await found(kept)).toEqual([]);
