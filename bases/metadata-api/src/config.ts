@@ -3,6 +3,7 @@ import bytes from 'bytes';
 import { z } from 'zod';
 import { parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
 import { ConfigurationError } from '@metastore/errors';
+import { DEFAULT_MAX_DESCRIPTOR_BYTES } from '@metastore/events';
 import { DEFAULT_EVENTS_STREAM, parseRedisEventsConfig, type RedisEventsConfig } from '@metastore/events-redis';
 import { parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
 import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metastore/storage-local';
@@ -53,7 +54,7 @@ const schema = z.object({
   STORAGE: z.enum(['local', 'github']).default('local'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   METASTORE_PUBLIC_URL: z.url().optional(),
-  METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(256 * 1024),
+  METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(DEFAULT_MAX_DESCRIPTOR_BYTES),
   METASTORE_PUBLIC_OWNERS: list.default([]),
   METASTORE_WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(120),
   METASTORE_CORS_ORIGINS: list.default([]),

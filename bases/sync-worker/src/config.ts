@@ -3,6 +3,7 @@ import bytes from 'bytes';
 import { z } from 'zod';
 import { parseCatalogDatabaseConfig, type CatalogDatabaseConfig } from '@metastore/catalog-postgres';
 import { ConfigurationError } from '@metastore/errors';
+import { DEFAULT_MAX_DESCRIPTOR_BYTES } from '@metastore/events';
 import { parseRedisEventsConfig, type RedisEventsConfig } from '@metastore/events-redis';
 import { parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
 import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metastore/storage-local';
@@ -53,7 +54,7 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 const jobSchema = z.object({
   STORAGE: z.enum(['local', 'github']).default('local'),
   METASTORE_PUBLIC_URL: z.url().default('http://localhost:3000'),
-  METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(256 * 1024),
+  METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(DEFAULT_MAX_DESCRIPTOR_BYTES),
 });
 
 const workerSchema = z.object({

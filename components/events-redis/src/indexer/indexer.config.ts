@@ -30,7 +30,7 @@ export function parseIndexerConfig(values: Record<string, string | undefined>): 
   } catch (error) {
     problems.push((error as Error).message);
   }
-  if (!result.success || !redis || problems.length > 0) throw new ConfigurationError(problems.join('; '));
+  if (!result.success || !redis) throw new ConfigurationError(problems.join('; '));
   return {
     redis,
     dataDir: path.resolve(result.data.INDEXER_DATA_DIR),

@@ -95,7 +95,8 @@ describe('StreamConsumer', () => {
     await stream.publish(4, 5);
     await waitFor(() => handled.length === 5, 'events published while it runs');
     expect(handled.map((item) => item.sequence)).toEqual(['1', '2', '3', '4', '5']);
-    expect(handled.every((item) => item.meta.deliveryCount === 1 && /^\d+-\d+$/.test(item.meta.streamId))).toBe(true);
+    expect(handled.map((item) => item.meta.deliveryCount)).toEqual([1, 1, 1, 1, 1]);
+    for (const item of handled) expect(item.meta.streamId).toMatch(/^\d+-\d+$/);
     expect(handled[0]!.event.type).toBe('dataset.updated');
     await waitFor(async () => (await pendingCount(stream.key)) === 0, 'every event acknowledged');
   });

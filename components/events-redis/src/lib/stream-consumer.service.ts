@@ -216,7 +216,11 @@ export class StreamConsumer {
         }
         if (!this.running) break;
         const entries = await this.readNew(Math.max(1, Math.min(this.blockMs, nextClaimAt - Date.now())));
-        await this.handleEntries(entries, () => 1);
+        for (const entry of entries) {
+          // stop() lets the entry in hand finish; the rest stay pending for this member.
+          if (!this.running) break;
+          await this.handleEntry(entry, 1);
+        }
         failures = 0;
       } catch (error) {
         if (!this.running) break;
@@ -306,14 +310,6 @@ export class StreamConsumer {
       } else {
         await this.handleEntry(entry, deliveries);
       }
-    }
-  }
-
-  private async handleEntries(entries: readonly StreamEntry[], deliveriesOf: (streamId: string) => number): Promise<void> {
-    for (const entry of entries) {
-      // stop() lets the entry in hand finish; the rest stay pending for this member.
-      if (!this.running) return;
-      await this.handleEntry(entry, deliveriesOf(entry[0]));
     }
   }
 

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '@metastore/errors';
-import { eventFromChange, type EventBuilderOptions } from './event.builder';
+import { DEFAULT_MAX_DESCRIPTOR_BYTES, eventFromChange, type EventBuilderOptions } from './event.builder';
 import { EVENT_TYPES, type DatasetChange, type DescriptorObject, type EventType } from './event.model';
-import { EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMA_COMPONENTS, EVENT_SCHEMAS } from './event.schemas';
+import { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMA_COMPONENTS, EVENT_SCHEMAS } from './event.schemas';
 
 /** A JSON object as it appears in the document. */
 type JsonObject = { readonly [key: string]: unknown };
@@ -81,11 +81,13 @@ const DEAD_LETTER_FIELDS = {
     STREAM_ENTRY_FIELDS,
     {
       type: 'object',
-      required: ['error', 'deliveries', 'consumer'],
+      required: ['error', 'deliveries', 'consumer', 'group', 'streamId'],
       properties: {
         error: { description: 'The last error handling the entry.', type: 'string' },
         deliveries: { description: 'How many times it was delivered (decimal).', type: 'string', pattern: '^[1-9][0-9]*$' },
         consumer: { description: 'The consumer that gave up on it.', type: 'string' },
+        group: { description: 'The consumer group it was read in.', type: 'string' },
+        streamId: { description: 'Its entry id in the events stream.', type: 'string' },
       },
     },
   ],
@@ -140,14 +142,14 @@ function referencing(schema: object): JsonObject {
   return visit(schema, true) as JsonObject;
 }
 
-const MESSAGES: Readonly<Record<EventType, { readonly key: string; readonly dataSchema: string; readonly title: string; readonly summary: string }>> = {
-  'dataset.created': { key: 'datasetCreated', dataSchema: 'DatasetCreatedData', title: 'Dataset created', summary: 'A dataset was created with its first revision.' },
-  'dataset.updated': { key: 'datasetUpdated', dataSchema: 'DatasetUpdatedData', title: 'Dataset updated', summary: 'A commit changed a dataset.' },
-  'dataset.deleted': { key: 'datasetDeleted', dataSchema: 'DatasetDeletedData', title: 'Dataset deleted', summary: 'A dataset was deleted.' },
-  'dataset.reverted': { key: 'datasetReverted', dataSchema: 'DatasetRevertedData', title: 'Dataset reverted', summary: "A new revision restored an earlier revision's content." },
-  'tag.created': { key: 'tagCreated', dataSchema: 'TagCreatedData', title: 'Tag created', summary: 'A tag was created on a revision.' },
-  'tag.updated': { key: 'tagUpdated', dataSchema: 'TagUpdatedData', title: 'Tag updated', summary: 'A tag was moved or its description changed.' },
-  'tag.deleted': { key: 'tagDeleted', dataSchema: 'TagDeletedData', title: 'Tag deleted', summary: 'A tag was deleted.' },
+const MESSAGES: Readonly<Record<EventType, { readonly key: string; readonly title: string; readonly summary: string }>> = {
+  'dataset.created': { key: 'datasetCreated', title: 'Dataset created', summary: 'A dataset was created with its first revision.' },
+  'dataset.updated': { key: 'datasetUpdated', title: 'Dataset updated', summary: 'A commit changed a dataset.' },
+  'dataset.deleted': { key: 'datasetDeleted', title: 'Dataset deleted', summary: 'A dataset was deleted.' },
+  'dataset.reverted': { key: 'datasetReverted', title: 'Dataset reverted', summary: "A new revision restored an earlier revision's content." },
+  'tag.created': { key: 'tagCreated', title: 'Tag created', summary: 'A tag was created on a revision.' },
+  'tag.updated': { key: 'tagUpdated', title: 'Tag updated', summary: 'A tag was moved or its description changed.' },
+  'tag.deleted': { key: 'tagDeleted', title: 'Tag deleted', summary: 'A tag was deleted.' },
 };
 
 const REVISIONS = {
@@ -322,7 +324,7 @@ const EXAMPLES: Readonly<Record<EventType, readonly Example[]>> = {
 function exampleOf(example: Example, index: number): AsyncApiMessageExample {
   const options: EventBuilderOptions = {
     source: 'urn:metastore:example',
-    maxDescriptorBytes: example.maxDescriptorBytes ?? 256 * 1024,
+    maxDescriptorBytes: example.maxDescriptorBytes ?? DEFAULT_MAX_DESCRIPTOR_BYTES,
     descriptorUrl: (id, revision) => `https://metastore.example.org/api/v1/datasets/${id.owner}/${id.name}?ref=${revision}`,
     newId: () => `5f0e6c1a-9b7d-4e2f-8a3c-${String(index).padStart(12, '0')}`,
   };
@@ -341,7 +343,7 @@ function messageOf(type: EventType, examples: readonly AsyncApiMessageExample[])
     name: type,
     title,
     summary,
-    description: `One stream entry whose \`type\` field is \`${type}\`; its \`event\` field holds the CloudEvent (JSON format) described by the payload, whose \`data\` is \`${MESSAGES[type].dataSchema}\`.`,
+    description: `One stream entry whose \`type\` field is \`${type}\`; its \`event\` field holds the CloudEvent (JSON format) described by the payload, whose \`data\` is \`${EVENT_DATA_SCHEMAS[type].title}\`.`,
     contentType: CONTENT_TYPE,
     headers: { allOf: [{ $ref: `${SCHEMAS}StreamEntryFields` }, { type: 'object', properties: { type: { const: type } } }] },
     payload: referencing(EVENT_SCHEMAS[type]),
@@ -384,7 +386,7 @@ const CONSUMING = (streamKey: string, deadLetterKey: string) => `Consume with a 
 
 Delivery is **at least once**: an entry handled but not yet acknowledged when a consumer dies is delivered again. Make handling idempotent: de-duplicate on the event \`id\`, or keep per \`subject\` the highest \`sequence\` applied and skip entries at or below it (a claimed entry can arrive after a later one).
 
-An entry delivered too many times (its delivery count, from \`XPENDING ${streamKey} <group> IDLE <ms> - + <count>\`, reaches the consumer's configured maximum) is a poison message: the consumer appends it to \`${deadLetterKey}\` with the fields \`error\`, \`deliveries\` and \`consumer\` added, then acknowledges it so the group moves on.
+An entry delivered too many times (its delivery count, from \`XPENDING ${streamKey} <group> IDLE <ms> - + <count>\`, reaches the consumer's configured maximum) is a poison message: the consumer appends it to \`${deadLetterKey}\` with the fields \`error\`, \`deliveries\`, \`consumer\`, \`group\` and \`streamId\` added, then acknowledges it so the group moves on.
 
 The stream is capped (\`XADD MAXLEN ~\`). A consumer that starts late, falls behind the cap, or sees \`XAUTOCLAIM\` report deleted entries replays from the HTTP feed \`GET /api/v1/events?after=<last sequence handled>&limit=<n>\` (see the \`EventFeedPage\` schema) until \`nextCursor\` is null, then returns to the stream.`;
 
@@ -400,7 +402,7 @@ export function asyncApiDocument(options: AsyncApiOptions): AsyncApiDocument {
     name: 'deadLetter',
     title: 'Dead letter',
     summary: 'A stream entry no consumer of a group could handle.',
-    description: `The entry as it was on \`${streamKey}\` (its \`event\` field is the payload), with \`error\`, \`deliveries\` and \`consumer\` added. Inspect, fix the cause, and re-add it to \`${streamKey}\` or handle it by hand; then \`XDEL\` it.`,
+    description: `The entry as it was on \`${streamKey}\` (its \`event\` field is the payload), with \`error\`, \`deliveries\`, \`consumer\`, \`group\` and \`streamId\` added. Inspect, fix the cause, and re-add it to \`${streamKey}\` or handle it by hand; then \`XDEL\` it.`,
     contentType: CONTENT_TYPE,
     headers: { $ref: `${SCHEMAS}DeadLetterFields` },
     payload: { $ref: `${SCHEMAS}MetastoreEvent` },
@@ -408,7 +410,7 @@ export function asyncApiDocument(options: AsyncApiOptions): AsyncApiDocument {
       {
         name: 'deadLetter',
         summary: 'An update the search indexer kept failing on.',
-        headers: { ...deadLetterExample.headers, error: 'search index rejected the document: mapping conflict on field "version"', deliveries: '5', consumer: 'indexer-7f9c' },
+        headers: { ...deadLetterExample.headers, error: 'search index rejected the document: mapping conflict on field "version"', deliveries: '5', consumer: 'indexer-7f9c', group: 'search-indexer', streamId: '1764489600000-0' },
         payload: deadLetterExample.payload,
       },
     ],

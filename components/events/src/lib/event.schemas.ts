@@ -128,134 +128,85 @@ const TAG = {
   },
 } as const;
 
-const DATASET_CREATED_DATA = {
-  title: 'DatasetCreatedData',
-  description: 'A dataset was created with its first revision. `changes` lists every field and resource as new.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'changes'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: NO_REVISION,
-    newRevision: REVISION,
-    author: AUTHOR,
-    message: MESSAGE,
-    changes: CHANGED_PARTS_ON_CREATE,
-    descriptor: DESCRIPTOR,
-    descriptorTruncated: DESCRIPTOR_TRUNCATED,
-    descriptorUrl: DESCRIPTOR_URL,
-  },
-  oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
-} as const;
+/** The `data` of an event type: the dataset and origin every event names, then the type's own properties, all required but `optional`. */
+function eventData<const P extends Readonly<Record<string, object>>>(title: string, description: string, properties: P, optional: readonly (keyof P)[] = []) {
+  const all = { dataset: DATASET, origin: ORIGIN, ...properties };
+  return {
+    title,
+    description,
+    type: 'object',
+    required: Object.keys(all).filter((name) => !optional.includes(name)),
+    additionalProperties: false,
+    properties: all,
+  } as const;
+}
 
-const DATASET_UPDATED_DATA = {
-  title: 'DatasetUpdatedData',
-  description: 'A commit moved the dataset from `oldRevision` to `newRevision`.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'changes'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: REVISION,
-    newRevision: REVISION,
-    author: AUTHOR,
-    message: MESSAGE,
-    changes: CHANGED_PARTS,
-    descriptor: DESCRIPTOR,
-    descriptorTruncated: DESCRIPTOR_TRUNCATED,
-    descriptorUrl: DESCRIPTOR_URL,
-  },
-  oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
-} as const;
+/** The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded or linked. */
+function commitData(title: string, description: string, parts: { readonly oldRevision: object; readonly changes: object; readonly revertedTo?: object }) {
+  const { oldRevision, changes, revertedTo } = parts;
+  return {
+    ...eventData(
+      title,
+      description,
+      {
+        oldRevision,
+        newRevision: REVISION,
+        author: AUTHOR,
+        message: MESSAGE,
+        changes,
+        descriptor: DESCRIPTOR,
+        descriptorTruncated: DESCRIPTOR_TRUNCATED,
+        descriptorUrl: DESCRIPTOR_URL,
+        ...(revertedTo ? { revertedTo } : {}),
+      },
+      ['message', 'descriptor', 'descriptorTruncated', 'descriptorUrl'],
+    ),
+    oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
+  } as const;
+}
 
-const DATASET_REVERTED_DATA = {
-  title: 'DatasetRevertedData',
-  description: 'A new revision `newRevision` restores the content of the earlier revision `revertedTo`.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'changes', 'revertedTo'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: REVISION,
-    newRevision: REVISION,
-    author: AUTHOR,
-    message: MESSAGE,
-    changes: CHANGED_PARTS,
-    descriptor: DESCRIPTOR,
-    descriptorTruncated: DESCRIPTOR_TRUNCATED,
-    descriptorUrl: DESCRIPTOR_URL,
-    revertedTo: REVISION,
-  },
-  oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
-} as const;
+const DATASET_CREATED_DATA = commitData(
+  'DatasetCreatedData',
+  'A dataset was created with its first revision. `changes` lists every field and resource as new.',
+  { oldRevision: NO_REVISION, changes: CHANGED_PARTS_ON_CREATE },
+);
 
-const DATASET_DELETED_DATA = {
-  title: 'DatasetDeletedData',
-  description:
-    'The dataset was deleted. `oldRevision` is its last head when the catalog knew it; `author` is null when nobody is known (a deletion the sync worker found).',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: { anyOf: [REVISION, NO_REVISION] },
-    newRevision: NO_REVISION,
-    author: AUTHOR_OR_NULL,
-  },
-} as const;
+const DATASET_UPDATED_DATA = commitData('DatasetUpdatedData', 'A commit moved the dataset from `oldRevision` to `newRevision`.', {
+  oldRevision: REVISION,
+  changes: CHANGED_PARTS,
+});
 
-const TAG_CREATED_DATA = {
-  title: 'TagCreatedData',
-  description: 'A tag was created; `newRevision` is its target.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'tag'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: NO_REVISION,
-    newRevision: REVISION,
-    author: AUTHOR,
-    tag: TAG,
-  },
-} as const;
+const DATASET_REVERTED_DATA = commitData('DatasetRevertedData', 'A new revision `newRevision` restores the content of the earlier revision `revertedTo`.', {
+  oldRevision: REVISION,
+  changes: CHANGED_PARTS,
+  revertedTo: REVISION,
+});
 
-const TAG_UPDATED_DATA = {
-  title: 'TagUpdatedData',
-  description: 'A tag was replaced (moved, or its description changed); `oldRevision` and `newRevision` are its targets before and after, `author` who replaced it.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'tag', 'previousTag'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: REVISION,
-    newRevision: REVISION,
-    author: AUTHOR,
-    tag: TAG,
-    previousTag: TAG,
-  },
-} as const;
+const DATASET_DELETED_DATA = eventData(
+  'DatasetDeletedData',
+  'The dataset was deleted. `oldRevision` is its last head when the catalog knew it; `author` is null when nobody is known (a deletion the sync worker found).',
+  { oldRevision: { anyOf: [REVISION, NO_REVISION] }, newRevision: NO_REVISION, author: AUTHOR_OR_NULL },
+);
 
-const TAG_DELETED_DATA = {
-  title: 'TagDeletedData',
-  description: 'A tag was deleted; `oldRevision` was its target. `author` is null when nobody is known.',
-  type: 'object',
-  required: ['dataset', 'origin', 'oldRevision', 'newRevision', 'author', 'previousTag'],
-  additionalProperties: false,
-  properties: {
-    dataset: DATASET,
-    origin: ORIGIN,
-    oldRevision: REVISION,
-    newRevision: NO_REVISION,
-    author: AUTHOR_OR_NULL,
-    previousTag: TAG,
-  },
-} as const;
+const TAG_CREATED_DATA = eventData('TagCreatedData', 'A tag was created; `newRevision` is its target.', {
+  oldRevision: NO_REVISION,
+  newRevision: REVISION,
+  author: AUTHOR,
+  tag: TAG,
+});
+
+const TAG_UPDATED_DATA = eventData(
+  'TagUpdatedData',
+  'A tag was replaced (moved, or its description changed); `oldRevision` and `newRevision` are its targets before and after, `author` who replaced it.',
+  { oldRevision: REVISION, newRevision: REVISION, author: AUTHOR, tag: TAG, previousTag: TAG },
+);
+
+const TAG_DELETED_DATA = eventData('TagDeletedData', 'A tag was deleted; `oldRevision` was its target. `author` is null when nobody is known.', {
+  oldRevision: REVISION,
+  newRevision: NO_REVISION,
+  author: AUTHOR_OR_NULL,
+  previousTag: TAG,
+});
 
 const DATA_BODIES = {
   'dataset.created': DATASET_CREATED_DATA,
@@ -357,24 +308,26 @@ export function eventSchemaFor<T extends EventType>(type: T): (typeof EVENT_SCHE
   return EVENT_SCHEMAS[type];
 }
 
-/** The named parts the schemas share, by component name: documents that reference schemas by name (AsyncAPI) define each once. */
-export const EVENT_SCHEMA_COMPONENTS: Readonly<Record<string, object>> = {
-  Revision: REVISION,
-  DatasetId: DATASET_ID,
-  Dataset: DATASET,
-  Origin: ORIGIN,
-  Author: AUTHOR,
-  ChangedParts: CHANGED_PARTS,
-  ChangedPartsOnCreate: CHANGED_PARTS_ON_CREATE,
-  Descriptor: DESCRIPTOR,
-  Tag: TAG,
-  DatasetCreatedData: DATASET_CREATED_DATA,
-  DatasetUpdatedData: DATASET_UPDATED_DATA,
-  DatasetDeletedData: DATASET_DELETED_DATA,
-  DatasetRevertedData: DATASET_REVERTED_DATA,
-  TagCreatedData: TAG_CREATED_DATA,
-  TagUpdatedData: TAG_UPDATED_DATA,
-  TagDeletedData: TAG_DELETED_DATA,
-  CloudEventEnvelope: CLOUD_EVENT_ENVELOPE,
-  MetastoreEvent: EVENT_ENVELOPE_SCHEMA,
-};
+/** The named parts the schemas share, by component name (their `title`): documents that reference schemas by name (AsyncAPI) define each once. */
+export const EVENT_SCHEMA_COMPONENTS: Readonly<Record<string, object>> = Object.fromEntries(
+  [
+    REVISION,
+    DATASET_ID,
+    DATASET,
+    ORIGIN,
+    AUTHOR,
+    CHANGED_PARTS,
+    CHANGED_PARTS_ON_CREATE,
+    DESCRIPTOR,
+    TAG,
+    DATASET_CREATED_DATA,
+    DATASET_UPDATED_DATA,
+    DATASET_DELETED_DATA,
+    DATASET_REVERTED_DATA,
+    TAG_CREATED_DATA,
+    TAG_UPDATED_DATA,
+    TAG_DELETED_DATA,
+    CLOUD_EVENT_ENVELOPE,
+    EVENT_ENVELOPE_SCHEMA,
+  ].map((schema) => [schema.title, schema]),
+);
