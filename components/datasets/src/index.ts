@@ -1,4 +1,4 @@
-export { formatDatasetId, parseDatasetId, parseOwner } from './lib/dataset-id';
+export { formatDatasetId, isOwner, parseDatasetId, parseOwner } from './lib/dataset-id';
 export { DatasetService, serializeDescriptor } from './lib/dataset.service';
 export type { DatasetServiceDependencies, DatasetSnapshot, WriteOptions, WriteResult } from './lib/dataset.service';
 export { isJsonObject } from './lib/descriptor.model';

@@ -172,6 +172,7 @@ describe('identityOf', () => {
   it('falls back to the subject and a noreply.invalid address', () => {
     expect(identityOf(principalWith({ subject: 'auth0|42' }))).toEqual({ name: 'auth0|42', email: 'auth0-42@noreply.invalid' });
     expect(identityOf(principalWith({ subject: '<>' }))).toEqual({ name: 'unknown', email: '--@noreply.invalid' });
+    expect(identityOf(principalWith({ subject: 'a<b>\nc' })).name).toBe('abc');
     expect(identityOf(principalWith({ subject: 's', email: 'ada@example.com' }))).toEqual({ name: 's', email: 'ada@example.com' });
   });
 });

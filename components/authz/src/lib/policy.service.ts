@@ -1,7 +1,7 @@
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
 import type { Author } from '@metastore/storage';
 import { OPERATIONS, type OperationId } from './operations.model';
-import type { Principal } from './principal.model';
+import { IDENTITY_FORBIDDEN, type Principal } from './principal.model';
 import { ROLE_ACTIONS } from './role.model';
 import { actionsGranted, formatScope, patternCovers, type Action, type DatasetPattern, type Scope } from './scope.model';
 
@@ -38,7 +38,6 @@ interface Grant extends DatasetPattern {
 
 const ALLOWED: Decision = Object.freeze({ allowed: true });
 const EVERY_DATASET: DatasetPattern = { owner: '*', name: '*' };
-const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/gu;
 
 function isAuthenticated(principal: Principal | undefined): principal is Principal {
   return principal !== undefined && principal.anonymous !== true;
@@ -142,7 +141,7 @@ function fallbackEmail(subject: string): string {
 /** The principal's own git identity: its name and email claims, else its subject and a `noreply.invalid` address. */
 export function identityOf(principal: Principal): Author {
   return {
-    name: principal.name ?? (principal.subject.replace(IDENTITY_FORBIDDEN, '').trim() || 'unknown'),
+    name: principal.name ?? (principal.subject.replace(new RegExp(IDENTITY_FORBIDDEN, 'gu'), '').trim() || 'unknown'),
     email: principal.email ?? fallbackEmail(principal.subject),
   };
 }

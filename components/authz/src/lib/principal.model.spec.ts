@@ -67,6 +67,10 @@ describe('parsePrincipal', () => {
     [{ sub: 's', roles: { acme: 'owner' } }, '/roles/acme', "the role of 'acme' must be one of reader, editor, maintainer, admin"],
     [{ sub: 's', roles: { 'acme*': 'reader' } }, '/roles/acme*', "'acme*' is not an owner"],
     [{ sub: 's', roles: { 'a/b': 'reader' } }, '/roles/a~1b', "'a/b' is not an owner"],
+    // The dataset owner rules of @metastore/datasets, not just its alphabet.
+    [{ sub: 's', roles: { 'a..b': 'reader' } }, '/roles/a..b', "'a..b' is not an owner"],
+    [{ sub: 's', roles: { 'acme.git': 'reader' } }, '/roles/acme.git', "'acme.git' is not an owner"],
+    [{ sub: 's', roles: { ['o'.repeat(40)]: 'reader' } }, `/roles/${'o'.repeat(40)}`, 'is not an owner'],
   ])('rejects %j', (claims, pointer, message) => {
     const error = errorOf(claims);
     expect(error.issues).toEqual([{ pointer, message: expect.stringContaining(message) }]);

@@ -1,6 +1,7 @@
+import { isOwner } from '@metastore/datasets';
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
 import { isRole, ROLES, type Role } from './role.model';
-import { isObjectScope, parseScope, type Scope } from './scope.model';
+import { formatScope, isObjectScope, parseScope, type Scope } from './scope.model';
 
 /** The caller, from verified token claims: who it is, the scopes its token carries and its role per owner (`*`: every owner). */
 export interface Principal {
@@ -15,9 +16,8 @@ export interface Principal {
 /** The caller without credentials; `authorize` treats it exactly like no principal at all. */
 export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]), roles: Object.freeze({}), anonymous: true });
 
-const OWNER = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
-// Name and email become a git identity (`Name <email>`): angle brackets and control characters would corrupt it.
-const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/u;
+/** Name and email become a git identity (`Name <email>`): angle brackets and control characters would corrupt it. */
+export const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/u;
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
 
 function optionalText(claims: Readonly<Record<string, unknown>>, claim: 'name' | 'email', issues: ValidationIssue[]): string | undefined {
@@ -67,7 +67,7 @@ function scopesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationI
   } else if (list !== undefined && list !== null) {
     issues.push({ pointer: '/scopes', message: "claim 'scopes' must be an array of strings" });
   }
-  const unique = new Map(scopes.map((parsed) => [`${parsed.owner}/${parsed.name}:${parsed.action}`, parsed]));
+  const unique = new Map(scopes.map((parsed) => [formatScope(parsed), parsed]));
   return [...unique.values()];
 }
 
@@ -81,7 +81,7 @@ function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIs
   const roles: Record<string, Role> = {};
   for (const [owner, role] of Object.entries(value as Record<string, unknown>)) {
     const pointer = `/roles/${owner.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (owner !== '*' && !OWNER.test(owner)) {
+    if (owner !== '*' && !isOwner(owner)) {
       issues.push({ pointer, message: `claim 'roles': '${owner}' is not an owner (lowercase letters, digits, '.', '_', '-') or '*'` });
     } else if (!isRole(role)) {
       issues.push({ pointer, message: `claim 'roles': the role of '${owner}' must be one of ${ROLES.join(', ')}` });

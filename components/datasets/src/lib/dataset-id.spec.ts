@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
-import { formatDatasetId, parseDatasetId, parseOwner } from './dataset-id';
+import { formatDatasetId, isOwner, parseDatasetId, parseOwner } from './dataset-id';
 
 function issuesOf(action: () => unknown): readonly ValidationIssue[] {
   try {
@@ -99,6 +99,13 @@ describe('parseOwner', () => {
     const issues = issuesOf(() => parseOwner(owner));
     expect(issues.length).toBeGreaterThan(0);
     expect(issues.every((issue) => issue.pointer === '/owner')).toBe(true);
+  });
+});
+
+describe('isOwner', () => {
+  it('agrees with parseOwner', () => {
+    for (const owner of ['acme', '0rg-42', 'o'.repeat(39)]) expect(isOwner(owner)).toBe(true);
+    for (const owner of ['Acme', '', 'a/b', '.acme', 'a..b', 'acme.git', 'o'.repeat(40), 'acme*', 7]) expect(isOwner(owner)).toBe(false);
   });
 });
 

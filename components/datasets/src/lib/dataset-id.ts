@@ -34,6 +34,11 @@ export function parseOwner(owner: unknown): string {
   return owner as string;
 }
 
+/** Whether `owner` is a valid owner namespace (the rules of `parseOwner`, without the error). */
+export function isOwner(owner: unknown): boolean {
+  return segmentIssues('/owner', 'owner', owner, OWNER_MAX).length === 0;
+}
+
 /** `owner/name`, the form used in messages and events. */
 export function formatDatasetId(id: DatasetId): string {
   return `${id.owner}/${id.name}`;

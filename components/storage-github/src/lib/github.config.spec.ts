@@ -68,6 +68,13 @@ describe('parseGitHubStorageConfig: owners to reconcile', () => {
     expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme', GITHUB_USER: 'octocat' }).owners).toEqual(['acme', 'octocat']);
   });
 
+  it('treats every empty variable as unset (compose files carry NAME=)', () => {
+    const config = parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: '', GITHUB_USER: '', GITHUB_OWNERS: '', GITHUB_TOPIC: '', GITHUB_LFS_URL: '' });
+    expect(config).toMatchObject({ apiUrl: 'https://api.github.com', owners: [], topic: 'metastore-dataset' });
+    expect(config).not.toHaveProperty('userLogin');
+    expect(config).not.toHaveProperty('lfsUrl');
+  });
+
   it('refuses an owner that is not a GitHub login', () => {
     expect(problem({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme,not/a-login' })).toContain('GITHUB_OWNERS: must be a comma-separated list');
   });

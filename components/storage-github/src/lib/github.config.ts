@@ -72,11 +72,11 @@ function isRsaPrivateKey(pem: string): boolean {
   }
 }
 
-/** Exactly one way to authenticate: a token, or an App ID with its private key. Unset and empty are alike. */
-function authenticationOf(values: Record<string, string | undefined>, problems: string[]): GitHubAuthentication | undefined {
-  const token = values['GITHUB_TOKEN'] || undefined;
-  const appId = values['GITHUB_APP_ID'] || undefined;
-  const privateKey = values['GITHUB_APP_PRIVATE_KEY'] || undefined;
+/** Exactly one way to authenticate: a token, or an App ID with its private key. */
+function authenticationOf(values: Record<string, string>, problems: string[]): GitHubAuthentication | undefined {
+  const token = values['GITHUB_TOKEN'];
+  const appId = values['GITHUB_APP_ID'];
+  const privateKey = values['GITHUB_APP_PRIVATE_KEY'];
   if (token && (appId || privateKey)) {
     problems.push('GITHUB_TOKEN and GITHUB_APP_ID/GITHUB_APP_PRIVATE_KEY are both set: configure either a token or a GitHub App, not both');
     return undefined;
@@ -96,26 +96,28 @@ function authenticationOf(values: Record<string, string | undefined>, problems: 
   return { type: 'app', appId: Number(appId), privateKey: pem };
 }
 
-/** Parses the GitHub storage settings from environment-style values; throws a ConfigurationError naming each bad one. */
-export function parseGitHubStorageConfig(values: Record<string, string | undefined>): GitHubStorageConfig {
+/** Parses the GitHub storage settings from environment-style values (unset and empty are alike); throws a ConfigurationError naming each bad one. */
+export function parseGitHubStorageConfig(env: Record<string, string | undefined>): GitHubStorageConfig {
+  // Compose files and Secrets often carry `NAME=`: an empty variable takes its default, like an unset one.
+  const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
   const result = schema.safeParse(values);
   // Never echo values: they include a token or a private key.
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const auth = authenticationOf(values, problems);
   if (!result.success || !auth || problems.length > 0) throw new ConfigurationError(problems.join('; '));
-  const values_ = result.data;
+  const settings = result.data;
   return {
-    apiUrl: values_.GITHUB_API_URL.replace(/\/+$/, ''),
+    apiUrl: settings.GITHUB_API_URL.replace(/\/+$/, ''),
     auth,
-    ...(values_.GITHUB_USER ? { userLogin: values_.GITHUB_USER } : {}),
-    owners: [...new Set([...values_.GITHUB_OWNERS, ...(values_.GITHUB_USER ? [values_.GITHUB_USER] : [])])],
-    visibility: values_.GITHUB_VISIBILITY,
-    defaultBranch: values_.GITHUB_DEFAULT_BRANCH,
-    topic: values_.GITHUB_TOPIC,
-    ...(values_.GITHUB_LFS_URL ? { lfsUrl: values_.GITHUB_LFS_URL } : {}),
-    writeIntervalMs: values_.GITHUB_WRITE_INTERVAL_MS,
-    retryBaseMs: values_.GITHUB_RETRY_BASE_MS,
-    maxRetries: values_.GITHUB_MAX_RETRIES,
-    cacheEntries: values_.GITHUB_CACHE_ENTRIES,
+    ...(settings.GITHUB_USER ? { userLogin: settings.GITHUB_USER } : {}),
+    owners: [...new Set([...settings.GITHUB_OWNERS, ...(settings.GITHUB_USER ? [settings.GITHUB_USER] : [])])],
+    visibility: settings.GITHUB_VISIBILITY,
+    defaultBranch: settings.GITHUB_DEFAULT_BRANCH,
+    topic: settings.GITHUB_TOPIC,
+    ...(settings.GITHUB_LFS_URL ? { lfsUrl: settings.GITHUB_LFS_URL } : {}),
+    writeIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
+    retryBaseMs: settings.GITHUB_RETRY_BASE_MS,
+    maxRetries: settings.GITHUB_MAX_RETRIES,
+    cacheEntries: settings.GITHUB_CACHE_ENTRIES,
   };
 }

@@ -77,7 +77,8 @@ const DEFAULT_PERMISSIONS: Readonly<Record<string, AppPermissionLevel>> = { admi
 const MAX_JWT_LIFETIME_SECONDS = 600;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-const badJwt = () => new GitHubErrorResponse(401, 'A JSON web token could not be decoded');
+/** GitHub's answer on an App endpoint to anything but a valid App JWT. */
+export const badJwt = () => new GitHubErrorResponse(401, 'A JSON web token could not be decoded');
 const badCredentials = () => new GitHubErrorResponse(401, 'Bad credentials');
 
 function decodeSegment(segment: string): Record<string, unknown> | undefined {

@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { FaultInjector, type FaultKind, type GitHubTestServerFaults } from './faults';
 import {
   type Authentication,
+  badJwt,
   GitHubApps,
   type GitHubTestApp,
   type IssuedInstallationToken,
@@ -178,7 +179,7 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
 
   /** GitHub's answer to credentials that may not call this route, if any (App JWTs, installation tokens). */
   function refuse(route: RouteDefinition, method: HttpMethod, params: Record<string, string>, authentication: Authentication): GitHubErrorResponse | undefined {
-    if (route.authentication === 'app') return authentication.app ? undefined : (authentication.jwtFailure ?? new GitHubErrorResponse(401, 'A JSON web token could not be decoded'));
+    if (route.authentication === 'app') return authentication.app ? undefined : (authentication.jwtFailure ?? badJwt());
     if (authentication.failure) return authentication.failure;
     const installation = authentication.installation;
     if (!installation) return undefined;
