@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { ensureLocalSigningSecret, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
 import type { RevocationList } from '@metastore/authz';
 import type { CatalogStore } from '@metastore/catalog';
-import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
+import { openCatalogDatabase } from '@metastore/catalog-postgres';
 import type { EventStream, Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { ApiConfig } from './config';
@@ -24,13 +22,6 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-/** The Prisma config (with the migrations beside it): where a deployment put it, beside a bundle run from the repository (`dist/<base>/`), or in the source tree. */
-function prismaConfigPath(env: Record<string, string | undefined>): string {
-  if (env['METASTORE_PRISMA_CONFIG']) return path.resolve(env['METASTORE_PRISMA_CONFIG']);
-  const besideBundle = path.resolve(__dirname, '..', '..', 'components', 'catalog-postgres', 'prisma.config.ts');
-  return existsSync(besideBundle) ? besideBundle : DEFAULT_PRISMA_CONFIG_PATH;
-}
-
 /**
  * Opens the catalog (PostgreSQL at DATABASE_URL, or an embedded PostgreSQL under the data directory),
  * applies the migrations, and connects the Redis stream when REDIS_URL is set.
@@ -38,14 +29,11 @@ function prismaConfigPath(env: Record<string, string | undefined>): string {
 export async function openInfrastructure(config: ApiConfig, logger: Logger, env: Record<string, string | undefined>): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   try {
-    let url = config.catalog.databaseUrl;
-    if (url === undefined) {
-      const embedded = await startEmbeddedPostgres({ dataDir: config.catalog.embeddedDir });
-      closers.unshift(() => embedded.close());
-      url = embedded.url;
-    }
-    await migrateDatabase(url, { configPath: prismaConfigPath(env) });
-    const database = createCatalogDatabase({ url, ...(config.catalog.databaseUrl === undefined ? { poolSize: 1 } : {}) });
+    const database = await openCatalogDatabase({
+      embeddedDir: config.catalog.embeddedDir,
+      ...(config.catalog.databaseUrl !== undefined ? { url: config.catalog.databaseUrl } : {}),
+      ...(env['METASTORE_PRISMA_CONFIG'] ? { prismaConfigPath: env['METASTORE_PRISMA_CONFIG'] } : {}),
+    });
     closers.unshift(() => database.close());
     let stream: RedisEventStream | undefined;
     const redis = config.events.redis;
@@ -69,7 +57,7 @@ export async function openInfrastructure(config: ApiConfig, logger: Logger, env:
       jwt,
       ...(createdSecretFile ? { createdSecretFile } : {}),
       ...(stream ? { stream } : {}),
-      database: config.catalog.databaseUrl === undefined ? 'embedded' : 'server',
+      database: database.kind,
       close: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },

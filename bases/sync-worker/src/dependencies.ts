@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CatalogSync, type CatalogStore } from '@metastore/catalog';
-import { createCatalogDatabase, DEFAULT_PRISMA_CONFIG_PATH, migrateDatabase, startEmbeddedPostgres } from '@metastore/catalog-postgres';
+import { openCatalogDatabase } from '@metastore/catalog-postgres';
 import { eventOptionsForApi, OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { DatasetStorage } from '@metastore/storage';
@@ -36,13 +34,6 @@ export interface DependencyOverrides {
   readonly stream?: EventStream & { close?(): Promise<void> };
 }
 
-/** The catalog migrations' Prisma config: configured, beside a bundle run from the repository (`dist/<base>/`), or in the source tree. */
-export function prismaConfigPath(configured: string | undefined): string {
-  if (configured) return path.resolve(configured);
-  const besideBundle = path.resolve(__dirname, '..', '..', 'components', 'catalog-postgres', 'prisma.config.ts');
-  return existsSync(besideBundle) ? besideBundle : DEFAULT_PRISMA_CONFIG_PATH;
-}
-
 /** Events stamped as the API stamps them: its public URL is the source, and large descriptors link to its read endpoint. */
 export function eventOptions(config: CatalogJobConfig): EventBuilderOptions {
   const { publicUrl, maxDescriptorBytes } = config.events;
@@ -64,40 +55,16 @@ export function createLogger(config: CatalogJobConfig, output: { readonly servic
   return pino({ level: config.logLevel, base: { service: output.service } }, pino.destination({ fd: output.fd, sync: true }));
 }
 
-/**
- * Opens the catalog database with its migrations applied (idempotent; concurrent callers, the API included, wait on
- * Prisma's lock): PostgreSQL at `DATABASE_URL`, or else, as the API does, the embedded database in the data directory
- * with a pool of one (refused while another process, such as a running API, has it open).
- */
-export async function openCatalogDatabase(config: CatalogJobConfig): Promise<OpenCatalogDatabase> {
-  const { url, poolSize, embeddedDir } = config.database;
-  const configPath = prismaConfigPath(config.prismaConfigPath);
-  if (url !== undefined) {
-    await migrateDatabase(url, { configPath });
-    return createCatalogDatabase({ url, poolSize });
-  }
-  const embedded = await startEmbeddedPostgres({ dataDir: embeddedDir });
-  try {
-    await migrateDatabase(embedded.url, { configPath });
-    const database = createCatalogDatabase({ url: embedded.url, poolSize: 1 });
-    return {
-      catalog: database.catalog,
-      outbox: database.outbox,
-      close: async () => {
-        await database.close().catch(() => undefined);
-        await embedded.close();
-      },
-    };
-  } catch (error) {
-    await embedded.close().catch(() => undefined);
-    throw error;
-  }
-}
-
 /** Storage, the (migrated) catalog database, the sync service and (with Redis) the outbox relay, logging to `logger`. */
 export async function openDependencies(config: CatalogJobConfig, logger: Logger, overrides: DependencyOverrides = {}): Promise<CatalogJobDependencies> {
   const storage = overrides.storage ?? createStorage(config, logger);
-  const database = overrides.database ?? (await openCatalogDatabase(config));
+  const database =
+    overrides.database ??
+    (await openCatalogDatabase({
+      embeddedDir: config.database.embeddedDir,
+      ...(config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : {}),
+      ...(config.prismaConfigPath ? { prismaConfigPath: config.prismaConfigPath } : {}),
+    }));
   const stream =
     overrides.stream ??
     (config.redis

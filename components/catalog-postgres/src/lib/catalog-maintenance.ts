@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 
 /** The tables whose statistics steer the catalog's plans, checked at start. */
-export const CATALOG_TABLES = ['datasets', 'dataset_keywords', 'descriptors', 'tags', 'outbox_events'] as const;
+const CATALOG_TABLES = ['datasets', 'dataset_keywords', 'descriptors', 'tags', 'outbox_events'] as const;
 
 /** A table's size now against what its last ANALYZE (or VACUUM) recorded; all read from the catalogs, no table is scanned. */
 interface TableState {

@@ -1,16 +1,5 @@
 import { DomainError, StorageUnavailableError } from '@metastore/errors';
 
-/** A connection URL with its password (if any) replaced, safe for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
 /** `text` with every occurrence of the URL's password (raw or percent-encoded) removed. */
 export function redactSecrets(text: string, url: string): string {
   let password = '';

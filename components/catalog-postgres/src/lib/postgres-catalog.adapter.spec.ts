@@ -136,7 +136,7 @@ describe('PostgresCatalogStore', () => {
     expect(await names({ owner, keyword: "it's", limit: 10 })).toEqual(['x']);
     expect(await names({ owner: "x' OR '1'='1", limit: 10 })).toEqual([]);
     expect(await names({ owner, q: "'); DROP TABLE datasets; --", limit: 10 })).toEqual([]);
-    expect(await db.catalog.getDataset({ owner, name: 'x' })).toBeDefined();
+    expect(await db.catalog.getDataset({ owner, name: 'x' })).toMatchObject({ id: { owner, name: 'x' }, keywords: ["it's"], deleted: false });
   });
 
   it('rolls back an update whose own events repeat an event id', async () => {

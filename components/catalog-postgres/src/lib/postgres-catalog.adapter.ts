@@ -5,8 +5,8 @@ import { CatalogMaintenance } from './catalog-maintenance';
 import { guarded } from './database-errors';
 import { decodeCursor, encodeCursor, type SearchCursor } from './search-cursor';
 
-/** Interactive-transaction limits of `apply`: waiting for a pooled connection, and the whole transaction. */
-export interface ApplyTransactionOptions {
+/** Interactive-transaction limits (of `apply`, and of the outbox's `relayBatch`): waiting for a pooled connection, and the whole transaction. */
+export interface TransactionLimits {
   readonly maxWaitMs: number;
   readonly timeoutMs: number;
 }
@@ -119,7 +119,7 @@ export class PostgresCatalogStore implements CatalogStore {
     private readonly prisma: PrismaClient,
     /** The connection URL, only to keep its password out of error messages. */
     private readonly url: string,
-    private readonly transactions: ApplyTransactionOptions,
+    private readonly transactions: TransactionLimits,
     private readonly options: CatalogStoreOptions = DEFAULT_CATALOG_STORE_OPTIONS,
   ) {
     this.maintenance = new CatalogMaintenance(prisma, options.maintenanceMinChanges);

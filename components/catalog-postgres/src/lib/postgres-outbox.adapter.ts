@@ -3,12 +3,7 @@ import type { MetastoreEvent, Outbox, StoredEvent } from '@metastore/events';
 import type { Page } from '@metastore/storage';
 import type { PrismaClient } from '../generated/prisma/client';
 import { asUnavailable, guarded } from './database-errors';
-
-/** Interactive-transaction limits of `relayBatch`: it holds its transaction open while `publish` runs. */
-export interface RelayTransactionOptions {
-  readonly maxWaitMs: number;
-  readonly timeoutMs: number;
-}
+import type { TransactionLimits } from './postgres-catalog.adapter';
 
 /**
  * Key of the transaction-scoped advisory lock that makes one relay at a time publish, across processes
@@ -32,7 +27,8 @@ export class PostgresOutbox implements Outbox {
     private readonly prisma: PrismaClient,
     /** The connection URL, only to keep its password out of error messages. */
     private readonly url: string,
-    private readonly transactions: RelayTransactionOptions,
+    /** `relayBatch` holds its transaction open while `publish` runs. */
+    private readonly transactions: TransactionLimits,
   ) {}
 
   async relayBatch(limit: number, publish: (events: readonly StoredEvent[]) => Promise<void>): Promise<number> {

@@ -1,4 +1,5 @@
 import { isJsonObject } from '@metastore/datasets';
+import type { DescriptorObject } from '@metastore/events';
 import type { DatasetId, Revision } from '@metastore/storage';
 import type { CatalogEntry } from './catalog.model';
 
@@ -21,15 +22,21 @@ function licenseName(license: unknown): string | undefined {
   return text(license['name']) ?? text(license['path']) ?? text(license['title']);
 }
 
+/** A descriptor's source as a JSON object, or `undefined` when it is absent, not JSON or not an object (written to git by hand). */
+export function parseDescriptor(source: string | undefined): DescriptorObject | undefined {
+  if (source === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(source);
+    return isJsonObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The catalog row of a dataset: searchable fields taken from the descriptor, times from git. */
 export function catalogEntryOf(input: EntrySource): CatalogEntry {
-  let descriptor: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(input.source);
-    if (isJsonObject(parsed)) descriptor = parsed;
-  } catch {
-    // A descriptor that is not JSON (written to git by hand) is indexed by name only.
-  }
+  // A descriptor that is not a JSON object (written to git by hand) is indexed by name only.
+  const descriptor = parseDescriptor(input.source) ?? {};
   const keywords = Array.isArray(descriptor['keywords']) ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string') : [];
   const licenses = Array.isArray(descriptor['licenses']) ? descriptor['licenses'].map(licenseName).filter((name): name is string => name !== undefined) : [];
   const title = text(descriptor['title']);

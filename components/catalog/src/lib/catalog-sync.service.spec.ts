@@ -170,7 +170,10 @@ describe('CatalogSync.reconcile', () => {
     const head = await storage.resolveRef(rain);
     await storage.commit(rain, { parent: head, changes: [file(descriptor('Rain 2'))], message: 'direct', author: pusher });
     await storage.deleteTag(rain, 'v1');
+    storage.calls.clear();
     await sync.reconcile();
+    // A moved head is resolved once, not again to re-index it (the other call is the fake's own, walking history from it).
+    expect(storage.calls.get('resolveRef')).toBe(2);
     expect(applied).toHaveLength(1);
     expect(applied[0]).toMatchObject({ dataset: rain, entry: { title: 'Rain 2' }, replaceAllTags: [] });
     expect((applied[0] as { events: MetastoreEvent[] }).events.map((event) => event.type)).toEqual(['dataset.updated', 'tag.deleted']);

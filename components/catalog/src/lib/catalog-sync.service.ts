@@ -1,8 +1,9 @@
-import { parseDatasetId } from '@metastore/datasets';
+import { formatDatasetId, parseDatasetId } from '@metastore/datasets';
 import { NotFoundError } from '@metastore/errors';
 import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions, type MetastoreEvent } from '@metastore/events';
 import type { DatasetId, DatasetStorage, Tag } from '@metastore/storage';
 import type { CatalogEntry } from './catalog.model';
+import { parseDescriptor } from './catalog-entry';
 import type { CatalogStore } from './catalog.port';
 import { DatasetIndexer, type IndexedDataset } from './dataset-indexer';
 
@@ -69,19 +70,11 @@ interface Survey {
 type Counts = { -readonly [K in keyof ReconcileSummary]: ReconcileSummary[K] };
 
 const PAGE = 500;
-const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
-const byKey = (left: DatasetId, right: DatasetId) => (keyOf(left) < keyOf(right) ? -1 : keyOf(left) > keyOf(right) ? 1 : 0);
+const byKey = (left: DatasetId, right: DatasetId) => {
+  const [a, b] = [formatDatasetId(left), formatDatasetId(right)];
+  return a < b ? -1 : a > b ? 1 : 0;
+};
 const live = (entry: CatalogEntry | undefined) => (entry && !entry.deleted ? entry : undefined);
-
-function parseDescriptor(source: string | undefined): DescriptorObject | undefined {
-  if (source === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(source);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as DescriptorObject) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether two records of a tag agree (times compared as instants: databases may format them differently). */
 function sameTag(left: Tag, right: Tag): boolean {
@@ -170,14 +163,14 @@ export class CatalogSync {
     const unlisted = new Set<string>();
     for (const owner of owners) {
       try {
-        for (const name of await this.namesOf(owner)) present.set(keyOf({ owner, name }), { owner, name });
+        for (const name of await this.namesOf(owner)) present.set(formatDatasetId({ owner, name }), { owner, name });
       } catch (error) {
         // Without the owner's listing nothing can be said about its rows: none is taken for deleted.
         this.options.logger?.error({ err: error, owner }, 'could not list the datasets of an owner; skipped');
         unlisted.add(owner);
       }
     }
-    const missing = rows.filter((row) => !row.deleted && !present.has(keyOf(row.id)) && !unlisted.has(row.id.owner)).map((row) => row.id);
+    const missing = rows.filter((row) => !row.deleted && !present.has(formatDatasetId(row.id)) && !unlisted.has(row.id.owner)).map((row) => row.id);
     return { present: [...present.values()].sort(byKey), missing: missing.sort(byKey), failures: unlisted.size };
   }
 
@@ -208,7 +201,7 @@ export class CatalogSync {
         await work(id);
       } catch (error) {
         counts.failures += 1;
-        this.options.logger?.error({ err: error, dataset: keyOf(id) }, 'could not bring the dataset into the catalog; the next run retries');
+        this.options.logger?.error({ err: error, dataset: formatDatasetId(id) }, 'could not bring the dataset into the catalog; the next run retries');
       }
       done += 1;
       onProgress?.(done, all.length);
@@ -217,13 +210,15 @@ export class CatalogSync {
 
   private async reconcileDataset(id: DatasetId, counts: Counts): Promise<void> {
     const row = live(await this.catalog.getDataset(id));
+    let head: string | undefined;
     if (row) {
-      const head = await this.headOf(id);
-      if (head === 'gone') return this.recordDeletion(row, counts);
+      const resolved = await this.headOf(id);
+      if (resolved === 'gone') return this.recordDeletion(row, counts);
       // An unchanged head (the usual case) costs one conditional request and a tag listing, not a re-index.
-      if (head === row.headRevision) return this.reconcileTags(id, row, counts);
+      if (resolved === row.headRevision) return this.reconcileTags(id, row, counts);
+      head = resolved;
     }
-    const indexed = await this.indexer.read(id);
+    const indexed = await this.indexer.read(id, head);
     if (!indexed) {
       // No descriptor at the head is not a Metastore dataset (the API records nothing for it either); only a vanished one is deleted.
       if (row && (await this.isGone(id))) await this.recordDeletion(row, counts);
@@ -252,7 +247,7 @@ export class CatalogSync {
       events,
     });
     if (change) counts[change] += 1;
-    if (events.length > 0) this.options.logger?.info({ dataset: keyOf(id), events: events.map((event) => event.type) }, 'recorded changes found in storage');
+    if (events.length > 0) this.options.logger?.info({ dataset: formatDatasetId(id), events: events.map((event) => event.type) }, 'recorded changes found in storage');
   }
 
   /** Same head: only the tags may have moved. */
@@ -262,7 +257,7 @@ export class CatalogSync {
     if (events.length === 0) return;
     await this.catalog.apply({ dataset: id, replaceAllTags: stored, events });
     counts.tagChanges += events.length;
-    this.options.logger?.info({ dataset: keyOf(id), events: events.map((event) => event.type) }, 'recorded tag changes found in storage');
+    this.options.logger?.info({ dataset: formatDatasetId(id), events: events.map((event) => event.type) }, 'recorded tag changes found in storage');
   }
 
   private async recordDeletion(row: CatalogEntry, counts: Counts): Promise<void> {
@@ -270,7 +265,7 @@ export class CatalogSync {
     const change: DatasetChange = { type: 'dataset.deleted', id: row.id, backend: row.backend, location: row.location, time, origin: 'sync', oldRevision: row.headRevision };
     await this.catalog.apply({ dataset: row.id, deletedAt: time, events: [this.event(change)] });
     counts.deleted += 1;
-    this.options.logger?.info({ dataset: keyOf(row.id), oldRevision: row.headRevision }, 'recorded a dataset deleted from storage');
+    this.options.logger?.info({ dataset: formatDatasetId(row.id), oldRevision: row.headRevision }, 'recorded a dataset deleted from storage');
   }
 
   /** Tag events turning the catalog's tags (`recorded`) into storage's (`stored`), in name order. */

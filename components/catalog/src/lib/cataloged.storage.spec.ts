@@ -170,4 +170,14 @@ describe('CatalogedStorage', () => {
     expect(await catalog.getTag(id, 'v1')).toBeUndefined();
     await expect(tags.get(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
   });
+
+  it('asks the catalog once, not twice, for a read at a sha (resolve, then read), and forgets a deleted dataset’s', async () => {
+    const { catalog, datasets } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    const descriptorAt = jest.spyOn(catalog, 'descriptorAt');
+    expect((await datasets.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
+    expect(descriptorAt).toHaveBeenCalledTimes(1);
+    await datasets.delete(id, ada);
+    await expect(datasets.read(id, created.revision.sha)).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND/) });
+  });
 });

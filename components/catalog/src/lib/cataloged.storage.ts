@@ -1,6 +1,7 @@
-import { DESCRIPTOR_PATH } from '@metastore/datasets';
+import { LRUCache } from 'lru-cache';
+import { DESCRIPTOR_PATH, formatDatasetId } from '@metastore/datasets';
 import { NotFoundError } from '@metastore/errors';
-import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions } from '@metastore/events';
+import { eventFromChange, type DatasetChange, type EventBuilderOptions } from '@metastore/events';
 import {
   KeyedLock,
   type Author,
@@ -16,7 +17,7 @@ import {
 } from '@metastore/storage';
 import type { CatalogUpdate } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
-import { catalogEntryOf } from './catalog-entry';
+import { catalogEntryOf, parseDescriptor } from './catalog-entry';
 import { DatasetIndexer } from './dataset-indexer';
 
 /** Where the decorator reports a catalog it could not update or read (the write itself succeeded in git). */
@@ -35,17 +36,6 @@ export interface CatalogedStorageOptions {
 }
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
-
-function parseDescriptor(source: string | undefined): DescriptorObject | undefined {
-  if (source === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(source);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as DescriptorObject) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A `DatasetStorage` that keeps the catalog: after each write succeeds in git it records the
@@ -61,6 +51,8 @@ export class CatalogedStorage implements DatasetStorage {
   /** Writes to one dataset are recorded in the order they were committed. */
   private readonly writes = new KeyedLock();
   private readonly clock: () => Date;
+  /** Descriptors just read from the catalog, by `owner/name@sha` (see `descriptorFromCatalog`). */
+  private readonly recentDescriptors = new LRUCache<string, string>({ max: 1000, maxSize: 32 * 1024 * 1024, sizeCalculation: (source) => Math.max(1, source.length), ttl: 10_000 });
 
   constructor(
     private readonly storage: DatasetStorage,
@@ -81,7 +73,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
-    return this.writes.run(keyOf(id), async () => {
+    return this.writes.run(formatDatasetId(id), async () => {
       const revision = await this.storage.createDataset(id, request);
       const source = request.files.find((file) => file.path === DESCRIPTOR_PATH)?.content;
       if (source !== undefined) {
@@ -97,7 +89,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
-    return this.writes.run(keyOf(id), async () => {
+    return this.writes.run(formatDatasetId(id), async () => {
       const revision = await this.storage.commit(id, request);
       await this.recordCommit(id, request, revision);
       return revision;
@@ -105,9 +97,10 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async deleteDataset(id: DatasetId, author?: Author): Promise<void> {
-    await this.writes.run(keyOf(id), async () => {
+    await this.writes.run(formatDatasetId(id), async () => {
       const prior = await this.fromCatalog(() => this.catalog.getDataset(id), id);
       await this.storage.deleteDataset(id, author);
+      for (const key of this.recentDescriptors.keys()) if (key.startsWith(`${formatDatasetId(id)}@`)) this.recentDescriptors.delete(key);
       const time = this.clock();
       await this.record(
         { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(prior && !prior.deleted ? { oldRevision: prior.headRevision } : {}) },
@@ -117,7 +110,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.writes.run(keyOf(id), async () => {
+    return this.writes.run(formatDatasetId(id), async () => {
       const tag = await this.storage.createTag(id, request);
       await this.record(
         { ...this.change('tag.created', id, new Date(tag.createdAt)), author: tag.author, newRevision: tag.target, tag },
@@ -128,7 +121,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.writes.run(keyOf(id), async () => {
+    return this.writes.run(formatDatasetId(id), async () => {
       const previous = await this.getTag(id, request.name);
       const tag = await this.storage.replaceTag(id, request);
       await this.record(
@@ -147,7 +140,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async deleteTag(id: DatasetId, name: string, author?: Author): Promise<void> {
-    await this.writes.run(keyOf(id), async () => {
+    await this.writes.run(formatDatasetId(id), async () => {
       const previous = await this.getTag(id, name);
       try {
         await this.storage.deleteTag(id, name, author);
@@ -167,7 +160,7 @@ export class CatalogedStorage implements DatasetStorage {
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {
     if (ref !== undefined) {
       if (FULL_SHA.test(ref)) {
-        if ((await this.fromCatalog(() => this.catalog.descriptorAt(id, ref), id)) !== undefined) return ref;
+        if ((await this.descriptorFromCatalog(id, ref)) !== undefined) return ref;
       } else {
         const tag = await this.fromCatalog(() => this.catalog.getTag(id, ref), id);
         if (tag) return tag.target;
@@ -179,12 +172,12 @@ export class CatalogedStorage implements DatasetStorage {
   /** The descriptor at a revision comes from the catalog's cache, and is cached there after a storage read. */
   async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
     if (path !== DESCRIPTOR_PATH || !FULL_SHA.test(sha)) return this.storage.readFile(id, sha, path);
-    const cached = await this.fromCatalog(() => this.catalog.descriptorAt(id, sha), id);
+    const cached = await this.descriptorFromCatalog(id, sha);
     if (cached !== undefined) return cached;
     const source = await this.storage.readFile(id, sha, path);
     if (source !== undefined) {
       await this.catalog.apply({ dataset: id, descriptors: [{ revision: sha, source }] }).catch((error: unknown) => {
-        this.options.logger?.warn({ err: error, dataset: keyOf(id) }, 'could not cache a descriptor in the catalog');
+        this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not cache a descriptor in the catalog');
       });
     }
     return source;
@@ -245,7 +238,7 @@ export class CatalogedStorage implements DatasetStorage {
         { entry, descriptors: [{ revision: revision.sha, source }] },
       );
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: keyOf(id), revision: revision.sha }, 'committed, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(id), revision: revision.sha }, 'committed, but could not record the change in the catalog; the sync worker will');
     }
   }
 
@@ -255,8 +248,21 @@ export class CatalogedStorage implements DatasetStorage {
       await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
       this.options.onRecorded?.();
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: keyOf(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
     }
+  }
+
+  /**
+   * The descriptor at a full sha, from the catalog. A read at a sha asks twice in a row (resolve, then read): the
+   * answer is kept a few seconds in memory so that the second costs no database round trip (content by sha never changes).
+   */
+  private async descriptorFromCatalog(id: DatasetId, sha: string): Promise<string | undefined> {
+    const key = `${formatDatasetId(id)}@${sha}`;
+    const recent = this.recentDescriptors.get(key);
+    if (recent !== undefined) return recent;
+    const source = await this.fromCatalog(() => this.catalog.descriptorAt(id, sha), id);
+    if (source !== undefined) this.recentDescriptors.set(key, source);
+    return source;
   }
 
   /** A catalog read; a catalog that is down makes the caller fall back to storage. */
@@ -264,7 +270,7 @@ export class CatalogedStorage implements DatasetStorage {
     try {
       return await read();
     } catch (error) {
-      this.options.logger?.warn({ err: error, dataset: keyOf(id) }, 'catalog unavailable; reading from storage');
+      this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'catalog unavailable; reading from storage');
       return undefined;
     }
   }

@@ -17,11 +17,14 @@ const PAGE = 100;
 export class DatasetIndexer {
   constructor(private readonly storage: DatasetStorage) {}
 
-  /** The dataset as the catalog should hold it, or `undefined` if storage has no such dataset (or no descriptor in it). */
-  async read(id: DatasetId): Promise<IndexedDataset | undefined> {
+  /**
+   * The dataset as the catalog should hold it, or `undefined` if storage has no such dataset (or no descriptor in it).
+   * `knownHead`, when the caller has just resolved it, saves resolving it again.
+   */
+  async read(id: DatasetId, knownHead?: string): Promise<IndexedDataset | undefined> {
     let headSha: string;
     try {
-      headSha = await this.storage.resolveRef(id);
+      headSha = knownHead ?? (await this.storage.resolveRef(id));
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
