@@ -5,7 +5,7 @@ import { authorize, authorOf as policyAuthorOf, parsePrincipal, type AccessConte
 import type { JwtVerifier } from '@metastore/auth-jwt';
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
-import { sendProblem } from './problem';
+import { BEARER_CHALLENGE, sendProblem } from './problem';
 import { parseAuthorText } from './context';
 
 /**
@@ -45,16 +45,14 @@ export interface AnonymousAccess {
 /** The operation a handler serves, attached to the handler so that tests can find routes without a policy. */
 export type PolicyHandler = RequestHandler & { readonly operationId: OperationId };
 
-const REALM = 'Bearer realm="metastore"';
-
 /** The caller, as `authenticate` found it; undefined for anonymous requests. */
 export function principalOf(res: Response): Principal | undefined {
   return res.locals['principal'] as Principal | undefined;
 }
 
-/** A 401 with the RFC 6750 challenge. */
-export function sendUnauthenticated(res: Response, detail: string, error?: 'invalid_request' | 'invalid_token'): void {
-  res.set('WWW-Authenticate', error ? `${REALM}, error="${error}", error_description="${detail.replace(/["\\]/g, '')}"` : REALM);
+/** A 401 whose challenge says what was wrong with the credentials (RFC 6750 `error` and `error_description`). */
+function sendInvalidCredentials(res: Response, detail: string, error: 'invalid_request' | 'invalid_token'): void {
+  res.set('WWW-Authenticate', `${BEARER_CHALLENGE}, error="${error}", error_description="${detail.replace(/["\\]/g, '')}"`);
   sendProblem(res, 'UNAUTHENTICATED', detail);
 }
 
@@ -72,7 +70,7 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
     }
     const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header);
     if (!match) {
-      sendUnauthenticated(res, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
+      sendInvalidCredentials(res, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
       return;
     }
     try {
@@ -86,11 +84,10 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
       }
       if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId))) throw new AuthenticationError('the token has been revoked');
       res.locals['principal'] = principal;
-      res.locals['token'] = token;
       next();
     } catch (error) {
       if (error instanceof AuthenticationError) {
-        sendUnauthenticated(res, error.message, 'invalid_token');
+        sendInvalidCredentials(res, error.message, 'invalid_token');
         return;
       }
       next(error);
@@ -104,10 +101,9 @@ export function accessContext(anonymous: AnonymousAccess, owner: string): Access
   return { anonymousReadOfPublic: open, datasetIsPublic: open && (anonymous.publicOwners.includes('*') || anonymous.publicOwners.includes(owner)) };
 }
 
-/** Sends the policy's refusal as a problem (401 with a challenge, 403, or 404 worded like a missing dataset). */
+/** Sends the policy's refusal as a problem (401, 403, or 404 worded like a missing dataset). */
 export function sendDenial(res: Response, denial: Denial): void {
-  if (denial.status === 401) sendUnauthenticated(res, denial.reason);
-  else sendProblem(res, denial.code, denial.reason);
+  sendProblem(res, denial.code, denial.reason);
 }
 
 /**
@@ -135,7 +131,7 @@ export function writeRateLimit(perMinute: number): RequestHandler {
 
 /** Refuses anonymous callers before anything else (for operations no anonymous caller may do, whatever the body says). */
 export const requireCaller: RequestHandler = (_req, res, next) => {
-  if (principalOf(res) === undefined) sendUnauthenticated(res, 'this operation needs a bearer token');
+  if (principalOf(res) === undefined) sendProblem(res, 'UNAUTHENTICATED', 'this operation needs a bearer token');
   else next();
 };
 

@@ -52,6 +52,9 @@ export function problemType(code: string): string {
   return `urn:metastore:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
+/** The RFC 6750 challenge of this API's 401 answers. */
+export const BEARER_CHALLENGE = 'Bearer realm="metastore"';
+
 /** Sends an RFC 9457 `application/problem+json` response. */
 export function sendProblem(
   res: Response,
@@ -60,6 +63,8 @@ export function sendProblem(
   extra: { errors?: readonly ValidationIssue[] } = {},
 ): void {
   const status = STATUS_BY_CODE[code];
+  // RFC 6750: every 401 carries the Bearer challenge (callers that know why the token failed have set a fuller one).
+  if (status === 401 && !res.get('WWW-Authenticate')) res.set('WWW-Authenticate', BEARER_CHALLENGE);
   res
     .status(status)
     .type('application/problem+json')
@@ -92,8 +97,6 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
-    // RFC 6750: every 401 carries the challenge.
-    if (error.code === 'UNAUTHENTICATED') res.set('WWW-Authenticate', 'Bearer realm="metastore"');
     sendProblem(res, error.code, error.message);
     return;
   }
