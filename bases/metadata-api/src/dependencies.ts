@@ -10,7 +10,8 @@ import { GitHubStorage } from '@metastore/storage-github';
 import { LocalGitStorage } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import type { ApiConfig } from './config';
-import { CachedRevocations, type AnonymousAccess } from './http/auth';
+import type { AnonymousAccess } from './http/auth';
+import { CachedRevocations } from './http/revocations';
 
 /** Everything the HTTP layer needs, built once from configuration. */
 export interface Dependencies {
