@@ -2,6 +2,7 @@ export {
   AlreadyExistsError,
   AuthenticationError,
   ConfigurationError,
+  DescriptorInvalidError,
   DomainError,
   ForbiddenError,
   NotFoundError,

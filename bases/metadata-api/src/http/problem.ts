@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { DomainError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
+import { DomainError, StorageUnavailableError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type HttpErrorCode =
@@ -22,6 +22,8 @@ const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
   TAG_ALREADY_EXISTS: 409,
   TAG_MOVE_REQUIRES_FORCE: 409,
   REVISION_CONFLICT: 409,
+  // The stored datapackage.json at a revision is not a JSON object: a conflict with the resource's state, which PUT or a revert resolves.
+  DESCRIPTOR_INVALID: 409,
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -97,6 +99,8 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
+    // A git host's rate limit: say when it resets instead of holding the request until then (RFC 9110 §10.2.3).
+    if (error instanceof StorageUnavailableError && error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
     sendProblem(res, error.code, error.message);
     return;
   }

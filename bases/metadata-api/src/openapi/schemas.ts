@@ -187,6 +187,7 @@ export const problemSchema = {
         'TAG_MOVE_REQUIRES_FORCE',
         'REVISION_CONFLICT',
         'PRECONDITION_FAILED',
+        'DESCRIPTOR_INVALID',
         'PAYLOAD_TOO_LARGE',
         'UNSUPPORTED_MEDIA_TYPE',
         'CONFIGURATION_INVALID',

@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError, RevisionConflictError, ValidationError } from '../index';
+import { DescriptorInvalidError, DomainError, NotFoundError, RevisionConflictError, StorageUnavailableError, ValidationError } from '../index';
 
 describe('DomainError hierarchy', () => {
   it('keeps a stable code, a readable name and the cause', () => {
@@ -19,6 +19,18 @@ describe('DomainError hierarchy', () => {
       { pointer: '/descriptor/resources/0/path', message: 'bad path' },
       { pointer: '/descriptor', message: 'root problem' },
     ]);
+  });
+
+  it('carries when to retry on an unavailable storage, only when known', () => {
+    expect(new StorageUnavailableError('rate limited', { retryAfterSeconds: 42 }).retryAfterSeconds).toBe(42);
+    expect(new StorageUnavailableError('disk gone').retryAfterSeconds).toBeUndefined();
+  });
+
+  it('names the dataset and the revision of an invalid stored descriptor, and how to repair it', () => {
+    const error = new DescriptorInvalidError('acme/x', 'a'.repeat(40), 'not valid JSON');
+    expect(error).toMatchObject({ code: 'DESCRIPTOR_INVALID', dataset: 'acme/x', revision: 'a'.repeat(40) });
+    expect(error.message).toContain(`acme/x at revision ${'a'.repeat(40)} is not valid JSON`);
+    expect(error.message).toMatch(/PUT|revert/);
   });
 
   it('names both revisions in a conflict', () => {

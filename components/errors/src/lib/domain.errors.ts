@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'TAG_MOVE_REQUIRES_FORCE'
   | 'REVISION_CONFLICT'
   | 'PRECONDITION_FAILED'
+  | 'DESCRIPTOR_INVALID'
   | 'STORAGE_UNAVAILABLE'
   | 'CONFIGURATION_INVALID'
   | 'UNAUTHENTICATED'
@@ -106,10 +107,34 @@ export class TagMoveForbiddenError extends DomainError {
   }
 }
 
-/** The storage backend failed in a way the caller cannot fix (I/O error, upstream outage). */
+/** The storage backend failed in a way the caller cannot fix (I/O error, upstream outage, a rate limit that resets later). */
 export class StorageUnavailableError extends DomainError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STORAGE_UNAVAILABLE', message, options);
+  /** When known (a git host's rate limit), how many seconds until trying again can succeed. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super('STORAGE_UNAVAILABLE', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/**
+ * The descriptor stored at a revision is not valid JSON, or not a JSON object (pushed to the git
+ * repository by other means). Nothing can be read or merged at that revision; a full replacement or a
+ * revert to a good revision repairs the dataset.
+ */
+export class DescriptorInvalidError extends DomainError {
+  constructor(
+    readonly dataset: string,
+    readonly revision: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'DESCRIPTOR_INVALID',
+      `the descriptor of ${dataset} at revision ${revision} is ${reason}; replace it (PUT) or revert to an earlier revision`,
+      options,
+    );
   }
 }
 
