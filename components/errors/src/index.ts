@@ -10,6 +10,7 @@ export {
   RevisionConflictError,
   StorageUnavailableError,
   TagMoveForbiddenError,
+  TokenMintingUnavailableError,
   ValidationError,
 } from './lib/domain.errors';
 export type { ErrorCode, ValidationIssue } from './lib/domain.errors';

@@ -33,6 +33,7 @@ const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
+  TOKEN_MINTING_UNAVAILABLE: 501,
 };
 
 const TITLES: Record<number, string> = {
@@ -46,6 +47,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 

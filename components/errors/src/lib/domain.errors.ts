@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'CONFIGURATION_INVALID'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'TOKEN_MINTING_UNAVAILABLE';
 
 /** One problem found in an input, located by a JSON pointer (RFC 6901) into that input. */
 export interface ValidationIssue {
@@ -156,5 +157,12 @@ export class AuthenticationError extends DomainError {
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
     super('FORBIDDEN', message);
+  }
+}
+
+/** This installation cannot sign tokens (it verifies with public keys or a JWKS only): get tokens from the identity provider. */
+export class TokenMintingUnavailableError extends DomainError {
+  constructor(message: string) {
+    super('TOKEN_MINTING_UNAVAILABLE', message);
   }
 }
