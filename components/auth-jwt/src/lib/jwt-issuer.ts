@@ -1,16 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { ConfigurationError } from '@metastore/errors';
+import { TokenMintingUnavailableError } from '@metastore/errors';
 import type { JwtConfig } from './jwt.config';
 
-/** What an issued token says: its subject, display claims, scopes and roles. */
+/** An RFC 8693 actor claim: who acts with the token on its subject's behalf, nesting the actor before it. */
+export interface ActClaim {
+  readonly sub: string;
+  readonly act?: ActClaim;
+}
+
+/** What an issued token says: its subject, display claims, scopes, roles and, for a delegated token, its actor. */
 export interface TokenClaims {
   readonly sub: string;
   readonly name?: string;
   readonly email?: string;
-  /** OAuth-style space-separated scopes, e.g. `obj:acme/*:read obj:acme/rain:write`. */
+  /** Scopes as a JSON array, one `obj:{owner}/{name}:{action}` per item: what Metastore issues. */
+  readonly scopes?: readonly string[];
+  /** OAuth-style space-separated scopes, as identity providers issue them (`obj:acme/*:read obj:acme/rain:write`). */
   readonly scope?: string;
   readonly roles?: Readonly<Record<string, string>>;
+  readonly act?: ActClaim;
 }
 
 /** A token and what identifies it (for revocation). */
@@ -32,10 +41,14 @@ export class JwtIssuer {
     return this.config.signing !== undefined;
   }
 
-  /** A token for `claims`, valid for `lifetimeSeconds`, with a fresh `jti`. */
+  /** A token for `claims`, valid for `lifetimeSeconds`, with a fresh `jti`; TOKEN_MINTING_UNAVAILABLE without a signing key. */
   issue(claims: TokenClaims, lifetimeSeconds: number): IssuedToken {
     const signing = this.config.signing;
-    if (!signing) throw new ConfigurationError('this service has no JWT signing key (METASTORE_JWT_SECRET or METASTORE_JWT_PRIVATE_KEY)');
+    if (!signing) {
+      throw new TokenMintingUnavailableError(
+        'this installation verifies tokens with public keys only and cannot sign any (no METASTORE_JWT_SECRET or METASTORE_JWT_PRIVATE_KEY): get tokens from the identity provider',
+      );
+    }
     const now = Math.floor(this.clock().getTime() / 1000);
     const tokenId = randomUUID();
     const token = jwt.sign({ ...claims, iat: now, nbf: now, exp: now + lifetimeSeconds }, signing.key, {
