@@ -1,7 +1,19 @@
 import { ValidationError } from '@metastore/errors';
 import { principalWith } from '../testing';
 import { ANONYMOUS } from './principal.model';
-import { authorize, authorOf, canRead, identityOf, narrowScopes, type AccessContext } from './policy.service';
+import {
+  authorize,
+  authorOf,
+  canRead,
+  holdsTokenOf,
+  identityOf,
+  mintedClaims,
+  mintScopes,
+  mintTargetOf,
+  narrowScopes,
+  parseMintRequest,
+  type AccessContext,
+} from './policy.service';
 import { parseScopes } from './scope.model';
 
 const X = { owner: 'acme', name: 'x' };
@@ -174,6 +186,100 @@ describe('identityOf', () => {
     expect(identityOf(principalWith({ subject: '<>' }))).toEqual({ name: 'unknown', email: '--@noreply.invalid' });
     expect(identityOf(principalWith({ subject: 'a<b>\nc' })).name).toBe('abc');
     expect(identityOf(principalWith({ subject: 's', email: 'ada@example.com' }))).toEqual({ name: 's', email: 'ada@example.com' });
+  });
+});
+
+describe('identityOf a delegated token', () => {
+  it('is the actor, on behalf of the subject, at an address that is never the subject’s', () => {
+    const delegated = { ...principalWith({ subject: 'alice', name: 'Alice Example', email: 'alice@example.com' }), actor: { subject: 'ci-nightly' } };
+    expect(identityOf(delegated)).toEqual({ name: 'ci-nightly (on behalf of Alice Example)', email: 'ci-nightly@tokens.metastore.invalid' });
+    expect(identityOf({ ...principalWith({ subject: 'auth0|42' }), actor: { subject: 'svc:a<b>' } })).toEqual({
+      name: 'svc:ab (on behalf of auth0|42)',
+      email: 'svc-a-b-@tokens.metastore.invalid',
+    });
+  });
+
+  it('makes naming the subject as author a request for another author (admin only)', () => {
+    const delegated = { ...principalWith({ subject: 'alice', ...ada, scopes: ['obj:acme/x:write'] }), actor: { subject: 'ci' } };
+    expect(authorOf(delegated, X)).toEqual({ allowed: true, author: { name: 'ci (on behalf of Ada Lovelace)', email: 'ci@tokens.metastore.invalid' } });
+    expect(authorOf(delegated, X, ada)).toMatchObject({ allowed: false, status: 403 });
+  });
+});
+
+describe('minting scoped tokens', () => {
+  const ownerAdmin = principalWith({ subject: 'alice', name: 'Alice', roles: { acme: 'admin' } });
+
+  function issuesOf(action: () => unknown) {
+    try {
+      action();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).issues;
+    }
+    throw new Error('expected a ValidationError');
+  }
+
+  it('refuses the issue-9 attack: scope syntax in a name is a bad dataset name, not more scopes', () => {
+    const issues = issuesOf(() => parseMintRequest({ owner: 'acme', name: 'x:read obj:*/*:admin obj:acme/y', actions: ['read'] }));
+    expect(issues.map((issue) => issue.pointer)).toEqual(['/name']);
+  });
+
+  it.each([
+    [{ owner: 'acme*', actions: ['read'] }, ['/owner']],
+    [{ owner: '*', name: '*', actions: ['read'] }, ['/owner', '/name']],
+    [{ owner: 'acme', name: 'x y', actions: ['read'] }, ['/name']],
+    [{ owner: 'Acme', name: 'é', actions: ['read'] }, ['/owner', '/name']],
+    [{ owner: 'acme', name: 'x.git', actions: ['read'] }, ['/name']],
+    [{ owner: 'acme', actions: [] }, ['/actions']],
+    [{ owner: 'acme', actions: ['read', '*', 'read obj:*/*:admin'] }, ['/actions/1', '/actions/2']],
+    [{ owner: 'acme', actions: 'read' }, ['/actions']],
+    [{ owner: 'acme', actions: ['read'], actor: 'ci nightly' }, ['/actor']],
+    [{ owner: 'acme', actions: ['read'], actor: 'CI' }, ['/actor']],
+  ])('refuses %j at %j', (body, pointers) => {
+    expect(issuesOf(() => parseMintRequest(body)).map((issue) => issue.pointer)).toEqual(pointers);
+  });
+
+  it('names the default actor when the request does not', () => {
+    expect(parseMintRequest({ owner: 'acme', actions: ['read'] })).toEqual({ owner: 'acme', actions: ['read'], actor: 'minted-token' });
+  });
+
+  it('mints one structured scope per action on the dataset or owner, within the minter’s rights', () => {
+    const dataset = parseMintRequest({ owner: 'acme', name: 'x', actions: ['read', 'tag', 'read'], actor: 'ci-nightly' });
+    expect(mintTargetOf(dataset)).toEqual(X);
+    expect(mintScopes(ownerAdmin, dataset)).toEqual(parseScopes(['obj:acme/x:read', 'obj:acme/x:tag']));
+    expect(mintScopes(ownerAdmin, parseMintRequest({ owner: 'acme', actions: ['admin'] }))).toEqual(parseScopes(['obj:acme/*:admin']));
+    const editor = principalWith({ roles: { acme: 'editor' } });
+    expect(issuesOf(() => mintScopes(editor, parseMintRequest({ owner: 'acme', actions: ['read', 'delete'] })))).toEqual([
+      { pointer: '/actions/1', message: "scope 'obj:acme/*:delete' exceeds the rights of the caller" },
+    ]);
+  });
+
+  it('keeps the minter as subject and records the actor, nesting the minter’s own actor', () => {
+    const request = parseMintRequest({ owner: 'acme', name: 'x', actions: ['read'], actor: 'ci-nightly' });
+    const scopes = mintScopes(ownerAdmin, request);
+    expect(mintedClaims(ownerAdmin, request, scopes)).toEqual({ sub: 'alice', name: 'Alice', act: { sub: 'ci-nightly' }, scopes: ['obj:acme/x:read'] });
+    const delegated = { ...ownerAdmin, actor: { subject: 'deployer' } };
+    expect(mintedClaims(delegated, request, scopes).act).toEqual({ sub: 'ci-nightly', act: { sub: 'deployer' } });
+    expect(mintedClaims(principalWith({ subject: 'svc', email: 'svc@example.com' }), request, scopes)).not.toHaveProperty('email');
+  });
+});
+
+describe('holdsTokenOf', () => {
+  const alice = principalWith({ subject: 'alice' });
+  const aliceBot = { ...alice, actor: { subject: 'ci-nightly' } };
+  const realBot = principalWith({ subject: 'ci-nightly' });
+
+  it('lets a subject hold its own tokens and those minted on its behalf', () => {
+    expect(holdsTokenOf(alice, alice)).toBe(true);
+    expect(holdsTokenOf(alice, aliceBot)).toBe(true);
+  });
+
+  it('lets a minted token hold only the tokens of its own delegation', () => {
+    expect(holdsTokenOf(aliceBot, { ...alice, actor: { subject: 'ci-nightly' }, scopes: parseScopes(['obj:acme/x:read']) })).toBe(true);
+    expect(holdsTokenOf(aliceBot, alice)).toBe(false);
+    expect(holdsTokenOf(aliceBot, realBot)).toBe(false);
+    expect(holdsTokenOf(aliceBot, { ...alice, actor: { subject: 'other-bot' } })).toBe(false);
+    expect(holdsTokenOf(realBot, aliceBot)).toBe(false);
   });
 });
 

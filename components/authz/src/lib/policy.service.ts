@@ -1,9 +1,10 @@
+import { isOwner, parseDatasetId, parseOwner } from '@metastore/datasets';
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
 import type { Author } from '@metastore/storage';
 import { OPERATIONS, type OperationId } from './operations.model';
-import { IDENTITY_FORBIDDEN, type Principal } from './principal.model';
+import { actorClaimOf, IDENTITY_FORBIDDEN, principalKey, type ActorClaim, type Principal } from './principal.model';
 import { ROLE_ACTIONS } from './role.model';
-import { actionsGranted, formatScope, patternCovers, type Action, type DatasetPattern, type Scope } from './scope.model';
+import { ACTIONS, actionsGranted, formatScope, patternCovers, type Action, type DatasetPattern, type Scope } from './scope.model';
 
 /** What an operation acts on: a dataset (`owner` and `name`), or an owner's namespace (`name` absent). */
 export interface AccessTarget {
@@ -133,17 +134,28 @@ export function canRead(
   return isAuthenticated(principal) && actionsOn(principal, dataset).has('read');
 }
 
-function fallbackEmail(subject: string): string {
-  const local = subject.replace(/[^A-Za-z0-9._+-]/g, '-').slice(0, 64) || 'user';
-  return `${local}@noreply.invalid`;
+/** The mail domain of delegated tokens' authors (`<actor>@tokens.metastore.invalid`): never the subject's own address. */
+export const ACTOR_EMAIL_DOMAIN = 'tokens.metastore.invalid';
+
+function emailLocalPart(text: string, fallback: string): string {
+  return text.replace(/[^A-Za-z0-9._+-]/g, '-').slice(0, 64) || fallback;
 }
 
-/** The principal's own git identity: its name and email claims, else its subject and a `noreply.invalid` address. */
+function displayName(text: string): string {
+  return text.replace(new RegExp(IDENTITY_FORBIDDEN, 'gu'), '').trim() || 'unknown';
+}
+
+/**
+ * The principal's git identity: its name and email claims, else its subject and a `noreply.invalid` address. A delegated
+ * token writes as its actor, on the subject's behalf: `ci-nightly (on behalf of Alice) <ci-nightly@tokens.metastore.invalid>`.
+ */
 export function identityOf(principal: Principal): Author {
-  return {
-    name: principal.name ?? (principal.subject.replace(new RegExp(IDENTITY_FORBIDDEN, 'gu'), '').trim() || 'unknown'),
-    email: principal.email ?? fallbackEmail(principal.subject),
-  };
+  const own = principal.name ?? displayName(principal.subject);
+  if (principal.actor !== undefined) {
+    const actor = displayName(principal.actor.subject);
+    return { name: `${actor} (on behalf of ${own})`, email: `${emailLocalPart(principal.actor.subject, 'actor')}@${ACTOR_EMAIL_DOMAIN}` };
+  }
+  return { name: own, email: principal.email ?? `${emailLocalPart(principal.subject, 'user')}@noreply.invalid` };
 }
 
 function sameAuthor(a: Author, b: Author): boolean {
@@ -185,4 +197,106 @@ export function narrowScopes(principal: Principal | undefined, requested: readon
   if (issues.length > 0) throw new ValidationError(`requested scopes not allowed: ${refused.join(', ')}`, issues);
   const unique = new Map(requested.map((scope) => [formatScope(scope), scope]));
   return [...unique.values()];
+}
+
+/** A validated request for a scoped token: a dataset (or, without `name`, every dataset of an owner), actions, and who acts with it. */
+export interface MintRequest {
+  readonly owner: string;
+  readonly name?: string;
+  readonly actions: readonly Action[];
+  /** The bot or job that will use the token on the minter's behalf (its RFC 8693 `act.sub`). */
+  readonly actor: string;
+}
+
+/** The actor of a minted token whose request names none. */
+export const DEFAULT_ACTOR = 'minted-token';
+
+function issuesOf(parse: () => unknown): readonly ValidationIssue[] {
+  try {
+    parse();
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.issues;
+    throw error;
+  }
+}
+
+/**
+ * Validates a mint request body: `owner` and `name` by the dataset-id rules of @metastore/datasets (no patterns, no
+ * spaces or colons), `actions` each one of ACTIONS, `actor` named like an owner. Every problem at once, with pointers
+ * into the body (`/owner`, `/name`, `/actions/1`, `/actor`).
+ */
+export function parseMintRequest(body: { readonly owner?: unknown; readonly name?: unknown; readonly actions?: unknown; readonly actor?: unknown }): MintRequest {
+  const issues: ValidationIssue[] = [
+    ...issuesOf(() => (body.name === undefined ? parseOwner(body.owner) : parseDatasetId(body.owner, body.name))),
+  ];
+  const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
+  if (!Array.isArray(body.actions) || actions.length === 0) issues.push({ pointer: '/actions', message: 'must list at least one action' });
+  actions.forEach((action, index) => {
+    if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+      issues.push({ pointer: `/actions/${index}`, message: `must be one of ${ACTIONS.join(', ')}` });
+    }
+  });
+  if (body.actor !== undefined && !isOwner(body.actor)) {
+    issues.push({ pointer: '/actor', message: "may contain only lowercase letters, digits, '-', '_' and '.' (at most 39, like an owner)" });
+  }
+  if (issues.length > 0) throw new ValidationError('invalid token request', issues);
+  return {
+    owner: body.owner as string,
+    ...(body.name === undefined ? {} : { name: body.name as string }),
+    actions: actions as Action[],
+    actor: (body.actor as string | undefined) ?? DEFAULT_ACTOR,
+  };
+}
+
+/** What a minted token is restricted to (and what its minter must administer): the dataset, or the owner's namespace. */
+export function mintTargetOf(request: MintRequest): AccessTarget {
+  return request.name === undefined ? { owner: request.owner } : { owner: request.owner, name: request.name };
+}
+
+/**
+ * The scopes of the token `principal` may mint for `request`: one per requested action on the dataset (or `owner/*`),
+ * each within the principal's own rights (see `narrowScopes`; refusals point at `/actions/<index>`). Scopes are data:
+ * they are never joined into a string and split again.
+ */
+export function mintScopes(principal: Principal | undefined, request: MintRequest): Scope[] {
+  const requested = request.actions.map((action) => ({ owner: request.owner, name: request.name ?? '*', action }));
+  try {
+    return narrowScopes(principal, requested, mintTargetOf(request));
+  } catch (error) {
+    throw error instanceof ValidationError ? error.underPointer('/actions') : error;
+  }
+}
+
+/** The claims of a token minted by `minter`: its subject and name, the actor acting for it (RFC 8693 `act`), and `scopes` as a JSON array. */
+export interface MintedClaims {
+  readonly sub: string;
+  readonly name?: string;
+  readonly act: ActorClaim;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * The claims of a token minted by `minter` for `request.actor` with `scopes` (from `mintScopes`). The subject stays
+ * the minter's (whose authority the token carries; the minter never picks another subject) and the actor is recorded
+ * in `act`, nesting the minter's own actor when a minted token mints. No email: the token writes as its actor.
+ */
+export function mintedClaims(minter: Principal, request: MintRequest, scopes: readonly Scope[]): MintedClaims {
+  const prior = minter.actor === undefined ? {} : { act: actorClaimOf(minter.actor) };
+  return {
+    sub: minter.subject,
+    ...(minter.name === undefined ? {} : { name: minter.name }),
+    act: { sub: request.actor, ...prior },
+    scopes: scopes.map(formatScope),
+  };
+}
+
+/**
+ * Whether `caller` holds the token of `holder` (and may revoke it without admin rights over it): the same subject, and
+ * the same actors unless the caller acts for itself. A subject holds the tokens minted on its behalf; a minted token
+ * holds only those of its own delegation, never the subject's own tokens nor those of another principal with the actor's name.
+ */
+export function holdsTokenOf(caller: Principal, holder: Principal): boolean {
+  if (caller.subject !== holder.subject) return false;
+  return caller.actor === undefined || principalKey(caller) === principalKey(holder);
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '@metastore/errors';
-import { ANONYMOUS, parsePrincipal } from './principal.model';
+import { actorClaimOf, ANONYMOUS, parsePrincipal, principalKey } from './principal.model';
 
 function errorOf(claims: unknown): ValidationError {
   try {
@@ -86,6 +86,31 @@ describe('parsePrincipal', () => {
   it('rejects claims that are not an object', () => {
     expect(errorOf(null).issues).toEqual([{ pointer: '', message: 'claims must be a JSON object' }]);
     expect(errorOf(['sub']).issues).toEqual([{ pointer: '', message: 'claims must be a JSON object' }]);
+  });
+
+  it('reads the RFC 8693 actor of a delegated token, nested actors included, and writes it back the same', () => {
+    const act = { sub: 'ci-nightly', act: { sub: 'deployer' } };
+    const principal = parsePrincipal({ sub: 'alice', act });
+    expect(principal.actor).toEqual({ subject: 'ci-nightly', actor: { subject: 'deployer' } });
+    expect(actorClaimOf(principal.actor!)).toEqual(act);
+  });
+
+  it.each([
+    [{ sub: 's', act: 'ci' }, '/act', "claim 'act' must be an object with a 'sub'"],
+    [{ sub: 's', act: {} }, '/act/sub', "'sub' must be a non-empty string"],
+    [{ sub: 's', act: { sub: 'ci <x@y>' } }, '/act/sub', "without '<', '>' or control characters"],
+    [{ sub: 's', act: { sub: 'ci', act: [] } }, '/act/act', "claim 'act' must be an object"],
+    [{ sub: 's', act: Array.from({ length: 9 }).reduce<object>((inner) => ({ sub: 'a', act: inner }), { sub: 'a' }) }, '/act/act/act/act/act/act/act/act/act', 'at most 8 nested actors'],
+  ])('rejects the actor claim of %j', (claims, pointer, message) => {
+    expect(errorOf(claims).issues).toEqual([{ pointer, message: expect.stringContaining(message) }]);
+  });
+
+  it('keys a delegated token apart from its subject and from any subject named like its actor', () => {
+    const alice = parsePrincipal({ sub: 'alice' });
+    const delegated = parsePrincipal({ sub: 'alice', act: { sub: 'ci-nightly' } });
+    const keys = [alice, delegated, parsePrincipal({ sub: 'ci-nightly' }), parsePrincipal({ sub: '["alice",["ci-nightly"]]' })].map(principalKey);
+    expect(new Set(keys).size).toBe(4);
+    expect(principalKey(parsePrincipal({ sub: 'alice', act: { sub: 'ci-nightly' }, scope: 'obj:acme/x:read' }))).toBe(principalKey(delegated));
   });
 
   it('never makes an anonymous principal from claims', () => {

@@ -3,13 +3,26 @@ import { ValidationError, type ValidationIssue } from '@metastore/errors';
 import { isRole, ROLES, type Role } from './role.model';
 import { formatScope, isObjectScope, parseScope, type Scope } from './scope.model';
 
-/** The caller, from verified token claims: who it is, the scopes its token carries and its role per owner (`*`: every owner). */
+/**
+ * Who acts with a delegated token (RFC 8693 `act` claim): a bot or job acting on behalf of the token's subject;
+ * `actor` is the actor before it when the token was itself minted with a delegated token (informational only).
+ */
+export interface Actor {
+  readonly subject: string;
+  readonly actor?: Actor;
+}
+
+/**
+ * The caller, from verified token claims: who it is, the scopes its token carries and its role per owner (`*`: every
+ * owner), and for a delegated (minted) token who acts on the subject's behalf.
+ */
 export interface Principal {
   readonly subject: string;
   readonly name?: string;
   readonly email?: string;
   readonly scopes: readonly Scope[];
   readonly roles: Readonly<Record<string, Role>>;
+  readonly actor?: Actor;
   readonly anonymous?: boolean;
 }
 
@@ -19,6 +32,8 @@ export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes
 /** Name and email become a git identity (`Name <email>`): angle brackets and control characters would corrupt it. */
 export const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/u;
 const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
+/** Deeper `act` nesting than this is refused: each level is one more delegation, and claims should stay small. */
+const MAX_ACTOR_DEPTH = 8;
 
 function optionalText(claims: Readonly<Record<string, unknown>>, claim: 'name' | 'email', issues: ValidationIssue[]): string | undefined {
   const value = claims[claim];
@@ -71,6 +86,25 @@ function scopesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationI
   return [...unique.values()];
 }
 
+function actorOf(value: unknown, pointer: string, depth: number, issues: ValidationIssue[]): Actor | undefined {
+  if (depth > MAX_ACTOR_DEPTH) {
+    issues.push({ pointer, message: `claim 'act': at most ${MAX_ACTOR_DEPTH} nested actors` });
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issues.push({ pointer, message: "claim 'act' must be an object with a 'sub'" });
+    return undefined;
+  }
+  const record = value as Readonly<Record<string, unknown>>;
+  const subject = record['sub'];
+  if (typeof subject !== 'string' || subject.trim().length === 0 || IDENTITY_FORBIDDEN.test(subject)) {
+    issues.push({ pointer: `${pointer}/sub`, message: "claim 'act': 'sub' must be a non-empty string without '<', '>' or control characters" });
+    return undefined;
+  }
+  const prior = record['act'] === undefined || record['act'] === null ? undefined : actorOf(record['act'], `${pointer}/act`, depth + 1, issues);
+  return { subject, ...(prior === undefined ? {} : { actor: prior }) };
+}
+
 function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIssue[]): Record<string, Role> {
   const value = claims['roles'];
   if (value === undefined || value === null) return {};
@@ -94,7 +128,7 @@ function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIs
 
 /**
  * The principal of already-verified JWT claims: `sub`, `name`, `email`, `scope` (space-separated), `scopes` (array),
- * `roles` (owner → role). Scopes without the `obj:` prefix belong to other services and are ignored; every malformed
+ * `roles` (owner → role), `act` (RFC 8693 actor, possibly nested). Scopes without the `obj:` prefix belong to other services and are ignored; every malformed
  * claim is reported in one ValidationError (pointer `/<claim>`).
  */
 export function parsePrincipal(claims: unknown): Principal {
@@ -111,6 +145,7 @@ export function parsePrincipal(claims: unknown): Principal {
   const email = optionalText(record, 'email', issues);
   const scopes = scopesOf(record, issues);
   const roles = rolesOf(record, issues);
+  const actor = record['act'] === undefined || record['act'] === null ? undefined : actorOf(record['act'], '/act', 1, issues);
   if (issues.length > 0) {
     const named = [...new Set(issues.map((issue) => issue.pointer.split('/')[1] ?? ''))].join(', ');
     throw new ValidationError(`invalid token claims: ${named}`, issues);
@@ -121,5 +156,27 @@ export function parsePrincipal(claims: unknown): Principal {
     ...(email === undefined ? {} : { email }),
     scopes,
     roles,
+    ...(actor === undefined ? {} : { actor }),
   };
+}
+
+/** The claim form of an actor (RFC 8693 `act`: `{ sub, act? }`), the inverse of how `parsePrincipal` reads it. */
+export interface ActorClaim {
+  readonly sub: string;
+  readonly act?: ActorClaim;
+}
+
+/** An actor as its `act` claim. */
+export function actorClaimOf(actor: Actor): ActorClaim {
+  return { sub: actor.subject, ...(actor.actor === undefined ? {} : { act: actorClaimOf(actor.actor) }) };
+}
+
+/**
+ * The key a caller is counted and recognised by (rate limits, holding a token): its subject alone, or for a delegated
+ * token its subject and chain of actors. JSON keeps the parts apart, so no subject can spell another caller's key.
+ */
+export function principalKey(principal: Principal): string {
+  const actors: string[] = [];
+  for (let actor = principal.actor; actor !== undefined; actor = actor.actor) actors.push(actor.subject);
+  return JSON.stringify(actors.length === 0 ? [principal.subject] : [principal.subject, actors]);
 }
