@@ -157,6 +157,7 @@ const REVISIONS = {
   second: '8e2b4d6f0a1c3e5b7d9f1a3c5e7b9d0f2a4c6e8b',
   third: 'c0ffee5a1b2c3d4e5f60718293a4b5c6d7e8f901',
   revert: 'a7d3f9e1c5b7092e4f6a8c0d2e4f6a8b0c2d4e6f',
+  rewritten: '5b9e2c7a1d3f4e6b8a0c2e4d6f8a1b3c5e7d9f02',
 };
 const ADA = { name: 'Ada Lovelace', email: 'ada@example.org' };
 const GRACE = { name: 'Grace Hopper', email: 'grace@example.org' };
@@ -247,6 +248,24 @@ const EXAMPLES: Readonly<Record<EventType, readonly Example[]>> = {
         newRevision: REVISIONS.third,
         descriptorSource: JSON.stringify({ ...SECOND_DESCRIPTOR, description: 'Daily rainfall at 412 stations.' }, null, 2),
         previousDescriptor: SECOND_DESCRIPTOR,
+        origin: 'sync',
+      },
+    },
+    {
+      name: 'updatedHistoryRewritten',
+      summary: 'Force-pushed on the git host: the head the catalog knew is no longer in the history, so one event announces the new head.',
+      sequence: '1059',
+      change: {
+        type: 'dataset.updated',
+        ...DATASET,
+        time: new Date('2025-04-04T10:12:30Z'),
+        author: ADA,
+        message: 'Start over from the first release',
+        oldRevision: REVISIONS.third,
+        newRevision: REVISIONS.rewritten,
+        descriptorSource: JSON.stringify(FIRST_DESCRIPTOR, null, 2),
+        previousDescriptor: SECOND_DESCRIPTOR,
+        historyRewritten: true,
         origin: 'sync',
       },
     },

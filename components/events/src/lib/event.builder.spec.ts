@@ -20,4 +20,29 @@ describe('eventFromChange', () => {
       expect(ajv.validate(eventSchemaFor('dataset.updated'), event)).toBe(true);
     }
   });
+
+  it('links to a descriptor holding U+0000 and replaces it elsewhere, so that no event holds one (PostgreSQL jsonb cannot)', () => {
+    const source = JSON.stringify({ name: 'x', title: 'a\u0000b', resources: [{ name: 'r\u0000', path: 'r.csv' }] });
+    const event = eventFromChange(
+      {
+        type: 'dataset.updated',
+        id: { owner: 'acme', name: 'x' },
+        backend: 'local',
+        location: '/srv/x.git',
+        time: new Date(0),
+        author: { name: 'A\u0000', email: 'a@example.com' },
+        message: 'pushed\u0000by hand',
+        oldRevision: 'a'.repeat(40),
+        newRevision: 'b'.repeat(40),
+        descriptorSource: source,
+        previousDescriptor: { name: 'x', resources: [] },
+        origin: 'sync',
+      },
+      options,
+    );
+    expect(JSON.stringify(event)).not.toContain('\\u0000');
+    expect(event.data).toMatchObject({ descriptorTruncated: true, message: 'pushed\ufffdby hand', author: { name: 'A\ufffd' } });
+    expect(event.data.changes?.resources.added).toEqual(['r\ufffd']);
+    expect(ajv.validate(eventSchemaFor('dataset.updated'), event)).toBe(true);
+  });
 });

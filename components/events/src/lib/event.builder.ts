@@ -3,6 +3,7 @@ import { formatDatasetId, isJsonObject, summarizeDiff } from '@metastore/dataset
 import type { Tag } from '@metastore/storage';
 import { EVENT_DATA_SCHEMAS } from './event.schemas';
 import type { ChangedParts, DatasetChange, DescriptorObject, EventData, MetastoreEvent, TagData } from './event.model';
+import { containsNul, withoutNul } from './nul-characters';
 
 /** How events are stamped: their source, id generator, and the size above which the descriptor is linked instead of embedded. */
 export interface EventBuilderOptions {
@@ -49,15 +50,16 @@ function parseObject(source: string): DescriptorObject | undefined {
   }
 }
 
-/** Builds the CloudEvents envelope announcing `change`. */
+/** Builds the CloudEvents envelope announcing `change`; its data holds no U+0000 (see `withoutNul`). */
 export function eventFromChange(change: DatasetChange, options: EventBuilderOptions): MetastoreEvent {
   const subject = formatDatasetId(change.id);
   let descriptorPart: Pick<EventData, 'changes' | 'descriptor' | 'descriptorTruncated' | 'descriptorUrl'> = {};
   if (change.descriptorSource !== undefined && change.newRevision !== undefined) {
     const parsed = parseObject(change.descriptorSource);
     const descriptor = parsed ?? {};
-    // A descriptor pushed to git by hand may not be a JSON object: the event then links to it instead of carrying it.
-    const tooLarge = parsed === undefined || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
+    // A descriptor pushed to git by hand may not be a JSON object, or may hold U+0000 (which the outbox's jsonb cannot
+    // store, and many consumers cannot either): the event then links to it instead of carrying it.
+    const tooLarge = parsed === undefined || containsNul(parsed) || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
     descriptorPart = {
       changes: changedParts(change.previousDescriptor, descriptor),
       ...(tooLarge
@@ -74,6 +76,7 @@ export function eventFromChange(change: DatasetChange, options: EventBuilderOpti
     ...(change.message !== undefined ? { message: change.message } : {}),
     ...descriptorPart,
     ...(change.revertedTo !== undefined ? { revertedTo: change.revertedTo } : {}),
+    ...(change.historyRewritten ? { historyRewritten: true as const } : {}),
     ...(change.tag ? { tag: tagData(change.tag) } : {}),
     ...(change.previousTag ? { previousTag: tagData(change.previousTag) } : {}),
   };
@@ -86,6 +89,7 @@ export function eventFromChange(change: DatasetChange, options: EventBuilderOpti
     time: change.time.toISOString(),
     datacontenttype: 'application/json',
     dataschema: EVENT_DATA_SCHEMAS[change.type].$id,
-    data,
+    // U+0000 elsewhere (a commit message, a resource name in `changes`) becomes U+FFFD: every event can be stored.
+    data: withoutNul(data),
   };
 }

@@ -43,6 +43,12 @@ export interface DatasetChange {
   readonly previousDescriptor?: DescriptorObject;
   /** For `dataset.reverted`: the revision whose content the new one restores. */
   readonly revertedTo?: string;
+  /**
+   * For a `dataset.updated` the sync worker found: `oldRevision` (the head the catalog knew) is not an ancestor of
+   * `newRevision`, so history was rewritten (a force-push, or the repository deleted and made again); the commits in
+   * between are not announced one by one.
+   */
+  readonly historyRewritten?: boolean;
   /** For tag changes: the tag after the change (absent when deleted) and before it (absent when created). */
   readonly tag?: Tag;
   readonly previousTag?: Tag;
@@ -79,6 +85,8 @@ export interface EventData {
   readonly descriptorTruncated?: boolean;
   readonly descriptorUrl?: string;
   readonly revertedTo?: string;
+  /** `dataset.updated` only: `oldRevision` is not an ancestor of `newRevision` (history was rewritten). */
+  readonly historyRewritten?: true;
   readonly tag?: TagData;
   readonly previousTag?: TagData;
 }

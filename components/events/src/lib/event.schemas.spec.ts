@@ -46,6 +46,21 @@ const cases: readonly { readonly name: string; readonly change: DatasetChange; r
     change: { ...base, origin: 'sync', type: 'dataset.updated', author, message: 'Add hourly', oldRevision: SHA.a, newRevision: SHA.b, descriptorSource: JSON.stringify(changed) },
   },
   {
+    name: 'updated, history rewritten (a force-push found by the sync worker)',
+    change: {
+      ...base,
+      origin: 'sync',
+      type: 'dataset.updated',
+      author,
+      message: 'Start again',
+      oldRevision: SHA.b,
+      newRevision: SHA.c,
+      descriptorSource: JSON.stringify(descriptor),
+      previousDescriptor: changed,
+      historyRewritten: true,
+    },
+  },
+  {
     name: 'reverted',
     change: {
       ...base,
@@ -170,6 +185,9 @@ describe('event schemas', () => {
       const reverted = clone(build('dataset.reverted'));
       const { revertedTo: _revertedTo, ...withoutRevertedTo } = reverted.data;
       rejected('dataset.reverted', { ...reverted, data: withoutRevertedTo });
+      rejected('dataset.reverted', { ...reverted, data: { ...reverted.data, historyRewritten: true } });
+      rejected('dataset.created', { ...created, data: { ...created.data, historyRewritten: true } });
+      rejected('dataset.updated', { ...clone(build('dataset.updated')), data: { ...clone(build('dataset.updated')).data, historyRewritten: false } });
       const updated = clone(build('dataset.updated'));
       rejected('dataset.updated', { ...updated, data: { ...updated.data, revertedTo: SHA.a } });
 

@@ -142,8 +142,12 @@ function eventData<const P extends Readonly<Record<string, object>>>(title: stri
 }
 
 /** The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded or linked. */
-function commitData(title: string, description: string, parts: { readonly oldRevision: object; readonly changes: object; readonly revertedTo?: object }) {
-  const { oldRevision, changes, revertedTo } = parts;
+function commitData(
+  title: string,
+  description: string,
+  parts: { readonly oldRevision: object; readonly changes: object; readonly revertedTo?: object; readonly historyRewritten?: object },
+) {
+  const { oldRevision, changes, revertedTo, historyRewritten } = parts;
   return {
     ...eventData(
       title,
@@ -158,8 +162,9 @@ function commitData(title: string, description: string, parts: { readonly oldRev
         descriptorTruncated: DESCRIPTOR_TRUNCATED,
         descriptorUrl: DESCRIPTOR_URL,
         ...(revertedTo ? { revertedTo } : {}),
+        ...(historyRewritten ? { historyRewritten } : {}),
       },
-      ['message', 'descriptor', 'descriptorTruncated', 'descriptorUrl'],
+      ['message', 'descriptor', 'descriptorTruncated', 'descriptorUrl', 'historyRewritten'],
     ),
     oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
   } as const;
@@ -171,10 +176,18 @@ const DATASET_CREATED_DATA = commitData(
   { oldRevision: NO_REVISION, changes: CHANGED_PARTS_ON_CREATE },
 );
 
-const DATASET_UPDATED_DATA = commitData('DatasetUpdatedData', 'A commit moved the dataset from `oldRevision` to `newRevision`.', {
-  oldRevision: REVISION,
-  changes: CHANGED_PARTS,
-});
+const HISTORY_REWRITTEN = {
+  description:
+    'Present (true) when `oldRevision`, the head last announced, is not an ancestor of `newRevision`: history was rewritten ' +
+    '(a force-push, or the repository deleted and made again while the catalog was down). The commits in between are not announced one by one.',
+  const: true,
+} as const;
+
+const DATASET_UPDATED_DATA = commitData(
+  'DatasetUpdatedData',
+  'A commit moved the dataset from `oldRevision` to `newRevision` (its first parent), or, with `historyRewritten`, history was rewritten from `oldRevision` to `newRevision`.',
+  { oldRevision: REVISION, changes: CHANGED_PARTS, historyRewritten: HISTORY_REWRITTEN },
+);
 
 const DATASET_REVERTED_DATA = commitData('DatasetRevertedData', 'A new revision `newRevision` restores the content of the earlier revision `revertedTo`.', {
   oldRevision: REVISION,

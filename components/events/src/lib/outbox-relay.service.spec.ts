@@ -39,8 +39,10 @@ describe('OutboxRelay', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await outbox.pendingCount()).toBe(2);
     expect(warnings.length).toBeGreaterThan(0);
+    expect(relay.status().failingSince).toBeInstanceOf(Date);
     stream.up = true;
     await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(relay.status()).toEqual({});
     await relay.stop();
     expect(stream.received.map((stored) => stored.sequence)).toEqual(['1', '2']);
     expect(await outbox.pendingCount()).toBe(0);

@@ -15,6 +15,11 @@ export interface OutboxRelayOptions {
   readonly logger?: RelayLogger;
 }
 
+/** What the relay loop knows of the stream: since when its attempts fail (absent while they succeed). */
+export interface RelayStatus {
+  readonly failingSince?: Date;
+}
+
 /**
  * Moves events from the outbox to the stream, oldest first. Runs as a loop (in the API, nudged after
  * each write, and in the sync worker) or once (`drain`). While the stream is down the events wait in
@@ -30,6 +35,7 @@ export class OutboxRelay {
   private nudged = false;
   /** After a failure the loop backs off; nudges then wait for the backoff instead of hammering a stream that is down. */
   private failing = false;
+  private failingSince: Date | undefined;
 
   constructor(
     private readonly outbox: Outbox,
@@ -48,6 +54,11 @@ export class OutboxRelay {
       total += published;
       if (published < this.batchSize) return total;
     }
+  }
+
+  /** Whether the loop's attempts are failing, and since when (for readiness reports). */
+  status(): RelayStatus {
+    return this.failingSince ? { failingSince: this.failingSince } : {};
   }
 
   /** Starts the loop in the background. */
@@ -79,10 +90,12 @@ export class OutboxRelay {
         if (published > 0) this.options.logger?.debug({ published }, 'events published');
         delay = this.intervalMs;
         this.failing = false;
+        this.failingSince = undefined;
       } catch (error) {
         this.options.logger?.warn({ err: error, retryInMs: delay }, 'could not publish events; they wait in the outbox');
         delay = Math.min(delay * 2, 30_000);
         this.failing = true;
+        this.failingSince ??= new Date();
       }
       if (!this.running || (this.nudged && !this.failing)) continue;
       await new Promise<void>((resolve) => {
