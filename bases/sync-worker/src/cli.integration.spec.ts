@@ -109,7 +109,7 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
     await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
     await tags.create(wind, { name: 'v1', author: ada });
     await datasets.create(snow, descriptor('Snow'), { author: grace });
-    await datasets.delete(snow, grace);
+    await datasets.delete(snow, { author: grace });
     await datasets.create(snow, descriptor('Snow, again'), { author: grace });
     await datasets.create(fog, descriptor('Fog'), { author: ada });
     await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
@@ -118,7 +118,7 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
 
   it('rebuilds into an empty database exactly the catalog the API kept incrementally, and announces nothing', async () => {
     const { datasets } = await history();
-    await datasets.delete(wind, ada);
+    await datasets.delete(wind, { author: ada });
     const incremental = await liveContent(keptDb.catalog);
     expect(Object.keys(incremental).sort()).toEqual(['acme/rain', 'polar/snow', 'zeta/fog']);
 

@@ -1,6 +1,6 @@
 export { formatDatasetId, isOwner, parseDatasetId, parseOwner } from './lib/dataset-id';
 export { DatasetService, serializeDescriptor } from './lib/dataset.service';
-export type { DatasetServiceDependencies, DatasetSnapshot, WriteOptions, WriteResult } from './lib/dataset.service';
+export type { DatasetServiceDependencies, DatasetSnapshot, DeleteOptions, WriteOptions, WriteResult } from './lib/dataset.service';
 export { isJsonObject } from './lib/descriptor.model';
 export type { Descriptor, DescriptorReport, DescriptorWarning, JsonObject, ProfileVersion } from './lib/descriptor.model';
 export { DescriptorValidator } from './lib/descriptor.validator';

@@ -4,6 +4,7 @@ export type {
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
+  DeleteDatasetOptions,
   FileChange,
   Page,
   PageRequest,

@@ -296,5 +296,16 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       const sha = await createSample();
       expect(await storage.resolveRef(id)).toBe(sha);
     });
+
+    it('deletes a dataset only while its head is the expected one', async () => {
+      const first = await createSample();
+      const second = await storage.commit(id, { parent: first, changes: [{ path: 'datapackage.json', content: '{"v":2}' }], message: 'v2', author: alice });
+      await expect(storage.deleteDataset(id, { expectedHead: first, author: bob })).rejects.toEqual(withCode('REVISION_CONFLICT'));
+      expect(await storage.resolveRef(id)).toBe(second.sha);
+      expect(await storage.readFile(id, first, 'datapackage.json')).toBe('{"name":"sample"}\n');
+      await storage.deleteDataset(id, { expectedHead: second.sha, author: bob });
+      await expect(storage.resolveRef(id)).rejects.toEqual(withCode('DATASET_NOT_FOUND'));
+      await expect(storage.deleteDataset(id, { expectedHead: second.sha })).rejects.toEqual(withCode('DATASET_NOT_FOUND'));
+    });
   });
 }

@@ -48,10 +48,15 @@ const common = {
   400: problem('Invalid input: `errors` lists every problem with a JSON pointer.'),
   404: problem('Unknown dataset, ref, revision, resource or tag.'),
 };
+const descriptorInvalid = problem(
+  'The descriptor stored at the revision is not valid JSON or not a JSON object (DESCRIPTOR_INVALID; pushed to the repository by other means): PUT a new one or revert to a good revision.',
+);
 const writeResponses = {
   200: { description: 'The new head (or the unchanged head when nothing changed).', headers: etagHeader, content: json(ref('WriteResult')) },
   ...common,
-  409: problem('A concurrent writer won (REVISION_CONFLICT).'),
+  409: problem(
+    'A concurrent writer won (REVISION_CONFLICT), or the descriptor to build on is not a JSON object (DESCRIPTOR_INVALID): PATCH cannot merge into it and revert cannot restore it; PUT replaces it.',
+  ),
   412: problem('If-Match names a revision that is no longer the head.'),
   413: problem('The body is larger than the configured limit.'),
   415: problem('Wrong Content-Type.'),
@@ -199,6 +204,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
             },
             304: { description: 'If-None-Match names this revision.' },
             ...common,
+            409: descriptorInvalid,
           },
         },
         put: {
@@ -221,8 +227,11 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           tags: ['datasets'],
           operationId: 'deleteDataset',
           summary: 'Delete the dataset',
-          description: 'The local backend deletes the repository and its whole history.',
-          responses: { 204: { description: 'Deleted.' }, ...common },
+          description:
+            'Deletes the repository and its whole history. With If-Match, only while the head is that revision (`*`: any existing dataset); ' +
+            'the local backend checks it under git\'s lock on the branch, GitHub (which cannot delete conditionally) right before the delete request.',
+          parameters: [{ ...ifMatch, description: 'The revision sha (an ETag) last seen: 412 and nothing deleted when the head is another.' }],
+          responses: { 204: { description: 'Deleted.' }, ...common, 412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.') },
         },
       },
       '/datasets/{owner}/{name}/resources/{resource}': {
@@ -239,6 +248,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
               content: json({ type: 'object', required: ['revision', 'resource'], properties: { revision: { type: 'string' }, resource: { type: 'object' } } }),
             },
             ...common,
+            409: descriptorInvalid,
           },
         },
       },
@@ -281,7 +291,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
             { name: 'from', in: 'query', required: true, schema: { type: 'string' } },
             { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Defaults to the head.' },
           ],
-          responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common },
+          responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common, 409: descriptorInvalid },
         },
       },
       '/datasets/{owner}/{name}/revert': {

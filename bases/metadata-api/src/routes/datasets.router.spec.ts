@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
@@ -268,6 +268,39 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expect(again.status).toBe(404);
     expect(again.body.code).toBe('DATASET_NOT_FOUND');
     await expect(readFile(path.join(server.dataDir, 'repositories', owner, 'weather.git', 'HEAD'))).rejects.toThrow();
+  });
+
+  it('deletes only when If-Match names the head: 412 and nothing deleted for a stale or weak one, `*` for any existing dataset', async () => {
+    const first = (await create()).body.revision.sha as string;
+    const second = (await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/merge-patch+json').send('{"title":"Second"}')).body.revision.sha as string;
+    const gitdir = path.join(server.dataDir, 'repositories', owner, 'weather.git');
+    for (const condition of [`"${first}"`, `W/"${second}"`, '"not-a-revision"']) {
+      const refused = await api().delete(`/api/v1/datasets/${owner}/weather`).set('If-Match', condition);
+      expectDocumented('DELETE', '/datasets/{owner}/{name}', refused);
+      expect([refused.status, refused.body.code]).toEqual([412, 'PRECONDITION_FAILED']);
+    }
+    expect((await run('git', ['-C', gitdir, 'rev-list', '--count', 'main'])).stdout.trim()).toBe('2');
+    expect((await api().get(`/api/v1/datasets/${owner}/weather`)).headers['etag']).toBe(`"${second}"`);
+    const deleted = await api().delete(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${first}", "${second}"`);
+    expect(deleted.status).toBe(204);
+    await expect(readFile(path.join(gitdir, 'HEAD'))).rejects.toThrow();
+
+    await create('wildcard');
+    expect((await api().delete(`/api/v1/datasets/${owner}/wildcard`).set('If-Match', '*')).status).toBe(204);
+    const missing = await api().delete(`/api/v1/datasets/${owner}/wildcard`).set('If-Match', '*');
+    expect([missing.status, missing.body.code]).toEqual([404, 'DATASET_NOT_FOUND']);
+  });
+
+  it('refuses a conditional delete while git holds the branch lock (a push in progress) and deletes nothing', async () => {
+    const sha = (await create()).body.revision.sha as string;
+    const gitdir = path.join(server.dataDir, 'repositories', owner, 'weather.git');
+    // What `git push` holds while it updates the branch (https://git-scm.com/docs/api-lockfile).
+    await writeFile(path.join(gitdir, 'refs', 'heads', 'main.lock'), `${sha}\n`);
+    const refused = await api().delete(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${sha}"`);
+    expect([refused.status, refused.body.code]).toEqual([412, 'PRECONDITION_FAILED']);
+    await rm(path.join(gitdir, 'refs', 'heads', 'main.lock'));
+    expect((await run('git', ['-C', gitdir, 'rev-parse', 'main'])).stdout.trim()).toBe(sha);
+    expect((await api().delete(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${sha}"`)).status).toBe(204);
   });
 });
 

@@ -119,7 +119,9 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
 
   router.delete('/datasets/:owner/:name', policy('deleteDataset', access, datasetTargetOf), async (req, res) => {
     const id = datasetIdOf(req);
-    await datasets.delete(id, authorFor(res, id, undefined));
+    // If-Match is checked by the storage under the dataset's lock, as close to the deletion as the backend allows (RFC 9110 §13.1.1).
+    const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
+    await datasets.delete(id, { author: authorFor(res, id, undefined), ...(ifMatch ? { ifMatch } : {}) });
     res.status(204).end();
   });
 

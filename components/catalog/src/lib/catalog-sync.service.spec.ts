@@ -182,7 +182,7 @@ describe('CatalogSync.reconcile', () => {
   it('announces a dataset deleted and created again in storage as created, and a re-created one with its new history', async () => {
     const { storage, catalog, datasets, sync } = world();
     await datasets.create(rain, descriptor('Rain'), { author: ada });
-    await datasets.delete(rain, ada);
+    await datasets.delete(rain, { author: ada });
     const again = await storage.createDataset(rain, { files: [file(descriptor('Rain again'))], message: 'again', author: pusher });
     const before = catalog.events.length;
     expect(await sync.reconcile()).toMatchObject({ created: 1, updated: 0, deleted: 0 });
@@ -309,7 +309,7 @@ describe('CatalogSync.rebuild', () => {
     await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
     await tags.create(wind, { name: 'v1', author: ada });
     await datasets.create(snow, descriptor('Snow'), { author: grace });
-    await datasets.delete(snow, grace);
+    await datasets.delete(snow, { author: grace });
     await datasets.create(snow, descriptor('Snow, again'), { author: grace });
     await datasets.create(fog, descriptor('Fog'), { author: ada });
     await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
@@ -341,7 +341,7 @@ describe('CatalogSync.rebuild', () => {
   it('agrees with the kept catalog after deletes, and marks rows of vanished datasets deleted without an event', async () => {
     const w = world();
     await history(w);
-    await w.datasets.delete(wind, ada);
+    await w.datasets.delete(wind, { author: ada });
     await w.tags.delete(rain, 'v1');
     const incremental = await liveContent(w.catalog);
 

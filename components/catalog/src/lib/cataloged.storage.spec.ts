@@ -56,7 +56,7 @@ describe('CatalogedStorage', () => {
     await tags.update(id, 'v1', { description: 'first release', author: ada });
     const reverted = await revisions.revert(id, created.revision.sha, { author: grace });
     await tags.delete(id, 'v1');
-    await datasets.delete(id, ada);
+    await datasets.delete(id, { author: ada });
 
     expect(types(catalog.events)).toEqual(['dataset.created', 'dataset.updated', 'tag.created', 'tag.updated', 'dataset.reverted', 'tag.deleted', 'dataset.deleted']);
     expect(nudges()).toBe(7);
@@ -177,7 +177,7 @@ describe('CatalogedStorage', () => {
     const descriptorAt = jest.spyOn(catalog, 'descriptorAt');
     expect((await datasets.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
     expect(descriptorAt).toHaveBeenCalledTimes(1);
-    await datasets.delete(id, ada);
+    await datasets.delete(id, { author: ada });
     await expect(datasets.read(id, created.revision.sha)).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND/) });
   });
 });

@@ -9,6 +9,7 @@ import {
   type CreateDatasetRequest,
   type DatasetId,
   type DatasetStorage,
+  type DeleteDatasetOptions,
   type Page,
   type PageRequest,
   type Revision,
@@ -96,10 +97,11 @@ export class CatalogedStorage implements DatasetStorage {
     });
   }
 
-  async deleteDataset(id: DatasetId, author?: Author): Promise<void> {
+  async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
+    const { author } = options;
     await this.writes.run(formatDatasetId(id), async () => {
       const prior = await this.fromCatalog(() => this.catalog.getDataset(id), id);
-      await this.storage.deleteDataset(id, author);
+      await this.storage.deleteDataset(id, options);
       for (const key of this.recentDescriptors.keys()) if (key.startsWith(`${formatDatasetId(id)}@`)) this.recentDescriptors.delete(key);
       const time = this.clock();
       await this.record(

@@ -1,4 +1,4 @@
-import { DomainError, PreconditionFailedError, RevisionConflictError, StorageUnavailableError, ValidationError } from '@metastore/errors';
+import { DescriptorInvalidError, DomainError, PreconditionFailedError, RevisionConflictError, StorageUnavailableError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { DatasetService, serializeDescriptor } from './dataset.service';
@@ -208,16 +208,81 @@ describe('DatasetService', () => {
       await expect(service.read(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
     });
 
-    it('fails with STORAGE_UNAVAILABLE (keeping the cause) when the stored file is not JSON, or not an object', async () => {
+    it('fails with DESCRIPTOR_INVALID naming the revision (keeping the cause) when the stored file is not JSON, or not an object', async () => {
       const { storage, service } = setup();
-      await storage.createDataset(id, { files: [{ path: DESCRIPTOR_PATH, content: '{ not json' }], message: 'init', author });
+      const { sha } = await storage.createDataset(id, { files: [{ path: DESCRIPTOR_PATH, content: '{ not json' }], message: 'init', author });
       const error = await rejectionOf(service.read(id));
-      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect(error).toBeInstanceOf(DescriptorInvalidError);
+      expect(error).toMatchObject({ code: 'DESCRIPTOR_INVALID', dataset: 'acme/x', revision: sha });
+      expect(error.message).toContain(`acme/x at revision ${sha} is not valid JSON`);
       expect(error.cause).toBeInstanceOf(SyntaxError);
 
-      const arrayId = { owner: 'acme', name: 'array' };
-      await storage.createDataset(arrayId, { files: [{ path: DESCRIPTOR_PATH, content: '[]\n' }], message: 'init', author });
-      await expect(service.read(arrayId)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      for (const [name, content, kind] of [['array', '[]\n', 'an array'], ['null', 'null', 'null'], ['text', '"text"', 'a string']] as const) {
+        await storage.createDataset({ owner: 'acme', name }, { files: [{ path: DESCRIPTOR_PATH, content }], message: 'init', author });
+        const notObject = await rejectionOf(service.read({ owner: 'acme', name }));
+        expect(notObject).toMatchObject({ code: 'DESCRIPTOR_INVALID' });
+        expect(notObject.message).toContain(`not a JSON object but ${kind}`);
+      }
+    });
+  });
+
+  describe('a descriptor that is not a JSON object at the head (pushed by other means)', () => {
+    /** A dataset whose head, pushed around Metastore, holds `content` as datapackage.json and leaves other files as they were. */
+    async function brokenHead(content = '{"name": "x", oops}') {
+      const { storage, service } = setup();
+      const good = await service.create(id, descriptorWith([temps(), rain()]), { author });
+      const broken = await storage.commit(id, { parent: good.revision.sha, changes: [{ path: DESCRIPTOR_PATH, content }], message: 'pushed by hand', author: otherAuthor });
+      return { storage, service, good: good.revision.sha, broken: broken.sha };
+    }
+
+    it('is repaired by a replacement, which also drops the pointer files and .gitattributes the new descriptor no longer calls for', async () => {
+      const { storage, service, broken } = await brokenHead();
+      const result = await service.replace(id, descriptorWith([temps()]), { author });
+      expect(result.changed).toBe(true);
+      expect(result.revision.parents).toEqual([broken]);
+      const sha = result.revision.sha;
+      expect((await service.read(id)).descriptor).toEqual(descriptorWith([temps()]));
+      expect(await storage.readFile(id, sha, 'data/temps.csv')).toBe(renderLfsPointer(OID_A, 100));
+      expect(await storage.readFile(id, sha, 'data/rain.csv')).toBeUndefined();
+      expect(await storage.readFile(id, sha, GITATTRIBUTES_PATH)).toContain('/data/temps.csv ');
+      expect(await storage.readFile(id, sha, GITATTRIBUTES_PATH)).not.toContain('rain');
+
+      const { storage: other, service: otherService } = await brokenHead('[1, 2]');
+      const bare = await otherService.replace(id, descriptorWith([{ name: 'inline', data: [] }]), { author });
+      expect(await other.readFile(id, bare.revision.sha, GITATTRIBUTES_PATH)).toBeUndefined();
+      expect(await other.readFile(id, bare.revision.sha, 'data/temps.csv')).toBeUndefined();
+    });
+
+    it('leaves files that are not Metastore pointers alone when repairing', async () => {
+      const { storage, service } = setup();
+      const good = await service.create(id, descriptorWith([temps()]), { author });
+      const pushed = await storage.commit(id, {
+        parent: good.revision.sha,
+        changes: [
+          { path: DESCRIPTOR_PATH, content: 'garbage' },
+          { path: 'data/temps.csv', content: 'real,data\n1,2\n' },
+        ],
+        message: 'pushed by hand',
+        author: otherAuthor,
+      });
+      const repaired = await service.replace(id, descriptorWith([{ name: 'inline', data: [] }]), { author });
+      expect(repaired.revision.parents).toEqual([pushed.sha]);
+      expect(await storage.readFile(id, repaired.revision.sha, 'data/temps.csv')).toBe('real,data\n1,2\n');
+      expect(await storage.readFile(id, repaired.revision.sha, GITATTRIBUTES_PATH)).toBeUndefined();
+    });
+
+    it('refuses a merge patch with DESCRIPTOR_INVALID and writes nothing', async () => {
+      const { storage, service, broken } = await brokenHead();
+      await expect(service.patch(id, { title: 'T' }, { author })).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID', revision: broken });
+      await expect(service.patch(id, { title: 'T' }, { author, ifMatch: broken })).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID' });
+      expect(await storage.resolveRef(id)).toBe(broken);
+    });
+
+    it('is replaced conditionally (If-Match on the broken head), and a stale condition still fails its precondition', async () => {
+      const { service, good, broken } = await brokenHead();
+      await expect(service.replace(id, descriptorWith([temps()]), { author, ifMatch: good })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      const result = await service.replace(id, descriptorWith([temps()]), { author, ifMatch: broken });
+      expect(result.revision.parents).toEqual([broken]);
     });
   });
 
@@ -496,9 +561,10 @@ describe('DatasetService', () => {
       const { service } = setup();
       const descriptor = descriptorWith([temps()]);
       const { revision } = await service.create(id, descriptor, { author });
-      const next = jest.fn((current: Descriptor) => ({ ...current, title: 'Rewritten' }));
+      const next = jest.fn((current: () => Descriptor) => ({ ...current(), title: 'Rewritten' }));
       const result = await service.rewrite(id, next, { author, message: 'Rewrite' });
-      expect(next).toHaveBeenCalledWith(descriptor, revision.sha);
+      expect(next).toHaveBeenCalledWith(expect.any(Function), revision.sha);
+      expect(next.mock.calls[0]![0]()).toEqual(descriptor);
       expect(result.revision.message).toBe('Rewrite');
       expect((await service.read(id)).descriptor['title']).toBe('Rewritten');
     });
@@ -513,6 +579,28 @@ describe('DatasetService', () => {
       await expect(service.read(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
       await expect(service.list('acme', { limit: 10 })).resolves.toEqual({ items: ['y'] });
       await expect(service.delete(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    });
+
+    it('deletes only while If-Match names the head: a stale or weak condition fails its precondition and deletes nothing', async () => {
+      const { storage, service } = setup();
+      const first = await service.create(id, descriptorWith([temps()]), { author });
+      const second = await service.patch(id, { title: 'Second' }, { author });
+      const stale = await rejectionOf(service.delete(id, { author, ifMatch: first.revision.sha }));
+      expect(stale).toMatchObject({ code: 'PRECONDITION_FAILED', expected: first.revision.sha, actual: second.revision.sha });
+      await expect(service.delete(id, { ifMatch: 'weak-entity-tag' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      expect(await storage.resolveRef(id)).toBe(second.revision.sha);
+      expect((await storage.listRevisions(id, { limit: 10 })).items).toHaveLength(2);
+      await service.delete(id, { author, ifMatch: second.revision.sha });
+      await expect(service.read(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    });
+
+    it('checks If-Match in the same per-dataset queue as writes: a delete queued behind a write sees its new head', async () => {
+      const { service } = setup();
+      const first = await service.create(id, descriptorWith([temps()]), { author });
+      const [patched, deleted] = await Promise.allSettled([service.patch(id, { title: 'Racing' }, { author }), service.delete(id, { ifMatch: first.revision.sha })]);
+      expect(patched.status).toBe('fulfilled');
+      expect(deleted).toMatchObject({ status: 'rejected', reason: { code: 'PRECONDITION_FAILED' } });
+      expect((await service.read(id)).descriptor['title']).toBe('Racing');
     });
 
     it("lists an owner's dataset names in order, page by page", async () => {

@@ -1,17 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import mergePatch from 'json-merge-patch';
 import {
+  DescriptorInvalidError,
   NotFoundError,
   PreconditionFailedError,
   RevisionConflictError,
-  StorageUnavailableError,
   ValidationError,
 } from '@metastore/errors';
 import { KeyedLock, type Author, type DatasetId, type DatasetStorage, type FileChange, type Page, type PageRequest, type Revision } from '@metastore/storage';
 import { formatDatasetId } from './dataset-id';
 import { isJsonObject, type Descriptor, type DescriptorWarning, type JsonObject } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
-import { DESCRIPTOR_PATH, lfsPointersOf, managedFiles } from './lfs-pointers';
+import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf } from './lfs-pointers';
 
 /** A descriptor as stored at one revision; `source` is the exact file content. */
 export interface DatasetSnapshot {
@@ -26,6 +26,18 @@ export interface WriteResult {
   readonly revision: Revision;
   readonly changed: boolean;
   readonly warnings: readonly DescriptorWarning[];
+}
+
+/** The stored descriptor at a revision: parsed, or (pushed to the repository by other means) why it cannot be. */
+type StoredDescriptor =
+  | { readonly revision: string; readonly source: string; readonly descriptor: Descriptor }
+  | { readonly revision: string; readonly source: string; readonly invalid: DescriptorInvalidError };
+
+/** Who deletes, and (optionally) the revision the caller last saw (HTTP If-Match). */
+export interface DeleteOptions {
+  readonly author?: Author;
+  /** A revision sha: the dataset is deleted only while this is its head, else PRECONDITION_FAILED and nothing is deleted. */
+  readonly ifMatch?: string;
 }
 
 /** Who writes, why, and (optionally) on which revision the write is conditional. */
@@ -86,8 +98,15 @@ export class DatasetService {
     return this.readAt(id, await this.storage.resolveRef(id, ref));
   }
 
-  /** The descriptor at a resolved revision sha. */
+  /** The descriptor at a resolved revision sha; DESCRIPTOR_INVALID when the stored file is not a JSON object. */
   async readAt(id: DatasetId, revision: string): Promise<DatasetSnapshot> {
+    const stored = await this.readStored(id, revision);
+    if ('invalid' in stored) throw stored.invalid;
+    return { id, revision, descriptor: stored.descriptor, source: stored.source };
+  }
+
+  /** The stored descriptor at a revision, parsed if it can be (a file pushed by other means may not be JSON at all). */
+  private async readStored(id: DatasetId, revision: string): Promise<StoredDescriptor> {
     const source = await this.storage.readFile(id, revision, DESCRIPTOR_PATH);
     if (source === undefined) {
       throw new NotFoundError('DATASET_NOT_FOUND', `${formatDatasetId(id)} has no ${DESCRIPTOR_PATH} at revision ${revision}`);
@@ -96,12 +115,14 @@ export class DatasetService {
     try {
       descriptor = JSON.parse(source);
     } catch (error) {
-      throw new StorageUnavailableError(`${DESCRIPTOR_PATH} of ${formatDatasetId(id)} at ${revision} is not valid JSON`, { cause: error });
+      const invalid = new DescriptorInvalidError(formatDatasetId(id), revision, `not valid JSON (${(error as Error).message})`, { cause: error });
+      return { revision, source, invalid };
     }
     if (!isJsonObject(descriptor)) {
-      throw new StorageUnavailableError(`${DESCRIPTOR_PATH} of ${formatDatasetId(id)} at ${revision} is not a JSON object`);
+      const kind = descriptor === null ? 'null' : Array.isArray(descriptor) ? 'an array' : `a ${typeof descriptor}`;
+      return { revision, source, invalid: new DescriptorInvalidError(formatDatasetId(id), revision, `not a JSON object but ${kind}`) };
     }
-    return { id, revision, descriptor, source };
+    return { revision, source, descriptor };
   }
 
   /** One resource's metadata, by name, at a ref. */
@@ -117,6 +138,7 @@ export class DatasetService {
 
   /** Replaces the descriptor; an identical one makes no commit. */
   async replace(id: DatasetId, descriptor: unknown, options: WriteOptions): Promise<WriteResult> {
+    // The current descriptor is not looked at: a replacement also repairs a descriptor that is not valid JSON.
     return this.rewrite(id, () => descriptor, { ...options, message: options.message ?? `Update dataset ${formatDatasetId(id)}` });
   }
 
@@ -125,7 +147,7 @@ export class DatasetService {
     if (!isJsonObject(patch)) {
       throw new ValidationError('a merge patch of a descriptor must be a JSON object', [{ pointer: '', message: 'must be a JSON object' }]);
     }
-    return this.rewrite(id, (current) => mergePatch.apply(structuredClone(current), patch), {
+    return this.rewrite(id, (current) => mergePatch.apply(structuredClone(current()), patch), {
       ...options,
       message: options.message ?? `Update dataset ${formatDatasetId(id)}`,
     });
@@ -134,11 +156,13 @@ export class DatasetService {
   /**
    * Writes the descriptor `next(current)` as one new revision on top of the head. Conditional writes
    * (`ifMatch`) fail when the head moved; unconditional ones re-read the head and retry a bounded
-   * number of times, so a concurrent writer is never silently overwritten.
+   * number of times, so a concurrent writer is never silently overwritten. `current()` is the head's
+   * descriptor, or throws DESCRIPTOR_INVALID when the stored one is not a JSON object: a write that
+   * never calls it (a replacement, a revert) repairs such a dataset.
    */
   async rewrite(
     id: DatasetId,
-    next: (current: Descriptor, head: string) => unknown,
+    next: (current: () => Descriptor, head: string) => unknown,
     options: WriteOptions & { readonly message: string; readonly revertedTo?: string },
   ): Promise<WriteResult> {
     return this.writes.run(formatDatasetId(id), async () => {
@@ -146,12 +170,15 @@ export class DatasetService {
         // A conditional write builds on the caller's revision; the storage's compare-and-swap refuses it if the head moved,
         // so no extra round trip to read the head is needed (it matters on remote backends).
         const head = options.ifMatch ?? (await this.storage.resolveRef(id));
-        const current = await this.readParent(id, head, options.ifMatch);
-        const descriptor = next(current.descriptor, head);
+        const parent = await this.readParent(id, head, options.ifMatch);
+        const descriptor = next(() => {
+          if ('invalid' in parent) throw parent.invalid;
+          return parent.descriptor;
+        }, head);
         const { files, warnings } = this.prepare(descriptor);
-        const changes = this.changesBetween(current.descriptor, files);
+        const changes = changesBetween(await this.managedFilesAt(id, parent), files);
         // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no change.
-        if (changes.length === 0 || isDeepStrictEqual(descriptor, current.descriptor)) {
+        if (changes.length === 0 || ('descriptor' in parent && isDeepStrictEqual(descriptor, parent.descriptor))) {
           if (options.ifMatch !== undefined) {
             const actual = await this.storage.resolveRef(id);
             if (actual !== options.ifMatch) throw new PreconditionFailedError(options.ifMatch, actual);
@@ -177,20 +204,52 @@ export class DatasetService {
   }
 
   /** The descriptor a write builds on; a conditional write naming an unknown revision fails its precondition. */
-  private async readParent(id: DatasetId, head: string, ifMatch: string | undefined): Promise<DatasetSnapshot> {
-    if (ifMatch === undefined) return this.readAt(id, head);
+  private async readParent(id: DatasetId, head: string, ifMatch: string | undefined): Promise<StoredDescriptor> {
+    if (ifMatch === undefined) return this.readStored(id, head);
     if (!FULL_SHA.test(ifMatch)) throw new PreconditionFailedError(ifMatch);
     try {
-      return await this.readAt(id, head);
+      return await this.readStored(id, head);
     } catch (error) {
       if (error instanceof NotFoundError && error.code !== 'DATASET_NOT_FOUND') throw new PreconditionFailedError(ifMatch);
       throw error;
     }
   }
 
-  /** Deletes the dataset (its repository, where the backend deletes repositories). */
-  async delete(id: DatasetId, author?: Author): Promise<void> {
-    await this.writes.run(formatDatasetId(id), () => this.storage.deleteDataset(id, author));
+  /**
+   * The files Metastore manages as they are at the parent: computed from its descriptor, or, when that cannot be
+   * parsed, read back (the pointers a Metastore .gitattributes lists that still are LFS pointers, and that file).
+   */
+  private async managedFilesAt(id: DatasetId, parent: StoredDescriptor): Promise<Map<string, string>> {
+    if ('descriptor' in parent) return managedFiles(serializeDescriptor(parent.descriptor), lfsPointersOf(parent.descriptor).pointers);
+    const files = new Map([[DESCRIPTOR_PATH, parent.source]]);
+    const attributes = await this.storage.readFile(id, parent.revision, GITATTRIBUTES_PATH);
+    const paths = attributes === undefined ? [] : pointerPathsOf(attributes);
+    if (attributes === undefined || paths.length === 0) return files;
+    files.set(GITATTRIBUTES_PATH, attributes);
+    const contents = await Promise.all(paths.map((path) => this.storage.readFile(id, parent.revision, path)));
+    paths.forEach((path, index) => {
+      const content = contents[index];
+      if (content !== undefined && isLfsPointer(content)) files.set(path, content);
+    });
+    return files;
+  }
+
+  /**
+   * Deletes the dataset (its repository, where the backend deletes repositories). With `ifMatch`, only while that
+   * revision is the head: the storage compares it as close to the deletion as it can (see each adapter).
+   */
+  async delete(id: DatasetId, options: DeleteOptions = {}): Promise<void> {
+    const { author, ifMatch } = options;
+    await this.writes.run(formatDatasetId(id), async () => {
+      if (ifMatch === undefined) return this.storage.deleteDataset(id, author ? { author } : {});
+      if (!FULL_SHA.test(ifMatch)) throw new PreconditionFailedError(ifMatch);
+      try {
+        await this.storage.deleteDataset(id, { ...(author ? { author } : {}), expectedHead: ifMatch });
+      } catch (error) {
+        if (error instanceof RevisionConflictError) throw new PreconditionFailedError(ifMatch, error.actualHead);
+        throw error;
+      }
+    });
   }
 
   /** Names of an owner's datasets. */
@@ -210,12 +269,12 @@ export class DatasetService {
     };
   }
 
-  /** The file changes from the files managed for `previous` to `files`. */
-  private changesBetween(previous: Descriptor, files: Map<string, string>): FileChange[] {
-    const before = managedFiles(serializeDescriptor(previous), lfsPointersOf(previous).pointers);
-    const changes: FileChange[] = [];
-    for (const [path, content] of files) if (before.get(path) !== content) changes.push({ path, content });
-    for (const path of before.keys()) if (!files.has(path)) changes.push({ path, delete: true });
-    return changes;
-  }
+}
+
+/** The file changes from the managed files `before` to `files`. */
+function changesBetween(before: ReadonlyMap<string, string>, files: ReadonlyMap<string, string>): FileChange[] {
+  const changes: FileChange[] = [];
+  for (const [path, content] of files) if (before.get(path) !== content) changes.push({ path, content });
+  for (const path of before.keys()) if (!files.has(path)) changes.push({ path, delete: true });
+  return changes;
 }

@@ -1,4 +1,5 @@
-import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, lfsPointersOf, managedFiles, renderLfsPointer } from './lfs-pointers';
+import fc from 'fast-check';
+import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf, renderLfsPointer } from './lfs-pointers';
 
 const OID_A = 'a'.repeat(64);
 const OID_B = '0123456789abcdef'.repeat(4);
@@ -136,5 +137,27 @@ describe('managedFiles', () => {
     const { pointers } = lfsPointersOf(packageOf({ name: 'odd', path: 'my data/#1 [draft]!*?.csv', hash: `sha256:${OID_A}`, bytes: 3 }));
     const attributes = managedFiles('{}\n', pointers).get(GITATTRIBUTES_PATH);
     expect(attributes).toBe(`${ATTRIBUTES_HEADER}\n/my[[:space:]]data/\\#1[[:space:]]\\[draft\\]\\!\\*\\?.csv filter=lfs diff=lfs merge=lfs -text\n`);
+  });
+});
+
+describe('pointerPathsOf', () => {
+  const segment = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.', ' ', '#', '[', ']', '!', '*', '?', 'é', ':'), minLength: 1, maxLength: 6 });
+  const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((segments) => segments.join('/'));
+
+  it('reads back every pointer path of a .gitattributes Metastore wrote, whatever it had to escape', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 5 }), (paths) => {
+        const { pointers, errors } = lfsPointersOf(packageOf(...paths.map((resourcePath, index) => ({ name: `r${index}`, path: resourcePath, hash: `sha256:${OID_A}`, bytes: index }))));
+        fc.pre(errors.length === 0 && pointers.length > 0);
+        const attributes = managedFiles('{}\n', pointers).get(GITATTRIBUTES_PATH)!;
+        expect(pointerPathsOf(attributes)).toEqual(pointers.map((pointer) => pointer.path).sort());
+      }),
+    );
+  });
+
+  it("lists nothing from a .gitattributes someone else wrote, and tells pointer files from others", () => {
+    expect(pointerPathsOf('/data/a.csv filter=lfs diff=lfs merge=lfs -text\n')).toEqual([]);
+    expect(isLfsPointer(renderLfsPointer(OID_A, 1))).toBe(true);
+    expect(isLfsPointer('a,b\n1,2\n')).toBe(false);
   });
 });

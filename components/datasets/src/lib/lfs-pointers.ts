@@ -75,6 +75,24 @@ export function lfsPointersOf(descriptor: Descriptor): {
   return { pointers: all.map(({ index: _index, ...pointer }) => pointer), errors, warnings };
 }
 
+/** The first line of the .gitattributes Metastore writes; a file without it is someone else's. */
+const MANAGED_ATTRIBUTES_HEADER = "# Managed by Metastore: Git LFS pointers of this dataset's resources.";
+const LFS_ATTRIBUTES = 'filter=lfs diff=lfs merge=lfs -text';
+
+/** True for the text of a Git LFS pointer file. */
+export function isLfsPointer(content: string): boolean {
+  return content.startsWith('version https://git-lfs.github.com/spec/v1\n');
+}
+
+/** The pointer paths a .gitattributes written by Metastore lists (none when Metastore did not write it). */
+export function pointerPathsOf(gitattributes: string): string[] {
+  const [header, ...lines] = gitattributes.split('\n');
+  if (header !== MANAGED_ATTRIBUTES_HEADER) return [];
+  return lines
+    .filter((line) => line.startsWith('/') && line.endsWith(` ${LFS_ATTRIBUTES}`))
+    .map((line) => line.slice(1, -LFS_ATTRIBUTES.length - 1).replace(/\[\[:space:\]\]|\\(.)/g, (_match, escaped: string | undefined) => escaped ?? ' '));
+}
+
 /** Escapes a path as a literal .gitattributes pattern (https://git-scm.com/docs/gitattributes). */
 function attributePattern(path: string): string {
   return `/${path.replace(/[\\*?[\]!#]/g, (character) => `\\${character}`).replace(/ /g, '[[:space:]]')}`;
@@ -86,7 +104,7 @@ export function managedFiles(serializedDescriptor: string, pointers: readonly Lf
   if (pointers.length === 0) return files;
   const sorted = [...pointers].sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0));
   for (const pointer of sorted) files.set(pointer.path, pointer.pointer);
-  const lines = sorted.map((pointer) => `${attributePattern(pointer.path)} filter=lfs diff=lfs merge=lfs -text`);
-  files.set(GITATTRIBUTES_PATH, `# Managed by Metastore: Git LFS pointers of this dataset's resources.\n${lines.join('\n')}\n`);
+  const lines = sorted.map((pointer) => `${attributePattern(pointer.path)} ${LFS_ATTRIBUTES}`);
+  files.set(GITATTRIBUTES_PATH, `${MANAGED_ATTRIBUTES_HEADER}\n${lines.join('\n')}\n`);
   return files;
 }

@@ -225,4 +225,36 @@ describe('RevisionService', () => {
       expect(await storage.resolveRef(id)).toBe(shas.third);
     });
   });
+
+  describe('a descriptor that is not valid JSON at the head (pushed by other means)', () => {
+    async function brokenHistory() {
+      const context = await history();
+      const broken = await context.storage.commit(id, { parent: context.shas.third, changes: [{ path: 'datapackage.json', content: '{"name": ' }], message: 'pushed by hand', author: reverter });
+      return { ...context, broken: broken.sha };
+    }
+
+    it('is repaired by a revert to an earlier good revision, pointer files included', async () => {
+      const { storage, datasets, revisions, descriptors, shas, broken } = await brokenHistory();
+      const result = await revisions.revert(id, shas.first, { author: reverter });
+      expect(result).toMatchObject({ changed: true, revertedTo: shas.first, revision: { parents: [broken] } });
+      expect((await datasets.read(id)).descriptor).toEqual(descriptors.v1);
+      expect(await storage.readFile(id, result.revision.sha, 'data/temps.csv')).toBe(await storage.readFile(id, shas.first, 'data/temps.csv'));
+    });
+
+    it('refuses a revert to the broken revision and a diff from or to it with DESCRIPTOR_INVALID naming it', async () => {
+      const { storage, revisions, shas, broken } = await brokenHistory();
+      await expect(revisions.revert(id, broken, { author })).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID', revision: broken });
+      await expect(revisions.diff(id, shas.first)).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID', revision: broken });
+      await expect(revisions.diff(id, broken, shas.first)).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID', revision: broken });
+      expect((await revisions.diff(id, shas.first, shas.third)).summary.fieldsChanged).toContain('title');
+      expect(await storage.resolveRef(id)).toBe(broken);
+    });
+
+    it('lists the broken revision in the history like any other', async () => {
+      const { revisions, shas, broken } = await brokenHistory();
+      const page = await revisions.list(id, { limit: 10 });
+      expect(page.items.map((revision) => revision.sha)).toEqual([broken, shas.third, shas.second, shas.first]);
+      expect((await revisions.get(id, broken)).message).toBe('pushed by hand');
+    });
+  });
 });

@@ -8,6 +8,7 @@ import type {
   CreateDatasetRequest,
   DatasetId,
   DatasetStorage,
+  DeleteDatasetOptions,
   Page,
   PageRequest,
   Revision,
@@ -168,12 +169,20 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
-  async deleteDataset(id: DatasetId): Promise<void> {
+  /**
+   * GitHub cannot delete a repository conditionally: with `expectedHead` the head is read (revalidated, so fresh) right
+   * before the delete request. A push landing in the gap between the two is deleted with the repository.
+   */
+  async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     try {
       const client = await this.clientFor(id.owner);
       const { data } = await client.repos.get(this.repo(id));
       // Only ever delete repositories Metastore marked as datasets.
       if (!(data.topics ?? []).includes(this.config.topic)) throw datasetNotFound(id);
+      if (options.expectedHead !== undefined) {
+        const head = await this.resolveRef(id);
+        if (head !== options.expectedHead) throw new RevisionConflictError(options.expectedHead, head);
+      }
       await client.repos.delete(this.repo(id));
       this.forget(id);
     } catch (error) {

@@ -1,5 +1,5 @@
 import fs, { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
@@ -21,6 +21,7 @@ import {
   type CreateDatasetRequest,
   type DatasetId,
   type DatasetStorage,
+  type DeleteDatasetOptions,
   type Page,
   type PageRequest,
   type Revision,
@@ -165,14 +166,18 @@ export class LocalGitStorage implements DatasetStorage {
     );
   }
 
-  async deleteDataset(id: DatasetId): Promise<void> {
+  async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     return this.guard(id, () =>
       this.lock.run(key(id), async () => {
         await this.requireDataset(id);
         await mkdir(this.stagingDir, { recursive: true });
+        const branchLock = options.expectedHead === undefined ? undefined : await this.lockExpectedHead(id, options.expectedHead);
         // Rename first so that readers never see a half-deleted repository.
         const trash = path.join(this.stagingDir, `delete-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-        await rename(this.repositoryPath(id), trash);
+        await rename(this.repositoryPath(id), trash).catch(async (error: unknown) => {
+          if (branchLock) await rm(branchLock, { force: true });
+          throw error;
+        });
         await rm(trash, { recursive: true, force: true });
         const prefix = `${key(id)}@`;
         for (const cache of [this.files, this.knownCommits, this.peeled, this.revisions]) {
@@ -180,6 +185,26 @@ export class LocalGitStorage implements DatasetStorage {
         }
       }),
     );
+  }
+
+  /**
+   * Takes git's lock on the branch (`<ref>.lock`, as `git push` does) and checks the head under it, so that no push
+   * lands between the check and the deletion; returns the lock file, which goes away with the repository.
+   */
+  private async lockExpectedHead(id: DatasetId, expectedHead: string): Promise<string> {
+    const context = this.context(this.repositoryPath(id));
+    const lockPath = path.join(context.gitdir, `${this.headRef}.lock`);
+    await mkdir(path.dirname(lockPath), { recursive: true });
+    try {
+      await (await open(lockPath, 'wx')).close();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RevisionConflictError(expectedHead, undefined, { cause: error });
+      throw error;
+    }
+    const head = await this.readHead(context);
+    if (head === expectedHead) return lockPath;
+    await rm(lockPath, { force: true });
+    throw new RevisionConflictError(expectedHead, head);
   }
 
   /** Every directory under the repositories directory (an owner whose datasets were all deleted may stay listed, empty). */

@@ -3,6 +3,7 @@ import type {
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
+  DeleteDatasetOptions,
   Page,
   PageRequest,
   Revision,
@@ -30,8 +31,12 @@ export interface DatasetStorage {
   /** Creates the repository with one initial commit holding `files`; fails if the dataset exists. */
   createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision>;
 
-  /** Removes the dataset (on backends that delete repositories, its history goes with it); `author` is who asked, for observers. */
-  deleteDataset(id: DatasetId, author?: Author): Promise<void>;
+  /**
+   * Removes the dataset (on backends that delete repositories, its history goes with it). With
+   * `expectedHead`, only while the head is that revision (else `REVISION_CONFLICT`, nothing deleted),
+   * checked as close to the deletion as the backend allows.
+   */
+  deleteDataset(id: DatasetId, options?: DeleteDatasetOptions): Promise<void>;
 
   /**
    * Owners that may hold datasets, for reconciliation: distinct, in ascending order. Backends that can

@@ -6,6 +6,7 @@ import type {
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
+  DeleteDatasetOptions,
   Page,
   PageRequest,
   Revision,
@@ -52,9 +53,10 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     return commit.revision;
   }
 
-  async deleteDataset(id: DatasetId): Promise<void> {
+  async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     this.count('deleteDataset');
-    this.require(id);
+    const dataset = this.require(id);
+    if (options.expectedHead !== undefined && dataset.head !== options.expectedHead) throw new RevisionConflictError(options.expectedHead, dataset.head);
     this.datasets.delete(key(id));
   }
 

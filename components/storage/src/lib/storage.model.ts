@@ -58,6 +58,14 @@ export interface CreateDatasetRequest {
   readonly timestamp?: Date;
 }
 
+/** Who deletes a dataset, and (optionally) the head it must still be at. */
+export interface DeleteDatasetOptions {
+  /** Who asked, for observers (the catalog's event). */
+  readonly author?: Author;
+  /** The head the caller last saw (HTTP If-Match): if the head is another, nothing is deleted (`REVISION_CONFLICT`). */
+  readonly expectedHead?: string;
+}
+
 /** What creating or rewriting a tag needs. */
 export interface TagRequest {
   readonly name: string;
