@@ -158,6 +158,7 @@ const REVISIONS = {
   third: 'c0ffee5a1b2c3d4e5f60718293a4b5c6d7e8f901',
   revert: 'a7d3f9e1c5b7092e4f6a8c0d2e4f6a8b0c2d4e6f',
   rewritten: '5b9e2c7a1d3f4e6b8a0c2e4d6f8a1b3c5e7d9f02',
+  invalid: 'e4a1c3b5d7f9021436587a9bcbdef01234567890',
 };
 const ADA = { name: 'Ada Lovelace', email: 'ada@example.org' };
 const GRACE = { name: 'Grace Hopper', email: 'grace@example.org' };
@@ -266,6 +267,23 @@ const EXAMPLES: Readonly<Record<EventType, readonly Example[]>> = {
         descriptorSource: JSON.stringify(FIRST_DESCRIPTOR, null, 2),
         previousDescriptor: SECOND_DESCRIPTOR,
         historyRewritten: true,
+        origin: 'sync',
+      },
+    },
+    {
+      name: 'updatedInvalidDescriptor',
+      summary: 'Pushed to the git host directly with a datapackage.json that is not valid JSON: marked invalid, neither embedded nor linked (a PUT or revert repairs it).',
+      sequence: '1061',
+      change: {
+        type: 'dataset.updated',
+        ...DATASET,
+        time: new Date('2025-04-04T11:00:00Z'),
+        author: GRACE,
+        message: 'Fix a typo by hand',
+        oldRevision: REVISIONS.rewritten,
+        newRevision: REVISIONS.invalid,
+        descriptorSource: '{ "name": "rainfall", ',
+        previousDescriptor: FIRST_DESCRIPTOR,
         origin: 'sync',
       },
     },

@@ -8,14 +8,26 @@ const ajv = new Ajv2020({ strict: false });
 addFormats(ajv);
 
 describe('eventFromChange', () => {
-  it('links to a descriptor that is not a JSON object (pushed to git by hand) instead of failing, and stays valid', () => {
-    for (const source of ['{not json', '[1, 2]']) {
+  it('marks a descriptor that is not a JSON object (pushed to git by hand) as invalid, with no link that cannot be read, and stays valid', () => {
+    for (const source of ['{not json', '[1, 2]', 'null']) {
       const event = eventFromChange(
-        { type: 'dataset.updated', id: { owner: 'acme', name: 'x' }, backend: 'local', location: '/srv/x.git', time: new Date(0), author: { name: 'A', email: 'a@example.com' }, oldRevision: 'a'.repeat(40), newRevision: 'b'.repeat(40), descriptorSource: source, origin: 'sync' },
+        {
+          type: 'dataset.updated',
+          id: { owner: 'acme', name: 'x' },
+          backend: 'local',
+          location: '/srv/x.git',
+          time: new Date(0),
+          author: { name: 'A', email: 'a@example.com' },
+          oldRevision: 'a'.repeat(40),
+          newRevision: 'b'.repeat(40),
+          descriptorSource: source,
+          previousDescriptor: { name: 'x', resources: [{ name: 'r', path: 'r.csv' }] },
+          origin: 'sync',
+        },
         options,
       );
-      expect(event.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: options.descriptorUrl() });
-      expect(event.data.descriptor).toBeUndefined();
+      expect(event.data).toMatchObject({ descriptorInvalid: true, changes: { fields: ['name'], resources: { removed: ['r'] } } });
+      for (const absent of ['descriptor', 'descriptorTruncated', 'descriptorUrl'] as const) expect(event.data[absent]).toBeUndefined();
       expect(event.dataschema).toBe('https://metastore.dev/schemas/events/dataset.updated.json');
       expect(ajv.validate(eventSchemaFor('dataset.updated'), event)).toBe(true);
     }

@@ -53,19 +53,23 @@ function parseObject(source: string): DescriptorObject | undefined {
 /** Builds the CloudEvents envelope announcing `change`; its data holds no U+0000 (see `withoutNul`). */
 export function eventFromChange(change: DatasetChange, options: EventBuilderOptions): MetastoreEvent {
   const subject = formatDatasetId(change.id);
-  let descriptorPart: Pick<EventData, 'changes' | 'descriptor' | 'descriptorTruncated' | 'descriptorUrl'> = {};
+  let descriptorPart: Pick<EventData, 'changes' | 'descriptor' | 'descriptorTruncated' | 'descriptorUrl' | 'descriptorInvalid'> = {};
   if (change.descriptorSource !== undefined && change.newRevision !== undefined) {
-    const parsed = parseObject(change.descriptorSource);
-    const descriptor = parsed ?? {};
-    // A descriptor pushed to git by hand may not be a JSON object, or may hold U+0000 (which the outbox's jsonb cannot
-    // store, and many consumers cannot either): the event then links to it instead of carrying it.
-    const tooLarge = parsed === undefined || containsNul(parsed) || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
-    descriptorPart = {
-      changes: changedParts(change.previousDescriptor, descriptor),
-      ...(tooLarge
-        ? { descriptorTruncated: true, descriptorUrl: options.descriptorUrl(change.id, change.newRevision) }
-        : { descriptor }),
-    };
+    const descriptor = parseObject(change.descriptorSource);
+    if (descriptor === undefined) {
+      // A descriptor pushed to git by hand may not be a JSON object: reading it answers DESCRIPTOR_INVALID, so the event
+      // says so instead of linking to it (`changes` compare with an empty descriptor).
+      descriptorPart = { changes: changedParts(change.previousDescriptor, {}), descriptorInvalid: true };
+    } else {
+      // A descriptor holding U+0000 (which the outbox's jsonb cannot store, and many consumers cannot either) is linked instead of carried.
+      const tooLarge = containsNul(descriptor) || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
+      descriptorPart = {
+        changes: changedParts(change.previousDescriptor, descriptor),
+        ...(tooLarge
+          ? { descriptorTruncated: true, descriptorUrl: options.descriptorUrl(change.id, change.newRevision) }
+          : { descriptor }),
+      };
+    }
   }
   const data: EventData = {
     dataset: { id: subject, owner: change.id.owner, name: change.id.name, backend: change.backend, location: change.location },

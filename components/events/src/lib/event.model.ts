@@ -84,6 +84,8 @@ export interface EventData {
   readonly descriptor?: DescriptorObject;
   readonly descriptorTruncated?: boolean;
   readonly descriptorUrl?: string;
+  /** The stored descriptor is not valid JSON or not a JSON object (pushed to git by other means): neither carried nor linked, since reading it fails. */
+  readonly descriptorInvalid?: boolean;
   readonly revertedTo?: string;
   /** `dataset.updated` only: `oldRevision` is not an ancestor of `newRevision` (history was rewritten). */
   readonly historyRewritten?: true;

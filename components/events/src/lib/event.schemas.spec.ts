@@ -161,7 +161,7 @@ describe('event schemas', () => {
       rejected('tag.created', { ...tagCreated, data: { ...tagCreated.data, tag: { ...tag, sha: SHA.a } } });
     });
 
-    it('anything but exactly one of descriptor, or descriptorTruncated with descriptorUrl', () => {
+    it('anything but exactly one of descriptor, descriptorTruncated with descriptorUrl, or descriptorInvalid', () => {
       const updated = clone(build('dataset.updated'));
       const url = 'https://metastore.test/x';
       rejected('dataset.updated', { ...updated, data: { ...updated.data, descriptorTruncated: true, descriptorUrl: url } });
@@ -172,6 +172,10 @@ describe('event schemas', () => {
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorTruncated: false, descriptorUrl: url } });
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorTruncated: true, descriptorUrl: 'not a url' } });
       expect(validate(eventSchemaFor('dataset.updated'), { ...updated, data: { ...withoutDescriptor, descriptorTruncated: true, descriptorUrl: url } })).toEqual([]);
+      rejected('dataset.updated', { ...updated, data: { ...updated.data, descriptorInvalid: true } });
+      rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorInvalid: true, descriptorTruncated: true, descriptorUrl: url } });
+      rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorInvalid: false } });
+      expect(validate(eventSchemaFor('dataset.updated'), { ...updated, data: { ...withoutDescriptor, descriptorInvalid: true } })).toEqual([]);
     });
 
     it('per-type rules: changes, revertedTo, tags, deletions, revisions, identifiers', () => {

@@ -107,10 +107,18 @@ const DESCRIPTOR_TRUNCATED = { description: 'The descriptor was too large to emb
 
 const DESCRIPTOR_URL = { description: 'Where to read the descriptor at `newRevision` (a Metastore API URL).', type: 'string', format: 'uri' } as const;
 
-// Exactly one of: the descriptor embedded, or the pair saying where to read it. Mixed states fail both branches.
+const DESCRIPTOR_INVALID = {
+  description:
+    'The descriptor stored at `newRevision` is not valid JSON or not a JSON object (pushed to the git repository by other means): it is neither embedded nor linked, ' +
+    'since reading it answers DESCRIPTOR_INVALID; `changes` compare with an empty descriptor. A later PUT or revert repairs the dataset.',
+  const: true,
+} as const;
+
+// Exactly one of: the descriptor embedded, the pair saying where to read it, or the mark that it cannot be read. Mixed states fail every branch.
 const DESCRIPTOR_EMBEDDED_OR_LINKED = [
-  { required: ['descriptor'], not: { anyOf: [{ required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }] } },
-  { required: ['descriptorTruncated', 'descriptorUrl'], not: { required: ['descriptor'] } },
+  { required: ['descriptor'], not: { anyOf: [{ required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }, { required: ['descriptorInvalid'] }] } },
+  { required: ['descriptorTruncated', 'descriptorUrl'], not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorInvalid'] }] } },
+  { required: ['descriptorInvalid'], not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }] } },
 ] as const;
 
 const TAG = {
@@ -141,7 +149,7 @@ function eventData<const P extends Readonly<Record<string, object>>>(title: stri
   } as const;
 }
 
-/** The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded or linked. */
+/** The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded, linked or marked invalid. */
 function commitData(
   title: string,
   description: string,
@@ -161,10 +169,11 @@ function commitData(
         descriptor: DESCRIPTOR,
         descriptorTruncated: DESCRIPTOR_TRUNCATED,
         descriptorUrl: DESCRIPTOR_URL,
+        descriptorInvalid: DESCRIPTOR_INVALID,
         ...(revertedTo ? { revertedTo } : {}),
         ...(historyRewritten ? { historyRewritten } : {}),
       },
-      ['message', 'descriptor', 'descriptorTruncated', 'descriptorUrl', 'historyRewritten'],
+      ['message', 'descriptor', 'descriptorTruncated', 'descriptorUrl', 'descriptorInvalid', 'historyRewritten'],
     ),
     oneOf: DESCRIPTOR_EMBEDDED_OR_LINKED,
   } as const;
