@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import { authorize, authorOf as policyAuthorOf, parsePrincipal, type AccessContext, type RevocationList, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
+import { authorize, authorOf as policyAuthorOf, parsePrincipal, principalKey, type AccessContext, type RevocationList, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
 import type { JwtVerifier } from '@metastore/auth-jwt';
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
@@ -77,8 +77,9 @@ export function sendDenial(res: Response, denial: Denial): void {
 }
 
 /**
- * Limits writes (POST, PUT, PATCH, DELETE) per token subject (per client address for anonymous ones, which the policy
- * refuses anyway): 429 with Retry-After and a problem body. Reads are not limited.
+ * Limits writes (POST, PUT, PATCH, DELETE) per caller (per client address for anonymous ones, which the policy refuses
+ * anyway): 429 with Retry-After and a problem body. Reads are not limited. A caller is its subject, or for a delegated
+ * (minted) token its subject and actor: a bot never shares a budget with its minter, nor with a principal named like it.
  */
 export function writeRateLimit(perMinute: number): RequestHandler {
   return rateLimit({
@@ -89,7 +90,7 @@ export function writeRateLimit(perMinute: number): RequestHandler {
     skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS',
     keyGenerator: (req, res) => {
       const principal = principalOf(res);
-      return principal ? `sub:${principal.subject}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+      return principal ? `principal:${principalKey(principal)}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
     handler: (req, res) => {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;

@@ -11,6 +11,7 @@ import {
   warningSchema,
   writeResultSchema,
   mintTokenBody,
+  mintTokenResult,
   revokeTokenBody,
 } from './schemas';
 
@@ -100,18 +101,17 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           operationId: 'mintScopedToken',
           summary: 'Mint a short-lived token restricted to one dataset (or owner) and some actions',
           description:
-            'For CI jobs and ingestion bots. The caller must be an admin of the dataset (or of the owner, for an owner-wide token) and hold every requested action itself: a token never exceeds its minter.',
+            'For CI jobs and ingestion bots. The caller must be an admin of the dataset (or of the owner, for an owner-wide token) and hold every requested action itself: a token never exceeds its minter. ' +
+            '`owner` and `name` follow the dataset-id rules (400 VALIDATION_FAILED with pointers otherwise). The token is delegated (RFC 8693): its subject (`sub`) is the caller, ' +
+            'its actor (`act.sub`) the requested `actor`, its scopes a JSON array claim (`scopes`). It writes as `<actor> (on behalf of <caller>)` with the address `<actor>@tokens.metastore.invalid`, ' +
+            'has a write rate limit of its own (subject and actor), and may revoke only tokens of the same subject and actor. ' +
+            'An installation that verifies tokens with a public key or JWKS only, without METASTORE_JWT_PRIVATE_KEY, cannot sign: 501 TOKEN_MINTING_UNAVAILABLE.',
           requestBody: { required: true, content: json(ref('MintTokenRequest')) },
           responses: {
-            201: {
-              description: 'The token (shown once), its id (for revocation) and its scopes.',
-              content: json({
-                type: 'object',
-                required: ['token', 'tokenId', 'expiresAt', 'scopes'],
-                properties: { token: { type: 'string' }, tokenId: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, scopes: { type: 'array', items: { type: 'string' } } },
-              }),
-            },
+            201: { description: 'The token (shown once), its id (for revocation), its scopes, subject and actor.', content: json(ref('MintTokenResult')) },
             400: common[400],
+            404: problem('The caller holds no right on the dataset (worded as a missing dataset).'),
+            501: problem('This installation cannot sign tokens (TOKEN_MINTING_UNAVAILABLE): it verifies them with a public key or JWKS only; get tokens from the identity provider.'),
           },
         },
       },
@@ -120,9 +120,14 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           tags: ['tokens'],
           operationId: 'revokeToken',
           summary: 'Revoke a token (as RFC 7009: by its value)',
-          description: 'Its holder, or an admin over everything it may reach, may revoke it. Revoked tokens are refused from then on.',
+          description:
+            'Its holder (the same subject; for a minted token, the same subject and actor), or an admin over everything it may reach, may revoke it. Revoked tokens are refused from then on.',
           requestBody: { required: true, content: json(ref('RevokeTokenRequest')) },
-          responses: { 204: { description: 'Revoked.' }, 400: common[400] },
+          responses: {
+            204: { description: 'Revoked.' },
+            400: common[400],
+            404: problem('The token reaches a dataset the caller holds no right on (worded as a missing dataset).'),
+          },
         },
       },
       '/events': {
@@ -399,6 +404,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         CreateTagRequest: createTagBody,
         UpdateTagRequest: updateTagBody,
         MintTokenRequest: mintTokenBody,
+        MintTokenResult: mintTokenResult,
         RevokeTokenRequest: revokeTokenBody,
       },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

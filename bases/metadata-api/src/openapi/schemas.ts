@@ -193,6 +193,10 @@ export const problemSchema = {
         'CONFIGURATION_INVALID',
         'INTERNAL_ERROR',
         'STORAGE_UNAVAILABLE',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'RATE_LIMITED',
+        'TOKEN_MINTING_UNAVAILABLE',
       ],
     },
     detail: { type: 'string' },
@@ -248,11 +252,42 @@ export const mintTokenBody = {
   required: ['owner', 'actions'],
   additionalProperties: false,
   properties: {
-    owner: { type: 'string', minLength: 1, maxLength: 39 },
-    name: { type: 'string', minLength: 1, maxLength: 100, description: 'Restrict the token to this dataset (else: every dataset of the owner).' },
+    owner: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 39,
+      description: "An owner, by the dataset-id rules (lowercase letters, digits, '-', '_', '.'; no wildcards, spaces or colons).",
+    },
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description: 'Restrict the token to this dataset, by the dataset-id rules (else: every dataset of the owner).',
+    },
     actions: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['read', 'write', 'tag', 'delete', 'admin'] } },
-    subject: { type: 'string', minLength: 1, maxLength: 200, description: 'The token\'s subject (default: the caller\'s), e.g. the name of a CI job.' },
+    actor: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 39,
+      default: 'minted-token',
+      description:
+        "Who will use the token, e.g. the CI job `ci-nightly` (named like an owner). The token's subject stays the caller's; " +
+        'the actor is recorded as its RFC 8693 `act` claim and writes as `<actor> (on behalf of <caller>) <actor@tokens.metastore.invalid>`.',
+    },
     expiresIn: { type: 'integer', minimum: 60, maximum: 86400, default: 3600, description: 'Lifetime in seconds (at most a day).' },
+  },
+} as const;
+
+export const mintTokenResult = {
+  type: 'object',
+  required: ['token', 'tokenId', 'expiresAt', 'scopes', 'subject', 'actor'],
+  properties: {
+    token: { type: 'string', description: 'The JWT (shown once). Its claims: `sub`, `act: {sub}`, and `scopes`, a JSON array.' },
+    tokenId: { type: 'string', description: 'Its `jti`, for revocation.' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    scopes: { type: 'array', items: { type: 'string' }, description: 'One `obj:{owner}/{name}:{action}` per item (never joined with spaces).' },
+    subject: { type: 'string', description: "The token's subject: the caller, on whose behalf it acts." },
+    actor: { type: 'string', description: 'Who acts with it (`act.sub`).' },
   },
 } as const;
 

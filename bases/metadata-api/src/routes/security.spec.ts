@@ -160,7 +160,7 @@ describe('metadata-api security: every route has a policy, and each refuses what
   });
 
   it('mints scoped tokens within the minter’s rights, and a revoked token is refused from then on', async () => {
-    const minted = await server.http().post('/api/v1/tokens').send({ owner: 'acme', name: 'secret', actions: ['read', 'tag'], subject: 'ci-job', expiresIn: 600 });
+    const minted = await server.http().post('/api/v1/tokens').send({ owner: 'acme', name: 'secret', actions: ['read', 'tag'], actor: 'ci-job', expiresIn: 600 });
     expect(minted.status).toBe(201);
     expect(minted.body.scopes).toEqual(['obj:acme/secret:read', 'obj:acme/secret:tag']);
     const scoped = bearer(minted.body.token);

@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { authorize, formatScope, narrowScopes, parsePrincipal, type Action } from '@metastore/authz';
+import { authorize, holdsTokenOf, mintedClaims, mintScopes, mintTargetOf, parseMintRequest, parsePrincipal } from '@metastore/authz';
 import { AuthenticationError, ValidationError } from '@metastore/errors';
 import type { Dependencies } from '../dependencies';
 import { accessContext, policy, principalOf, requireCaller, sendDenial, type PolicyHandler } from '../http/auth';
@@ -17,41 +17,36 @@ const revokePolicy: PolicyHandler = Object.assign((req: Request, res: Response, 
 
 /**
  * Scoped tokens: an admin of a dataset (or of an owner) mints a short-lived token restricted to that dataset (or
- * owner) and a subset of actions it holds itself; such tokens can be revoked by their value (as RFC 7009 does).
+ * owner) and a subset of actions it holds itself, for a bot that acts on the admin's behalf (the admin stays the
+ * subject, the bot is the RFC 8693 actor); such tokens can be revoked by their value (as RFC 7009 does).
  */
 export function tokensRouter({ issuer, verifier, revocations, access }: Dependencies): Router {
   const router = Router();
 
+  // The body's owner and name are checked by the dataset-id rules before the policy sees them (400 with pointers).
   router.post(
     '/tokens',
     requireCaller,
     requireContentType('application/json'),
     validateBody(mintTokenBody),
-    policy('mintScopedToken', access, (req) => ({ owner: String(req.body.owner), ...(req.body.name !== undefined ? { name: String(req.body.name) } : {}) })),
+    policy('mintScopedToken', access, (req) => mintTargetOf(parseMintRequest(req.body))),
     (req, res) => {
-      const body = req.body as { owner: string; name?: string; actions: Action[]; subject?: string; expiresIn?: number };
       const principal = principalOf(res)!;
-      const target = { owner: body.owner, ...(body.name !== undefined ? { name: body.name } : {}) };
-      const scopes = narrowScopes(
-        principal,
-        body.actions.map((action) => ({ owner: body.owner, name: body.name ?? '*', action })),
-        target,
-      ).map(formatScope);
-      const lifetime = body.expiresIn ?? 3600;
-      const issued = issuer.issue(
-        {
-          sub: body.subject ?? principal.subject,
-          ...(principal.name ? { name: principal.name } : {}),
-          ...(principal.email ? { email: principal.email } : {}),
-          scope: scopes.join(' '),
-        },
-        lifetime,
-      );
-      res.status(201).json({ token: issued.token, tokenId: issued.tokenId, expiresAt: issued.expiresAt.toISOString(), scopes });
+      const request = parseMintRequest(req.body);
+      const claims = mintedClaims(principal, request, mintScopes(principal, request));
+      const issued = issuer.issue(claims, (req.body as { expiresIn?: number }).expiresIn ?? 3600);
+      res.status(201).json({
+        token: issued.token,
+        tokenId: issued.tokenId,
+        expiresAt: issued.expiresAt.toISOString(),
+        scopes: claims.scopes,
+        subject: claims.sub,
+        actor: claims.act.sub,
+      });
     },
   );
 
-  // Whoever may mint a token like it may revoke it; so may the token's own holder.
+  // Whoever may mint a token like it may revoke it; so may the token's holder (its subject, or a token of the same delegation).
   router.post('/tokens/revoke', revokePolicy, requireContentType('application/json'), validateBody(revokeTokenBody), async (req, res) => {
     const { token } = req.body as { token: string };
     let verified;
@@ -64,7 +59,7 @@ export function tokensRouter({ issuer, verifier, revocations, access }: Dependen
     if (verified.tokenId === undefined) throw new ValidationError('the token has no id (jti) and cannot be revoked', [{ pointer: '/token', message: 'no jti claim' }]);
     const caller = principalOf(res)!;
     const holder = parsePrincipal(verified.claims);
-    if (holder.subject !== caller.subject) {
+    if (!holdsTokenOf(caller, holder)) {
       // Admin over everything the token may reach.
       for (const scope of holder.scopes) {
         const target = { owner: scope.owner, ...(scope.name !== '*' ? { name: scope.name } : {}) };

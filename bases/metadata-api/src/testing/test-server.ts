@@ -67,11 +67,12 @@ export async function startTestServer(
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const tokenFor = (claims: TokenClaims = ADMIN, lifetimeSeconds = 3600) => dependencies.issuer.issue(claims, lifetimeSeconds).token;
-  const adminToken = tokenFor();
+  // Signed on first use: a server that verifies with public keys only cannot sign one (tests then sign their own).
+  let adminToken: string | undefined;
   return {
     baseUrl,
     tokenFor,
-    http: () => request.agent(baseUrl).set('Authorization', `Bearer ${adminToken}`),
+    http: () => request.agent(baseUrl).set('Authorization', `Bearer ${(adminToken ??= tokenFor())}`),
     dataDir,
     dependencies,
     database: { url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) },
