@@ -20,13 +20,16 @@ describe('metastore token', () => {
 
   it('signs a development token with the installation’s generated secret (created 0600 on first use), which the API’s verifier accepts', async () => {
     const run = io({ METASTORE_DATA_DIR: dataDir });
-    const code = await runCli(['token', '--sub', 'alice', '--name', 'Alice', '--email', 'alice@example.com', '--scope', 'obj:acme/*:write', '--role', 'acme=reader', '--expires', '600'], run.io);
+    const code = await runCli(['token', '--sub', 'alice', '--name', 'Alice', '--email', 'alice@example.com', '--scope', 'obj:acme/*:write', '--scope', 'obj:acme/x:tag', '--role', 'acme=reader', '--expires', '600'], run.io);
     expect(code).toBe(0);
     const secretFile = path.join(dataDir, 'jwt-secret');
     expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
     const verifier = new JwtVerifier(parseJwtConfig({}, (await readFile(secretFile, 'utf8')).trim()));
     const verified = await verifier.verify(run.out.join('').trim());
-    expect(parsePrincipal(verified.claims)).toMatchObject({ subject: 'alice', name: 'Alice', email: 'alice@example.com', roles: { acme: 'reader' }, scopes: [{ owner: 'acme', name: '*', action: 'write' }] });
+    expect(parsePrincipal(verified.claims)).toMatchObject({ subject: 'alice', name: 'Alice', email: 'alice@example.com', roles: { acme: 'reader' }, scopes: [{ owner: 'acme', name: '*', action: 'write' }, { owner: 'acme', name: 'x', action: 'tag' }] });
+    // Scopes as a JSON array claim, never joined into one space-separated string.
+    expect(verified.claims).toMatchObject({ scopes: ['obj:acme/*:write', 'obj:acme/x:tag'] });
+    expect(verified.claims).not.toHaveProperty('scope');
     expect(verified.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(600_000);
     expect(run.err.join('')).toMatch(/expires/);
   });

@@ -14,7 +14,8 @@ Options:
   --sub SUBJECT       The token's subject (required), e.g. alice or ci-nightly.
   --name NAME         Display name; with --email it becomes the author of commits and tags.
   --email EMAIL
-  --scope SCOPE       obj:{owner}/{name}:{read|write|tag|delete|admin}, * wildcards (repeatable).
+  --scope SCOPE       obj:{owner}/{name}:{read|write|tag|delete|admin}, * wildcards (repeatable;
+                      signed as the JSON array claim 'scopes').
   --role OWNER=ROLE   reader, editor, maintainer or admin of an owner (* for every owner; repeatable).
   --expires SECONDS   Lifetime (default 3600, at most 30 days).
   -h, --help          Show this help.
@@ -66,9 +67,10 @@ export async function runTokenCommand(argv: readonly string[], io: CliIo): Promi
     if (!owner || !isRole(role)) problems.push(`--role ${entry}: expected OWNER=reader|editor|maintainer|admin`);
     else roles[owner] = role;
   }
-  let scope = '';
+  // Scopes stay a list end to end: the token carries them as a JSON array claim, one formatted scope per item.
+  let scopes: string[] = [];
   try {
-    scope = parseScopes(values.scope ?? []).map(formatScope).join(' ');
+    scopes = parseScopes(values.scope ?? []).map(formatScope);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -92,7 +94,7 @@ export async function runTokenCommand(argv: readonly string[], io: CliIo): Promi
       sub: values.sub!,
       ...(values.name ? { name: values.name } : {}),
       ...(values.email ? { email: values.email } : {}),
-      ...(scope ? { scope } : {}),
+      ...(scopes.length > 0 ? { scopes } : {}),
       ...(Object.keys(roles).length > 0 ? { roles } : {}),
     },
     lifetime,
