@@ -24,7 +24,7 @@ export interface ApiConfig {
     readonly jwt?: JwtConfig;
     /** Owners whose datasets anonymous callers may read (`*`: every owner); empty: anonymous reads are off. */
     readonly publicOwners: readonly string[];
-    /** Writes per token subject per minute (0: unlimited). */
+    /** Writes per caller per minute (its subject; subject and actor for a minted token; 0: unlimited). */
     readonly writeRateLimitPerMinute: number;
     /** Browser origins allowed by CORS (`*`: any); empty: no CORS headers. */
     readonly corsOrigins: readonly string[];
