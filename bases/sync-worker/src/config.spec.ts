@@ -57,6 +57,12 @@ describe('loadWorkerConfig', () => {
     expect(config.storage).toMatchObject({ backend: 'github', github: { owners: ['acme', 'open-data', 'octocat'] } });
   });
 
+  it('waits up to 10 minutes for a GitHub rate limit unless told otherwise (the API: 10 s)', () => {
+    expect(loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token' }).storage).toMatchObject({ github: { maxRateLimitWaitSeconds: 600 } });
+    const told = loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token', GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '30' });
+    expect(told.storage).toMatchObject({ github: { maxRateLimitWaitSeconds: 30 } });
+  });
+
   it('requires DATABASE_URL: the embedded database belongs to the API process', () => {
     expect(problem({})).toContain('DATABASE_URL: required');
     expect(problem({ DATABASE_URL: '' })).toContain('DATABASE_URL: required');

@@ -93,7 +93,8 @@ function parseCatalogJob(env: Environment, defaultLogLevel: LogLevel, problems: 
   const job = parseSchema(jobSchema.extend({ LOG_LEVEL: logLevel.default(defaultLogLevel) }), values, problems);
   const database = attempt(() => parseCatalogDatabaseConfig(env), problems);
   const local = attempt(() => parseLocalGitStorageConfig(env), problems);
-  const github = values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env), problems) : undefined;
+  // Nobody waits on a catalog job's answer and it writes nothing to GitHub: it may wait longer for a rate limit than the API (GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS).
+  const github = values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env, { maxRateLimitWaitSeconds: 600 }), problems) : undefined;
   if (!job || !database || !local) return undefined;
   return {
     logLevel: job.LOG_LEVEL,

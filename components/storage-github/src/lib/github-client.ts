@@ -39,8 +39,8 @@ function authenticationOptions(config: GitHubStorageConfig, installationId: numb
 }
 
 /**
- * Builds a client: honours retry-after and x-ratelimit-reset, retries 5xx with backoff, records the
- * budget. With a GitHub App, `installationId` picks the installation it acts as; without one it is
+ * Builds a client: honours retry-after and x-ratelimit-reset up to `maxRateLimitWaitSeconds` in total per
+ * request (a later reset fails the request at once), retries 5xx with backoff, records the budget. With a GitHub App, `installationId` picks the installation it acts as; without one it is
  * the App itself, good only for the App endpoints (installation lookups).
  */
 export function createGitHubClient(
@@ -49,24 +49,31 @@ export function createGitHubClient(
   logger: ClientLogger = { warn: () => undefined },
   installationId?: number,
 ): GitHubClient {
+  // Seconds each request has waited for rate limits so far, by its options object (the throttling plugin retries with the same one).
+  const waited = new WeakMap<object, number>();
+  /** Waits out a limit only while the request's total wait stays within the cap: a distant reset fails it at once (the adapter says when to retry). */
+  const mayWait = (kind: string, retryAfter: number, options: { method: string; url: string }, retryCount: number): boolean => {
+    const total = (waited.get(options) ?? 0) + retryAfter;
+    const wait = retryCount < config.maxRetries && total <= config.maxRateLimitWaitSeconds;
+    logger.warn({ retryAfter, method: options.method, url: options.url, retryCount, wait }, `GitHub ${kind} rate limit hit`);
+    if (wait) waited.set(options, total);
+    return wait;
+  };
   const octokit = new ThrottledOctokit({
     ...authenticationOptions(config, installationId),
     baseUrl: config.apiUrl,
     userAgent: 'metastore-storage-github',
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    retry: { retries: config.maxRetries, retryAfterBaseValue: config.retryBaseMs },
+    // Rate limits (403 and 429) are the throttling plugin's alone: the retry plugin would otherwise retry a 429 it declined to wait for.
+    retry: { retries: config.maxRetries, retryAfterBaseValue: config.retryBaseMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       retryAfterBaseValue: config.retryBaseMs,
       // One write at a time, spaced as GitHub recommends; a private group per client.
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: config.writeIntervalMs }),
-      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        logger.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub primary rate limit hit');
-        return retryCount < config.maxRetries;
-      },
-      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        logger.warn({ retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub secondary rate limit hit');
-        return retryCount < config.maxRetries;
-      },
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) =>
+        mayWait('primary', retryAfter, options, retryCount),
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) =>
+        mayWait('secondary', retryAfter, options, retryCount),
     },
   });
   const record = (headers: Record<string, unknown> | undefined, status: number) => {

@@ -46,11 +46,34 @@ export function toGitHubApiError(error: OctokitFailure): GitHubApiError {
   return new GitHubApiError(error.status, error.request?.method ?? 'GET', route, requestId === undefined ? undefined : String(requestId), upstreamMessage(error));
 }
 
-/** Wraps an unexpected upstream failure as STORAGE_UNAVAILABLE, keeping the redacted upstream error as the cause. */
-export function storageUnavailable(what: string, error: unknown): StorageUnavailableError {
+/** GitHub asks for at least a minute after a secondary rate limit that names no retry-after. */
+const SECONDARY_LIMIT_FALLBACK_SECONDS = 60;
+
+/**
+ * Seconds until a rate-limited request may succeed, or undefined when `error` is no rate limit: `retry-after`,
+ * else the primary limit's `x-ratelimit-reset`, else a minute for a secondary limit
+ * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit).
+ */
+export function rateLimitRetryAfterSeconds(error: OctokitFailure, now: Date): number | undefined {
+  if (error.status !== 403 && error.status !== 429) return undefined;
+  const headers = error.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.ceil(retryAfter);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (String(headers['x-ratelimit-remaining']) === '0' && Number.isFinite(reset)) return Math.max(1, Math.ceil(reset - now.getTime() / 1000));
+  return /secondary rate limit/i.test(upstreamMessage(error)) ? SECONDARY_LIMIT_FALLBACK_SECONDS : undefined;
+}
+
+/**
+ * Wraps an unexpected upstream failure as STORAGE_UNAVAILABLE, keeping the redacted upstream error as the cause; a
+ * rate limit not waited out carries `retryAfterSeconds`.
+ */
+export function storageUnavailable(what: string, error: unknown, now: Date = new Date()): StorageUnavailableError {
   if (isOctokitFailure(error)) {
     const cause = toGitHubApiError(error);
-    return new StorageUnavailableError(`GitHub storage failed to ${what}: ${cause.message}`, { cause });
+    const retryAfterSeconds = rateLimitRetryAfterSeconds(error, now);
+    if (retryAfterSeconds === undefined) return new StorageUnavailableError(`GitHub storage failed to ${what}: ${cause.message}`, { cause });
+    return new StorageUnavailableError(`GitHub storage failed to ${what}: rate limited for ${retryAfterSeconds} s more (${cause.message})`, { cause, retryAfterSeconds });
   }
   return new StorageUnavailableError(`GitHub storage failed to ${what}`, { cause: error });
 }

@@ -197,6 +197,50 @@ describe('GitHubStorage: surviving GitHub faults', () => {
     expect(next.parents).toEqual([sha]);
   });
 
+  describe('a rate limit that resets later than GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS', () => {
+    // GitHub's own seconds (GITHUB_RETRY_BASE_MS 1000): a client that waited for these resets would hang for an hour, past the test's timeout.
+    const patient = () => storageFor(server, { GITHUB_RETRY_BASE_MS: '1000' });
+    const refUpdates = () => server.requests.filter((request) => request.path === 'PATCH /repos/{owner}/{repo}/git/refs/{ref}').length;
+
+    it.each([
+      ['a primary limit (403)', { type: 'primary-rate-limit', status: 403, resetInSeconds: 3600 }, [3500, 3601]],
+      ['a primary limit (429)', { type: 'primary-rate-limit', status: 429, resetInSeconds: 3600 }, [3500, 3601]],
+      ['a secondary limit with retry-after', { type: 'secondary-rate-limit', retryAfterSeconds: 120 }, [120, 120]],
+      ['a secondary limit without retry-after (a minute, as GitHub asks)', { type: 'secondary-rate-limit' }, [60, 60]],
+    ] as const)('fails %s at once with STORAGE_UNAVAILABLE and retryAfterSeconds, asks GitHub once, and writes nothing', async (_label, kind, [least, most]) => {
+      const client = patient();
+      const id = newId();
+      const { sha } = await client.createDataset(id, { files, message: 'c', author });
+      server.resetRequests();
+      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind });
+      const error = await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited', author }).then(
+        () => undefined,
+        (failure: unknown) => failure as { code: string; retryAfterSeconds?: number; message: string },
+      );
+      expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('rate limited for') });
+      expect(error?.retryAfterSeconds).toBeGreaterThanOrEqual(least);
+      expect(error?.retryAfterSeconds).toBeLessThanOrEqual(most);
+      expect(refUpdates()).toBe(1);
+      expect(await client.resolveRef(id)).toBe(sha);
+    });
+
+    it('caps the total a request waits, not each wait', async () => {
+      const client = storageFor(server, { GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '10' });
+      const id = newId();
+      const { sha } = await client.createDataset(id, { files, message: 'c', author });
+      server.resetRequests();
+      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 2, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 } });
+      await expect(client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited twice', author })).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+        retryAfterSeconds: 6,
+      });
+      // Waited 6 s once; a second 6 s would pass the 10 s cap.
+      expect(refUpdates()).toBe(2);
+      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 } });
+      expect((await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited once', author })).parents).toEqual([sha]);
+    });
+  });
+
   it('survives added latency and a repository that is briefly 404 after creation', async () => {
     server.setLatency(20);
     server.faults.notFoundAfterCreate(2);

@@ -622,7 +622,7 @@ export class GitHubStorage implements DatasetStorage {
   private mapError(error: unknown, what: string, id?: DatasetId): DomainError {
     if (error instanceof DomainError) return error;
     if (id && status(error) === 404) return datasetNotFound(id);
-    return storageUnavailable(what, error);
+    return storageUnavailable(what, error, this.clock());
   }
 }
 

@@ -79,3 +79,18 @@ describe('parseGitHubStorageConfig: owners to reconcile', () => {
     expect(problem({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme,not/a-login' })).toContain('GITHUB_OWNERS: must be a comma-separated list');
   });
 });
+
+describe('parseGitHubStorageConfig: waiting for rate limits', () => {
+  it('waits at most 10 s by default, or what the base or GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS says', () => {
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }).maxRateLimitWaitSeconds).toBe(10);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }, { maxRateLimitWaitSeconds: 600 }).maxRateLimitWaitSeconds).toBe(600);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '0' }, { maxRateLimitWaitSeconds: 600 }).maxRateLimitWaitSeconds).toBe(0);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '' }).maxRateLimitWaitSeconds).toBe(10);
+  });
+
+  it('refuses a wait that is not a whole number of seconds up to an hour', () => {
+    for (const value of ['-1', '1.5', '3601', 'soon']) {
+      expect(problem({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: value })).toContain('GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS');
+    }
+  });
+});

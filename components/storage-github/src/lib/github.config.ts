@@ -32,6 +32,12 @@ export interface GitHubStorageConfig {
   readonly retryBaseMs: number;
   /** How many times a request hit by a rate limit or a 5xx is retried. */
   readonly maxRetries: number;
+  /**
+   * The longest a request waits, in total, for rate limits to reset (GitHub's seconds, whatever `retryBaseMs`). A limit
+   * resetting later fails the request at once with STORAGE_UNAVAILABLE and `retryAfterSeconds`, so that no caller (and no
+   * write queued behind it) hangs until a distant reset.
+   */
+  readonly maxRateLimitWaitSeconds: number;
   /** How many immutable objects (files and commits by sha, tag objects) to keep in memory. */
   readonly cacheEntries: number;
 }
@@ -53,6 +59,7 @@ const schema = z.object({
   GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   GITHUB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
   GITHUB_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 
@@ -96,8 +103,17 @@ function authenticationOf(values: Record<string, string>, problems: string[]): G
   return { type: 'app', appId: Number(appId), privateKey: pem };
 }
 
+/** What a base may choose about the GitHub storage's defaults. */
+export interface GitHubConfigDefaults {
+  /** `GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS` when unset: short for an API answering callers (10 s), longer for a background job. */
+  readonly maxRateLimitWaitSeconds?: number;
+}
+
+/** The default wait for a rate limit's reset in a process that answers callers. */
+const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 10;
+
 /** Parses the GitHub storage settings from environment-style values (unset and empty are alike); throws a ConfigurationError naming each bad one. */
-export function parseGitHubStorageConfig(env: Record<string, string | undefined>): GitHubStorageConfig {
+export function parseGitHubStorageConfig(env: Record<string, string | undefined>, defaults: GitHubConfigDefaults = {}): GitHubStorageConfig {
   // Compose files and Secrets often carry `NAME=`: an empty variable takes its default, like an unset one.
   const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
   const result = schema.safeParse(values);
@@ -118,6 +134,7 @@ export function parseGitHubStorageConfig(env: Record<string, string | undefined>
     writeIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: settings.GITHUB_RETRY_BASE_MS,
     maxRetries: settings.GITHUB_MAX_RETRIES,
+    maxRateLimitWaitSeconds: settings.GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS ?? defaults.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
     cacheEntries: settings.GITHUB_CACHE_ENTRIES,
   };
 }

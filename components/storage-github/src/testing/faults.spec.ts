@@ -73,6 +73,10 @@ describe('GitHub test server fault injection', () => {
     expect(limited.status).toBe(403);
     expect(limited.headers['retry-after']).toBe('7');
     expect(limited.data.message).toMatch(/^You have exceeded a secondary rate limit/);
+    server.faults.inject({ route: 'POST /repos/{owner}/{repo}/git/blobs', times: 1, kind: { type: 'secondary-rate-limit' } });
+    const unspecified = await failure(octokit.git.createBlob({ owner, repo, content: 'x' }));
+    expect(unspecified.status).toBe(403);
+    expect(unspecified.headers['retry-after']).toBeUndefined();
   });
 
   it('adds latency per fault and globally', async () => {

@@ -2,7 +2,8 @@
 export type FaultKind =
   | { readonly type: 'server-error'; readonly status: 500 | 502 | 503 }
   | { readonly type: 'primary-rate-limit'; readonly status: 403 | 429; readonly resetInSeconds: number }
-  | { readonly type: 'secondary-rate-limit'; readonly retryAfterSeconds: number; readonly status?: 403 | 429 }
+  /** Without `retryAfterSeconds` the answer has no `retry-after` header (clients should then wait a minute). */
+  | { readonly type: 'secondary-rate-limit'; readonly retryAfterSeconds?: number; readonly status?: 403 | 429 }
   | { readonly type: 'latency'; readonly ms: number }
   | { readonly type: 'error-after-effect'; readonly status: 500 | 502 | 503 };
 

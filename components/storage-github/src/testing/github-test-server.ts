@@ -126,7 +126,7 @@ function faultResponse(fault: FaultKind, id: string, accountId: number): ApiResp
       const status = fault.status ?? 403;
       return {
         status,
-        headers: { 'retry-after': String(fault.retryAfterSeconds) },
+        ...(fault.retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } } : {}),
         body: {
           message: `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
           documentation_url: SECONDARY_RATE_LIMIT_DOCUMENTATION,
