@@ -65,7 +65,7 @@ const writeResponses = {
 
 type Operation = { responses: Record<string, unknown> };
 
-/** Every operation answers 401 without a valid token and 403 when the caller may see but not do; writes may be rate limited. */
+/** Every operation answers 401 without a valid token and 403 when the caller may see but not do, and 503 when a backend is down; writes may be rate limited. */
 function withAccessResponses<T extends { paths: Record<string, Record<string, unknown>> }>(document: T): T {
   for (const item of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -74,6 +74,7 @@ function withAccessResponses<T extends { paths: Record<string, Record<string, un
       responses['401'] ??= problem('No valid bearer token (UNAUTHENTICATED); the WWW-Authenticate header says why.');
       responses['403'] ??= problem('The token may see the dataset but not do this (FORBIDDEN). A caller who may not read it gets 404 instead.');
       if (method !== 'get') responses['429'] ??= problem('Too many writes by this caller (RATE_LIMITED); Retry-After says when to try again.');
+      responses['503'] ??= problem('Git storage or the catalog is unavailable (STORAGE_UNAVAILABLE); when a git host\'s rate limit resets later than the service waits, Retry-After says when.');
     }
   }
   return document;

@@ -1,5 +1,5 @@
 import { startGitHubTestServer, type GitHubTestServer } from '@metastore/storage-github/testing';
-import { startTestServer, type TestServer } from '../testing/test-server';
+import { expectDocumented, startTestServer, type TestServer } from '../testing/test-server';
 
 describe('metadata-api on GitHub when a rate limit resets far in the future', () => {
   let github: GitHubTestServer;
@@ -25,6 +25,7 @@ describe('metadata-api on GitHub when a rate limit resets far in the future', ()
     const answers = await Promise.all([patch('First'), patch('Second')]);
     const limited = answers.find((answer) => answer.status === 503);
     const written = answers.find((answer) => answer.status === 200);
+    expectDocumented('PATCH', '/datasets/{owner}/{name}', limited!);
     expect(limited?.body).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(3500);
     expect(Number(limited?.headers['retry-after'])).toBeLessThanOrEqual(3601);
