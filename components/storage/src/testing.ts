@@ -148,6 +148,20 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       expect(await storage.readFile(id, second.sha, 'datapackage.json')).toBe('{"v":2}');
     });
 
+    it('refuses an author or tagger that would break a git header (VALIDATION_FAILED) and writes nothing', async () => {
+      const sha = await createSample();
+      const injected = { name: `Evil\nparent ${'0'.repeat(40)}`, email: 'e@x.com' };
+      const change = { path: 'datapackage.json', content: '{"v":2}' };
+      await expect(storage.commit(id, { parent: sha, changes: [change], message: 'x', author: injected })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      const tagger = { name: 'Mallory', email: 'm@x.com>\ntagger Alice <a@x.com' };
+      await expect(storage.createTag(id, { name: 'v1', target: sha, description: '', author: tagger })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      const other = { ...id, name: `${id.name}-x` };
+      await expect(storage.createDataset(other, { files: [change], message: 'x', author: injected })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      expect(await storage.resolveRef(id)).toBe(sha);
+      await expect(storage.getTag(id, 'v1')).rejects.toEqual(withCode('TAG_NOT_FOUND'));
+      await expect(storage.resolveRef(other)).rejects.toEqual(withCode('DATASET_NOT_FOUND'));
+    });
+
     it('lets exactly one of several concurrent commits on the same parent win', async () => {
       const first = await createSample();
       const results = await Promise.allSettled(

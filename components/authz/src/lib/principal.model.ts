@@ -1,5 +1,6 @@
 import { isOwner } from '@metastore/datasets';
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { IDENTITY_FORBIDDEN, isIdentityEmail } from '@metastore/storage';
 import { isRole, ROLES, type Role } from './role.model';
 import { formatScope, isObjectScope, parseScope, type Scope } from './scope.model';
 
@@ -29,9 +30,8 @@ export interface Principal {
 /** The caller without credentials; `authorize` treats it exactly like no principal at all. */
 export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]), roles: Object.freeze({}), anonymous: true });
 
-/** Name and email become a git identity (`Name <email>`): angle brackets and control characters would corrupt it. */
-export const IDENTITY_FORBIDDEN = /[<>\p{Cc}]/u;
-const EMAIL = /^[^\s<>@]+@[^\s<>@]+$/;
+/** Name and email become a git identity (`Name <email>`): what would corrupt or spoof it is the storage's one identity grammar. */
+export { IDENTITY_FORBIDDEN };
 /** Deeper `act` nesting than this is refused: each level is one more delegation, and claims should stay small. */
 const MAX_ACTOR_DEPTH = 8;
 
@@ -48,7 +48,7 @@ function optionalText(claims: Readonly<Record<string, unknown>>, claim: 'name' |
     issues.push({ pointer: `/${claim}`, message: `claim '${claim}' must not contain '<', '>' or control characters` });
     return undefined;
   }
-  if (claim === 'email' && !EMAIL.test(text)) {
+  if (claim === 'email' && !isIdentityEmail(text)) {
     issues.push({ pointer: '/email', message: "claim 'email' must be an email address" });
     return undefined;
   }

@@ -36,7 +36,7 @@ const DATASET = {
     owner: { type: 'string', pattern: `^(?!.*\\.\\.)(?!.*\\.git$)${SEGMENT}$`, maxLength: 39 },
     name: { type: 'string', pattern: `^(?!.*\\.\\.)(?!.*\\.git$)${SEGMENT}$`, maxLength: 100 },
     backend: { description: 'The storage backend (`local`, `github`, ...).', type: 'string', minLength: 1 },
-    location: { description: 'Where the repository lives on that backend (a path or URL).', type: 'string', minLength: 1 },
+    location: { description: 'Where the repository lives on that backend: a URL, or a path relative to the backend (local: `repositories/<owner>/<name>.git` under its data directory); never a path on the server.', type: 'string', minLength: 1 },
   },
 } as const;
 

@@ -15,6 +15,7 @@ import type {
   Tag,
   TagRequest,
 } from '@metastore/storage';
+import { validateAuthor } from '@metastore/storage';
 import { createGitHubClient, type ClientLogger, type GitHubClient, type RateLimitBudget } from './github-client';
 import type { GitHubStorageConfig } from './github.config';
 import { isOctokitFailure, storageUnavailable, upstreamMessage } from './github-errors';
@@ -73,6 +74,12 @@ function seconds(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** A commit author or tagger as GitHub writes it into the object's header; one that would corrupt the header is refused (VALIDATION_FAILED). */
+function gitPerson(author: Author, at: Date): { name: string; email: string; date: string } {
+  validateAuthor(author);
+  return { name: author.name, email: author.email, date: seconds(at) };
+}
+
 /**
  * DatasetStorage on GitHub: one repository per dataset (`<owner>/<name>`, owner an organisation or
  * the token's user), written through the Git Data API as single commits whose non-forced ref update
@@ -126,6 +133,7 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
+    validateAuthor(request.author);
     const nonce = randomUUID();
     const client = await this.clientFor(id.owner).catch((error: unknown) => {
       throw status(error) === 404 ? storageUnavailable(`create the dataset: the GitHub App is not installed on ${id.owner}`, error) : this.mapError(error, 'create the dataset', id);
@@ -144,7 +152,7 @@ export class GitHubStorage implements DatasetStorage {
           message: withGitNewline(request.message),
           tree: tree.sha,
           parents: [],
-          author: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+          author: gitPerson(request.author, request.timestamp ?? this.clock()),
         });
         // auto_init made a placeholder commit (Git Data calls fail on an empty repository); our root commit replaces it.
         if (repository.defaultBranch === this.config.defaultBranch) {
@@ -273,7 +281,7 @@ export class GitHubStorage implements DatasetStorage {
         message: withGitNewline(request.message),
         tree: tree.sha,
         parents: [request.parent],
-        author: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+        author: gitPerson(request.author, request.timestamp ?? this.clock()),
       });
       try {
         // Not forced: GitHub refuses anything but a fast-forward from the current head, our compare-and-swap.
@@ -476,7 +484,7 @@ export class GitHubStorage implements DatasetStorage {
         message: withGitNewline(request.description),
         object: request.target,
         type: 'commit',
-        tagger: { ...request.author, date: seconds(request.timestamp ?? this.clock()) },
+        tagger: gitPerson(request.author, request.timestamp ?? this.clock()),
       });
       const tagObject = data as unknown as GitHubTagObject;
       this.tagObjects.set(this.commitKey(id, tagObject.sha), tagObject);

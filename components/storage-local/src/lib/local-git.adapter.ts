@@ -16,6 +16,7 @@ import {
   revisionNotFound,
   tagAlreadyExists,
   tagNotFound,
+  validateAuthor,
   type Author,
   type CommitRequest,
   type CreateDatasetRequest,
@@ -40,7 +41,9 @@ const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 
 type GitPerson = { name: string; email: string; timestamp: number; timezoneOffset: number };
 
+/** The identity git writes into a commit or tag header; one that would corrupt the header is refused (VALIDATION_FAILED). */
 function toGitPerson(author: Author, at: Date): GitPerson {
+  validateAuthor(author);
   return { name: author.name, email: author.email, timestamp: Math.floor(at.getTime() / 1000), timezoneOffset: 0 };
 }
 
@@ -122,8 +125,9 @@ export class LocalGitStorage implements DatasetStorage {
     return path.join(this.repositoriesDir, id.owner, `${id.name}.git`);
   }
 
+  /** `repositories/<owner>/<name>.git`, relative to the data directory: events and listings never show where that is on the server. */
   locationOf(id: DatasetId): string {
-    return this.repositoryPath(id);
+    return `repositories/${id.owner}/${id.name}.git`;
   }
 
   async checkReady(): Promise<void> {

@@ -22,7 +22,10 @@ export interface DatasetStorage {
   /** A short name of the backend (`local`, `github`, ...), recorded with each dataset. */
   readonly backend: string;
 
-  /** Where the dataset's repository lives on this backend (a path or URL), as recorded in the catalog. */
+  /**
+   * Where the dataset's repository lives on this backend, as recorded in the catalog and carried by events: a URL, or
+   * a path relative to the backend's own root (local: `repositories/<owner>/<name>.git`); never a path on the server.
+   */
   locationOf(id: DatasetId): string;
 
   /** Resolves when the backend is reachable and writable (for readiness probes); rejects with STORAGE_UNAVAILABLE otherwise. */

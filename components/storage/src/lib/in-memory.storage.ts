@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RevisionConflictError } from '@metastore/errors';
 import { datasetAlreadyExists, datasetNotFound, refNotFound, revisionNotFound, tagAlreadyExists, tagNotFound } from './storage.errors';
 import type { DatasetStorage } from './dataset-storage.port';
+import { validateAuthor } from './git-names';
 import type {
   CommitRequest,
   CreateDatasetRequest,
@@ -165,6 +166,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   }
 
   private putTag(id: DatasetId, dataset: StoredDataset, request: TagRequest): Tag {
+    validateAuthor(request.author);
     if (!dataset.commits.has(request.target)) throw revisionNotFound(id, request.target);
     const tag: Tag = {
       name: request.name,
@@ -182,6 +184,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     files: Map<string, string>,
     request: { message: string; author: Revision['author']; timestamp?: Date },
   ): StoredCommit {
+    validateAuthor(request.author);
     this.sequence += 1;
     const timestamp = new Date(Math.floor((request.timestamp ?? this.clock()).getTime() / 1000) * 1000).toISOString();
     const sha = createHash('sha1')

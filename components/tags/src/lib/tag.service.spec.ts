@@ -42,7 +42,7 @@ describe('validateTagName', () => {
     expect(validateTagName(name)).toBe(name);
   });
 
-  it.each(['a b', 'x..y', 'v1.lock', '-x', '@{', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[', 'a\\b', '.x', 'x/', 'x.', 'a//b', 'x/.y'])(
+  it.each(['a b', 'x..y', 'v1.lock', '@{', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[', 'a\\b', '.x', 'x/', 'x.', 'a//b', 'x/.y'])(
     'rejects the invalid git ref name %p at /name',
     (name) => {
       expect(issuesOf(() => validateTagName(name))).toEqual([{ pointer: '/name', message: expect.stringContaining('valid git ref name') }]);
@@ -53,8 +53,41 @@ describe('validateTagName', () => {
     expect(issuesOf(() => validateTagName(name))).toEqual([{ pointer: '/name', message: 'tag name is required' }]);
   });
 
-  it('bounds the length at 200 characters', () => {
-    expect(issuesOf(() => validateTagName('x'.repeat(201)))).toEqual([{ pointer: '/name', message: 'tag name must be at most 200 characters' }]);
+  it('bounds the length at 200 bytes of UTF-8 (a ref is a file name)', () => {
+    expect(issuesOf(() => validateTagName('x'.repeat(201)))).toEqual([{ pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' }]);
+    expect(validateTagName('é'.repeat(100))).toBe('é'.repeat(100));
+    expect(issuesOf(() => validateTagName('日'.repeat(67)))).toEqual([{ pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' }]);
+  });
+
+  it.each([
+    ['HEAD', 'HEAD'],
+    ['ORIG_HEAD', 'pseudo-ref'],
+    ['FETCH_HEAD', 'pseudo-ref'],
+    ['refs/tags/v1', "'refs/'"],
+    ['heads/main', "'heads/'"],
+    ['tags/v1', "'tags/'"],
+    ['a'.repeat(40), 'sha'],
+    ['-x', "'-'"],
+  ])('refuses %p, which git tag refuses or would resolve to something else first', (name, reason) => {
+    expect(issuesOf(() => validateTagName(name))).toEqual([{ pointer: '/name', message: expect.stringContaining(reason) }]);
+  });
+
+  it.each([
+    ['a right-to-left override', 'v1\u202e2.0'],
+    ['a left-to-right isolate', '\u2066v1'],
+    ['a zero-width space', 'v1\u200b'],
+    ['a byte-order mark', '\ufeffv1'],
+    ['a no-break space', 'v1\u00a0rc'],
+    ['an ideographic space', 'v1\u3000rc'],
+    ['a line separator', 'v1\u2028'],
+    ['a C1 control', 'v1\u0085'],
+    ['a NUL', 'v1\u0000'],
+  ])('refuses a name with %s (spoofing or invisible)', (_label, name) => {
+    expect(issuesOf(() => validateTagName(name))).toEqual([{ pointer: '/name', message: expect.stringContaining('Unicode format characters') }]);
+  });
+
+  it.each(['AHEAD', 'HEADS', 'head', 'release/HEAD-1', 'cafe', '2024', 'v1-λ'])('accepts %p', (name) => {
+    expect(validateTagName(name)).toBe(name);
   });
 
   it('reports issues at a given pointer', () => {
@@ -112,6 +145,26 @@ describe('TagService', () => {
         code: 'VALIDATION_FAILED',
         issues: [{ pointer: '/description' }],
       });
+      expect(storage.calls.has('createTag')).toBe(false);
+    });
+
+    it('rejects a description with U+0000 (no catalog can record it) at /description', async () => {
+      const { storage, tags } = await setup();
+      await expect(tags.create(id, { name: 'v1', description: 'a\u0000b', author: tagger })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ pointer: '/description' }],
+      });
+      expect(storage.calls.has('createTag')).toBe(false);
+    });
+
+    it('refuses a tagger who would break the tag header, and a ref past 255 bytes, listing every problem', async () => {
+      const { storage, tags } = await setup();
+      const failure = tags.create(id, { name: 'HEAD', ref: 'r'.repeat(256), author: { name: 'Evil\ntagger Mallory', email: 'e@x.com>' } });
+      await expect(failure).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ pointer: '/name' }, { pointer: '/ref' }, { pointer: '/author/name' }, { pointer: '/author/email' }],
+      });
+      expect(storage.calls.has('resolveRef')).toBe(false);
       expect(storage.calls.has('createTag')).toBe(false);
     });
 
@@ -221,9 +274,24 @@ describe('TagService', () => {
         code: 'VALIDATION_FAILED',
         issues: [{ pointer: '/name' }],
       });
+      await expect(tags.update(id, 'v1', { ref: 'v1', force: true, author: { name: 'Mover\r\n', email: 'm@x.com' } })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ pointer: '/author/name' }],
+      });
       await expect(tags.update(id, 'v2', { description: 'x', author: mover })).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
       await expect(tags.update(id, 'v1', { ref: 'nope', force: true, author: mover })).rejects.toMatchObject({ code: 'REF_NOT_FOUND' });
       expect(storage.calls.has('replaceTag')).toBe(false);
+    });
+  });
+
+  describe('tags pushed with plain git', () => {
+    it('can still be read, updated and deleted under names the API would not create', async () => {
+      const { storage, tags, first } = await setup();
+      await storage.createTag(id, { name: 'HEAD', target: first, description: 'pushed', author: tagger });
+      await expect(tags.get(id, 'HEAD')).resolves.toMatchObject({ name: 'HEAD', target: first });
+      await expect(tags.update(id, 'HEAD', { description: 'noted', author: mover })).resolves.toMatchObject({ description: 'noted' });
+      await tags.delete(id, 'HEAD', mover);
+      await expect(tags.get(id, 'HEAD')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
     });
   });
 

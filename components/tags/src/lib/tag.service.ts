@@ -1,36 +1,58 @@
-import isGitRefNameValid from 'is-git-ref-name-valid';
-import { TagMoveForbiddenError, ValidationError } from '@metastore/errors';
-import type { Author, DatasetId, DatasetStorage, Page, PageRequest, Tag } from '@metastore/storage';
+import { TagMoveForbiddenError, ValidationError, type ValidationIssue } from '@metastore/errors';
+import { refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
 
-const MAX_TAG_NAME = 200;
+const MAX_TAG_NAME_BYTES = 200;
 const MAX_DESCRIPTION = 65_536;
 
-/** Validates a tag name against git's ref rules (git check-ref-format) plus a length bound. */
+/** Names git resolves before a tag of the same name (`HEAD`, `ORIG_HEAD`, ...), or under other namespaces (`heads/x`), or as a revision sha. */
+const SHADOWED = [
+  { test: (name: string) => /^(?:[A-Z]+_)*HEAD$/.test(name), message: "tag name must not be HEAD or another git pseudo-ref (FETCH_HEAD, ORIG_HEAD, ...)" },
+  { test: (name: string) => /^(?:refs|heads|tags|remotes)\//.test(name), message: "tag name must not start with 'refs/', 'heads/', 'tags/' or 'remotes/' (git would resolve another ref first)" },
+  { test: (name: string) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(name), message: 'tag name must not look like a full revision sha' },
+  { test: (name: string) => name.startsWith('-'), message: "tag name must not start with '-'" },
+];
+
+/**
+ * Validates the name of a tag to create: git's ref rules (git check-ref-format) without spoofing characters (control,
+ * Unicode format and separator characters: bidi overrides, zero-width and non-breaking spaces), at most 200 bytes of
+ * UTF-8, and no name git would resolve to something else first (`HEAD`, `refs/...`, a sha).
+ */
 export function validateTagName(name: unknown, pointer = '/name'): string {
-  const issues: { pointer: string; message: string }[] = [];
-  if (typeof name !== 'string' || name.length === 0) {
-    issues.push({ pointer, message: 'tag name is required' });
-  } else {
-    if (name.length > MAX_TAG_NAME) issues.push({ pointer, message: `tag name must be at most ${MAX_TAG_NAME} characters` });
-    if (!isGitRefNameValid(`refs/tags/${name}`) || name.startsWith('-')) {
-      issues.push({
-        pointer,
-        message: "tag name must be a valid git ref name: no spaces, '..', '~', '^', ':', '?', '*', '[', '\\', '@{', leading '-' or '.', or trailing '.lock'",
-      });
-    }
+  const issues: ValidationIssue[] = refIssues(name, pointer, 'tag name', MAX_TAG_NAME_BYTES);
+  if (typeof name === 'string') {
+    for (const rule of SHADOWED) if (rule.test(name)) issues.push({ pointer, message: rule.message });
   }
   if (issues.length > 0) throw new ValidationError('invalid tag name', issues);
   return name as string;
 }
 
+/** Validates the name of an existing tag (git's ref rules only: a tag pushed with plain git stays readable and deletable). */
+function validateExistingTagName(name: unknown): string {
+  return validateRef(name, '/name', 'tag name');
+}
+
 function validateDescription(description: unknown): string {
   if (description === undefined) return '';
-  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION) {
+  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION || description.includes('\u0000')) {
     throw new ValidationError('invalid tag description', [
-      { pointer: '/description', message: `must be a string of at most ${MAX_DESCRIPTION} characters` },
+      { pointer: '/description', message: `must be a string of at most ${MAX_DESCRIPTION} characters, without U+0000` },
     ]);
   }
   return description;
+}
+
+/** Runs every check and throws one ValidationError listing all their issues (`checks` throw ValidationErrors). */
+function validateAll(message: string, ...checks: (() => unknown)[]): void {
+  const issues: ValidationIssue[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...error.issues);
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(message, issues);
 }
 
 /** Tag use cases: annotated tags as named versions; a tag's target moves only with `force`. */
@@ -42,15 +64,21 @@ export class TagService {
 
   /** Tags `ref` (head when absent) as `name`. */
   async create(id: DatasetId, input: { name: unknown; ref?: string; description?: unknown; author: Author }): Promise<Tag> {
-    const name = validateTagName(input.name);
-    const description = validateDescription(input.description);
+    validateAll(
+      'invalid tag',
+      () => validateTagName(input.name),
+      () => validateDescription(input.description),
+      () => input.ref === undefined || validateRef(input.ref),
+      () => validateAuthor(input.author),
+    );
+    const name = input.name as string;
     const target = await this.storage.resolveRef(id, input.ref);
-    return this.storage.createTag(id, { name, target, description, author: input.author, timestamp: this.clock() });
+    return this.storage.createTag(id, { name, target, description: validateDescription(input.description), author: input.author, timestamp: this.clock() });
   }
 
   /** One tag. */
   async get(id: DatasetId, name: string): Promise<Tag> {
-    return this.storage.getTag(id, validateTagName(name));
+    return this.storage.getTag(id, validateExistingTagName(name));
   }
 
   /** Tags in name order, page by page. */
@@ -67,7 +95,14 @@ export class TagService {
     name: string,
     input: { description?: unknown; ref?: string; force?: boolean; author: Author },
   ): Promise<Tag> {
-    const current = await this.storage.getTag(id, validateTagName(name));
+    validateAll(
+      'invalid tag update',
+      () => validateExistingTagName(name),
+      () => input.description === undefined || validateDescription(input.description),
+      () => input.ref === undefined || validateRef(input.ref),
+      () => validateAuthor(input.author),
+    );
+    const current = await this.storage.getTag(id, name);
     const description = input.description === undefined ? current.description : validateDescription(input.description);
     const target = input.ref === undefined ? current.target : await this.storage.resolveRef(id, input.ref);
     const moves = target !== current.target;
@@ -84,6 +119,6 @@ export class TagService {
 
   /** Deletes a tag; the revision it named stays. */
   async delete(id: DatasetId, name: string, author?: Author): Promise<void> {
-    await this.storage.deleteTag(id, validateTagName(name), author);
+    await this.storage.deleteTag(id, validateExistingTagName(name), author === undefined ? undefined : validateAuthor(author));
   }
 }

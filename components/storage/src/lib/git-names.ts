@@ -1,0 +1,82 @@
+import isGitRefNameValid from 'is-git-ref-name-valid';
+import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import type { Author } from './storage.model';
+
+/**
+ * Characters a git identity (`Name <email>` in a commit or tag header) must not contain: `<` and `>` delimit the
+ * email, a control character (a line break above all) would start a header of its own, Unicode line and paragraph
+ * separators end a line for JavaScript's parsers, and bidi controls would display the name reordered.
+ */
+export const IDENTITY_FORBIDDEN = /[<>\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+const IDENTITY_EMAIL = /^[^\s<>@\p{Cc}\u202A-\u202E\u2066-\u2069]+@[^\s<>@\p{Cc}\u202A-\u202E\u2066-\u2069]+$/u;
+
+/** Whether `text` is an email address a git identity can carry: `local@domain` without whitespace, `<`, `>` or control characters. */
+export function isIdentityEmail(text: string): boolean {
+  return IDENTITY_EMAIL.test(text);
+}
+
+/** Every problem of `author` as a git identity (name and email), each located under `pointer`. */
+export function authorIssues(author: unknown, pointer = '/author'): ValidationIssue[] {
+  if (typeof author !== 'object' || author === null || Array.isArray(author)) {
+    return [{ pointer, message: 'must be an object with a name and an email' }];
+  }
+  const { name, email } = author as { name?: unknown; email?: unknown };
+  const issues: ValidationIssue[] = [];
+  if (typeof name !== 'string' || name.trim().length === 0) {
+    issues.push({ pointer: `${pointer}/name`, message: 'must be a non-empty string' });
+  } else if (IDENTITY_FORBIDDEN.test(name)) {
+    issues.push({ pointer: `${pointer}/name`, message: "must not contain '<', '>', control characters (such as a line break) or bidi controls" });
+  }
+  if (typeof email !== 'string' || !isIdentityEmail(email)) {
+    issues.push({ pointer: `${pointer}/email`, message: "must be an email address without whitespace, '<', '>' or control characters" });
+  }
+  return issues;
+}
+
+/** `author` checked as a git identity that cannot corrupt or spoof a commit or tag header; else a ValidationError naming every problem. */
+export function validateAuthor(author: unknown, pointer = '/author'): Author {
+  const issues = authorIssues(author, pointer);
+  if (issues.length > 0) throw new ValidationError('invalid author', issues);
+  return author as Author;
+}
+
+/** The longest ref name callers may give, in UTF-8 bytes: a ref is a file, and file names stop at 255 bytes. */
+export const MAX_REF_BYTES = 255;
+
+const UTF8 = new TextEncoder();
+
+/**
+ * Characters git accepts in ref names but that would hide or spoof one: control characters, Unicode format
+ * characters (bidi overrides, zero-width joiners and spaces) and whitespace that looks like a space or none.
+ */
+const REF_SPOOFING = /[\p{Cc}\p{Cf}\p{Z}]/u;
+
+/** The rule `refIssues` checks, as one message. */
+export const REF_RULE =
+  "must be a valid git ref name: no whitespace, control or Unicode format characters, '..', '~', '^', ':', '?', '*', '[', '\\', '@{', leading '.' or '/', or trailing '.', '/' or '.lock'";
+
+/**
+ * Every problem of a ref as callers name one (a full or abbreviated sha, a tag or a branch name), located at
+ * `pointer`: a non-empty string of at most MAX_REF_BYTES bytes that git accepts as a ref name and that holds
+ * no spoofing characters (`maxBytes` may bound it tighter).
+ */
+export function refIssues(ref: unknown, pointer = '/ref', label = 'ref', maxBytes = MAX_REF_BYTES): ValidationIssue[] {
+  if (typeof ref !== 'string' || ref.length === 0) return [{ pointer, message: `${label} is required` }];
+  const issues: ValidationIssue[] = [];
+  if (UTF8.encode(ref).length > maxBytes) issues.push({ pointer, message: `${label} must be at most ${maxBytes} bytes (UTF-8)` });
+  if (REF_SPOOFING.test(ref) || !isGitRefNameValid(`refs/tags/${ref}`)) issues.push({ pointer, message: `${label} ${REF_RULE}` });
+  return issues;
+}
+
+/** Whether `ref` passes `refIssues`. */
+export function isValidRef(ref: unknown): ref is string {
+  return refIssues(ref).length === 0;
+}
+
+/** `ref` checked by `refIssues`; else a ValidationError naming every problem. */
+export function validateRef(ref: unknown, pointer = '/ref', label = 'ref'): string {
+  const issues = refIssues(ref, pointer, label);
+  if (issues.length > 0) throw new ValidationError(`invalid ${label}`, issues);
+  return ref as string;
+}
