@@ -3,7 +3,7 @@ export { DatasetService, serializeDescriptor } from './lib/dataset.service';
 export type { DatasetServiceDependencies, DatasetSnapshot, DeleteOptions, WriteOptions, WriteResult } from './lib/dataset.service';
 export { isJsonObject } from './lib/descriptor.model';
 export type { Descriptor, DescriptorReport, DescriptorWarning, JsonObject, ProfileVersion } from './lib/descriptor.model';
-export { DescriptorValidator } from './lib/descriptor.validator';
+export { DescriptorValidator, MAX_DESCRIPTOR_DEPTH } from './lib/descriptor.validator';
 export { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, lfsPointersOf, renderLfsPointer } from './lib/lfs-pointers';
 export { summarizeDiff } from './lib/descriptor.diff';
 export type { DiffSummary } from './lib/descriptor.diff';

@@ -1,4 +1,4 @@
-import { DescriptorValidator, unsafePathReason } from './descriptor.validator';
+import { DescriptorValidator, MAX_DESCRIPTOR_DEPTH, unsafePathReason } from './descriptor.validator';
 
 const V2_SCHEMA = 'https://datapackage.org/profiles/2.0/datapackage.json';
 const SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -77,6 +77,30 @@ describe('DescriptorValidator', () => {
       ['a string', 'datapackage'],
     ])('rejects %s as a descriptor', (_label, descriptor) => {
       expect(validator.validate(descriptor).errors).toEqual([{ pointer: '', message: 'a descriptor must be a JSON object' }]);
+    });
+
+    it('rejects U+0000 in any string or member name, at each place (no catalog can store it)', () => {
+      const descriptor = v2([{ name: 'a', path: 'a.csv', schema: { fields: [{ name: 'x\u0000y' }] } }], { title: 'Weather\u0000', 'ke\u0000y': 1 });
+      expect(validator.validate(descriptor).errors).toEqual([
+        { pointer: '/ke\u0000y', message: 'member names must not contain U+0000' },
+        { pointer: '/resources/0/schema/fields/0/name', message: 'must not contain U+0000' },
+        { pointer: '/title', message: 'must not contain U+0000' },
+      ]);
+    });
+
+    /** A descriptor whose `extra` member nests `levels` objects, so the descriptor itself nests `levels + 1`. */
+    function nested(levels: number): Record<string, unknown> {
+      let value: Record<string, unknown> = {};
+      for (let level = 1; level < levels; level += 1) value = { a: value };
+      return v2([{ name: 'a', path: 'a.csv' }], { extra: value });
+    }
+
+    it(`accepts nesting up to ${MAX_DESCRIPTOR_DEPTH} levels and rejects deeper once, where it starts, without walking further`, () => {
+      expect(validator.validate(nested(MAX_DESCRIPTOR_DEPTH - 1)).errors).toEqual([]);
+      expect(validator.validate(nested(MAX_DESCRIPTOR_DEPTH)).errors).toEqual([
+        { pointer: `/extra${'/a'.repeat(MAX_DESCRIPTOR_DEPTH - 1)}`, message: `nests deeper than ${MAX_DESCRIPTOR_DEPTH} levels of objects and arrays` },
+      ]);
+      expect(validator.validate(nested(100_000)).errors).toHaveLength(1);
     });
 
     it('requires resources', () => {

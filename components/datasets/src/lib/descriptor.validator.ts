@@ -25,6 +25,43 @@ export function unsafePathReason(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The deepest nesting of objects and arrays a descriptor may have. Real descriptors nest a handful of levels; a bound
+ * keeps every recursive step (profile validation, merge patch, diff, cloning) far from the stack's limit.
+ */
+export const MAX_DESCRIPTOR_DEPTH = 64;
+
+/**
+ * What no descriptor may hold whatever its profile, found without recursion: nesting deeper than MAX_DESCRIPTOR_DEPTH
+ * (reported once, at the first container too deep) and U+0000 in a string or a member name (PostgreSQL's jsonb, and
+ * so the catalog and the events, cannot store it).
+ */
+function structuralIssues(descriptor: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const pending: { value: unknown; pointer: string; depth: number }[] = [{ value: descriptor, pointer: '', depth: 1 }];
+  let tooDeep = false;
+  while (pending.length > 0) {
+    const { value, pointer, depth } = pending.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) issues.push({ pointer, message: 'must not contain U+0000' });
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_DESCRIPTOR_DEPTH) {
+      if (!tooDeep) issues.push({ pointer, message: `nests deeper than ${MAX_DESCRIPTOR_DEPTH} levels of objects and arrays` });
+      tooDeep = true;
+      continue;
+    }
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+    for (const [key, item] of entries) {
+      const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key.includes('\u0000')) issues.push({ pointer: at, message: 'member names must not contain U+0000' });
+      pending.push({ value: item, pointer: at, depth: depth + 1 });
+    }
+  }
+  return issues.sort((left, right) => (left.pointer < right.pointer ? -1 : left.pointer > right.pointer ? 1 : 0));
+}
+
 /** Selects the profile version from `$schema` (v2) or `profile` (v1), defaulting to v1 as the standard says. */
 function selectVersion(descriptor: Record<string, unknown>): { version: ProfileVersion; warnings: DescriptorWarning[] } {
   const schema = descriptor['$schema'];
@@ -169,6 +206,9 @@ export class DescriptorValidator {
     if (!isJsonObject(descriptor)) {
       return { version: '1.0', errors: [{ pointer: '', message: 'a descriptor must be a JSON object' }], warnings: [] };
     }
+    // Checked first: profile validation (and everything after it) must never walk a value this deep.
+    const structural = structuralIssues(descriptor);
+    if (structural.length > 0) return { version: '1.0', errors: structural, warnings: [] };
     const { version, warnings } = selectVersion(descriptor);
     const validateProfile = this.profiles[version];
     validateProfile(descriptor);
