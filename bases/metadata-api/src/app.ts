@@ -10,6 +10,7 @@ import { authenticate, policy, writeRateLimit } from './http/auth';
 import { JSON_TYPES } from './http/content-type';
 import { createMetrics } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
+import { MAX_BODY_DEPTH, rejectMalformedUrl, rejectNulInBody, verifyJsonDepth } from './http/request-guards';
 import { openApiDocument } from './openapi/document';
 import { datasetsRouter } from './routes/datasets.router';
 import { eventsRouter } from './routes/events.router';
@@ -60,9 +61,13 @@ export function createApp(dependencies: Dependencies): Express {
       }),
     );
   }
+  // A URL that cannot be decoded is the client's error whoever sends it: 400 before anything looks at it.
+  app.use(rejectMalformedUrl);
   app.use(authenticate(dependencies.verifier, dependencies.revocations));
   if (config.auth.writeRateLimitPerMinute > 0) app.use('/api/v1', writeRateLimit(config.auth.writeRateLimitPerMinute));
-  app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true }));
+  // The nesting bound is checked on the raw bytes (verify runs before JSON.parse), so no deep value is ever built.
+  app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true, verify: verifyJsonDepth(MAX_BODY_DEPTH) }));
+  app.use(rejectNulInBody);
 
   const document = openApiDocument({ bodyLimitBytes: config.bodyLimitBytes });
   app.get('/openapi.json', policy('openApiDocument', dependencies.access), (_req, res) => {

@@ -5,7 +5,7 @@ import type { JwtVerifier } from '@metastore/auth-jwt';
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { BEARER_CHALLENGE, sendProblem } from './problem';
-import { parseAuthorText } from './context';
+import { requestedAuthor } from './context';
 
 /** Which datasets anonymous callers may read: none (the default), or those of the listed owners (`*`: all). */
 export interface AnonymousAccess {
@@ -122,10 +122,7 @@ export function policy(operationId: OperationId, anonymous: AnonymousAccess, tar
  * write as others (admin on the dataset). Throws FORBIDDEN when a different author is asked for without that right.
  */
 export function authorFor(res: Response, id: DatasetId, requested: Author | string | undefined): Author {
-  const named = typeof requested === 'string' ? parseAuthorText(requested) : requested;
-  if (typeof requested === 'string' && named === undefined) {
-    throw new ValidationError('invalid author', [{ pointer: '/author', message: 'must be "Name <email>"' }]);
-  }
+  const named = requestedAuthor(requested);
   const decision = policyAuthorOf(principalOf(res), id, named);
   if (decision.allowed) return decision.author;
   if (decision.status === 404) throw new NotFoundError('DATASET_NOT_FOUND', decision.reason);

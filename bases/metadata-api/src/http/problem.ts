@@ -4,6 +4,9 @@ import { DomainError, StorageUnavailableError, ValidationError, type ErrorCode, 
 /** Codes the HTTP layer adds to the domain's. */
 export type HttpErrorCode =
   | 'INVALID_JSON'
+  | 'INVALID_URL'
+  | 'JSON_TOO_DEEP'
+  | 'INVALID_CONTENT_ENCODING'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
@@ -12,6 +15,9 @@ export type HttpErrorCode =
 const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_URL: 400,
+  JSON_TOO_DEEP: 400,
+  INVALID_CONTENT_ENCODING: 400,
   DATASET_NOT_FOUND: 404,
   REF_NOT_FOUND: 404,
   REVISION_NOT_FOUND: 404,
@@ -89,6 +95,23 @@ export const routeNotFound: RequestHandler = (req, res) => {
   sendProblem(res, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`);
 };
 
+/**
+ * What a failure answers instead of its message, which may name a host, a path or a driver's words: the cause goes to
+ * the log (with the request id), never to the client. 501 (a capability this installation lacks) keeps its message.
+ */
+const FAILURE_DETAILS: Partial<Record<ErrorCode | HttpErrorCode, string>> = {
+  STORAGE_UNAVAILABLE: 'a backend this service depends on (git storage or the catalog database) is unavailable; try again later (the request id identifies the failure in the logs)',
+  CONFIGURATION_INVALID: 'the service is misconfigured (the request id identifies the failure in the logs)',
+  INTERNAL_ERROR: 'an unexpected error occurred; the request id identifies it in the logs',
+};
+
+/** The detail a problem of `code` may show: `message`, unless the code is a server failure (500, 502 and above). */
+export function clientSafeDetail(code: ErrorCode | HttpErrorCode, message: string): string {
+  const status = STATUS_BY_CODE[code];
+  if (status < 500 || status === 501) return message;
+  return FAILURE_DETAILS[code] ?? FAILURE_DETAILS.INTERNAL_ERROR!;
+}
+
 /** Maps domain errors and body-parser failures to problems; anything else is a logged 500 with no internals. */
 export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) {
@@ -103,20 +126,35 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
     if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
     // A git host's rate limit: say when it resets instead of holding the request until then (RFC 9110 §10.2.3).
     if (error instanceof StorageUnavailableError && error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    sendProblem(res, error.code, error.message);
+    sendProblem(res, error.code, clientSafeDetail(error.code, error.message));
     return;
   }
-  switch ((error as { type?: string }).type) {
+  const failure = error as { type?: string; code?: unknown; limit?: number; maxDepth?: number; encoding?: string };
+  switch (failure.type) {
     case 'entity.too.large':
-      sendProblem(res, 'PAYLOAD_TOO_LARGE', `the request body exceeds the limit of ${(error as { limit: number }).limit} bytes`);
+      sendProblem(res, 'PAYLOAD_TOO_LARGE', `the request body exceeds the limit of ${failure.limit} bytes`);
+      return;
+    case 'entity.too.deep':
+      sendProblem(res, 'JSON_TOO_DEEP', `the request body nests objects and arrays deeper than ${failure.maxDepth} levels`);
       return;
     case 'entity.parse.failed':
       sendProblem(res, 'INVALID_JSON', 'the request body is not valid JSON');
       return;
+    case 'request.size.invalid':
+    case 'request.aborted':
+      sendProblem(res, 'INVALID_JSON', 'the request body did not arrive whole (its length differs from Content-Length)');
+      return;
     case 'encoding.unsupported':
+      sendProblem(res, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${String(failure.encoding).slice(0, 40)}' is not supported: use identity, gzip, deflate or br`);
+      return;
     case 'charset.unsupported':
       sendProblem(res, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be UTF-8 JSON');
       return;
+  }
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR, ...): the body is not what its Content-Encoding says.
+  if (typeof failure.code === 'string' && /^Z_[A-Z_]+$/.test(failure.code)) {
+    sendProblem(res, 'INVALID_CONTENT_ENCODING', `the request body is not valid ${(req.get('content-encoding') ?? 'compressed').slice(0, 40)} data`);
+    return;
   }
   req.log?.error({ err: error }, 'unhandled error');
   sendProblem(res, 'INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs');

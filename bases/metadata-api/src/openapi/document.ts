@@ -14,6 +14,8 @@ import {
   mintTokenResult,
   revokeTokenBody,
 } from './schemas';
+import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
+import { MAX_BODY_DEPTH } from '../http/request-guards';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -23,11 +25,13 @@ const pathParameters = [
   { name: 'owner', in: 'path', required: true, schema: { type: 'string' }, description: 'Organisation or user namespace.' },
   { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Dataset name.' },
 ];
+const refSchema = { type: 'string', minLength: 1, maxLength: 255, 'x-git-ref': true } as const;
 const refParameter = {
   name: 'ref',
   in: 'query',
-  schema: { type: 'string' },
-  description: 'A revision sha (full or abbreviated), tag or branch; the head when absent.',
+  schema: refSchema,
+  description:
+    'A revision sha (full or abbreviated), tag or branch; the head when absent. A git ref name of at most 255 bytes of UTF-8 without control, format or whitespace characters (400 VALIDATION_FAILED otherwise).',
 };
 const pageParameters = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
@@ -60,7 +64,7 @@ const writeResponses = {
   ),
   412: problem('If-Match names a revision that is no longer the head.'),
   413: problem('The body is larger than the configured limit.'),
-  415: problem('Wrong Content-Type.'),
+  415: problem('Wrong Content-Type, or a Content-Encoding other than identity, gzip, deflate or br.'),
 };
 
 type Operation = { responses: Record<string, unknown> };
@@ -90,7 +94,10 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
       description:
         'Versioned dataset metadata: Frictionless Data Package descriptors stored in git repositories. ' +
         'Every write is one commit (a revision); tags are annotated git tags; any read can be made at a revision or tag. ' +
-        `Errors are RFC 9457 problems with a stable \`code\`. Request bodies are limited to ${options.bodyLimitBytes} bytes.`,
+        `Errors are RFC 9457 problems with a stable \`code\`. Request bodies are limited to ${options.bodyLimitBytes} bytes and to ${MAX_BODY_DEPTH} levels of nested objects and arrays ` +
+        `(checked before parsing: 400 JSON_TOO_DEEP; a descriptor itself nests at most ${MAX_DESCRIPTOR_DEPTH}); a body whose Content-Encoding cannot be decoded is 400 INVALID_CONTENT_ENCODING, ` +
+        'an unsupported Content-Encoding 415. A URL that is not validly percent-encoded UTF-8, or whose path holds U+0000, is 400 INVALID_URL (before authentication); ' +
+        'U+0000 anywhere in a body or a query parameter is 400 VALIDATION_FAILED. Server failures (500, 503) carry a generic `detail`: the `requestId` finds the cause in the logs.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/api/v1' }],
@@ -164,9 +171,9 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
             'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance (in (owner, name) order when the query matches more than 1000 datasets, to bound its cost). Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
           parameters: [
             { name: 'owner', in: 'query', schema: { type: 'string' } },
-            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Full-text query over title, description and keywords (web-search syntax).' },
+            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Full-text query over title, description and keywords (web-search syntax); U+0000 is refused (400).' },
             { name: 'keyword', in: 'query', schema: { type: 'string' }, description: 'Only datasets with this keyword.' },
-            { name: 'updatedSince', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Only datasets whose head revision is at or after this time.' },
+            { name: 'updatedSince', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Only datasets whose head revision is at or after this time (RFC 3339, from 0001-01-01T00:00:00Z; 400 otherwise).' },
             ...pageParameters,
           ],
           responses: {
@@ -294,8 +301,8 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           operationId: 'diffRevisions',
           summary: 'Structured diff of the descriptor between two refs',
           parameters: [
-            { name: 'from', in: 'query', required: true, schema: { type: 'string' } },
-            { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Defaults to the head.' },
+            { name: 'from', in: 'query', required: true, schema: refSchema, description: 'A ref, as `ref` elsewhere.' },
+            { name: 'to', in: 'query', schema: refSchema, description: 'A ref, as `ref` elsewhere; defaults to the head.' },
           ],
           responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common, 409: descriptorInvalid },
         },
@@ -382,7 +389,10 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
             createdAt: { type: 'string', format: 'date-time', description: 'Time of the first revision.' },
             updatedAt: { type: 'string', format: 'date-time', description: 'Time of the head revision.' },
             backend: { type: 'string' },
-            location: { type: 'string', description: 'The repository on a remote git host.' },
+            location: {
+              type: 'string',
+              description: 'Where the repository lives: its URL on a remote git host, or on the local backend `repositories/<owner>/<name>.git` (relative to the data directory).',
+            },
           },
         },
         StoredEvent: {

@@ -4,21 +4,24 @@ const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'A full gi
 const REF = {
   type: 'string',
   minLength: 1,
-  maxLength: 256,
-  description: 'A revision sha (full or abbreviated), a tag name or a branch name.',
+  'x-git-ref': true,
+  description:
+    'A revision sha (full or abbreviated), a tag name or a branch name: a git ref name (git check-ref-format) of at most 255 bytes of UTF-8, ' +
+    'without control characters, Unicode format characters (bidi overrides, zero-width characters) or whitespace (`x-git-ref`; 400 VALIDATION_FAILED otherwise).',
 } as const;
 const MESSAGE = { type: 'string', minLength: 1, maxLength: 10000, description: 'The commit message.' } as const;
 const AUTHOR_TEXT = {
   type: 'string',
   maxLength: 300,
   pattern: '^[^<>]+<[^<>\\s]+@[^<>\\s]+>\\s*$',
-  description: 'The author as `Name <email>`; defaults to the caller.',
+  description: "The author as `Name <email>`; defaults to the caller. The rules of `Author` apply (no control characters, no '<' or '>' in the name).",
 } as const;
 
 export const authorSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'email'],
+  description: "A git identity. Neither part may contain '<', '>', control characters (line breaks), Unicode line separators or bidi controls: they would corrupt or spoof the commit's header (400 VALIDATION_FAILED).",
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     email: { type: 'string', format: 'email', maxLength: 254 },
@@ -50,7 +53,12 @@ export const createTagBody = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', description: 'A git ref name, e.g. `v1.0` or `release/2024-01`.' },
+    name: {
+      type: 'string',
+      description:
+        'A git ref name of at most 200 bytes of UTF-8, e.g. `v1.0` or `release/2024-01`. Refused (400 VALIDATION_FAILED): what git check-ref-format refuses, ' +
+        "control, Unicode format (bidi overrides, zero-width) and whitespace characters, `HEAD` and other pseudo-refs, names starting with `refs/`, `heads/`, `tags/`, `remotes/` or '-', and 40- or 64-digit hex names.",
+    },
     ref: { ...REF, description: 'What to tag; the head when absent.' },
     description: { type: 'string', maxLength: 65536, description: 'The tag message.' },
     author: authorSchema,
@@ -87,7 +95,7 @@ export const listDatasetsQuery = {
     owner: { type: 'string', minLength: 1, maxLength: 39 },
     q: { type: 'string', minLength: 1, maxLength: 500, description: 'Full-text search over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or).' },
     keyword: { type: 'string', minLength: 1, maxLength: 200 },
-    updatedSince: { type: 'string', format: 'date-time', description: 'Only datasets whose head revision is at or after this time (RFC 3339).' },
+    updatedSince: { type: 'string', format: 'date-time', description: 'Only datasets whose head revision is at or after this time (RFC 3339, from 0001-01-01T00:00:00Z).' },
     limit: LIMIT,
     cursor: { ...CURSOR, maxLength: 1024 },
   },
@@ -176,6 +184,9 @@ export const problemSchema = {
       enum: [
         'VALIDATION_FAILED',
         'INVALID_JSON',
+        'INVALID_URL',
+        'JSON_TOO_DEEP',
+        'INVALID_CONTENT_ENCODING',
         'DATASET_NOT_FOUND',
         'REF_NOT_FOUND',
         'REVISION_NOT_FOUND',

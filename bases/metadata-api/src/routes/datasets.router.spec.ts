@@ -249,8 +249,8 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expect(first.body.items.map((item: { name: string }) => item.name)).toEqual(['a-set', 'b-set']);
     const second = await api().get(`/api/v1/datasets?owner=${owner}&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
     expect(second.body).toMatchObject({ items: [{ id: `${owner}/c-set`, owner, name: 'c-set', title: 'Weather observations', keywords: [], licenses: ['CC0-1.0'], resourceCount: 1, backend: 'local' }], nextCursor: null });
-    // A local repository's path on the server is not shown.
-    expect(second.body.items[0].location).toBeUndefined();
+    // A local repository's location is relative to the data directory: its path on the server is not shown.
+    expect(second.body.items[0].location).toBe(`repositories/${owner}/c-set.git`);
     const badCursor = await api().get(`/api/v1/datasets?owner=${owner}&cursor=not-a-cursor`);
     expect(badCursor.status).toBe(400);
     const badLimit = await api().get(`/api/v1/datasets?owner=${owner}&limit=1000`);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
 import { canRead } from '@metastore/authz';
@@ -24,7 +25,7 @@ export function cacheControlFor(ref: string | undefined, sha: string): string {
   return ref === sha ? 'private, max-age=31536000, immutable' : 'private, no-cache';
 }
 
-/** A catalog row as the API lists it (a local repository's path on the server is not shown). */
+/** A catalog row as the API lists it; a location recorded as a path on the server (before locations were relative) is not shown. */
 function datasetSummary(entry: CatalogEntry) {
   return {
     id: formatDatasetId(entry.id),
@@ -39,7 +40,7 @@ function datasetSummary(entry: CatalogEntry) {
     createdAt: entry.createdAt.toISOString(),
     updatedAt: entry.updatedAt.toISOString(),
     backend: entry.backend,
-    ...(/^https?:\/\//.test(entry.location) ? { location: entry.location } : {}),
+    ...(path.win32.isAbsolute(entry.location) ? {} : { location: entry.location }),
   };
 }
 

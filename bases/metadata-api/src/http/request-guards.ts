@@ -1,0 +1,135 @@
+import type { RequestHandler } from 'express';
+import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
+import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { sendProblem } from './problem';
+
+/** The deepest nesting of objects and arrays a request body may have: a descriptor's limit, plus the create request that wraps it. */
+export const MAX_BODY_DEPTH = MAX_DESCRIPTOR_DEPTH + 1;
+
+/** At most this many U+0000 pointers are listed in one answer. */
+const MAX_NUL_ISSUES = 20;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = new Set([0x5b, 0x7b]);
+const CLOSE = new Set([0x5d, 0x7d]);
+
+/**
+ * Whether a JSON text nests objects and arrays deeper than `maxDepth`, found by counting brackets outside strings in
+ * the raw UTF-8 bytes (`"` and `\` never occur inside a multi-byte sequence), so that JSON.parse never builds the deep
+ * value and nothing recursive ever walks it.
+ */
+export function nestsDeeperThan(body: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (const byte of body) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (byte === BACKSLASH) escaped = true;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (OPEN.has(byte)) {
+      depth += 1;
+      if (depth > maxDepth) return true;
+    } else if (CLOSE.has(byte)) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/** The error body-parser's `verify` hook throws for a body nested too deep; the problem handler answers it with 400 JSON_TOO_DEEP. */
+export class JsonTooDeepError extends Error {
+  readonly type = 'entity.too.deep';
+  readonly status = 400;
+
+  constructor(readonly maxDepth: number) {
+    super(`the request body nests objects and arrays deeper than ${maxDepth} levels`);
+  }
+}
+
+/** body-parser's `verify` option: refuses a body nested deeper than `maxDepth` before it is parsed. */
+export function verifyJsonDepth(maxDepth: number): (req: unknown, res: unknown, body: Buffer) => void {
+  return (_req, _res, body) => {
+    if (nestsDeeperThan(body, maxDepth)) throw new JsonTooDeepError(maxDepth);
+  };
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Refuses, before authentication and routing, a URL that cannot be decoded (malformed percent-encoding, such as `%zz`
+ * or `%ff`, in the path or the query) or whose path holds an encoded NUL: 400 INVALID_URL. A query parameter whose
+ * value holds U+0000 is 400 VALIDATION_FAILED at `/<name>` (no database or git header can carry it).
+ */
+export const rejectMalformedUrl: RequestHandler = (req, res, next) => {
+  const url = req.url;
+  const split = url.indexOf('?');
+  const path = split === -1 ? url : url.slice(0, split);
+  const query = split === -1 ? '' : url.slice(split + 1);
+  const parameters = query.length === 0 ? [] : query.split('&').map((part) => part.replace(/\+/g, ' '));
+  if (!decodes(path) || !parameters.every(decodes)) {
+    sendProblem(res, 'INVALID_URL', 'the request URL is not validly percent-encoded UTF-8');
+    return;
+  }
+  if (decodeURIComponent(path).includes('\u0000')) {
+    sendProblem(res, 'INVALID_URL', 'the request path must not contain U+0000');
+    return;
+  }
+  const issues: ValidationIssue[] = [];
+  for (const parameter of parameters) {
+    const equals = parameter.indexOf('=');
+    const name = decodeURIComponent(equals === -1 ? parameter : parameter.slice(0, equals));
+    const value = equals === -1 ? '' : decodeURIComponent(parameter.slice(equals + 1));
+    if (`${name}${value}`.includes('\u0000')) issues.push({ pointer: `/${escapePointer(name)}`, message: 'must not contain U+0000' });
+  }
+  if (issues.length > 0) {
+    next(new ValidationError('invalid query parameters', issues));
+    return;
+  }
+  next();
+};
+
+/** Pointers of every string (member name or value) holding U+0000 in a parsed JSON value, walked without recursion. */
+export function nulPointers(value: unknown, limit = MAX_NUL_ISSUES): string[] {
+  const found: string[] = [];
+  const pending: { value: unknown; pointer: string }[] = [{ value, pointer: '' }];
+  while (pending.length > 0 && found.length < limit) {
+    const { value: current, pointer } = pending.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) found.push(pointer);
+    } else if (Array.isArray(current)) {
+      current.forEach((item, index) => pending.push({ value: item, pointer: `${pointer}/${index}` }));
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, item] of Object.entries(current)) {
+        const at = `${pointer}/${escapePointer(key)}`;
+        if (key.includes('\u0000')) found.push(at);
+        pending.push({ value: item, pointer: at });
+      }
+    }
+  }
+  return found.sort();
+}
+
+/** Refuses a JSON body with U+0000 in any string or member name: 400 VALIDATION_FAILED, one pointer each (PostgreSQL's jsonb, and so the catalog and the events, cannot hold it). */
+export const rejectNulInBody: RequestHandler = (req, _res, next) => {
+  const pointers = req.body === undefined ? [] : nulPointers(req.body);
+  if (pointers.length > 0) {
+    next(new ValidationError('the request body contains U+0000', pointers.map((pointer) => ({ pointer, message: 'must not contain U+0000' }))));
+    return;
+  }
+  next();
+};
