@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { CatalogSync, type CatalogUpdate } from '@metastore/catalog';
+import { CatalogSync, type ApplyOutcome, type CatalogUpdate } from '@metastore/catalog';
 import { InMemoryCatalogStore } from '@metastore/catalog/testing';
 import { OutboxRelay, type StoredEvent } from '@metastore/events';
 import { InMemoryOutbox } from '@metastore/events/testing';
@@ -15,9 +15,10 @@ class OutboxCatalog extends InMemoryCatalogStore {
   constructor(readonly outbox: InMemoryOutbox) {
     super();
   }
-  override async apply(update: CatalogUpdate): Promise<void> {
-    await super.apply(update);
-    this.outbox.append(...(update.events ?? []));
+  override async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
+    const outcome = await super.apply(update);
+    if (outcome === 'applied') this.outbox.append(...(update.events ?? []));
+    return outcome;
   }
 }
 

@@ -1,10 +1,14 @@
-export { catalogEntryOf } from './lib/catalog-entry';
+export { catalogEntryOf, isCacheable, storableEntry } from './lib/catalog-entry';
 export type { EntrySource } from './lib/catalog-entry';
-export type { CachedDescriptor, CatalogEntry, CatalogUpdate, SearchQuery } from './lib/catalog.model';
+export { meetsExpectation, sameTag, sameTags } from './lib/catalog-expectation';
+export type { RecordedState } from './lib/catalog-expectation';
+export type { ApplyOutcome, CachedDescriptor, CatalogEntry, CatalogExpectation, CatalogUpdate, SearchQuery } from './lib/catalog.model';
 export type { CatalogStore } from './lib/catalog.port';
 export { CatalogedStorage } from './lib/cataloged.storage';
 export type { CatalogedStorageOptions, CatalogLogger } from './lib/cataloged.storage';
 export { DatasetIndexer } from './lib/dataset-indexer';
 export type { IndexedDataset } from './lib/dataset-indexer';
+export { DatasetReconciler } from './lib/dataset-reconciler';
+export type { DatasetReconcileOptions, DatasetReconcileResult, DatasetReconcilerOptions, EventTally, ReconcileLogger } from './lib/dataset-reconciler';
 export { CatalogSync } from './lib/catalog-sync.service';
 export type { CatalogSyncOptions, RebuildSummary, ReconcileSummary, SyncLogger, SyncProgress, SyncRunOptions } from './lib/catalog-sync.service';

@@ -1,4 +1,5 @@
-import type { CatalogEntry, CatalogStore, CatalogUpdate, SearchQuery } from '@metastore/catalog';
+import { isCacheable, meetsExpectation, storableEntry, type ApplyOutcome, type CatalogEntry, type CatalogStore, type CatalogUpdate, type SearchQuery } from '@metastore/catalog';
+import { withoutNul } from '@metastore/events';
 import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
 import { CatalogMaintenance } from './catalog-maintenance';
@@ -36,6 +37,12 @@ const DATASET_FIELDS = Prisma.sql`owner, name, backend, location, "headRevision"
 /** Serialises appends to the outbox (see `apply`). */
 export const OUTBOX_APPEND_LOCK_KEY = 0x4d534f5554415050n;
 
+/**
+ * First key of the per-dataset advisory lock an update with expectations takes (the second is a hash of `owner/name`).
+ * Two-key advisory locks live apart from the one-key ones above ("MSDS").
+ */
+export const DATASET_LOCK_CLASS = 0x4d534453;
+
 /** The text-search configuration of the `search_vector` column (see the init migration): queries must use the same. */
 const TEXT_SEARCH_CONFIG = Prisma.sql`'english'::regconfig`;
 
@@ -56,7 +63,9 @@ function toEntry(row: DatasetRow): CatalogEntry {
   };
 }
 
-function toDatasetRow(entry: CatalogEntry): DatasetRow {
+function toDatasetRow(given: CatalogEntry): DatasetRow {
+  // PostgreSQL's text cannot hold U+0000; the domain's entries never do, and this keeps it so whoever builds them.
+  const entry = storableEntry(given);
   return {
     owner: entry.id.owner,
     name: entry.id.name,
@@ -125,11 +134,21 @@ export class PostgresCatalogStore implements CatalogStore {
     this.maintenance = new CatalogMaintenance(prisma, options.maintenanceMinChanges);
   }
 
-  async apply(update: CatalogUpdate): Promise<void> {
+  async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
     const { owner, name } = update.dataset;
-    await guarded(this.url, 'apply a catalog update', () =>
+    const outcome = await guarded(this.url, 'apply a catalog update', () =>
       this.prisma.$transaction(
-        async (tx) => {
+        async (tx): Promise<ApplyOutcome> => {
+          if (update.expect) {
+            // One writer at a time per dataset checks and applies (the row may not exist yet: a row lock would not do).
+            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${DATASET_LOCK_CLASS}::int, hashtext(${`${owner}/${name}`}))`;
+            const [row, tags] = await Promise.all([
+              tx.dataset.findUnique({ where: { owner_name: { owner, name } }, select: { headRevision: true, deleted: true } }),
+              tx.tag.findMany({ where: { owner, name } }),
+            ]);
+            const state = { head: row && !row.deleted ? row.headRevision : null, tags: tags.map(toTag) };
+            if (!meetsExpectation(update.expect, state)) return 'stale';
+          }
           if (update.entry) {
             // The update's dataset is the key, whatever id the entry carries.
             const row = { ...toDatasetRow(update.entry), owner, name };
@@ -149,9 +168,11 @@ export class PostgresCatalogStore implements CatalogStore {
             await tx.descriptor.deleteMany({ where: { owner, name } });
             await tx.tag.deleteMany({ where: { owner, name } });
           }
-          if (update.descriptors?.length) {
+          // A source holding U+0000 cannot be stored as text: reads of that revision go to storage.
+          const descriptors = (update.descriptors ?? []).filter((descriptor) => isCacheable(descriptor.source));
+          if (descriptors.length > 0) {
             await tx.descriptor.createMany({
-              data: update.descriptors.map((descriptor) => ({ owner, name, revision: descriptor.revision, source: descriptor.source })),
+              data: descriptors.map((descriptor) => ({ owner, name, revision: descriptor.revision, source: descriptor.source })),
               skipDuplicates: true,
             });
           }
@@ -180,15 +201,18 @@ export class PostgresCatalogStore implements CatalogStore {
                 owner,
                 name,
                 type: event.type,
-                payload: event as unknown as Prisma.InputJsonObject,
+                // jsonb cannot hold U+0000 either (eventFromChange already leaves none).
+                payload: withoutNul(event) as unknown as Prisma.InputJsonObject,
               })),
             });
           }
+          return 'applied';
         },
         { maxWait: this.transactions.maxWaitMs, timeout: this.transactions.timeoutMs },
       ),
     );
-    if (update.entry || update.deletedAt) this.maintenance.recordChanges(1);
+    if (outcome === 'applied' && (update.entry || update.deletedAt)) this.maintenance.recordChanges(1);
+    return outcome;
   }
 
   async getDataset(id: DatasetId): Promise<CatalogEntry | undefined> {

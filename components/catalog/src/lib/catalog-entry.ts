@@ -1,5 +1,5 @@
 import { isJsonObject } from '@metastore/datasets';
-import type { DescriptorObject } from '@metastore/events';
+import { withoutNul, type DescriptorObject } from '@metastore/events';
 import type { DatasetId, Revision } from '@metastore/storage';
 import type { CatalogEntry } from './catalog.model';
 
@@ -33,7 +33,24 @@ export function parseDescriptor(source: string | undefined): DescriptorObject | 
   }
 }
 
-/** The catalog row of a dataset: searchable fields taken from the descriptor, times from git. */
+/** `entry` with U+0000 in its text replaced by U+FFFD: PostgreSQL's text cannot hold it (a descriptor pushed to git by hand may). */
+export function storableEntry(entry: CatalogEntry): CatalogEntry {
+  return {
+    ...entry,
+    location: withoutNul(entry.location),
+    ...(entry.title !== undefined ? { title: withoutNul(entry.title) } : {}),
+    ...(entry.description !== undefined ? { description: withoutNul(entry.description) } : {}),
+    keywords: withoutNul(entry.keywords),
+    licenses: withoutNul(entry.licenses),
+  };
+}
+
+/** Whether a descriptor's source can be cached: not when it holds U+0000 (then reads of it go to storage). */
+export function isCacheable(source: string): boolean {
+  return !source.includes('\u0000');
+}
+
+/** The catalog row of a dataset: searchable fields taken from the descriptor, times from git; text without U+0000. */
 export function catalogEntryOf(input: EntrySource): CatalogEntry {
   // A descriptor that is not a JSON object (written to git by hand) is indexed by name only.
   const descriptor = parseDescriptor(input.source) ?? {};
@@ -41,7 +58,7 @@ export function catalogEntryOf(input: EntrySource): CatalogEntry {
   const licenses = Array.isArray(descriptor['licenses']) ? descriptor['licenses'].map(licenseName).filter((name): name is string => name !== undefined) : [];
   const title = text(descriptor['title']);
   const description = text(descriptor['description']);
-  return {
+  return storableEntry({
     id: input.id,
     backend: input.backend,
     location: input.location,
@@ -54,5 +71,5 @@ export function catalogEntryOf(input: EntrySource): CatalogEntry {
     createdAt: input.createdAt,
     updatedAt: new Date(input.head.timestamp),
     deleted: false,
-  };
+  });
 }

@@ -6,7 +6,7 @@ import type { Author, DatasetId, Page, PageRequest } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
-import type { CatalogEntry } from './catalog.model';
+import type { CatalogEntry, CatalogUpdate } from './catalog.model';
 import { CatalogSync, type SyncLogger } from './catalog-sync.service';
 import { CatalogedStorage } from './cataloged.storage';
 
@@ -250,7 +250,7 @@ describe('CatalogSync.reconcile', () => {
     expect(logged.some((entry) => entry.level === 'error' && (entry.object as { owner?: string }).owner === 'acme')).toBe(true);
   });
 
-  it('leaves a dataset the API wrote while storage was being read to the next run, instead of overwriting a newer row', async () => {
+  it('records nothing over a dataset the API wrote while storage was being read: the API caught it up, the sync found it moved', async () => {
     class RacingStorage extends InMemoryDatasetStorage {
       meanwhile?: () => Promise<unknown>;
       override async listTags(id: DatasetId, page: PageRequest) {
@@ -267,7 +267,8 @@ describe('CatalogSync.reconcile', () => {
     racing.meanwhile = () => datasets.patch(rain, { title: 'Meanwhile, through the API' }, { author: ada });
     const before = catalog.events.length;
     expect(await sync.reconcile()).toMatchObject({ updated: 0, tagChanges: 0, failures: 0 });
-    expect(catalog.events.slice(before).map((event) => [event.type, event.data.origin])).toEqual([['dataset.updated', 'api']]);
+    // The API found the catalog behind its parent (the push): it announced the push, then its own write; the sync's update expected the old head.
+    expect(catalog.events.slice(before).map((event) => [event.type, event.data.origin])).toEqual([['dataset.updated', 'sync'], ['dataset.updated', 'api']]);
     expect((await catalog.getDataset(rain))?.title).toBe('Meanwhile, through the API');
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
   });
@@ -288,6 +289,164 @@ describe('CatalogSync.reconcile', () => {
     await storage.createDataset(rain, { files: [{ path: 'README.md', content: 'not a dataset yet' }], message: 'direct', author: pusher });
     expect(await sync.reconcile()).toMatchObject({ datasets: 1, created: 0, failures: 0 });
     expect(await catalog.getDataset(rain)).toBeUndefined();
+  });
+});
+
+describe('CatalogSync.reconcile after the catalog was down', () => {
+  /** What identifies a change: no two events may share it. */
+  const changeKey = (event: MetastoreEvent) => `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
+
+  it('announces every write acknowledged while it was down exactly once: each revision in order, each tag, a new dataset, a deletion', async () => {
+    const { catalog, datasets, tags, sync } = world();
+    const rainCreated = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await datasets.create(wind, descriptor('Wind'), { author: ada });
+    await tags.create(rain, { name: 'v1', author: ada });
+    const before = catalog.events.length;
+
+    catalog.down = true;
+    const rainRevisions: string[] = [];
+    for (let i = 1; i <= 12; i++) rainRevisions.push((await datasets.patch(rain, { title: `Rain ${i}` }, { author: grace })).revision.sha);
+    const snowRevisions = [(await datasets.create(snow, descriptor('Snow'), { author: ada })).revision.sha, (await datasets.patch(snow, { title: 'Snow 2' }, { author: ada })).revision.sha];
+    await tags.create(snow, { name: 'v1', author: ada });
+    await tags.create(snow, { name: 'v2', author: ada });
+    await tags.create(rain, { name: 'v2', author: ada });
+    await datasets.delete(wind, { author: ada });
+    catalog.down = false;
+    expect(catalog.events).toHaveLength(before);
+
+    expect(await sync.reconcile()).toEqual({ datasets: 3, created: 1, updated: 13, deleted: 1, tagChanges: 3, failures: 0 });
+    const found = catalog.events.slice(before);
+    const rainUpdates = eventsOf(found, rain).filter((event) => event.type === 'dataset.updated');
+    expect(rainUpdates.map((event) => event.data.newRevision)).toEqual(rainRevisions);
+    // A chain: each event's old revision is the one announced before it, and says what changed since.
+    expect(rainUpdates.map((event) => event.data.oldRevision)).toEqual([rainCreated.revision.sha, ...rainRevisions.slice(0, -1)]);
+    expect(rainUpdates.every((event) => event.data.changes?.fields.includes('title'))).toBe(true);
+    expect(rainUpdates.map((event) => event.data.descriptor?.['title'])).toEqual(rainRevisions.map((_, index) => `Rain ${index + 1}`));
+    expect(eventsOf(found, snow).map((event) => [event.type, event.data.newRevision ?? event.data.tag?.name])).toEqual([
+      ['dataset.created', snowRevisions[0]],
+      ['dataset.updated', snowRevisions[1]],
+      ['tag.created', snowRevisions[1]],
+      ['tag.created', snowRevisions[1]],
+    ]);
+    expect(eventsOf(found, wind).map((event) => event.type)).toEqual(['dataset.deleted']);
+    expect(new Set(found.map(changeKey)).size).toBe(found.length);
+    expect(found.every((event) => event.data.origin === 'sync')).toBe(true);
+
+    // A second run finds nothing more to announce.
+    expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
+    expect(catalog.events).toHaveLength(before + found.length);
+  });
+
+  it('announces once the tags of a dataset created while it was down and tagged after it came back', async () => {
+    const { catalog, datasets, tags, sync } = world();
+    catalog.down = true;
+    const created = await datasets.create(snow, descriptor('Snow'), { author: ada });
+    catalog.down = false;
+    await tags.create(snow, { name: 'v1', author: ada });
+    expect(await sync.reconcile()).toMatchObject({ created: 1, tagChanges: 0, failures: 0 });
+    expect(catalog.events.map((event) => [event.type, event.data.origin, event.data.newRevision])).toEqual([
+      ['tag.created', 'api', created.revision.sha],
+      ['dataset.created', 'sync', created.revision.sha],
+    ]);
+    expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, tagChanges: 0 });
+  });
+
+  it('adds nothing when it records a change before the API that made it does (a sync racing the API)', async () => {
+    /** Runs `meanwhile` after a write reached git and before the catalog decorator records it. */
+    class RacingWrites extends InMemoryDatasetStorage {
+      meanwhile?: () => Promise<unknown>;
+      private async race<T>(result: T): Promise<T> {
+        const run = this.meanwhile;
+        this.meanwhile = undefined;
+        await run?.();
+        return result;
+      }
+      override async commit(id: DatasetId, request: Parameters<InMemoryDatasetStorage['commit']>[1]) {
+        return this.race(await super.commit(id, request));
+      }
+      override async createTag(id: DatasetId, request: Parameters<InMemoryDatasetStorage['createTag']>[1]) {
+        return this.race(await super.createTag(id, request));
+      }
+    }
+    const racing = new RacingWrites(tickingClock());
+    const { catalog, datasets, tags, sync } = world(racing);
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const before = catalog.events.length;
+    racing.meanwhile = () => sync.reconcile();
+    const patched = await datasets.patch(rain, { title: 'Raced' }, { author: ada });
+    racing.meanwhile = () => sync.reconcile();
+    await tags.create(rain, { name: 'v1', author: ada });
+    const found = catalog.events.slice(before);
+    expect(found.map((event) => [event.type, event.data.origin, event.data.newRevision])).toEqual([
+      ['dataset.updated', 'sync', patched.revision.sha],
+      ['tag.created', 'sync', patched.revision.sha],
+    ]);
+    expect(await sync.reconcile()).toMatchObject({ updated: 0, tagChanges: 0 });
+    expect(catalog.events).toHaveLength(before + 2);
+  });
+
+  it('pages through a long gap: listings of 100, batches of revisionsPerUpdate, each expecting the last; a run cut short resumes without repeats', async () => {
+    const { storage, catalog, datasets } = world();
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    let head = created.revision.sha;
+    const pushed: string[] = [];
+    for (let i = 1; i <= 230; i++) {
+      head = (await storage.commit(rain, { parent: head, changes: [file(descriptor(`Rain ${i}`))], message: `push ${i}`, author: pusher })).sha;
+      pushed.push(head);
+    }
+    const updates: CatalogUpdate[] = [];
+    const apply = catalog.apply.bind(catalog);
+    let failOn = 2;
+    catalog.apply = async (update) => {
+      if (updates.length + 1 === failOn) {
+        failOn = 0;
+        throw new StorageUnavailableError('the catalog went away mid-run');
+      }
+      updates.push(update);
+      return apply(update);
+    };
+    const before = catalog.events.length;
+    const { logger } = recordingLogger();
+    const sync = new CatalogSync(storage, catalog, { events, logger, revisionsPerUpdate: 100 });
+    storage.calls.clear();
+    expect(await sync.reconcile()).toMatchObject({ updated: 100, failures: 1 });
+    expect(storage.calls.get('listRevisions')).toBe(3);
+    expect(await sync.reconcile()).toMatchObject({ updated: 130, failures: 0 });
+    expect(updates.map((update) => [update.events?.length, update.expect?.head])).toEqual([
+      [100, created.revision.sha],
+      [100, pushed[99]],
+      [30, pushed[199]],
+    ]);
+    expect(catalog.events.slice(before).map((event) => event.data.newRevision)).toEqual(pushed);
+    expect((await catalog.getDataset(rain))?.headRevision).toBe(head);
+  });
+
+  it('announces a repository deleted and made again behind its back as a deletion, then a creation with its history', async () => {
+    const { storage, catalog, datasets, sync } = world();
+    const old = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    await storage.deleteDataset(rain);
+    const again = await storage.createDataset(rain, { files: [file(descriptor('Rain again'))], message: 'again', author: pusher });
+    const next = await storage.commit(rain, { parent: again.sha, changes: [file(descriptor('Rain again, 2'))], message: 'again 2', author: pusher });
+    const before = catalog.events.length;
+    expect(await sync.reconcile()).toMatchObject({ created: 1, updated: 1, deleted: 1, failures: 0 });
+    expect(catalog.events.slice(before).map((event) => [event.type, event.data.oldRevision, event.data.newRevision])).toEqual([
+      ['dataset.deleted', old.revision.sha, null],
+      ['dataset.created', null, again.sha],
+      ['dataset.updated', again.sha, next.sha],
+    ]);
+    expect(await catalog.getDataset(rain)).toMatchObject({ headRevision: next.sha, createdAt: new Date(again.timestamp), deleted: false });
+  });
+
+  it('catalogues a descriptor holding U+0000 pushed to git: text gets U+FFFD, the event links to the descriptor', async () => {
+    const { storage, catalog, sync } = world();
+    const source = '{"name":"fog","title":"Fog\\u0000bank","keywords":["a\\u0000"],"resources":[]}';
+    const pushed = await storage.createDataset(fog, { files: [{ path: 'datapackage.json', content: source }], message: 'nul\u0000', author: pusher });
+    await storage.createDataset(wind, { files: [file(descriptor('Wind'))], message: 'direct', author: pusher });
+    expect(await sync.reconcile()).toMatchObject({ created: 2, failures: 0 });
+    expect(await catalog.getDataset(fog)).toMatchObject({ headRevision: pushed.sha, title: 'Fog\uFFFDbank', keywords: ['a\uFFFD'] });
+    const [event] = eventsOf(catalog.events, fog);
+    expect(event!.data).toMatchObject({ descriptorTruncated: true, message: 'nul\uFFFD' });
+    expect(await catalog.descriptorAt(fog, pushed.sha)).toBe(source);
   });
 });
 

@@ -1,11 +1,11 @@
 import { formatDatasetId, parseDatasetId } from '@metastore/datasets';
 import { NotFoundError } from '@metastore/errors';
-import { eventFromChange, type DatasetChange, type DescriptorObject, type EventBuilderOptions, type MetastoreEvent } from '@metastore/events';
-import type { DatasetId, DatasetStorage, Tag } from '@metastore/storage';
+import type { EventBuilderOptions } from '@metastore/events';
+import type { DatasetId, DatasetStorage } from '@metastore/storage';
 import type { CatalogEntry } from './catalog.model';
-import { parseDescriptor } from './catalog-entry';
 import type { CatalogStore } from './catalog.port';
-import { DatasetIndexer, type IndexedDataset } from './dataset-indexer';
+import { DatasetIndexer } from './dataset-indexer';
+import { DatasetReconciler } from './dataset-reconciler';
 
 /** Where the sync reports what it found and what failed (pino's logger fits). */
 export interface SyncLogger {
@@ -21,6 +21,8 @@ export interface CatalogSyncOptions {
   readonly logger?: SyncLogger;
   /** Datasets read from storage at once (default 4): remote backends spend most of a run waiting on requests. */
   readonly concurrency?: number;
+  /** Revisions announced per catalog transaction when a long history is caught up (default 100). */
+  readonly revisionsPerUpdate?: number;
 }
 
 /** Called after each dataset with how many are done out of how many the run found (first with `done` 0). */
@@ -76,17 +78,6 @@ const byKey = (left: DatasetId, right: DatasetId) => {
 };
 const live = (entry: CatalogEntry | undefined) => (entry && !entry.deleted ? entry : undefined);
 
-/** Whether two records of a tag agree (times compared as instants: databases may format them differently). */
-function sameTag(left: Tag, right: Tag): boolean {
-  return (
-    left.target === right.target &&
-    left.description === right.description &&
-    left.author.name === right.author.name &&
-    left.author.email === right.author.email &&
-    Date.parse(left.createdAt) === Date.parse(right.createdAt)
-  );
-}
-
 /** Runs `work` on every item, at most `concurrency` at a time, until `signal` aborts. */
 async function forEachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
@@ -102,15 +93,17 @@ async function forEachConcurrently<T>(items: readonly T[], concurrency: number, 
 
 /**
  * Brings the catalog back in line with storage, the truth. `reconcile` finds what changed in git
- * without going through the API (a `git push`, a write the catalog missed while it was down) and
- * records it with its events, as the API would have; `rebuild` re-indexes everything without events.
- * Each dataset is one `catalog.apply`: its row, tags and events together or not at all.
+ * without going through the API (a `git push`, writes the catalog missed while it was down) and
+ * records it with its events, as the API would have: one per revision on the first-parent history
+ * since the head the catalog knew, one per tag change (see `DatasetReconciler`); `rebuild` re-indexes
+ * everything without events.
  *
- * Runs beside the API: a dataset the API wrote while it was being read is left to the next run, and a
- * write both see may be announced by both (the same `newRevision` twice; consumers de-duplicate on it).
+ * Runs beside the API: every update expects the catalog as it was read, so a change both see is
+ * announced once (by whichever records it first), and a second run finds nothing more to announce.
  */
 export class CatalogSync {
   private readonly indexer: DatasetIndexer;
+  private readonly reconciler: DatasetReconciler;
   private readonly clock: () => Date;
   private readonly concurrency: number;
 
@@ -120,6 +113,7 @@ export class CatalogSync {
     private readonly options: CatalogSyncOptions,
   ) {
     this.indexer = new DatasetIndexer(storage);
+    this.reconciler = new DatasetReconciler(storage, catalog, options);
     this.clock = options.clock ?? (() => new Date());
     this.concurrency = options.concurrency ?? 4;
   }
@@ -209,114 +203,7 @@ export class CatalogSync {
   }
 
   private async reconcileDataset(id: DatasetId, counts: Counts): Promise<void> {
-    const row = live(await this.catalog.getDataset(id));
-    let head: string | undefined;
-    if (row) {
-      const resolved = await this.headOf(id);
-      if (resolved === 'gone') return this.recordDeletion(row, counts);
-      // An unchanged head (the usual case) costs one conditional request and a tag listing, not a re-index.
-      if (resolved === row.headRevision) return this.reconcileTags(id, row, counts);
-      head = resolved;
-    }
-    const indexed = await this.indexer.read(id, head);
-    if (!indexed) {
-      // No descriptor at the head is not a Metastore dataset (the API records nothing for it either); only a vanished one is deleted.
-      if (row && (await this.isGone(id))) await this.recordDeletion(row, counts);
-      return;
-    }
-    const events: MetastoreEvent[] = [];
-    let change: 'created' | 'updated' | undefined;
-    if (!row) {
-      events.push(this.event(await this.datasetChange('dataset.created', indexed, undefined)));
-      change = 'created';
-    } else if (row.headRevision !== indexed.entry.headRevision) {
-      const previousDescriptor = parseDescriptor(await this.catalog.descriptorAt(id, row.headRevision));
-      events.push(this.event(await this.datasetChange('dataset.updated', indexed, row.headRevision, previousDescriptor)));
-      change = 'updated';
-    }
-    const tagEvents = this.tagEvents(indexed.entry, row ? await this.catalog.listTags(id) : [], indexed.tags);
-    // The API may have recorded a write while storage was read: its row is newer than what was read here; the next run compares again.
-    if (live(await this.catalog.getDataset(id))?.headRevision !== row?.headRevision) return;
-    counts.tagChanges += tagEvents.length;
-    events.push(...tagEvents);
-    await this.catalog.apply({
-      dataset: id,
-      entry: indexed.entry,
-      descriptors: [{ revision: indexed.entry.headRevision, source: indexed.source }],
-      replaceAllTags: indexed.tags,
-      events,
-    });
-    if (change) counts[change] += 1;
-    if (events.length > 0) this.options.logger?.info({ dataset: formatDatasetId(id), events: events.map((event) => event.type) }, 'recorded changes found in storage');
-  }
-
-  /** Same head: only the tags may have moved. */
-  private async reconcileTags(id: DatasetId, row: CatalogEntry, counts: Counts): Promise<void> {
-    const [stored, recorded] = await Promise.all([this.indexer.tags(id), this.catalog.listTags(id)]);
-    const events = this.tagEvents(row, recorded, stored);
-    if (events.length === 0) return;
-    await this.catalog.apply({ dataset: id, replaceAllTags: stored, events });
-    counts.tagChanges += events.length;
-    this.options.logger?.info({ dataset: formatDatasetId(id), events: events.map((event) => event.type) }, 'recorded tag changes found in storage');
-  }
-
-  private async recordDeletion(row: CatalogEntry, counts: Counts): Promise<void> {
-    const time = this.clock();
-    const change: DatasetChange = { type: 'dataset.deleted', id: row.id, backend: row.backend, location: row.location, time, origin: 'sync', oldRevision: row.headRevision };
-    await this.catalog.apply({ dataset: row.id, deletedAt: time, events: [this.event(change)] });
-    counts.deleted += 1;
-    this.options.logger?.info({ dataset: formatDatasetId(row.id), oldRevision: row.headRevision }, 'recorded a dataset deleted from storage');
-  }
-
-  /** Tag events turning the catalog's tags (`recorded`) into storage's (`stored`), in name order. */
-  private tagEvents(entry: CatalogEntry, recorded: readonly Tag[], stored: readonly Tag[]): MetastoreEvent[] {
-    const before = new Map(recorded.map((tag) => [tag.name, tag]));
-    const after = new Map(stored.map((tag) => [tag.name, tag]));
-    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
-    const base = { id: entry.id, backend: entry.backend, location: entry.location, origin: 'sync' as const };
-    const events: MetastoreEvent[] = [];
-    for (const name of names) {
-      const previous = before.get(name);
-      const tag = after.get(name);
-      if (tag && !previous) {
-        events.push(this.event({ ...base, type: 'tag.created', time: new Date(tag.createdAt), author: tag.author, newRevision: tag.target, tag }));
-      } else if (tag && previous && !sameTag(tag, previous)) {
-        events.push(this.event({ ...base, type: 'tag.updated', time: this.clock(), author: tag.author, oldRevision: previous.target, newRevision: tag.target, tag, previousTag: previous }));
-      } else if (!tag && previous) {
-        events.push(this.event({ ...base, type: 'tag.deleted', time: this.clock(), oldRevision: previous.target, previousTag: previous }));
-      }
-    }
-    return events;
-  }
-
-  private async datasetChange(
-    type: 'dataset.created' | 'dataset.updated',
-    indexed: IndexedDataset,
-    oldRevision: string | undefined,
-    previousDescriptor?: DescriptorObject,
-  ): Promise<DatasetChange> {
-    const { entry } = indexed;
-    // Read again for its author and message: a commit by sha is immutable, and every adapter caches it.
-    const head = await this.storage.getRevision(entry.id, entry.headRevision);
-    return {
-      type,
-      id: entry.id,
-      backend: entry.backend,
-      location: entry.location,
-      // The head's time: the state announced is the head's, whatever commits led to it.
-      time: entry.updatedAt,
-      author: head.author,
-      message: head.message,
-      ...(oldRevision !== undefined ? { oldRevision } : {}),
-      newRevision: entry.headRevision,
-      descriptorSource: indexed.source,
-      ...(previousDescriptor ? { previousDescriptor } : {}),
-      origin: 'sync',
-    };
-  }
-
-  private event(change: DatasetChange): MetastoreEvent {
-    return eventFromChange(change, this.options.events);
+    await this.reconciler.reconcile(id, { tally: counts });
   }
 
   /** The head's sha, or `gone` when storage no longer has the dataset (a head-less repository keeps its row: nothing to say about it). */

@@ -43,16 +43,35 @@ export interface CachedDescriptor {
 }
 
 /**
+ * What the catalog must still hold for an update to apply: the state its author read before computing the update's
+ * events. Checked in the update's transaction, under a lock per dataset, so that of two writers that saw the same state
+ * (the API recording a commit, a sync that found it in git) only the first announces the change.
+ */
+export interface CatalogExpectation {
+  /** The dataset's live head revision; `null`: no live row (never seen, or a tombstone). */
+  readonly head?: string | null;
+  /** One tag as it must be recorded (`state` null: no tag of that name). */
+  readonly tag?: { readonly name: string; readonly state: Tag | null };
+  /** Every recorded tag of the dataset (in any order), compared as `sameTag` does. */
+  readonly allTags?: readonly Tag[];
+}
+
+/** Whether `apply` applied the update, or found the catalog no longer as the update's `expect` says (and changed nothing). */
+export type ApplyOutcome = 'applied' | 'stale';
+
+/**
  * One atomic change of the catalog, applied in a single database transaction: the dataset's row,
  * cached immutable objects, its tags, and the events announcing the change (the outbox).
  */
 export interface CatalogUpdate {
   readonly dataset: DatasetId;
+  /** Applies only if the catalog still holds this (see {@link CatalogExpectation}); absent: unconditionally. */
+  readonly expect?: CatalogExpectation;
   /** Inserts or replaces the dataset's row. */
   readonly entry?: CatalogEntry;
   /** Marks the dataset deleted (keeping a tombstone row if there is one) and drops its cached descriptors and tags. */
   readonly deletedAt?: Date;
-  /** Descriptors to cache by revision (immutable: a revision's content never changes). */
+  /** Descriptors to cache by revision (immutable: a revision's content never changes). One holding U+0000 is not cached (`isCacheable`). */
   readonly descriptors?: readonly CachedDescriptor[];
   /** Tags to insert or replace, tags to remove by name, or (`replaceAllTags`) the complete set of the dataset's tags. */
   readonly upsertTags?: readonly Tag[];

@@ -1,13 +1,17 @@
 import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
-import type { CatalogEntry, CatalogUpdate, SearchQuery } from './catalog.model';
+import type { ApplyOutcome, CatalogEntry, CatalogUpdate, SearchQuery } from './catalog.model';
 
 /**
  * The catalog database: an index of every dataset for fast listing and search, a cache of immutable
  * git objects, and (through `apply`) the transactional outbox of events.
  */
 export interface CatalogStore {
-  /** Applies `update` atomically: all of it (row, cache, tags, events) or nothing. */
-  apply(update: CatalogUpdate): Promise<void>;
+  /**
+   * Applies `update` atomically: all of it (row, cache, tags, events) or nothing; `stale` (nothing applied) when the
+   * catalog no longer holds what `update.expect` says. Never fails on U+0000, which PostgreSQL cannot store: entries and
+   * events are stored with it replaced by U+FFFD (`storableEntry`, `withoutNul`), and a descriptor holding it is not cached.
+   */
+  apply(update: CatalogUpdate): Promise<ApplyOutcome>;
 
   /** The dataset's row, deleted ones included; `undefined` when the catalog has never seen it. */
   getDataset(id: DatasetId): Promise<CatalogEntry | undefined>;

@@ -153,12 +153,44 @@ describe('CatalogedStorage', () => {
     expect((await catalog.getDataset(id))?.headRevision).toBe(created.revision.sha);
   });
 
-  it('gives a row the catalog missed its creation time from history on the next write', async () => {
+  it('catches up a dataset the catalog missed on the next write: its creation from history, then the write', async () => {
     const { storage, catalog, datasets } = setup();
     const first = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor) }], message: 'pushed directly', author: ada, timestamp: new Date('2020-01-02T03:04:05Z') });
-    await datasets.patch(id, { title: 'Now through the API' }, { author: ada });
+    const patched = await datasets.patch(id, { title: 'Now through the API' }, { author: ada });
     expect(await catalog.getDataset(id)).toMatchObject({ createdAt: new Date(first.timestamp), title: 'Now through the API' });
-    expect(catalog.events.map((event) => event.data.oldRevision)).toEqual([first.sha]);
+    expect(catalog.events.map((event) => [event.type, event.data.origin, event.data.oldRevision, event.data.newRevision])).toEqual([
+      ['dataset.created', 'sync', null, first.sha],
+      ['dataset.updated', 'api', first.sha, patched.revision.sha],
+    ]);
+  });
+
+  it('catches up, at the next write after the catalog came back, every write it missed while down: one event each, none twice', async () => {
+    const { catalog, datasets, tags, logged } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    catalog.down = true;
+    const missed: string[] = [];
+    for (let i = 1; i <= 5; i++) missed.push((await datasets.patch(id, { title: `Missed ${i}` }, { author: grace })).revision.sha);
+    await tags.create(id, { name: 'v1', author: ada });
+    catalog.down = false;
+    const next = await datasets.patch(id, { title: 'Back' }, { author: ada });
+    expect(catalog.events.map((event) => [event.type, event.data.origin, event.data.oldRevision, event.data.newRevision])).toEqual([
+      ['dataset.created', 'api', null, created.revision.sha],
+      ...missed.map((sha, index) => ['dataset.updated', 'sync', index === 0 ? created.revision.sha : missed[index - 1], sha]),
+      ['dataset.updated', 'api', missed[4], next.revision.sha],
+      ['tag.created', 'sync', null, missed[4]],
+    ]);
+    expect(await catalog.getDataset(id)).toMatchObject({ headRevision: next.revision.sha, title: 'Back' });
+    expect(logged.some((entry) => entry.level === 'warn' && /recorded changes found in storage/.test(entry.message))).toBe(true);
+  });
+
+  it('leaves a gap of more than 100 revisions to the sync worker rather than walk it during a write', async () => {
+    const { storage, catalog, datasets } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    let head = created.revision.sha;
+    for (let i = 1; i <= 101; i++) head = (await storage.commit(id, { parent: head, changes: [{ path: 'datapackage.json', content: serializeDescriptor({ ...descriptor, title: `Pushed ${i}` }) }], message: 'push', author: grace })).sha;
+    await datasets.patch(id, { title: 'Through the API' }, { author: ada });
+    expect(catalog.events).toHaveLength(1);
+    expect((await catalog.getDataset(id))?.headRevision).toBe(created.revision.sha);
   });
 
   it('forgets a tag that was deleted on the git host directly when asked to delete it', async () => {
@@ -169,6 +201,8 @@ describe('CatalogedStorage', () => {
     await expect(tags.delete(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
     expect(await catalog.getTag(id, 'v1')).toBeUndefined();
     await expect(tags.get(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
+    // Its deletion is announced (as found on the host), since no sync can see a difference any more.
+    expect(catalog.events.map((event) => [event.type, event.data.origin])).toEqual([['dataset.created', 'api'], ['tag.created', 'api'], ['tag.deleted', 'sync']]);
   });
 
   it('asks the catalog once, not twice, for a read at a sha (resolve, then read), and forgets a deleted dataset’s', async () => {

@@ -19,7 +19,7 @@ import {
 import type { CatalogUpdate } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
 import { catalogEntryOf, parseDescriptor } from './catalog-entry';
-import { DatasetIndexer } from './dataset-indexer';
+import { DatasetReconciler } from './dataset-reconciler';
 
 /** Where the decorator reports a catalog it could not update or read (the write itself succeeded in git). */
 export interface CatalogLogger {
@@ -37,6 +37,8 @@ export interface CatalogedStorageOptions {
 }
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** Revisions the API walks to catch up a dataset the catalog missed writes of; a longer gap is left to the sync worker. */
+const CATCH_UP_REVISIONS = 100;
 
 /**
  * A `DatasetStorage` that keeps the catalog: after each write succeeds in git it records the
@@ -45,10 +47,13 @@ const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  *
  * The catalog is a cache of git: when recording fails (the database is down), the write still stands
  * and the error is logged; the sync worker later finds the difference and records it, event included.
+ * Each record expects the catalog as the write found it (the parent as its head, the tag as it was): when it is
+ * not (writes missed during an outage, another process's write), the dataset is caught up from storage instead,
+ * one event per revision (`DatasetReconciler`), so that nothing is skipped and nothing announced twice.
  */
 export class CatalogedStorage implements DatasetStorage {
   readonly backend: string;
-  private readonly indexer: DatasetIndexer;
+  private readonly reconciler: DatasetReconciler;
   /** Writes to one dataset are recorded in the order they were committed. */
   private readonly writes = new KeyedLock();
   private readonly clock: () => Date;
@@ -61,8 +66,13 @@ export class CatalogedStorage implements DatasetStorage {
     private readonly options: CatalogedStorageOptions,
   ) {
     this.backend = storage.backend;
-    this.indexer = new DatasetIndexer(storage);
     this.clock = options.clock ?? (() => new Date());
+    const logger = options.logger;
+    this.reconciler = new DatasetReconciler(storage, catalog, {
+      events: options.events,
+      clock: this.clock,
+      ...(logger ? { logger: { info: (object: object, message: string) => logger.warn(object, message) } } : {}),
+    });
   }
 
   locationOf(id: DatasetId): string {
@@ -82,7 +92,7 @@ export class CatalogedStorage implements DatasetStorage {
         const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: time, source });
         await this.record(
           { ...this.change('dataset.created', id, time), author: revision.author, message: revision.message, newRevision: revision.sha, descriptorSource: source },
-          { entry, descriptors: [{ revision: revision.sha, source }], replaceAllTags: [] },
+          { entry, descriptors: [{ revision: revision.sha, source }], replaceAllTags: [], expect: { head: null } },
         );
       }
       return revision;
@@ -106,7 +116,7 @@ export class CatalogedStorage implements DatasetStorage {
       const time = this.clock();
       await this.record(
         { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(prior && !prior.deleted ? { oldRevision: prior.headRevision } : {}) },
-        { deletedAt: time },
+        { deletedAt: time, expect: { head: prior && !prior.deleted ? prior.headRevision : null } },
       );
     });
   }
@@ -116,7 +126,7 @@ export class CatalogedStorage implements DatasetStorage {
       const tag = await this.storage.createTag(id, request);
       await this.record(
         { ...this.change('tag.created', id, new Date(tag.createdAt)), author: tag.author, newRevision: tag.target, tag },
-        { upsertTags: [tag] },
+        { upsertTags: [tag], expect: { tag: { name: tag.name, state: null } } },
       );
       return tag;
     });
@@ -135,7 +145,7 @@ export class CatalogedStorage implements DatasetStorage {
           tag,
           previousTag: previous,
         },
-        { upsertTags: [tag] },
+        { upsertTags: [tag], expect: { tag: { name: tag.name, state: previous } } },
       );
       return tag;
     });
@@ -147,13 +157,20 @@ export class CatalogedStorage implements DatasetStorage {
       try {
         await this.storage.deleteTag(id, name, author);
       } catch (error) {
-        // The catalog knew a tag that was deleted on the git host directly: forget it (no event: the sync worker announces such deletions).
-        if (error instanceof NotFoundError && error.code === 'TAG_NOT_FOUND') await this.catalog.apply({ dataset: id, removeTags: [name] }).catch(() => undefined);
+        // The catalog knew a tag that was deleted on the git host directly: record that deletion as the sync worker would
+        // (once: it expects the tag the catalog holds), since the worker will no longer see a difference once it is forgotten.
+        if (error instanceof NotFoundError && error.code === 'TAG_NOT_FOUND') {
+          await this.record(
+            { ...this.change('tag.deleted', id, this.clock()), origin: 'sync', oldRevision: previous.target, previousTag: previous },
+            { removeTags: [name], expect: { tag: { name, state: previous } } },
+            false,
+          );
+        }
         throw error;
       }
       await this.record(
         { ...this.change('tag.deleted', id, this.clock()), ...(author ? { author } : {}), oldRevision: previous.target, previousTag: previous },
-        { removeTags: [name] },
+        { removeTags: [name], expect: { tag: { name, state: previous } } },
       );
     });
   }
@@ -222,33 +239,47 @@ export class CatalogedStorage implements DatasetStorage {
         this.fromCatalog(() => this.catalog.getDataset(id), id),
       ]);
       if (source === undefined) return;
-      // A row the catalog missed (created while it was down, or pushed to git directly) gets its creation time from history.
-      const createdAt = prior && !prior.deleted ? prior.createdAt : await this.indexer.createdAt(id, revision.sha);
-      const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt, source });
       const previousDescriptor = parseDescriptor(previousSource);
-      await this.record(
-        {
-          ...this.change(request.revertedTo !== undefined ? 'dataset.reverted' : 'dataset.updated', id, new Date(revision.timestamp)),
-          author: revision.author,
-          message: revision.message,
-          oldRevision: request.parent,
-          newRevision: revision.sha,
-          descriptorSource: source,
-          ...(previousDescriptor ? { previousDescriptor } : {}),
-          ...(request.revertedTo !== undefined ? { revertedTo: request.revertedTo } : {}),
-        },
-        { entry, descriptors: [{ revision: revision.sha, source }] },
-      );
+      const change: DatasetChange = {
+        ...this.change(request.revertedTo !== undefined ? 'dataset.reverted' : 'dataset.updated', id, new Date(revision.timestamp)),
+        author: revision.author,
+        message: revision.message,
+        oldRevision: request.parent,
+        newRevision: revision.sha,
+        descriptorSource: source,
+        ...(previousDescriptor ? { previousDescriptor } : {}),
+        ...(request.revertedTo !== undefined ? { revertedTo: request.revertedTo } : {}),
+      };
+      // A catalog whose head is not the parent missed writes (made while it was down, or pushed to git directly): catch up.
+      if (!prior || prior.deleted || prior.headRevision !== request.parent) return await this.catchUp(change);
+      const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: prior.createdAt, source });
+      await this.record(change, { entry, descriptors: [{ revision: revision.sha, source }], expect: { head: request.parent } });
     } catch (error) {
       this.options.logger?.error({ err: error, dataset: formatDatasetId(id), revision: revision.sha }, 'committed, but could not record the change in the catalog; the sync worker will');
     }
   }
 
-  /** Records a change that happened in git: row, caches and event in one catalog transaction. Never fails the write. */
-  private async record(change: DatasetChange, update: Omit<CatalogUpdate, 'dataset' | 'events'>): Promise<void> {
+  /**
+   * Records a change that happened in git: row, caches and event in one catalog transaction, if the catalog is still as
+   * the write found it; else (unless told not to) catches the dataset up from storage. Never fails the write.
+   */
+  private async record(change: DatasetChange, update: Omit<CatalogUpdate, 'dataset' | 'events'>, catchUpWhenStale = true): Promise<void> {
+    let outcome;
     try {
-      await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
-      this.options.onRecorded?.();
+      outcome = await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
+    } catch (error) {
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      return;
+    }
+    if (outcome === 'applied') this.options.onRecorded?.();
+    else if (catchUpWhenStale) await this.catchUp(change);
+  }
+
+  /** Brings a dataset the catalog is behind on level with storage, announcing `change` (just made) as it says; a long gap is left to the sync worker. */
+  private async catchUp(change: DatasetChange): Promise<void> {
+    try {
+      const result = await this.reconciler.reconcile(change.id, { made: change, maxRevisions: CATCH_UP_REVISIONS });
+      if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
     } catch (error) {
       this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
     }

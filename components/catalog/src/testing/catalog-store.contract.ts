@@ -254,6 +254,60 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
       expect((await store.search({ owner: id.owner, limit: 10 })).items).toEqual([reborn]);
     });
 
+    it('applies an update only while it holds what the update expects (live head, one tag, every tag); else changes nothing: stale', async () => {
+      const id = { owner: uniqueWord('ct'), name: 'expected' };
+      const [one, two] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
+      const created = entryFor(id, { headRevision: one });
+      expect(await store.apply({ dataset: id, entry: created, expect: { head: null }, events: [eventFor(id, 'dataset.created')] })).toBe('applied');
+      expect(await store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] })).toBe('stale');
+      expect(await store.apply({ dataset: id, entry: entryFor(id), expect: { head: two }, upsertTags: [tagFor('v9', two)] })).toBe('stale');
+      expect(await store.getDataset(id)).toEqual(created);
+      expect(await store.listTags(id)).toEqual([]);
+
+      const v1 = tagFor('v1', one);
+      expect(await store.apply({ dataset: id, upsertTags: [v1], expect: { tag: { name: 'v1', state: null } } })).toBe('applied');
+      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: null } } })).toBe('stale');
+      // Times are compared as instants, whatever their text.
+      const sameInstant = { ...v1, createdAt: v1.createdAt.replace('.000Z', 'Z') };
+      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: sameInstant } } })).toBe('applied');
+      expect(await store.apply({ dataset: id, replaceAllTags: [], expect: { head: one, allTags: [v1] } })).toBe('stale');
+      expect(await store.apply({ dataset: id, replaceAllTags: [], expect: { head: one, allTags: [tagFor('v1', two)] } })).toBe('applied');
+      expect(await store.listTags(id)).toEqual([]);
+
+      expect(await store.apply({ dataset: id, deletedAt: new Date(), expect: { head: one } })).toBe('applied');
+      // A tombstone is no live head.
+      expect(await store.apply({ dataset: id, deletedAt: new Date(), expect: { head: one } })).toBe('stale');
+      expect(await store.apply({ dataset: id, entry: entryFor(id, { headRevision: two }), expect: { head: null } })).toBe('applied');
+    });
+
+    it('lets exactly one of concurrent updates that expect the same state apply', async () => {
+      const id = { owner: uniqueWord('ct'), name: 'raced' };
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] })),
+      );
+      expect(outcomes.filter((outcome) => outcome === 'applied')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === 'stale')).toHaveLength(5);
+    });
+
+    it('never fails on U+0000 (PostgreSQL cannot store it): entry text gets U+FFFD, a descriptor holding it is not cached', async () => {
+      const id = { owner: uniqueWord('ct'), name: 'nul' };
+      const revision = randomBytes(20).toString('hex');
+      const event = eventFor(id, 'dataset.created');
+      const outcome = await store.apply({
+        dataset: id,
+        entry: entryFor(id, { headRevision: revision, title: 'Nul\u0000title', description: '\u0000', keywords: ['k\u0000'], licenses: ['l\u0000'] }),
+        descriptors: [
+          { revision, source: '{"title":"escaped \\u0000 is fine"}' },
+          { revision: 'e'.repeat(40), source: 'raw \u0000 byte' },
+        ],
+        events: [{ ...event, data: { ...event.data, message: 'nul\u0000', author: { name: '\u0000', email: 'a@example.com' } } }],
+      });
+      expect(outcome).toBe('applied');
+      expect(await store.getDataset(id)).toMatchObject({ title: 'Nul\uFFFDtitle', description: '\uFFFD', keywords: ['k\uFFFD'], licenses: ['l\uFFFD'] });
+      expect(await store.descriptorAt(id, revision)).toBe('{"title":"escaped \\u0000 is fine"}');
+      expect(await store.descriptorAt(id, 'e'.repeat(40))).toBeUndefined();
+    });
+
     it('applies all of an update or nothing: a duplicate event id rolls back row, descriptors and tags', async () => {
       const owner = uniqueWord('ct');
       const earlier = { owner, name: 'earlier' };

@@ -1,7 +1,9 @@
 import { StorageUnavailableError, ValidationError } from '@metastore/errors';
-import type { MetastoreEvent } from '@metastore/events';
+import { withoutNul, type MetastoreEvent } from '@metastore/events';
 import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
-import type { CatalogEntry, CatalogUpdate, SearchQuery } from '../lib/catalog.model';
+import { isCacheable, storableEntry } from '../lib/catalog-entry';
+import { meetsExpectation } from '../lib/catalog-expectation';
+import type { ApplyOutcome, CatalogEntry, CatalogUpdate, SearchQuery } from '../lib/catalog.model';
 import type { CatalogStore } from '../lib/catalog.port';
 
 const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
@@ -37,26 +39,34 @@ export class InMemoryCatalogStore implements CatalogStore {
   /** Set to make every call fail, as a database that is down would. */
   down = false;
 
-  async apply(update: CatalogUpdate): Promise<void> {
+  async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
     this.check();
     const key = keyOf(update.dataset);
+    if (update.expect) {
+      const entry = this.entries.get(key);
+      const state = { head: entry && !entry.deleted ? entry.headRevision : null, tags: [...(this.tags.get(key)?.values() ?? [])] };
+      if (!meetsExpectation(update.expect, state)) return 'stale';
+    }
     const seen = new Set(this.events.map((event) => event.id));
     const ids = (update.events ?? []).map((event) => event.id);
     if (ids.some((id) => seen.has(id)) || new Set(ids).size !== ids.length) throw new Error(`duplicate event id in ${key}`);
-    if (update.entry) this.entries.set(key, update.entry);
+    if (update.entry) this.entries.set(key, storableEntry(update.entry));
     if (update.deletedAt) {
       const entry = this.entries.get(key);
       if (entry) this.entries.set(key, { ...entry, deleted: true });
       for (const cached of [...this.descriptors.keys()]) if (cached.startsWith(`${key}@`)) this.descriptors.delete(cached);
       this.tags.delete(key);
     }
-    for (const descriptor of update.descriptors ?? []) this.descriptors.set(`${key}@${descriptor.revision}`, descriptor.source);
+    for (const descriptor of update.descriptors ?? []) {
+      if (isCacheable(descriptor.source) && !this.descriptors.has(`${key}@${descriptor.revision}`)) this.descriptors.set(`${key}@${descriptor.revision}`, descriptor.source);
+    }
     if (update.replaceAllTags) this.tags.set(key, new Map(update.replaceAllTags.map((tag) => [tag.name, tag])));
     const tags = this.tags.get(key) ?? new Map<string, Tag>();
     for (const tag of update.upsertTags ?? []) tags.set(tag.name, tag);
     for (const name of update.removeTags ?? []) tags.delete(name);
     if (tags.size > 0 || this.tags.has(key)) this.tags.set(key, tags);
-    this.events.push(...(update.events ?? []));
+    this.events.push(...(update.events ?? []).map(withoutNul));
+    return 'applied';
   }
 
   async getDataset(id: DatasetId): Promise<CatalogEntry | undefined> {
