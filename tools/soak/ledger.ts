@@ -129,6 +129,11 @@ function tagKey(dataset: string, tag: string): string {
   return `${dataset}\u0000${tag}`;
 }
 
+/** The key an expected tag event is matched on: a tag set to a revision is announced as created or updated alike. */
+function matchKey(subject: string, type: string, tagName: string | undefined, revision: string | null): string {
+  return eventKey(subject, type === 'tag.deleted' ? type : 'tag.set', tagName, revision);
+}
+
 function eventKey(subject: string, type: string, tagName: string | undefined, revision: string | null): string {
   return [subject, type, tagName ?? '', revision ?? ''].join('\u0000');
 }
@@ -183,8 +188,10 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
       history.possible.add(result);
       history.acknowledged = true;
       const label = `${type} ${op.dataset} ${op.tag} → ${short(op.op === 'delete' ? null : result)}`;
-      if (revisions.length === 1) expectedTagEvents.push({ key: eventKey(op.dataset, type, op.tag, revisions[0]!), label, op });
-      else expectedTagEvents.push({ key: '', anyRevisionOf: eventKey(op.dataset, type, op.tag, null), label, op });
+      // A move to where the tag (maybe) already points changes nothing, and nothing is announced.
+      if (op.op === 'move' && before.includes(result)) continue;
+      if (revisions.length === 1) expectedTagEvents.push({ key: matchKey(op.dataset, type, op.tag, revisions[0]!), label, op });
+      else expectedTagEvents.push({ key: '', anyRevisionOf: matchKey(op.dataset, type, op.tag, null), label, op });
     } else if (mayHaveApplied(op.outcome)) {
       history.possible.add(result);
     }
@@ -216,12 +223,19 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     if (!row.deleted && !evidence.git.has(dataset)) catalogMismatches.push(`${dataset}: a catalog row, no repository in git`);
   }
 
-  // Events: one per acknowledged change; never two for the same dataset, type and revision (and tag).
+  // Events: one per acknowledged change (a tag set to a revision counts whether announced as created or as updated: the
+  // sync worker announces a tag the catalog lacks as created); never two for the same dataset, type and revision (and
+  // tag). `events` is in stream order.
   const counts = new Map<string, number>();
+  const unmatched = new Map<string, number>();
   const revisionsWithEvent = new Set<string>();
   for (const event of evidence.events) {
     const key = eventKey(event.subject, event.type, event.tagName, event.type === 'tag.deleted' ? event.oldRevision : event.newRevision);
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (event.type.startsWith('tag.')) {
+      const match = matchKey(event.subject, event.type, event.tagName, event.type === 'tag.deleted' ? event.oldRevision : event.newRevision);
+      unmatched.set(match, (unmatched.get(match) ?? 0) + 1);
+    }
     if (DATASET_TYPES.has(event.type) && event.newRevision) revisionsWithEvent.add(`${event.subject}\u0000${event.newRevision}`);
   }
   for (const write of evidence.writes) {
@@ -230,7 +244,6 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     eventsMissing.push(`${write.kind} ${write.dataset} ${short(write.sha)} (${write.token})`);
     eventsMissingFor.push(write);
   }
-  const unmatched = new Map(counts);
   const take = (key: string | undefined): boolean => {
     const left = key === undefined ? 0 : (unmatched.get(key) ?? 0);
     if (key !== undefined && left > 0) unmatched.set(key, left - 1);
@@ -248,13 +261,27 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     eventsMissing.push(expected.label);
     eventsMissingFor.push(expected.op);
   }
+  // A tag event is a duplicate only if it changes nothing after the tag's earlier events (in stream order) and there are
+  // more of its kind than operations that could have made it: a sync worker's event that stands in for changes whose
+  // own events were lost (created at the tag's latest target) is not one, nor a tag created again at the same revision.
+  const noOps = new Map<string, number>();
+  const tagStates = new Map<string, string>();
+  for (const event of evidence.events) {
+    if (!event.type.startsWith('tag.') || event.tagName === undefined) continue;
+    const tag = tagKey(event.subject, event.tagName);
+    const next = event.type === 'tag.deleted' ? ABSENT : (event.newRevision ?? ABSENT);
+    const key = eventKey(event.subject, event.type, event.tagName, event.type === 'tag.deleted' ? event.oldRevision : event.newRevision);
+    if ((tagStates.get(tag) ?? ABSENT) === next) noOps.set(key, (noOps.get(key) ?? 0) + 1);
+    tagStates.set(tag, next);
+  }
   let duplicated = 0;
   for (const [key, count] of counts) {
     const [subject, type, tagName, revision] = key.split('\u0000') as [string, string, string, string];
-    // A tag may legitimately get the same change twice (created, deleted, created again at the same revision).
-    const allowed = type.startsWith('tag.') ? Math.max(1, allowance.get(key) ?? 0) : 1;
-    if (count <= allowed) continue;
-    duplicated += count - allowed;
+    const isTag = type.startsWith('tag.');
+    const allowed = isTag ? Math.max(1, allowance.get(key) ?? 0) : 1;
+    const extra = isTag ? Math.min(noOps.get(key) ?? 0, count - allowed) : count - allowed;
+    if (extra <= 0) continue;
+    duplicated += extra;
     eventsDuplicated.push(`${type} ${subject}${tagName ? ` ${tagName}` : ''} ${short(revision || null)}: ${count} events, ${allowed} expected`);
   }
 

@@ -6,7 +6,7 @@
  * also exits 1 when a column that should be 0 is not.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -195,6 +195,11 @@ async function main(): Promise<number> {
     const events = await readStream(REDIS_URL, stream);
     const report = buildReport({ writes: workload.writes, tagOps: workload.tagOps, git, catalog: await readCatalog(database.url, OWNER), events });
 
+    // Everything the figures come from, for a closer look (SOAK_KEEP=1 keeps it).
+    await writeFile(
+      path.join(workDir, 'ledger.json'),
+      JSON.stringify({ seed: SEED, faults: faultLog, cuts, writes: workload.writes, tagOps: workload.tagOps, report, fsckFailures, stuck }, null, 1),
+    );
     const outcomes = (records: readonly { outcome: string; status?: number }[]) => {
       const counts = new Map<string, number>();
       for (const record of records) {
@@ -253,7 +258,7 @@ async function main(): Promise<number> {
     await postgresProxy.close();
     await redisProxy.close();
     if (KEEP) {
-      console.log(`\nkept (SOAK_KEEP=1): ${workDir} (data, api.log, sync-worker.log), database ${new URL(database.url).pathname.slice(1)}, stream ${stream}`);
+      console.log(`\nkept (SOAK_KEEP=1): ${workDir} (data, api.log, sync-worker.log, ledger.json), database ${new URL(database.url).pathname.slice(1)}, stream ${stream}`);
     } else {
       await database.drop();
       await deleteStreamKeys(REDIS_URL, stream);
