@@ -187,6 +187,59 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     expect((await runOnce(worker)).summary.deleted).toBe(0);
   });
 
+  it('catalogues descriptors holding U+0000 pushed to git (PostgreSQL cannot store it) and goes on with the rest of the run', async () => {
+    const escaped = '{"name":"fog","title":"Fog\\u0000bank","resources":[{"name":"r\\u0000","path":"r.csv"}]}';
+    const fog = await storage.createDataset({ owner: 'zeta', name: 'fog' }, { files: [{ path: 'datapackage.json', content: escaped }], message: 'escaped NUL', author: pusher });
+    const raw = await storage.createDataset({ owner: 'zeta', name: 'raw' }, { files: [{ path: 'datapackage.json', content: 'not json \u0000 at all' }], message: 'raw NUL', author: pusher });
+    const snowRevision = await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
+
+    const result = await runOnce(worker);
+    expect(result).toMatchObject({ ok: true, summary: { datasets: 3, created: 3, failures: 0 } });
+    expect(await db.catalog.getDataset({ owner: 'zeta', name: 'fog' })).toMatchObject({ headRevision: fog.sha, title: 'Fog\uFFFDbank', resourceCount: 1 });
+    expect(await db.catalog.getDataset({ owner: 'zeta', name: 'raw' })).toMatchObject({ headRevision: raw.sha, resourceCount: 0 });
+    expect(await db.catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha });
+    // The escaped form is valid text and stays cached byte for byte; the raw byte cannot be, so reads of it go to git.
+    expect(await db.catalog.descriptorAt({ owner: 'zeta', name: 'fog' }, fog.sha)).toBe(escaped);
+    expect(await db.catalog.descriptorAt({ owner: 'zeta', name: 'raw' }, raw.sha)).toBeUndefined();
+    const events = (await allEvents(db)).map(({ event }) => event);
+    // Linked (the descriptor is JSON, but no event carries U+0000), or marked invalid (not JSON at all).
+    const zeta = events.filter((event) => event.subject.startsWith('zeta/')).map((event) => [event.subject, event.type, event.data.descriptorTruncated, event.data.descriptorInvalid]);
+    expect(zeta.sort()).toEqual([
+      ['zeta/fog', 'dataset.created', true, undefined],
+      ['zeta/raw', 'dataset.created', undefined, true],
+    ]);
+    expect(events.find((event) => event.subject === 'zeta/fog')!.data.changes?.resources.added).toEqual(['r\uFFFD']);
+    expect(result.published).toBe(3);
+    expect(await runOnce(worker)).toMatchObject({ ok: true, summary: { created: 0, updated: 0, failures: 0 } });
+  });
+
+  it('announces a force-push as one update marked historyRewritten, and nothing more on the next run', async () => {
+    const { datasets } = api(db, storage);
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const patched = await datasets.patch(rain, { title: 'Rain, patched' }, { author: ada });
+    // On the git host: a new commit on the first one, and the branch forced onto it (the patched commit stays in the object store).
+    const gitDir = path.join(dataDir, storage.locationOf(rain));
+    const git = (...args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile('git', ['--git-dir', gitDir, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: pusher.name, GIT_AUTHOR_EMAIL: pusher.email, GIT_COMMITTER_NAME: pusher.name, GIT_COMMITTER_EMAIL: pusher.email } }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout.trim()),
+        ),
+      );
+    const branch = await git('symbolic-ref', 'HEAD');
+    const rewritten = await git('commit-tree', `${created.revision.sha}^{tree}`, '-p', created.revision.sha, '-m', 'Start again');
+    await git('update-ref', branch, rewritten);
+    const before = (await allEvents(db)).length;
+
+    expect((await runOnce(worker)).summary).toMatchObject({ updated: 1, failures: 0 });
+    const found = (await allEvents(db)).slice(before).map(({ event }) => event);
+    expect(found.map((event) => [event.type, event.data.oldRevision, event.data.newRevision, event.data.historyRewritten])).toEqual([
+      ['dataset.updated', patched.revision.sha, rewritten, true],
+    ]);
+    expect(found[0]!.data).toMatchObject({ message: 'Start again', changes: { fields: ['title'] }, descriptor: descriptor('Rain') });
+    expect(await db.catalog.getDataset(rain)).toMatchObject({ headRevision: rewritten, title: 'Rain', createdAt: new Date(created.revision.timestamp) });
+    expect((await runOnce(worker)).summary).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
   it('runs as a process: SYNC_MODE=once exits 0 after reconciling and publishing', async () => {
     await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
     const before = (await allEvents(db)).length;
