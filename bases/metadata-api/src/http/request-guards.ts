@@ -11,29 +11,27 @@ const MAX_NUL_ISSUES = 20;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPEN = new Set([0x5b, 0x7b]);
-const CLOSE = new Set([0x5d, 0x7d]);
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
 
 /**
  * Whether a JSON text nests objects and arrays deeper than `maxDepth`, found by counting brackets outside strings in
  * the raw UTF-8 bytes (`"` and `\` never occur inside a multi-byte sequence), so that JSON.parse never builds the deep
- * value and nothing recursive ever walks it.
+ * value and nothing recursive ever walks it. An indexed loop: about 3 ms per MB, less than JSON.parse takes.
  */
 export function nestsDeeperThan(body: Uint8Array, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (const byte of body) {
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (byte === BACKSLASH) escaped = true;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
-    } else if (OPEN.has(byte)) {
+  for (let index = 0; index < body.length; index += 1) {
+    const byte = body[index];
+    if (byte === QUOTE) {
+      // Skip the string: an escape consumes the next byte, so `\"` does not end it.
+      for (index += 1; index < body.length && body[index] !== QUOTE; index += 1) if (body[index] === BACKSLASH) index += 1;
+    } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
       depth += 1;
       if (depth > maxDepth) return true;
-    } else if (CLOSE.has(byte)) {
+    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
       depth -= 1;
     }
   }
