@@ -1,8 +1,8 @@
-import fs from 'node:fs';
+import type { PromiseFsClient } from 'isomorphic-git';
 
-/** What every isomorphic-git call needs: the file system, the bare repository and a shared object cache. */
+/** What every isomorphic-git call needs: the (crash-safe) file system, the bare repository and a shared object cache. */
 export interface GitContext {
-  readonly fs: typeof fs;
+  readonly fs: PromiseFsClient;
   readonly gitdir: string;
   readonly cache: object;
 }

@@ -1,11 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { deflateSync } from 'node:zlib';
+import git from 'isomorphic-git';
 import { describeDatasetStorageContract, uniqueOwner } from '@metastore/storage/testing';
 import { LocalGitStorage } from './local-git.adapter';
 import { parseLocalGitStorageConfig } from './local-git.config';
+import { currentLockOwner, STALE_LOCK_AFTER_MS } from './ref-lock';
 
 const run = promisify(execFile);
 
@@ -104,5 +108,185 @@ describe('LocalGitStorage on disk', () => {
   it('rejects bad configuration with a message naming the setting', () => {
     expect(() => parseLocalGitStorageConfig({ METASTORE_DEFAULT_BRANCH: '../evil' })).toThrow(/METASTORE_DEFAULT_BRANCH/);
     expect(() => parseLocalGitStorageConfig({ METASTORE_LOCAL_CACHE_ENTRIES: 'many' })).toThrow(/METASTORE_LOCAL_CACHE_ENTRIES/);
+  });
+});
+
+describe('LocalGitStorage after a crash', () => {
+  const root = path.resolve(__dirname, '../../../..');
+  const author = { name: 'Alice', email: 'alice@example.com' };
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  let storage: LocalGitStorage;
+  let dataDir: string;
+  let id: { owner: string; name: string };
+  let first: string;
+
+  beforeAll(async () => {
+    ({ storage, dataDir } = await makeStorage());
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    id = { owner: uniqueOwner('crash'), name: 'sample' };
+    first = (await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":1}\n' }], message: 'Create', author })).sha;
+  });
+
+  const headLock = () => path.join(storage.repositoryPath(id), 'refs', 'heads', 'main.lock');
+  const commitOnHead = async (content = `{"at":${Date.now()}}`) =>
+    storage.commit(id, { parent: await storage.resolveRef(id), changes: [{ path: 'datapackage.json', content }], message: 'Next', author });
+  const fsck = () => run('git', ['-C', storage.repositoryPath(id), 'fsck', '--strict', '--no-dangling']);
+
+  async function writeLock(file: string, content: string, ageMs = 0): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+    const when = new Date(Date.now() - ageMs);
+    await utimes(file, when, when);
+  }
+
+  /** A loose object's file in the dataset's repository. */
+  function objectFile(oid: string): string {
+    return path.join(storage.repositoryPath(id), 'objects', oid.slice(0, 2), oid.slice(2));
+  }
+
+  it('respects the lock of a live writer process and breaks it once that process is killed', async () => {
+    // The other process takes the branch's lock as a writer does, then stops there (as if stuck mid-write).
+    const script = `require('./components/storage-local/src/lib/ref-lock.ts').acquireLock(process.argv[1], process.argv[2]).then(
+      () => { console.log('locked'); setInterval(() => undefined, 1000); })`;
+    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', script, storage.repositoryPath(id), headLock().slice(0, -'.lock'.length)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const exited = once(holder, 'close').then(() => Buffer.from('exited before taking the lock'));
+      const output = await Promise.race([once(holder.stdout!, 'data').then(([chunk]) => chunk as Buffer), exited]);
+      expect(output.toString()).toContain('locked');
+      expect(JSON.parse(await readFile(headLock(), 'utf8'))).toMatchObject({ pid: holder.pid, host: os.hostname() });
+      await expect(commitOnHead()).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+    } finally {
+      holder.kill('SIGKILL');
+      await once(holder, 'close');
+    }
+    const next = await commitOnHead();
+    expect(await storage.resolveRef(id)).toBe(next.sha);
+    await expect(readFile(headLock())).rejects.toMatchObject({ code: 'ENOENT' });
+    await fsck();
+  });
+
+  it('breaks a lock whose owner pid is dead, or was reused by a process that started later', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    await writeLock(headLock(), JSON.stringify({ ...(await currentLockOwner()), pid: child.pid }));
+    await commitOnHead('{"after":"dead pid"}');
+    // Our own pid, recorded by an earlier process (a container restarted as pid 1, say).
+    await writeLock(headLock(), JSON.stringify({ ...(await currentLockOwner()), process: 'an-earlier-process' }));
+    await commitOnHead('{"after":"own pid reused"}');
+    expect((await storage.listRevisions(id, { limit: 10 })).items).toHaveLength(3);
+  });
+
+  it('breaks a stale branch lock for a conditional delete too, and keeps a live one', async () => {
+    await writeLock(headLock(), JSON.stringify({ ...(await currentLockOwner()), host: 'another-host' }));
+    await expect(storage.deleteDataset(id, { expectedHead: first })).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+    await writeLock(headLock(), JSON.stringify({ ...(await currentLockOwner()), process: 'an-earlier-process' }));
+    await storage.deleteDataset(id, { expectedHead: first });
+    await expect(storage.resolveRef(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+
+  linuxOnly('breaks a lock whose pid now belongs to a process that started after the lock was taken', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)']);
+    try {
+      await writeLock(headLock(), JSON.stringify({ ...(await currentLockOwner()), pid: other.pid, startTicks: '1' }));
+      await commitOnHead();
+    } finally {
+      other.kill('SIGKILL');
+      await once(other, 'close');
+    }
+  });
+
+  it('breaks an ownerless or foreign lock only once it is older than the bound', async () => {
+    for (const content of ['', `${first}\n`, JSON.stringify({ ...(await currentLockOwner()), host: 'another-host' })]) {
+      await writeLock(headLock(), content);
+      await expect(commitOnHead()).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+      await writeLock(headLock(), content, STALE_LOCK_AFTER_MS + 60_000);
+      await commitOnHead();
+    }
+    // The lock of an abandoned tag write too: the tag can be created after all.
+    const tagLock = path.join(storage.repositoryPath(id), 'refs', 'tags', 'release', 'v1.lock');
+    await writeLock(tagLock, '', STALE_LOCK_AFTER_MS + 60_000);
+    await storage.createTag(id, { name: 'release/v1', target: first, description: '', author });
+    expect((await storage.getTag(id, 'release/v1')).target).toBe(first);
+  });
+
+  it('never lists or reads a lock file as a tag', async () => {
+    await storage.createTag(id, { name: 'v1', target: first, description: 'One', author });
+    const tags = path.join(storage.repositoryPath(id), 'refs', 'tags');
+    await writeLock(path.join(tags, 'v2.lock'), `${first}\n`);
+    await writeLock(path.join(tags, 'release', 'x.lock'), '');
+    expect((await storage.listTags(id, { limit: 10 })).items.map((tag) => tag.name)).toEqual(['v1']);
+    await expect(storage.getTag(id, 'v2.lock')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
+    await expect(storage.resolveRef(id, 'v2.lock')).rejects.toMatchObject({ code: 'REF_NOT_FOUND' });
+    // A tag being created (its lock held) is neither listed nor created twice.
+    await expect(storage.createTag(id, { name: 'v2', target: first, description: '', author })).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+  });
+
+  it('rewrites an empty or truncated object a killed write left, instead of trusting it', async () => {
+    const emptyContent = '{"retried":"empty"}\n';
+    const truncatedContent = '{"retried":"truncated"}\n';
+    const empty = (await git.hashBlob({ object: emptyContent })).oid;
+    const truncated = (await git.hashBlob({ object: truncatedContent })).oid;
+    await mkdir(path.dirname(objectFile(empty)), { recursive: true });
+    await writeFile(objectFile(empty), '');
+    await mkdir(path.dirname(objectFile(truncated)), { recursive: true });
+    const whole = deflateSync(Buffer.from(`blob ${Buffer.byteLength(truncatedContent)}\0${truncatedContent}`));
+    await writeFile(objectFile(truncated), whole.subarray(0, whole.length - 4));
+
+    const retried = await storage.commit(id, {
+      parent: first,
+      changes: [
+        { path: 'datapackage.json', content: emptyContent },
+        { path: 'data/b.txt', content: truncatedContent },
+      ],
+      message: 'Retried after a crash',
+      author,
+    });
+    await fsck();
+    const fresh = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    expect(await fresh.readFile(id, retried.sha, 'datapackage.json')).toBe(emptyContent);
+    expect(await fresh.readFile(id, retried.sha, 'data/b.txt')).toBe(truncatedContent);
+  });
+
+  it('answers a read of an empty object with an error naming the object', async () => {
+    const oid = (await git.hashBlob({ object: '{"v":1}\n' })).oid;
+    await rm(objectFile(oid));
+    await writeFile(objectFile(oid), '');
+    const fresh = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    const failure = await fresh.readFile(id, first, 'datapackage.json').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining(oid) });
+  });
+
+  it('deletes a packed tag from packed-refs under the locks, as git does', async () => {
+    await storage.createTag(id, { name: 'a', target: first, description: '', author });
+    await storage.createTag(id, { name: 'b', target: first, description: '', author });
+    await run('git', ['-C', storage.repositoryPath(id), 'pack-refs', '--all']);
+    await storage.deleteTag(id, 'a');
+    const { stdout } = await run('git', ['-C', storage.repositoryPath(id), 'show-ref', '--tags']);
+    expect(stdout.trim().split('\n').map((line) => line.split(' ')[1])).toEqual(['refs/tags/b']);
+    expect((await storage.listTags(id, { limit: 10 })).items.map((tag) => tag.name)).toEqual(['b']);
+    await fsck();
+  });
+
+  it('leaves no lock or temporary file behind after writes', async () => {
+    const next = await commitOnHead();
+    await storage.createTag(id, { name: 'nested/t', target: next.sha, description: '', author });
+    await storage.replaceTag(id, { name: 'nested/t', target: first, description: 'moved', author });
+    await storage.deleteTag(id, 'nested/t');
+    const leftovers = async (directory: string): Promise<string[]> =>
+      (
+        await Promise.all(
+          (await readdir(directory, { withFileTypes: true })).map((entry) =>
+            entry.isDirectory() ? leftovers(path.join(directory, entry.name)) : [entry.name],
+          ),
+        )
+      )
+        .flat()
+        .filter((name) => name.endsWith('.lock') || name.startsWith('tmp_obj_') || name.startsWith('metastore-'));
+    expect(await leftovers(storage.repositoryPath(id))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import fs, { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
@@ -30,14 +30,18 @@ import {
   type TagRequest,
 } from '@metastore/storage';
 import isGitRefNameValid from 'is-git-ref-name-valid';
+import { CorruptObjectError, CrashSafeGitFs } from './crash-safe-git-fs';
+import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably } from './durable-fs';
 import type { GitContext } from './git-context';
 import { writeChangedTree } from './git-tree';
 import type { LocalGitStorageConfig } from './local-git.config';
-import { compareAndSwapRef, RefLockedError } from './ref-lock';
-import { LooseRefReader } from './ref-reader';
+import { acquireLock, compareAndSwapRef, deleteRef, RefLockedError, type HeldLock } from './ref-lock';
+import { listRefNames, LooseRefReader } from './ref-reader';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
+/** A staged create or delete older than this was abandoned by a killed process (a live one takes seconds at most). */
+const ABANDONED_STAGING_MS = 10 * 60_000;
 
 type GitPerson = { name: string; email: string; timestamp: number; timezoneOffset: number };
 
@@ -87,6 +91,8 @@ function parseTagObject(name: string, raw: string): Tag {
  * The embedded default storage: one bare git repository per dataset under
  * `<dataDir>/repositories/<owner>/<name>.git`, written with isomorphic-git and cloneable with `git clone`.
  * Writers in one process are serialised per dataset; across processes, ref updates use git's lock files.
+ * Crash-safe: objects and refs are written to temporary files, fsynced and renamed into place; a lock
+ * left by a killed writer is broken (see ref-lock.ts); an empty or corrupt object is rewritten, never trusted.
  */
 export class LocalGitStorage implements DatasetStorage {
   readonly backend = 'local';
@@ -94,6 +100,7 @@ export class LocalGitStorage implements DatasetStorage {
   private readonly stagingDir: string;
   private readonly lock = new KeyedLock();
   private readonly gitCache = {};
+  private readonly gitFs = new CrashSafeGitFs();
   /** Immutable content by `<dataset>@<sha>:<path>`; `null` records a file known to be absent. */
   private readonly files: LRUCache<string, string | { absent: true }>;
   /** Commit shas known to exist in a dataset, by `<dataset>@<sha>`. */
@@ -146,13 +153,18 @@ export class LocalGitStorage implements DatasetStorage {
         if (await exists(target)) throw datasetAlreadyExists(id);
         // Build the repository aside and rename it into place: a failure leaves nothing half-created.
         await mkdir(this.stagingDir, { recursive: true });
+        await this.removeAbandonedStaging();
         const staging = await mkdtemp(path.join(this.stagingDir, 'create-'));
         try {
           const context = this.context(staging);
-          await git.init({ fs, gitdir: staging, bare: true, defaultBranch: this.config.defaultBranch });
+          await git.init({ ...context, bare: true, defaultBranch: this.config.defaultBranch });
           const revision = await this.writeCommit(context, undefined, request.files, request.message, request.author, request.timestamp);
-          await git.writeRef({ ...context, ref: this.headRef, value: revision.sha, force: true });
-          await mkdir(path.dirname(target), { recursive: true });
+          const refPath = path.join(staging, this.headRef);
+          await writeFileDurably(refPath, `${revision.sha}\n`, `${refPath}.lock`);
+          // Everything the new repository holds is on disk before it appears under its name.
+          await this.gitFs.syncWrittenObjects(staging);
+          await syncTree(staging);
+          await makeDirectoryDurably(path.dirname(target));
           try {
             await rename(staging, target);
           } catch (error) {
@@ -160,6 +172,7 @@ export class LocalGitStorage implements DatasetStorage {
             if (code === 'ENOTEMPTY' || code === 'EEXIST') throw datasetAlreadyExists(id);
             throw error;
           }
+          await syncDirectory(path.dirname(target));
           this.rememberCommit(id, revision.sha);
           this.revisions.set(`${key(id)}@${revision.sha}`, revision);
           return revision;
@@ -177,11 +190,12 @@ export class LocalGitStorage implements DatasetStorage {
         await mkdir(this.stagingDir, { recursive: true });
         const branchLock = options.expectedHead === undefined ? undefined : await this.lockExpectedHead(id, options.expectedHead);
         // Rename first so that readers never see a half-deleted repository.
-        const trash = path.join(this.stagingDir, `delete-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+        const trash = path.join(this.stagingDir, `delete-${process.pid}-${nonce()}`);
         await rename(this.repositoryPath(id), trash).catch(async (error: unknown) => {
-          if (branchLock) await rm(branchLock, { force: true });
+          await branchLock?.release();
           throw error;
         });
+        await syncDirectory(path.dirname(this.repositoryPath(id)));
         await rm(trash, { recursive: true, force: true });
         const prefix = `${key(id)}@`;
         for (const cache of [this.files, this.knownCommits, this.peeled, this.revisions]) {
@@ -193,21 +207,23 @@ export class LocalGitStorage implements DatasetStorage {
 
   /**
    * Takes git's lock on the branch (`<ref>.lock`, as `git push` does) and checks the head under it, so that no push
-   * lands between the check and the deletion; returns the lock file, which goes away with the repository.
+   * lands between the check and the deletion; returns the lock, which goes away with the repository. The lock
+   * records its owner like every other (ref-lock.ts), so one left by a delete that was killed is broken.
    */
-  private async lockExpectedHead(id: DatasetId, expectedHead: string): Promise<string> {
+  private async lockExpectedHead(id: DatasetId, expectedHead: string): Promise<HeldLock> {
     const context = this.context(this.repositoryPath(id));
-    const lockPath = path.join(context.gitdir, `${this.headRef}.lock`);
-    await mkdir(path.dirname(lockPath), { recursive: true });
+    const refPath = path.join(context.gitdir, this.headRef);
+    await mkdir(path.dirname(refPath), { recursive: true });
+    let lock: HeldLock;
     try {
-      await (await open(lockPath, 'wx')).close();
+      lock = await acquireLock(context.gitdir, refPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RevisionConflictError(expectedHead, undefined, { cause: error });
+      if (error instanceof RefLockedError) throw new RevisionConflictError(expectedHead, undefined, { cause: error });
       throw error;
     }
     const head = await this.readHead(context);
-    if (head === expectedHead) return lockPath;
-    await rm(lockPath, { force: true });
+    if (head === expectedHead) return lock;
+    await lock.release();
     throw new RevisionConflictError(expectedHead, head);
   }
 
@@ -311,6 +327,7 @@ export class LocalGitStorage implements DatasetStorage {
         if (head !== request.parent) throw new RevisionConflictError(request.parent, head);
         const revision = await this.writeCommit(context, head, request.changes, request.message, request.author, request.timestamp);
         // Objects written above are unreachable until this swap succeeds: a failed write leaves no commit.
+        await this.gitFs.syncWrittenObjects(gitdir);
         let swapped: boolean;
         try {
           swapped = await compareAndSwapRef(gitdir, this.headRef, head, revision.sha, () => this.readHead(context));
@@ -379,11 +396,15 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, async () => {
       await this.requireDataset(id);
       const context = this.context(this.repositoryPath(id));
-      const names = (await git.listTags(context)).sort();
+      const names = await listRefNames(context.gitdir, 'refs/tags');
       const start = page.cursor ? names.findIndex((name) => name > page.cursor!) : 0;
       const selected = (start === -1 ? [] : names.slice(start)).slice(0, page.limit + 1);
-      const tags = await Promise.all(selected.map((name) => this.readTag(id, context, name)));
-      return paginate(tags, page.limit, (tag) => tag.name);
+      const tags = await Promise.all(selected.map((name) => this.readTagIfPresent(id, context, name)));
+      return paginate(
+        tags.filter((tag): tag is Tag => tag !== undefined),
+        page.limit,
+        (tag) => tag.name,
+      );
     });
   }
 
@@ -391,9 +412,19 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, () =>
       this.lock.run(key(id), async () => {
         await this.requireDataset(id);
-        const context = this.context(this.repositoryPath(id));
+        const gitdir = this.repositoryPath(id);
+        const context = this.context(gitdir);
         await this.readTag(id, context, name);
-        await git.deleteRef({ ...context, ref: `refs/tags/${name}` });
+        const ref = `refs/tags/${name}`;
+        const current = await this.readRef(context, ref);
+        let deleted: boolean;
+        try {
+          deleted = current !== undefined && (await deleteRef(gitdir, ref, current, () => this.readRef(context, ref)));
+        } catch (error) {
+          if (error instanceof RefLockedError) throw new RevisionConflictError(current ?? 'none', undefined, { cause: error });
+          throw error;
+        }
+        if (!deleted) throw new RevisionConflictError(current ?? 'none', await this.readRef(context, ref));
       }),
     );
   }
@@ -415,7 +446,8 @@ export class LocalGitStorage implements DatasetStorage {
       ...context,
       tag: { object: request.target, type: 'commit', tag: request.name, tagger, message: request.description },
     });
-    await mkdir(path.dirname(path.join(gitdir, ref)), { recursive: true });
+    await makeDirectoryDurably(path.dirname(path.join(gitdir, ref)));
+    await this.gitFs.syncWrittenObjects(gitdir);
     let swapped: boolean;
     try {
       swapped = await compareAndSwapRef(gitdir, ref, current, oid, () => this.readRef(context, ref));
@@ -425,6 +457,16 @@ export class LocalGitStorage implements DatasetStorage {
     }
     if (!swapped) throw new RevisionConflictError(current ?? 'none', await this.readRef(context, ref));
     return this.readTag(id, context, request.name);
+  }
+
+  /** A listed tag, or undefined when it was deleted since the listing. */
+  private async readTagIfPresent(id: DatasetId, context: GitContext, name: string): Promise<Tag | undefined> {
+    try {
+      return await this.readTag(id, context, name);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'TAG_NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 
   private async readTag(id: DatasetId, context: GitContext, name: string): Promise<Tag> {
@@ -511,6 +553,16 @@ export class LocalGitStorage implements DatasetStorage {
     this.knownCommits.set(`${key(id)}@${sha}`, true);
   }
 
+  /** Removes what killed creates and deletes left in the staging directory (nothing a live one still uses is that old). */
+  private async removeAbandonedStaging(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.stagingDir)) {
+      const entry = path.join(this.stagingDir, name);
+      const info = await stat(entry).catch(() => undefined);
+      if (info && now - info.mtimeMs > ABANDONED_STAGING_MS) await rm(entry, { recursive: true, force: true });
+    }
+  }
+
   private async requireDataset(id: DatasetId): Promise<void> {
     if (!(await exists(this.repositoryPath(id)))) {
       throw datasetNotFound(id);
@@ -518,7 +570,7 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private context(gitdir: string): GitContext {
-    return { fs, gitdir, cache: this.gitCache };
+    return { fs: this.gitFs.client, gitdir, cache: this.gitCache };
   }
 
   /** Lets domain errors through and wraps anything else (I/O, corrupt objects) as STORAGE_UNAVAILABLE. */
@@ -527,7 +579,9 @@ export class LocalGitStorage implements DatasetStorage {
       return await work();
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      throw new StorageUnavailableError(`local git storage failed for ${key(id)}`, { cause: error });
+      // A corrupt object is named (its sha, never a path), so that an operator can find and repair it.
+      const detail = error instanceof CorruptObjectError ? `: ${error.message}` : '';
+      throw new StorageUnavailableError(`local git storage failed for ${key(id)}${detail}`, { cause: error });
     }
   }
 }

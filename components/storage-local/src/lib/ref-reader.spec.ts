@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LooseRefReader } from './ref-reader';
+import { listRefNames, LooseRefReader } from './ref-reader';
 
 describe('LooseRefReader', () => {
   let gitdir: string;
@@ -37,5 +37,26 @@ describe('LooseRefReader', () => {
   it('leaves symbolic refs to the caller', async () => {
     await writeFile(path.join(gitdir, 'refs', 'heads', 'alias'), 'ref: refs/heads/main\n');
     expect(await new LooseRefReader(10).read(gitdir, 'refs/heads/alias')).toBeUndefined();
+  });
+});
+
+describe('listRefNames', () => {
+  let gitdir: string;
+  beforeEach(async () => {
+    gitdir = await mkdtemp(path.join(os.tmpdir(), 'metastore-refs-'));
+  });
+  afterEach(() => rm(gitdir, { recursive: true, force: true }));
+
+  it('lists loose and packed refs under a prefix, never a lock file or an invalid name', async () => {
+    expect(await listRefNames(gitdir, 'refs/tags')).toEqual([]);
+    await mkdir(path.join(gitdir, 'refs', 'tags', 'release'), { recursive: true });
+    for (const name of ['v1', 'v2.lock', 'release/2024', 'release/x.lock', 'bad..name']) {
+      await writeFile(path.join(gitdir, 'refs', 'tags', name), `${'a'.repeat(40)}\n`);
+    }
+    await writeFile(
+      path.join(gitdir, 'packed-refs'),
+      `# pack-refs with: peeled fully-peeled sorted\n${'b'.repeat(40)} refs/heads/main\n${'c'.repeat(40)} refs/tags/packed\n^${'d'.repeat(40)}\n${'c'.repeat(40)} refs/tags/v1\n`,
+    );
+    expect(await listRefNames(gitdir, 'refs/tags')).toEqual(['packed', 'release/2024', 'v1']);
   });
 });

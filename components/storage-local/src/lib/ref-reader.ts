@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import isGitRefNameValid from 'is-git-ref-name-valid';
 import { LRUCache } from 'lru-cache';
 
 const RACY_WINDOW_MS = 1000n;
@@ -49,4 +50,45 @@ export class LooseRefReader {
     else this.cache.set(file, { signature, value });
     return value;
   }
+}
+
+async function listLooseRefs(gitdir: string, directory: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(path.join(gitdir, directory), { withFileTypes: true });
+  } catch (error) {
+    // A directory removed (or replaced by a file) while we walk it holds no refs.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+  const nested = await Promise.all(
+    entries.map((entry) => {
+      const ref = `${directory}/${entry.name}`;
+      if (entry.isDirectory()) return listLooseRefs(gitdir, ref);
+      return Promise.resolve(entry.isFile() ? [ref] : []);
+    }),
+  );
+  return nested.flat();
+}
+
+/**
+ * Names of the refs under `prefix` (`refs/tags`), loose and packed, relative to it and sorted. Like git,
+ * it skips what is not a valid ref name: lock files (`v1.lock`, a ref being written or left by a crash)
+ * are never listed.
+ */
+export async function listRefNames(gitdir: string, prefix: string): Promise<string[]> {
+  const names = new Set<string>();
+  for (const ref of await listLooseRefs(gitdir, prefix)) names.add(ref);
+  const packed = await readFile(path.join(gitdir, 'packed-refs'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  for (const line of packed.split('\n')) {
+    const ref = /^[0-9a-f]{40} (.+)$/.exec(line)?.[1];
+    if (ref?.startsWith(`${prefix}/`)) names.add(ref);
+  }
+  return [...names]
+    .filter((ref) => isGitRefNameValid(ref))
+    .map((ref) => ref.slice(prefix.length + 1))
+    .sort();
 }
