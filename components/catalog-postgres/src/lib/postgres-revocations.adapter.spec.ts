@@ -24,4 +24,12 @@ describe('PostgresRevocationList', () => {
     expect(await db.revocations.isRevoked('jti-old')).toBe(false);
     expect(await db.revocations.isRevoked('jti-2')).toBe(true);
   });
+
+  it('lists every revoked token id that has not expired (the whole list, for a cache that outlives an outage)', async () => {
+    const later = new Date(Date.now() + 3_600_000);
+    await db.revocations.revoke('jti-listed', later);
+    const listed = await db.revocations.revokedTokenIds();
+    expect(listed).toEqual(expect.arrayContaining(['jti-listed', 'jti-1', 'jti-2']));
+    expect(listed).not.toContain('jti-old');
+  });
 });
