@@ -264,8 +264,11 @@ describe('LocalGitStorage after a crash', () => {
   it('deletes a packed tag from packed-refs under the locks, as git does', async () => {
     await storage.createTag(id, { name: 'a', target: first, description: '', author });
     await storage.createTag(id, { name: 'b', target: first, description: '', author });
+    await storage.createTag(id, { name: 'nested/c', target: first, description: '', author });
     await run('git', ['-C', storage.repositoryPath(id), 'pack-refs', '--all']);
+    await rm(path.join(storage.repositoryPath(id), 'refs', 'tags', 'nested'), { recursive: true, force: true });
     await storage.deleteTag(id, 'a');
+    await storage.deleteTag(id, 'nested/c');
     const { stdout } = await run('git', ['-C', storage.repositoryPath(id), 'show-ref', '--tags']);
     expect(stdout.trim().split('\n').map((line) => line.split(' ')[1])).toEqual(['refs/tags/b']);
     expect((await storage.listTags(id, { limit: 10 })).items.map((tag) => tag.name)).toEqual(['b']);

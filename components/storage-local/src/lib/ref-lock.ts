@@ -1,5 +1,5 @@
 import { kill } from 'node:process';
-import { link, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { nonce, syncDirectory, writeNewFileSynced } from './durable-fs';
@@ -238,6 +238,8 @@ export async function acquireLock(gitdir: string, target: string): Promise<HeldL
   const record = `${JSON.stringify(owner)}\n`;
   const lock = new HeldLock(gitdir, target, record, owner);
   const staged = path.join(gitdir, `${TEMPORARY_PREFIX}lock-${owner.nonce}`);
+  // A ref only in packed-refs may have no directory of its own any more (git creates it for the lock, too).
+  await mkdir(path.dirname(target), { recursive: true });
   await writeFile(staged, record, { flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 3; attempt += 1) {
