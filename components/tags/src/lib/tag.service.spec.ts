@@ -292,6 +292,11 @@ describe('TagService', () => {
       await expect(tags.update(id, 'HEAD', { description: 'noted', author: mover })).resolves.toMatchObject({ description: 'noted' });
       await tags.delete(id, 'HEAD', mover);
       await expect(tags.get(id, 'HEAD')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
+      await storage.createTag(id, { name: 'v1\u202e0.2', target: first, description: 'spoofing', author: tagger });
+      await expect(tags.get(id, 'v1\u202e0.2')).resolves.toMatchObject({ description: 'spoofing' });
+      await tags.delete(id, 'v1\u202e0.2', mover);
+      await expect(tags.list(id, { limit: 10 })).resolves.toEqual({ items: [] });
+      await expect(tags.get(id, 'a b')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ pointer: '/name' }] });
     });
   });
 

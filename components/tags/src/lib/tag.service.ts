@@ -1,8 +1,10 @@
+import isGitRefNameValid from 'is-git-ref-name-valid';
 import { TagMoveForbiddenError, ValidationError, type ValidationIssue } from '@metastore/errors';
-import { refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
+import { MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
 
 const MAX_TAG_NAME_BYTES = 200;
 const MAX_DESCRIPTION = 65_536;
+const UTF8 = new TextEncoder();
 
 /** Names git resolves before a tag of the same name (`HEAD`, `ORIG_HEAD`, ...), or under other namespaces (`heads/x`), or as a revision sha. */
 const SHADOWED = [
@@ -26,9 +28,15 @@ export function validateTagName(name: unknown, pointer = '/name'): string {
   return name as string;
 }
 
-/** Validates the name of an existing tag (git's ref rules only: a tag pushed with plain git stays readable and deletable). */
+/**
+ * Validates the name of an existing tag by git's own rules and the file-name bound only, so that a tag pushed with plain
+ * git under a name the API would not create (`HEAD`, a bidi override) stays readable and deletable.
+ */
 function validateExistingTagName(name: unknown): string {
-  return validateRef(name, '/name', 'tag name');
+  if (typeof name !== 'string' || name.length === 0 || UTF8.encode(name).length > MAX_REF_BYTES || !isGitRefNameValid(`refs/tags/${name}`)) {
+    throw new ValidationError('invalid tag name', [{ pointer: '/name', message: `tag name must be a git ref name of at most ${MAX_REF_BYTES} bytes (UTF-8)` }]);
+  }
+  return name;
 }
 
 function validateDescription(description: unknown): string {
