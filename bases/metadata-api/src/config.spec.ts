@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, bodyLimitBytes: 256 * 1024, storage: { local: { dataDir: '/tmp/x' } } });
   });
 
+  it('reads how long the revocation list is cached and served stale during an outage (30 s and 5 min by default)', () => {
+    expect(loadConfig({}).auth).toMatchObject({ revocationCacheSeconds: 30, revocationStaleSeconds: 300 });
+    expect(loadConfig({ METASTORE_REVOCATION_CACHE_SECONDS: '0.5', METASTORE_REVOCATION_STALE_SECONDS: '0' }).auth).toMatchObject({ revocationCacheSeconds: 0.5, revocationStaleSeconds: 0 });
+    expect(() => loadConfig({ METASTORE_REVOCATION_STALE_SECONDS: '-1' })).toThrow(/METASTORE_REVOCATION_STALE_SECONDS/);
+    expect(() => loadConfig({ METASTORE_REVOCATION_CACHE_SECONDS: 'soon' })).toThrow(/METASTORE_REVOCATION_CACHE_SECONDS/);
+  });
+
   it('names every bad variable in one clear message', () => {
     let message = '';
     try {

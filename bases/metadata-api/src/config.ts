@@ -28,6 +28,10 @@ export interface ApiConfig {
     readonly writeRateLimitPerMinute: number;
     /** Browser origins allowed by CORS (`*`: any); empty: no CORS headers. */
     readonly corsOrigins: readonly string[];
+    /** How long the revocation list loaded from the catalog database answers before it is loaded again, in seconds. */
+    readonly revocationCacheSeconds: number;
+    /** While it cannot be loaded, how long past that the last loaded list still answers, in seconds; then tokens with an id get 503. */
+    readonly revocationStaleSeconds: number;
   };
   /** The storage backend and its settings (the data directory is also where local state lives for any backend). */
   readonly storage:
@@ -58,6 +62,8 @@ const schema = z.object({
   METASTORE_PUBLIC_OWNERS: list.default([]),
   METASTORE_WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(120),
   METASTORE_CORS_ORIGINS: list.default([]),
+  METASTORE_REVOCATION_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
+  METASTORE_REVOCATION_STALE_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
 });
 
 /** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
@@ -116,6 +122,8 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
       publicOwners: values.METASTORE_PUBLIC_OWNERS,
       writeRateLimitPerMinute: values.METASTORE_WRITE_RATE_LIMIT,
       corsOrigins: values.METASTORE_CORS_ORIGINS,
+      revocationCacheSeconds: values.METASTORE_REVOCATION_CACHE_SECONDS,
+      revocationStaleSeconds: values.METASTORE_REVOCATION_STALE_SECONDS,
     },
     storage: values.STORAGE === 'github' && github ? { backend: 'github', local, github } : { backend: 'local', local },
   };

@@ -1,6 +1,5 @@
 import pino, { type Logger } from 'pino';
 import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
-import type { RevocationList } from '@metastore/authz';
 import { CatalogedStorage, type CatalogStore } from '@metastore/catalog';
 import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
@@ -11,7 +10,7 @@ import { LocalGitStorage } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import type { ApiConfig } from './config';
 import type { AnonymousAccess } from './http/auth';
-import { CachedRevocations } from './http/revocations';
+import { CachedRevocations, type RevocationSource } from './http/revocations';
 
 /** Everything the HTTP layer needs, built once from configuration. */
 export interface Dependencies {
@@ -32,7 +31,8 @@ export interface Dependencies {
   readonly access: AnonymousAccess;
   readonly verifier: JwtVerifier;
   readonly issuer: JwtIssuer;
-  readonly revocations: RevocationList;
+  /** The revocation list as every request asks it: cached, and served stale for a bounded time while it cannot be read. */
+  readonly revocations: CachedRevocations;
 }
 
 /** The catalog database and (optionally) the event stream the services are built on. */
@@ -42,7 +42,7 @@ export interface DependencyInfrastructure {
   readonly stream?: EventStream;
   /** The JWT settings in force (configured, or from the installation's generated secret). */
   readonly jwt: JwtConfig;
-  readonly revocations: RevocationList;
+  readonly revocations: RevocationSource;
 }
 
 /** The one place that picks the storage adapter from configuration. */
@@ -94,6 +94,10 @@ export function buildDependencies(
     access: { publicOwners: config.auth.publicOwners },
     verifier: new JwtVerifier(jwt),
     issuer: new JwtIssuer(jwt),
-    revocations: new CachedRevocations(revocations),
+    revocations: new CachedRevocations(revocations, {
+      ttlMs: config.auth.revocationCacheSeconds * 1000,
+      staleMs: config.auth.revocationStaleSeconds * 1000,
+      logger: logger.child({ component: 'revocations' }),
+    }),
   };
 }

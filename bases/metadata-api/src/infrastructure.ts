@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { ensureLocalSigningSecret, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
-import type { RevocationList } from '@metastore/authz';
 import type { CatalogStore } from '@metastore/catalog';
 import { openCatalogDatabase } from '@metastore/catalog-postgres';
 import type { EventStream, Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { ApiConfig } from './config';
+import type { RevocationSource } from './http/revocations';
 
 /** The catalog database and the event stream the API runs on, and how to close them. */
 export interface Infrastructure {
@@ -14,7 +14,7 @@ export interface Infrastructure {
   /** Absent without `REDIS_URL`: events then wait in the outbox, readable at /api/v1/events. */
   readonly stream?: EventStream;
   readonly jwt: JwtConfig;
-  readonly revocations: RevocationList;
+  readonly revocations: RevocationSource;
   /** The installation's generated signing secret, when this start created it (main then says how to get a token). */
   readonly createdSecretFile?: string;
   /** Where the catalog lives, for the start-up log. */

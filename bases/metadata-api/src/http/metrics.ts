@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Outbox } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
+import type { RevocationListHealth } from './revocations';
 
 /** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
 interface RateLimitedStorage {
@@ -12,8 +13,15 @@ function hasBudget(storage: DatasetStorage): storage is DatasetStorage & RateLim
   return typeof (storage as Partial<RateLimitedStorage>).budget === 'object';
 }
 
-/** Prometheus metrics of one API process: HTTP requests by route, process defaults, the storage's upstream budget and the outbox backlog. */
-export function createMetrics(storage: DatasetStorage, outbox?: Outbox): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
+/**
+ * Prometheus metrics of one API process: HTTP requests by route, process defaults, the storage's upstream budget, the
+ * outbox backlog and how stale the revocation list answering is.
+ */
+export function createMetrics(
+  storage: DatasetStorage,
+  outbox?: Outbox,
+  revocations?: { health(): RevocationListHealth },
+): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -62,6 +70,25 @@ export function createMetrics(storage: DatasetStorage, outbox?: Outbox): { regis
         // A scrape must not fail because the catalog database is down: the gauge is then left out.
         const pending = await outbox.pendingCount().catch(() => undefined);
         if (pending !== undefined) this.set(pending);
+      },
+    });
+  }
+  if (revocations) {
+    new Gauge({
+      name: 'metastore_revocation_list_stale_seconds',
+      help: 'While the revocation list cannot be read (catalog database down): seconds since the copy answering was loaded; 0 while it reads. Past METASTORE_REVOCATION_CACHE_SECONDS + METASTORE_REVOCATION_STALE_SECONDS, tokens with an id get 503.',
+      registers: [registry],
+      collect() {
+        this.set(revocations.health().staleSeconds);
+      },
+    });
+    new Gauge({
+      name: 'metastore_revocation_list_degraded',
+      help: 'Whether the revocation list cannot be read: 0 no, 1 an older copy answers (stale), 2 none usable is left (tokens with an id get 503).',
+      registers: [registry],
+      collect() {
+        const { state } = revocations.health();
+        this.set(state === 'fresh' ? 0 : state === 'stale' ? 1 : 2);
       },
     });
   }

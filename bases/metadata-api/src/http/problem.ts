@@ -65,12 +65,12 @@ export function problemType(code: string): string {
 /** The RFC 6750 challenge of this API's 401 answers. */
 export const BEARER_CHALLENGE = 'Bearer realm="metastore"';
 
-/** Sends an RFC 9457 `application/problem+json` response. */
+/** Sends an RFC 9457 `application/problem+json` response; `extensions` are extra members (RFC 9457 §3.2), such as readiness checks. */
 export function sendProblem(
   res: Response,
   code: ErrorCode | HttpErrorCode,
   detail: string,
-  extra: { errors?: readonly ValidationIssue[] } = {},
+  extra: { errors?: readonly ValidationIssue[]; extensions?: Readonly<Record<string, unknown>> } = {},
 ): void {
   const status = STATUS_BY_CODE[code];
   // RFC 6750: every 401 carries the Bearer challenge (callers that know why the token failed have set a fuller one).
@@ -79,6 +79,8 @@ export function sendProblem(
     .status(status)
     .type('application/problem+json')
     .json({
+      // Extension members first: none may replace a standard one.
+      ...extra.extensions,
       type: problemType(code),
       title: TITLES[status] ?? 'Error',
       status,

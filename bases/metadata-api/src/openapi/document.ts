@@ -73,7 +73,8 @@ type Operation = { responses: Record<string, unknown> };
 function withAccessResponses<T extends { paths: Record<string, Record<string, unknown>> }>(document: T): T {
   for (const item of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(item)) {
-      if (method === 'parameters') continue;
+      // Path-level parameters and servers (the health probes live outside /api/v1) are no operations.
+      if (method === 'parameters' || method === 'servers') continue;
       const responses = (operation as Operation).responses;
       responses['401'] ??= problem('No valid bearer token (UNAUTHENTICATED); the WWW-Authenticate header says why.');
       responses['403'] ??= problem('The token may see the dataset but not do this (FORBIDDEN). A caller who may not read it gets 404 instead.');
@@ -103,6 +104,48 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
     servers: [{ url: '/api/v1' }],
     tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'tokens' }, { name: 'health' }],
     paths: {
+      '/healthz': {
+        servers: [{ url: '/' }],
+        get: {
+          tags: ['health'],
+          operationId: 'health',
+          summary: 'Liveness: the process answers',
+          security: [],
+          responses: { 200: { description: 'Alive.', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } },
+        },
+      },
+      '/readyz': {
+        servers: [{ url: '/' }],
+        get: {
+          tags: ['health'],
+          operationId: 'readiness',
+          summary: 'Readiness, and what is degraded',
+          description:
+            'Checks storage, the catalog database, the event stream (and the outbox backlog) and the revocation list, each bounded to 2 s. ' +
+            '503 only when storage is down: git is the truth and nothing works without it. A catalog database that is down (listings and ' +
+            'search fail, reads and writes go on), a failing event stream (events wait in the outbox) or a revocation list that cannot be ' +
+            'read (served stale for METASTORE_REVOCATION_STALE_SECONDS, then tokens with an id get 503) answer 200 with `status: degraded`.',
+          security: [],
+          responses: {
+            200: {
+              description: 'Ready (`status: ready`) or degraded (`status: degraded`, `degraded` names the checks that are not up).',
+              content: json({
+                type: 'object',
+                required: ['status', 'checks'],
+                properties: {
+                  status: { enum: ['ready', 'degraded'] },
+                  degraded: { type: 'array', items: { enum: ['catalog', 'events', 'revocations'] } },
+                  checks: ref('ReadinessChecks'),
+                },
+              }),
+            },
+            503: {
+              description: 'Storage is down (STORAGE_UNAVAILABLE); `checks` says what else is.',
+              content: { 'application/problem+json': { schema: { allOf: [ref('Problem'), { type: 'object', required: ['checks'], properties: { checks: ref('ReadinessChecks') } }] } } },
+            },
+          },
+        },
+      },
       '/tokens': {
         post: {
           tags: ['tokens'],
@@ -401,6 +444,34 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           properties: {
             sequence: { type: 'string', description: 'Position in the outbox; pass the last one seen as `after`.' },
             event: { type: 'object', description: 'A CloudEvents 1.0 event, as described in /asyncapi.json.' },
+          },
+        },
+        ReadinessChecks: {
+          type: 'object',
+          description: 'Each dependency: `up`, `degraded` (works, with a caveat) or `down`.',
+          required: ['storage', 'catalog', 'events', 'revocations'],
+          properties: {
+            storage: { type: 'object', required: ['status', 'backend'], properties: { status: { enum: ['up', 'down'] }, backend: { type: 'string' } } },
+            catalog: { type: 'object', required: ['status'], properties: { status: { enum: ['up', 'down'] } } },
+            events: {
+              type: 'object',
+              required: ['status', 'stream'],
+              properties: {
+                status: { enum: ['up', 'degraded'], description: '`degraded` while publishing to the stream fails (events wait in the outbox).' },
+                stream: { enum: ['redis', 'none'], description: '`none` without REDIS_URL: events stay in the outbox (GET /api/v1/events).' },
+                pendingEvents: { type: 'integer', minimum: 0, description: 'Events not yet published (absent when the catalog database does not answer).' },
+                failingSince: { type: 'string', format: 'date-time' },
+              },
+            },
+            revocations: {
+              type: 'object',
+              required: ['status', 'staleSeconds'],
+              properties: {
+                status: { enum: ['up', 'degraded', 'down'], description: '`degraded`: it cannot be read and an older copy answers; `down`: none recent enough is left, tokens with an id get 503.' },
+                staleSeconds: { type: 'number', minimum: 0, description: 'Age of the copy answering while the list cannot be read; 0 otherwise.' },
+                loadedAt: { type: 'string', format: 'date-time' },
+              },
+            },
           },
         },
         Author: authorSchema,

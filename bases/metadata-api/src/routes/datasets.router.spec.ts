@@ -313,7 +313,13 @@ describe('metadata-api: service endpoints and failures', () => {
 
   it('serves health, readiness, the OpenAPI 3.1 description and an HTML docs page', async () => {
     expect((await server.http().get('/healthz')).body).toEqual({ status: 'ok' });
-    expect((await server.http().get('/readyz')).body).toEqual({ status: 'ready', storage: 'local', catalog: 'ready' });
+    const ready = await server.http().get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { storage: { status: 'up', backend: 'local' }, catalog: { status: 'up' }, events: { status: 'up', stream: 'none', pendingEvents: 0 }, revocations: { status: 'up', staleSeconds: 0, loadedAt: expect.any(String) } },
+    });
+    expectDocumented('GET', '/readyz', ready);
     const document = await server.http().get('/openapi.json');
     expect(document.body.openapi).toBe('3.1.0');
     expect(Object.keys(document.body.paths)).toEqual(
@@ -353,6 +359,9 @@ describe('metadata-api: unexpected failures', () => {
       const ready = await server.http().get('/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.code).toBe('STORAGE_UNAVAILABLE');
+      expect(ready.body.checks).toMatchObject({ storage: { status: 'down' }, catalog: { status: 'up' } });
+      expect(ready.text).not.toContain('disk gone');
+      expectDocumented('GET', '/readyz', ready);
     } finally {
       await server.close();
     }

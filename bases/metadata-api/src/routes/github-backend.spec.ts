@@ -22,7 +22,7 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
 
   it('creates, updates, tags, reads at the tag, diffs and reverts through GitHub', async () => {
     const http = api.http();
-    expect((await http.get('/readyz')).body).toEqual({ status: 'ready', storage: 'github', catalog: 'ready' });
+    expect((await http.get('/readyz')).body).toMatchObject({ status: 'ready', checks: { storage: { status: 'up', backend: 'github' }, catalog: { status: 'up' } } });
     const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
     expect(created.status).toBe(201);
     const first = created.body.revision.sha as string;

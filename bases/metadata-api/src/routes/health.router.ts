@@ -3,28 +3,87 @@ import type { Dependencies } from '../dependencies';
 import { policy } from '../http/auth';
 import { sendProblem } from '../http/problem';
 
-/** Liveness (the process answers) and readiness (the storage is reachable and writable, the catalog database answers). */
-export function healthRouter({ storage, catalog, access }: Dependencies): Router {
+/** The state of one thing the API depends on. */
+export type CheckStatus = 'up' | 'degraded' | 'down';
+
+/** What `/readyz` reports of each dependency. */
+export interface ReadinessChecks {
+  readonly storage: { readonly status: CheckStatus; readonly backend: string };
+  readonly catalog: { readonly status: CheckStatus };
+  readonly events: { readonly status: CheckStatus; readonly stream: 'redis' | 'none'; readonly pendingEvents?: number; readonly failingSince?: string };
+  readonly revocations: { readonly status: CheckStatus; readonly staleSeconds: number; readonly loadedAt?: string };
+}
+
+/** Longest a readiness probe waits for one dependency to answer. */
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** Resolves true when `check` does within the timeout; false when it fails or takes longer. */
+async function answers(check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check().then(() => true as const), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What each dependency's state is now (bounded: a dependency that hangs counts as down). */
+async function readinessChecks({ storage, catalog, outbox, relay, revocations }: Dependencies): Promise<ReadinessChecks> {
+  let pendingEvents: number | undefined;
+  const [storageUp, catalogUp] = await Promise.all([
+    answers(() => storage.checkReady()),
+    answers(() => catalog.checkReady()),
+    answers(async () => {
+      pendingEvents = await outbox.pendingCount();
+    }),
+  ]);
+  const failingSince = relay?.status().failingSince;
+  const list = revocations.health();
+  return {
+    storage: { status: storageUp ? 'up' : 'down', backend: storage.backend },
+    catalog: { status: catalogUp ? 'up' : 'down' },
+    events: {
+      status: failingSince ? 'degraded' : 'up',
+      stream: relay ? 'redis' : 'none',
+      ...(pendingEvents !== undefined ? { pendingEvents } : {}),
+      ...(failingSince ? { failingSince: failingSince.toISOString() } : {}),
+    },
+    revocations: {
+      status: list.state === 'fresh' ? 'up' : list.state === 'stale' ? 'degraded' : 'down',
+      staleSeconds: Math.round(list.staleSeconds),
+      ...(list.loadedAt ? { loadedAt: list.loadedAt.toISOString() } : {}),
+    },
+  };
+}
+
+/**
+ * Liveness (the process answers) and readiness. `/readyz` lists each dependency's state; it answers 503 only when
+ * storage is down, since git is the truth and nothing works without it. A catalog database that is down, an event
+ * stream that fails, or a revocation list served stale (or past its bound) make it `degraded` with 200: reads and
+ * writes still go to git, and every replica shares these dependencies, so taking this one out of rotation would help
+ * nobody.
+ */
+export function healthRouter(dependencies: Dependencies): Router {
+  const { access } = dependencies;
   const router = Router();
   router.get('/healthz', policy('health', access), (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', policy('readiness', access), async (req, res) => {
-    try {
-      await storage.checkReady();
-    } catch (error) {
-      req.log?.warn({ err: error }, 'not ready');
-      sendProblem(res, 'STORAGE_UNAVAILABLE', `storage backend '${storage.backend}' is not ready`);
+    const checks = await readinessChecks(dependencies);
+    const degraded = Object.entries(checks).filter(([, check]) => check.status !== 'up').map(([name]) => name);
+    if (checks.storage.status === 'down') {
+      req.log?.warn({ checks }, 'not ready');
+      sendProblem(res, 'STORAGE_UNAVAILABLE', `storage backend '${checks.storage.backend}' is not ready`, { extensions: { checks } });
       return;
     }
-    try {
-      await catalog.checkReady();
-    } catch (error) {
-      req.log?.warn({ err: error }, 'not ready');
-      sendProblem(res, 'STORAGE_UNAVAILABLE', 'the catalog database is not ready');
-      return;
-    }
-    res.json({ status: 'ready', storage: storage.backend, catalog: 'ready' });
+    if (degraded.length > 0) req.log?.warn({ degraded }, 'ready, degraded');
+    res.json({ status: degraded.length > 0 ? 'degraded' : 'ready', ...(degraded.length > 0 ? { degraded } : {}), checks });
   });
   return router;
 }
