@@ -423,6 +423,8 @@ const CONSUMING = (streamKey: string, deadLetterKey: string) => `Consume with a 
 
 Delivery is **at least once**: an entry handled but not yet acknowledged when a consumer dies is delivered again. Make handling idempotent: de-duplicate on the event \`id\`, or keep per \`subject\` the highest \`sequence\` applied and skip entries at or below it (a claimed entry can arrive after a later one).
 
+Each change is recorded once, whoever notices it: one \`dataset.*\` event per revision on the first-parent history, oldest first (writes made while the catalog database was down are announced by the sync worker with \`origin: "sync"\`, one each, in commit order), one per tag change. When the revision an earlier event announced is no longer an ancestor of the head (a force-push), one \`dataset.updated\` with \`historyRewritten: true\` announces the new head.
+
 An entry delivered too many times (its delivery count, from \`XPENDING ${streamKey} <group> IDLE <ms> - + <count>\`, reaches the consumer's configured maximum) is a poison message: the consumer appends it to \`${deadLetterKey}\` with the fields \`error\`, \`deliveries\`, \`consumer\`, \`group\` and \`streamId\` added, then acknowledges it so the group moves on.
 
 The stream is capped (\`XADD MAXLEN ~\`). A consumer that starts late, falls behind the cap, or sees \`XAUTOCLAIM\` report deleted entries replays from the HTTP feed \`GET /api/v1/events?after=<last sequence handled>&limit=<n>\` (see the \`EventFeedPage\` schema) until \`nextCursor\` is null, then returns to the stream.`;
