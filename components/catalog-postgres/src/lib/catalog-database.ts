@@ -19,6 +19,11 @@ export interface CatalogDatabaseOptions {
   /** Longest a transaction waits for a free pooled connection (default 30 s). */
   readonly connectionWaitMs?: number;
   /**
+   * Longest opening a connection may take (default 5 s): a server that accepts but never answers (a network partition)
+   * fails calls after this instead of holding them, and the requests that fall back to storage, indefinitely.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
    * A text search is ordered by relevance while it matches at most this many datasets (default 1000), else in
    * (owner, name) order, so that no search ranks more rows than this (see the README).
    */
@@ -60,7 +65,7 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ConfigurationError(`the catalog's ${name} must be a positive integer`);
   }
 
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 });
   // An idle connection that breaks (server restart) is dropped by the pool; the next query reports the outage.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

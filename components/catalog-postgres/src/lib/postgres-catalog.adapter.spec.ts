@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { CatalogEntry } from '@metastore/catalog';
@@ -331,6 +332,22 @@ describe('PostgresCatalogStore without a database', () => {
       await expect(catalog.search({ limit: 1 })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     } finally {
       await close();
+    }
+  });
+
+  it('fails a call with STORAGE_UNAVAILABLE after the connect timeout when the server accepts but never answers', async () => {
+    // A TCP server that swallows connections: what a network partition looks like to a client.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const { catalog, close } = createCatalogDatabase({ url: `postgresql://metastore@127.0.0.1:${port}/catalog`, poolSize: 1, connectTimeoutMs: 200 });
+    try {
+      await expect(catalog.getDataset({ owner: 'acme', name: 'rain' })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    } finally {
+      await close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
