@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { DESCRIPTOR_PATH, formatDatasetId } from '@metastore/datasets';
-import { NotFoundError } from '@metastore/errors';
+import { NotFoundError, StorageUnavailableError } from '@metastore/errors';
 import { eventFromChange, type DatasetChange, type EventBuilderOptions } from '@metastore/events';
 import {
   KeyedLock,
@@ -16,9 +16,10 @@ import {
   type Tag,
   type TagRequest,
 } from '@metastore/storage';
-import type { CatalogUpdate } from './catalog.model';
+import type { CatalogEntry } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
 import { catalogEntryOf, parseDescriptor } from './catalog-entry';
+import type { ChangeJournal, JournaledUpdate } from './change-journal.port';
 import { DatasetReconciler } from './dataset-reconciler';
 
 /** Where the decorator reports a catalog it could not update or read (the write itself succeeded in git). */
@@ -34,9 +35,18 @@ export interface CatalogedStorageOptions {
   readonly onRecorded?: () => void;
   readonly logger?: CatalogLogger;
   readonly clock?: () => Date;
+  /**
+   * Where a change the catalog cannot record waits, appended before the write is acknowledged (see `JournalDrainer`);
+   * absent: such a change is logged and left to the sync worker, which finds it in git without what git does not keep.
+   */
+  readonly journal?: ChangeJournal;
+  /** Called after a change was journaled (the drainer's nudge). */
+  readonly onJournaled?: () => void;
 }
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** What a catalog read answers when the catalog cannot say (it does not answer, or journaled changes wait). */
+const BEHIND = Symbol('behind');
 /** Revisions the API walks to catch up a dataset the catalog missed writes of; a longer gap is left to the sync worker. */
 const CATCH_UP_REVISIONS = 100;
 
@@ -45,11 +55,13 @@ const CATCH_UP_REVISIONS = 100;
  * dataset's row, the new immutable objects and the change's event in one catalog transaction; reads
  * at a full sha or a tag are answered from the catalog without a storage call.
  *
- * The catalog is a cache of git: when recording fails (the database is down), the write still stands
- * and the error is logged; the sync worker later finds the difference and records it, event included.
- * Each record expects the catalog as the write found it (the parent as its head, the tag as it was): when it is
- * not (writes missed during an outage, another process's write), the dataset is caught up from storage instead,
- * one event per revision (`DatasetReconciler`), so that nothing is skipped and nothing announced twice.
+ * The catalog is a cache of git: when recording fails (the database is down), the write still stands. With a journal,
+ * the change (update, expectation and all) is appended to it before the write is acknowledged, and recorded from there
+ * once the catalog answers again; while the journal holds entries, later changes queue behind them (in order) and tags
+ * are read from storage, since the catalog is behind. Without one, the error is logged and the sync worker records the
+ * change from git. Each record expects the catalog as the write found it (the parent as its head, the tag as it was):
+ * when it is not (writes missed during an outage, another process's write), the dataset is caught up from storage
+ * instead, one event per revision (`DatasetReconciler`), so that nothing is skipped and nothing announced twice.
  */
 export class CatalogedStorage implements DatasetStorage {
   readonly backend: string;
@@ -110,13 +122,15 @@ export class CatalogedStorage implements DatasetStorage {
   async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     const { author } = options;
     await this.writes.run(formatDatasetId(id), async () => {
-      const prior = await this.fromCatalog(() => this.catalog.getDataset(id), id);
+      const prior = await this.catalogState(() => this.catalog.getDataset(id), id);
+      // Unknown to the catalog (down, or behind the journal): the change is journaled expecting the head git has now.
+      const head = prior === BEHIND ? (options.expectedHead ?? (await this.storage.resolveRef(id))) : prior && !prior.deleted ? prior.headRevision : undefined;
       await this.storage.deleteDataset(id, options);
       for (const key of this.recentDescriptors.keys()) if (key.startsWith(`${formatDatasetId(id)}@`)) this.recentDescriptors.delete(key);
       const time = this.clock();
       await this.record(
-        { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(prior && !prior.deleted ? { oldRevision: prior.headRevision } : {}) },
-        { deletedAt: time, expect: { head: prior && !prior.deleted ? prior.headRevision : null } },
+        { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(head !== undefined ? { oldRevision: head } : {}) },
+        { deletedAt: time, expect: { head: head ?? null } },
       );
     });
   }
@@ -180,7 +194,7 @@ export class CatalogedStorage implements DatasetStorage {
     if (ref !== undefined) {
       if (FULL_SHA.test(ref)) {
         if ((await this.descriptorFromCatalog(id, ref)) !== undefined) return ref;
-      } else {
+      } else if (!(await this.behind())) {
         const tag = await this.fromCatalog(() => this.catalog.getTag(id, ref), id);
         if (tag) return tag.target;
       }
@@ -202,7 +216,9 @@ export class CatalogedStorage implements DatasetStorage {
     return source;
   }
 
+  /** A tag the catalog knows comes from it; while journaled changes wait (the catalog is behind), from storage. */
   async getTag(id: DatasetId, name: string): Promise<Tag> {
+    if (await this.behind()) return this.storage.getTag(id, name);
     return (await this.fromCatalog(() => this.catalog.getTag(id, name), id)) ?? this.storage.getTag(id, name);
   }
 
@@ -231,16 +247,21 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   private async recordCommit(id: DatasetId, request: CommitRequest, revision: Revision): Promise<void> {
+    let change: DatasetChange;
+    let source: string;
+    let prior: CatalogEntry | undefined | typeof BEHIND;
     try {
-      const written = request.changes.find((change) => change.path === DESCRIPTOR_PATH && 'content' in change);
-      const [source, previousSource, prior] = await Promise.all([
+      const written = request.changes.find((entry) => entry.path === DESCRIPTOR_PATH && 'content' in entry);
+      const [read, previousSource, state] = await Promise.all([
         written && 'content' in written ? written.content : this.storage.readFile(id, revision.sha, DESCRIPTOR_PATH),
         this.readFile(id, request.parent, DESCRIPTOR_PATH),
-        this.fromCatalog(() => this.catalog.getDataset(id), id),
+        this.catalogState(() => this.catalog.getDataset(id), id),
       ]);
-      if (source === undefined) return;
+      if (read === undefined) return;
+      source = read;
+      prior = state;
       const previousDescriptor = parseDescriptor(previousSource);
-      const change: DatasetChange = {
+      change = {
         ...this.change(request.revertedTo !== undefined ? 'dataset.reverted' : 'dataset.updated', id, new Date(revision.timestamp)),
         author: revision.author,
         message: revision.message,
@@ -250,38 +271,95 @@ export class CatalogedStorage implements DatasetStorage {
         ...(previousDescriptor ? { previousDescriptor } : {}),
         ...(request.revertedTo !== undefined ? { revertedTo: request.revertedTo } : {}),
       };
-      // A catalog whose head is not the parent missed writes (made while it was down, or pushed to git directly): catch up.
-      if (!prior || prior.deleted || prior.headRevision !== request.parent) return await this.catchUp(change);
-      const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: prior.createdAt, source });
-      await this.record(change, { entry, descriptors: [{ revision: revision.sha, source }], expect: { head: request.parent } });
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(id), revision: revision.sha }, 'committed, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(id), revision: revision.sha }, 'committed, but could not describe the change for the catalog; the sync worker will record it');
+      return;
     }
+    const location = this.locationOf(id);
+    const update = (createdAt: Date): JournaledUpdate => ({
+      entry: catalogEntryOf({ id, backend: this.backend, location, head: revision, createdAt, source }),
+      descriptors: [{ revision: revision.sha, source }],
+      expect: { head: request.parent },
+    });
+    // The row's creation time is unknown while the catalog does not answer: the journal takes it from the row later.
+    if (prior === BEHIND) return this.journalChange(change, update(new Date(revision.timestamp)), true);
+    // A catalog whose head is not the parent missed writes (made while it was down, or pushed to git directly): catch up.
+    if (!prior || prior.deleted || prior.headRevision !== request.parent) {
+      if (!(await this.catchUp(change))) await this.journalChange(change, update(new Date(revision.timestamp)), true);
+      return;
+    }
+    await this.record(change, update(prior.createdAt));
   }
 
   /**
    * Records a change that happened in git: row, caches and event in one catalog transaction, if the catalog is still as
-   * the write found it; else (unless told not to) catches the dataset up from storage. Never fails the write.
+   * the write found it; else (unless told not to) catches the dataset up from storage. A catalog that does not answer, or
+   * that journaled changes still wait for, gets the change through the journal; without one it is logged and left.
    */
-  private async record(change: DatasetChange, update: Omit<CatalogUpdate, 'dataset' | 'events'>, catchUpWhenStale = true): Promise<void> {
+  private async record(change: DatasetChange, update: JournaledUpdate, catchUpWhenStale = true): Promise<void> {
+    if (await this.behind()) return this.journalChange(change, update);
     let outcome;
     try {
       outcome = await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
     } catch (error) {
+      if (this.options.journal) {
+        this.options.logger?.warn({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but the catalog does not answer; the change is journaled');
+        return this.journalChange(change, update);
+      }
       this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
       return;
     }
     if (outcome === 'applied') this.options.onRecorded?.();
-    else if (catchUpWhenStale) await this.catchUp(change);
+    else if (catchUpWhenStale && !(await this.catchUp(change))) await this.journalChange(change, update);
   }
 
-  /** Brings a dataset the catalog is behind on level with storage, announcing `change` (just made) as it says; a long gap is left to the sync worker. */
-  private async catchUp(change: DatasetChange): Promise<void> {
+  /**
+   * Appends a change to the journal before its write is acknowledged; without a journal, logs it for the sync worker. A
+   * journal that cannot be written fails the request (503): the write is in git, but its event would be incomplete.
+   */
+  private async journalChange(change: DatasetChange, update: JournaledUpdate, createdAtFromCatalog = false): Promise<void> {
+    const { journal } = this.options;
+    if (!journal) {
+      this.options.logger?.error({ dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      return;
+    }
+    try {
+      await journal.append({ change, update, ...(createdAtFromCatalog ? { createdAtFromCatalog } : {}) });
+    } catch (error) {
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but neither the catalog nor the journal could record the change; the sync worker will');
+      throw new StorageUnavailableError('the change was written to git, but could not be recorded for its event; it will be announced as found by the next sync', { cause: error });
+    }
+    this.options.onJournaled?.();
+  }
+
+  /**
+   * Brings a dataset the catalog is behind on level with storage, announcing `change` (just made) as it says; a long gap
+   * is left to the sync worker. False when the catalog did not answer (the caller journals the change).
+   */
+  private async catchUp(change: DatasetChange): Promise<boolean> {
     try {
       const result = await this.reconciler.reconcile(change.id, { made: change, maxRevisions: CATCH_UP_REVISIONS });
       if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
+      return true;
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not catch the catalog up');
+      return false;
+    }
+  }
+
+  /** Whether journaled changes wait: the catalog is then behind this process's acknowledged writes. */
+  private async behind(): Promise<boolean> {
+    return this.options.journal !== undefined && (await this.options.journal.pending()) > 0;
+  }
+
+  /** A catalog read for recording a change; `BEHIND` when the catalog does not answer or journaled changes wait. */
+  private async catalogState<T>(read: () => Promise<T>, id: DatasetId): Promise<T | typeof BEHIND> {
+    if (await this.behind()) return BEHIND;
+    try {
+      return await read();
+    } catch (error) {
+      this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'catalog unavailable; reading from storage');
+      return BEHIND;
     }
   }
 

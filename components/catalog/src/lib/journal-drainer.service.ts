@@ -1,0 +1,258 @@
+import { formatDatasetId } from '@metastore/datasets';
+import { eventFromChange, type EventBuilderOptions } from '@metastore/events';
+import type { DatasetId, DatasetStorage } from '@metastore/storage';
+import type { CatalogUpdate } from './catalog.model';
+import type { CatalogStore } from './catalog.port';
+import type { ChangeJournal, JournalEntry } from './change-journal.port';
+import { DatasetReconciler } from './dataset-reconciler';
+
+/** Where the drainer reports what it recorded, dropped, set aside, and that the catalog does not answer. */
+export interface JournalLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** How the drainer stamps events, whom it tells, and how it paces itself. */
+export interface JournalDrainerOptions {
+  readonly events: EventBuilderOptions;
+  readonly clock?: () => Date;
+  readonly logger?: JournalLogger;
+  /** Called after changes were recorded (the outbox relay's nudge). */
+  readonly onRecorded?: () => void;
+  /** The first wait after a drain failed (default 1 s), doubling after each failure up to `maxRetryMs`. */
+  readonly retryMs?: number;
+  /** The longest wait between attempts while the catalog does not answer (default 30 s); also how often an idle loop looks at the journal. */
+  readonly maxRetryMs?: number;
+  /** Entries read at a time (default 100). */
+  readonly batchSize?: number;
+  /** Attempts at one entry, failing while the catalog otherwise answers, before it is set aside (default 3). */
+  readonly maxEntryFailures?: number;
+}
+
+/** What one drain did. */
+export interface DrainSummary {
+  /** Entries recorded with their event. */
+  readonly applied: number;
+  /** Entries dropped because the catalog had moved on (the sync worker recorded the change first). */
+  readonly stale: number;
+  /** Entries moved aside: unreadable, or failing while the catalog answers. */
+  readonly setAside: number;
+}
+
+/** What the drainer can say right now, for readiness and metrics. */
+export interface JournalStatus {
+  /** Entries waiting. */
+  readonly pending: number;
+  /** Since when drains fail (the catalog does not answer); absent while they succeed. */
+  readonly failingSince?: Date;
+}
+
+/** Revisions a catch-up after a stale entry walks; a longer gap is left to the sync worker. */
+const CATCH_UP_REVISIONS = 100;
+
+/**
+ * Records what the API journaled while the catalog did not answer, oldest first, each entry in its own transaction
+ * with the event it would have had then (`revertedTo`, the intermediate states of a tag: everything git does not keep),
+ * removing an entry only after its transaction committed. An entry whose `expect` no longer holds is dropped as stale
+ * (the sync worker got there first, from git): nothing is recorded twice. A dataset with a stale entry is caught up from
+ * storage once the journal is empty, as `CatalogedStorage` does for a write it finds the catalog behind on.
+ *
+ * Runs as a loop (`start`): a drain at once, then again when nudged after an append (unless the catalog is known down),
+ * when told the catalog answered again, after a backoff while it does not (1 s doubling to 30 s), and every
+ * `maxRetryMs` while idle (entries another process left). `drain` runs one pass.
+ */
+export class JournalDrainer {
+  private readonly reconciler: DatasetReconciler;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly batchSize: number;
+  private readonly maxEntryFailures: number;
+  private readonly failures = new Map<string, number>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private nudged = false;
+  private answered = false;
+  private failingSince: Date | undefined;
+  private lastAttempt = 0;
+  /** One drain at a time: a second caller waits for the one in flight and then runs its own pass. */
+  private draining: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    storage: DatasetStorage,
+    private readonly catalog: CatalogStore,
+    private readonly journal: ChangeJournal,
+    private readonly options: JournalDrainerOptions,
+  ) {
+    this.retryMs = options.retryMs ?? 1000;
+    this.maxRetryMs = Math.max(this.retryMs, options.maxRetryMs ?? 30_000);
+    this.batchSize = options.batchSize ?? 100;
+    this.maxEntryFailures = options.maxEntryFailures ?? 3;
+    const logger = options.logger;
+    this.reconciler = new DatasetReconciler(storage, catalog, {
+      events: options.events,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  }
+
+  /** Entries waiting, and since when draining fails. */
+  async status(): Promise<JournalStatus> {
+    return { pending: await this.journal.pending(), ...(this.failingSince ? { failingSince: this.failingSince } : {}) };
+  }
+
+  /**
+   * Records every entry, in order, until the journal is empty; rejects with the catalog's error when it does not answer
+   * (the entry stays, and later ones wait behind it).
+   */
+  drain(): Promise<DrainSummary> {
+    const pass = this.draining.catch(() => undefined).then(() => this.drainPass());
+    this.draining = pass;
+    return pass;
+  }
+
+  /** Starts the loop in the background; its first pass drains what an earlier process left. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the loop to drain now (after an append); ignored while the catalog is known not to answer, where the backoff decides. */
+  nudge(): void {
+    this.nudged = true;
+    if (!this.failingSince) this.wake?.();
+  }
+
+  /** Tells the loop that a catalog call succeeded: while drains fail, it tries again now (at most once per `retryMs`). */
+  catalogAnswered(): void {
+    if (!this.failingSince || Date.now() - this.lastAttempt < this.retryMs) return;
+    this.answered = true;
+    this.wake?.();
+  }
+
+  /** Stops the loop after the pass in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.retryMs;
+    while (this.running) {
+      this.nudged = false;
+      this.answered = false;
+      this.lastAttempt = Date.now();
+      let wait = this.maxRetryMs;
+      try {
+        await this.drain();
+        this.failingSince = undefined;
+        delay = this.retryMs;
+      } catch (error) {
+        this.failingSince ??= this.now();
+        wait = delay;
+        delay = Math.min(delay * 2, this.maxRetryMs);
+        this.options.logger?.warn({ err: error, pending: await this.journal.pending().catch(() => undefined), retryInMs: wait }, 'the catalog does not answer; journaled changes wait');
+      }
+      if (!this.running || (this.nudged && !this.failingSince)) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      // The catalog answered someone else: its outage is over, so the backoff starts again from the beginning.
+      if (this.answered) delay = this.retryMs;
+    }
+  }
+
+  private async drainPass(): Promise<DrainSummary> {
+    const summary = { applied: 0, stale: 0, setAside: 0 };
+    const behind = new Map<string, DatasetId>();
+    for (;;) {
+      const entries = await this.journal.read(this.batchSize);
+      if (entries.length === 0) break;
+      for (const entry of entries) await this.drainEntry(entry, summary, behind);
+    }
+    if (summary.applied > 0) this.options.onRecorded?.();
+    for (const id of behind.values()) await this.catchUp(id);
+    if (summary.applied + summary.stale + summary.setAside > 0) this.options.logger?.info({ ...summary }, 'journaled changes recorded in the catalog');
+    return summary;
+  }
+
+  private async drainEntry(entry: JournalEntry, summary: { applied: number; stale: number; setAside: number }, behind: Map<string, DatasetId>): Promise<void> {
+    if (!entry.change) {
+      this.options.logger?.error({ entry: entry.key, problem: entry.problem }, 'an unreadable journal entry was set aside; the sync worker records its change from git');
+      await this.journal.setAside(entry, entry.problem ?? 'unreadable');
+      summary.setAside += 1;
+      return;
+    }
+    const { change } = entry.change;
+    const dataset = formatDatasetId(change.id);
+    let outcome;
+    try {
+      const update = await this.updateOf(entry);
+      outcome = update ? await this.catalog.apply(update) : 'stale';
+    } catch (error) {
+      if (!(await this.catalogAnswers())) throw error;
+      // The database answers, yet this entry fails: after a few tries it is set aside rather than hold up every other one.
+      const failures = (this.failures.get(entry.key) ?? 0) + 1;
+      this.failures.set(entry.key, failures);
+      if (failures < this.maxEntryFailures) throw error;
+      this.failures.delete(entry.key);
+      this.options.logger?.error({ err: error, entry: entry.key, dataset, type: change.type }, 'a journal entry the catalog keeps refusing was set aside; the sync worker records its change from git');
+      await this.journal.setAside(entry, `refused ${failures} times: ${(error as Error).message}`);
+      summary.setAside += 1;
+      behind.set(dataset, change.id);
+      return;
+    }
+    this.failures.delete(entry.key);
+    if (outcome === 'stale') {
+      this.options.logger?.info({ entry: entry.key, dataset, type: change.type }, 'the catalog already moved past a journaled change (the sync recorded it); dropped');
+      summary.stale += 1;
+      behind.set(dataset, change.id);
+    } else {
+      summary.applied += 1;
+    }
+    await this.journal.remove(entry);
+  }
+
+  /** The catalog update recording an entry, its event built now; undefined when the row it needs is not as expected (stale). */
+  private async updateOf(entry: JournalEntry): Promise<CatalogUpdate | undefined> {
+    const { change, update, createdAtFromCatalog } = entry.change!;
+    let entryUpdate = update.entry;
+    if (entryUpdate && createdAtFromCatalog) {
+      const row = await this.catalog.getDataset(change.id);
+      if (!row || row.deleted || row.headRevision !== update.expect?.head) return undefined;
+      entryUpdate = { ...entryUpdate, createdAt: row.createdAt };
+    }
+    return { ...update, ...(entryUpdate ? { entry: entryUpdate } : {}), dataset: change.id, events: [eventFromChange(change, this.options.events)] };
+  }
+
+  private async catalogAnswers(): Promise<boolean> {
+    try {
+      await this.catalog.checkReady();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Brings a dataset with a stale entry level with storage; a failure is left to the sync worker. */
+  private async catchUp(id: DatasetId): Promise<void> {
+    try {
+      const result = await this.reconciler.reconcile(id, { maxRevisions: CATCH_UP_REVISIONS });
+      if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
+    } catch (error) {
+      this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not catch the dataset up after a stale journal entry; the sync worker will');
+    }
+  }
+
+  private now(): Date {
+    return this.options.clock?.() ?? new Date();
+  }
+}
