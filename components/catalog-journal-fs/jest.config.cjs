@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.cjs'), displayName: 'catalog-journal-fs', rootDir: __dirname };
