@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { asyncApiDocument } from '@metastore/events';
+import { asyncApiDocument } from '@metastore/events-redis';
 import type { Dependencies } from './dependencies';
 import { authenticate, policy, writeRateLimit } from './http/auth';
 import { JSON_TYPES } from './http/content-type';

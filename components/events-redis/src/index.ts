@@ -4,6 +4,8 @@ export { createRedisClient, redactRedisUrl } from './lib/redis-connection';
 export type { RedisConnectionLogger, RedisConnectionOptions } from './lib/redis-connection';
 export { lastSequenceKey, RedisEventStream } from './lib/redis-event-stream.adapter';
 export type { RedisEventStreamOptions } from './lib/redis-event-stream.adapter';
+export { asyncApiDocument } from './lib/redis-asyncapi';
+export type { AsyncApiDocument, AsyncApiMessage, AsyncApiMessageExample, AsyncApiOptions } from './lib/redis-asyncapi';
 export { StreamConsumer } from './lib/stream-consumer.service';
 export type {
   DeliveryMeta,

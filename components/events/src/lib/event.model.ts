@@ -1,18 +1,7 @@
 import type { Author, DatasetId, Tag } from '@metastore/storage';
+import type { EventType } from './event-types';
 
-/** The kinds of change Metastore announces; also the CloudEvents `type` of each event. */
-export const EVENT_TYPES = [
-  'dataset.created',
-  'dataset.updated',
-  'dataset.deleted',
-  'dataset.reverted',
-  'tag.created',
-  'tag.updated',
-  'tag.deleted',
-] as const;
-
-/** One of {@link EVENT_TYPES}. */
-export type EventType = (typeof EVENT_TYPES)[number];
+export type { EventType } from './event-types';
 
 /** Who noticed a change: the API that made it, or the sync worker that found it pushed to the git host directly. */
 export type ChangeOrigin = 'api' | 'sync';
@@ -21,8 +10,12 @@ export type ChangeOrigin = 'api' | 'sync';
 export type DescriptorObject = { readonly [key: string]: unknown };
 
 /** A change that has happened in git (the commit or tag exists), as the catalog and the events see it. */
-export interface DatasetChange {
+export interface DatasetChange extends ChangeFields {
   readonly type: EventType;
+}
+
+/** A {@link DatasetChange} but its type: what an event type's examples declare (their type is the definition's). */
+export interface ChangeFields {
   readonly id: DatasetId;
   /** The storage backend (`local`, `github`, ...) and where the repository lives there. */
   readonly backend: string;

@@ -1,7 +1,8 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { eventFromChange, type EventBuilderOptions } from './event.builder';
-import { EVENT_TYPES, type DatasetChange, type EventType, type MetastoreEvent } from './event.model';
+import type { DatasetChange, EventType, MetastoreEvent } from './event.model';
+import { EVENT_TYPE_DEFINITIONS, EVENT_TYPES } from './event-types';
 import { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMAS, eventSchemaFor } from './event.schemas';
 
 const warnings: unknown[] = [];
@@ -102,8 +103,27 @@ describe('event schemas', () => {
       expect(eventSchemaFor(type)).toBe(EVENT_SCHEMAS[type]);
       expect(eventSchemaFor(type).properties.dataschema.const).toBe(EVENT_DATA_SCHEMAS[type].$id);
     }
-    expect(new Set(cases.map((entry) => entry.change.type))).toEqual(new Set(EVENT_TYPES));
+    for (const entry of cases) expect(EVENT_TYPES).toContain(entry.change.type);
   });
+
+  it('derive from one definition per event type: its data schema, under a $id named for its type', () => {
+    expect(EVENT_TYPES).toEqual(EVENT_TYPE_DEFINITIONS.map((definition) => definition.type));
+    expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
+    for (const definition of EVENT_TYPE_DEFINITIONS) {
+      expect(EVENT_DATA_SCHEMAS[definition.type]).toEqual({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: `https://metastore.dev/schemas/events/${definition.type}.json`, ...definition.data });
+      expect(EVENT_SCHEMAS[definition.type].properties.data).toBe(definition.data);
+    }
+  });
+
+  it.each(EVENT_TYPE_DEFINITIONS.flatMap((definition) => definition.examples.map((example) => ({ type: definition.type, example }))))(
+    "accept every example of an event type's definition: $type $example.name",
+    ({ type, example }) => {
+      const event = eventFromChange({ ...example.change, type }, { ...options, maxDescriptorBytes: example.maxDescriptorBytes ?? 256 * 1024 });
+      const json = JSON.parse(JSON.stringify(event));
+      expect(validate(eventSchemaFor(type), json)).toEqual([]);
+      expect(validate(EVENT_ENVELOPE_SCHEMA, json)).toEqual([]);
+    },
+  );
 
   it.each(cases)('accept what eventFromChange builds: $name', ({ change, maxDescriptorBytes }) => {
     const event = eventFromChange(change, { ...options, maxDescriptorBytes: maxDescriptorBytes ?? options.maxDescriptorBytes });

@@ -3,9 +3,8 @@ import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { ConfigurationError } from '@metastore/errors';
-import { asyncApiDocument, type AsyncApiDocument } from './asyncapi';
-import { EVENT_TYPES, type EventType } from './event.model';
-import { EVENT_SCHEMAS, eventSchemaFor } from './event.schemas';
+import { EVENT_SCHEMAS, EVENT_TYPES, eventSchemaFor, type EventType } from '@metastore/events';
+import { asyncApiDocument, type AsyncApiDocument } from './redis-asyncapi';
 
 const options = { streamKey: 'metastore:events', deadLetterKey: 'metastore:events:dead' };
 const document = asyncApiDocument(options);
