@@ -6,6 +6,7 @@ const bases = [
   { name: 'sync-worker', entry: 'bases/sync-worker/src/main.ts' },
   // The `metastore` command line: the sync-worker base's second entry point, its own bundle (`npm run metastore`).
   { name: 'cli', entry: 'bases/sync-worker/src/cli-main.ts' },
+  { name: 'search-indexer', entry: 'bases/search-indexer/src/main.ts' },
 ];
 
 for (const base of bases) {

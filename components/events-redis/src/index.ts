@@ -14,5 +14,3 @@ export type {
   StreamConsumerOptions,
   StreamEventHandler,
 } from './lib/stream-consumer.service';
-export { SearchIndexer } from './indexer/search-indexer';
-export type { ApplyOutcome, IndexedDataset, SearchIndexerOptions } from './indexer/search-indexer';

@@ -1,1 +1,3 @@
 export { InMemoryOutbox } from './testing/in-memory.outbox';
+export { storedEventForTests } from './testing/stored-events';
+export type { TestEventOptions } from './testing/stored-events';

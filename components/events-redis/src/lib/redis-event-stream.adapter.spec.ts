@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { StorageUnavailableError } from '@metastore/errors';
-import { deleteStreamKeys, freePort, redisForTests, storedEventForTests, uniqueStreamKey, type TestRedis } from '../testing';
+import { deleteStreamKeys, freePort, redisForTests, uniqueStreamKey, type TestRedis } from '../testing';
+import { storedEventForTests } from '@metastore/events/testing';
 import { fieldsOf } from './stream-entry';
 import { lastSequenceKey, RedisEventStream } from './redis-event-stream.adapter';
 

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { StorageUnavailableError } from '@metastore/errors';
-import { startRedisServer, storedEventForTests, uniqueStreamKey, type RedisServerProcess } from '../testing';
+import { startRedisServer, uniqueStreamKey, type RedisServerProcess } from '../testing';
+import { storedEventForTests } from '@metastore/events/testing';
 import { RedisEventStream } from './redis-event-stream.adapter';
 import { StreamConsumer } from './stream-consumer.service';
 import { fieldsOf } from './stream-entry';

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import type { MetastoreEvent } from '@metastore/events';
-import { deleteStreamKeys, redisForTests, storedEventForTests, uniqueStreamKey, type TestRedis } from '../testing';
+import { deleteStreamKeys, redisForTests, uniqueStreamKey, type TestRedis } from '../testing';
+import { storedEventForTests } from '@metastore/events/testing';
 import { RedisEventStream } from './redis-event-stream.adapter';
 import { fieldsOf } from './stream-entry';
 import { StreamConsumer, type DeliveryMeta, type StreamConsumerOptions } from './stream-consumer.service';

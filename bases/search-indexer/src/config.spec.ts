@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseIndexerConfig } from './indexer.config';
+import { parseIndexerConfig } from './config';
 
 describe('parseIndexerConfig', () => {
   it('has defaults and reads the stream settings too', () => {

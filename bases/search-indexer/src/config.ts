@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from '@metastore/errors';
-import { parseRedisEventsConfig, type RedisEventsConfig } from '../lib/redis-events.config';
+import { parseRedisEventsConfig, type RedisEventsConfig } from '@metastore/events-redis';
 
-/** Settings of the reference search indexer process. */
+/** Settings of the search indexer process, read once at start-up from the environment. */
 export interface IndexerConfig {
   readonly redis: RedisEventsConfig;
   /** Where the index file lives. */

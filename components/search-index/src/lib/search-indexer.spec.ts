@@ -1,11 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import type { MetastoreEvent } from '@metastore/events';
-import { deleteStreamKeys, redisForTests, storedEventForTests, uniqueStreamKey, type TestEventOptions, type TestRedis } from '../testing';
-import { RedisEventStream } from '../lib/redis-event-stream.adapter';
-import { StreamConsumer } from '../lib/stream-consumer.service';
+import { storedEventForTests, type TestEventOptions } from '@metastore/events/testing';
 import { SearchIndexer, type ApplyOutcome } from './search-indexer';
 
 let dataDir: string;
@@ -152,63 +149,3 @@ describe('SearchIndexer', () => {
     await expect(indexer.apply(event(1).event, '')).rejects.toThrow('no valid sequence');
   });
 });
-
-describe('SearchIndexer fed by a StreamConsumer', () => {
-  let redis: TestRedis;
-
-  beforeAll(async () => {
-    redis = await redisForTests();
-  });
-
-  afterAll(async () => {
-    await redis.stop();
-  });
-
-  it('follows the stream and ignores an entry replayed into it', async () => {
-    const key = uniqueStreamKey();
-    const publisher = new RedisEventStream({ redis: redis.url, stream: key });
-    const indexer = await SearchIndexer.open({ dataDir });
-    const outcomes: ApplyOutcome[] = [];
-    const consumer = new StreamConsumer({
-      redis: redis.url,
-      stream: key,
-      group: 'search-indexer',
-      blockMs: 200,
-      handler: async (received, meta) => {
-        outcomes.push(await indexer.apply(received, meta.sequence));
-      },
-    });
-    const client = new Redis(redis.url);
-    try {
-      await consumer.start();
-      await publisher.publish([
-        event(1, { type: 'dataset.created', descriptor: weather }),
-        event(2, { type: 'dataset.created', subject: 'acme/rivers', descriptor: { name: 'rivers', title: 'River levels' } }),
-        event(3, { type: 'dataset.updated', descriptor: { ...weather, title: 'Weather v2' } }),
-        event(4, { type: 'dataset.deleted', subject: 'acme/rivers' }),
-      ]);
-      await waitUntil(() => outcomes.length === 4);
-      expect(indexer.list().map((dataset) => [dataset.id, dataset.title])).toEqual([['acme/weather', 'Weather v2']]);
-
-      // An entry copied into the stream again (at-least-once delivery upstream): same event, same sequence.
-      const [, fields] = (await client.xrange(key, '-', '+', 'COUNT', 1))[0]!;
-      await client.xadd(key, '*', ...fields);
-      await waitUntil(() => outcomes.length === 5);
-      expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied', 'duplicate']);
-      expect(indexer.get('acme/weather')?.title).toBe('Weather v2');
-    } finally {
-      await consumer.stop();
-      await publisher.close();
-      client.disconnect();
-      await deleteStreamKeys(redis.url, key);
-    }
-  });
-});
-
-async function waitUntil(condition: () => boolean, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

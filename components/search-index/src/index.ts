@@ -1,0 +1,2 @@
+export { SearchIndexer } from './lib/search-indexer';
+export type { ApplyOutcome, IndexedDataset, SearchIndexerOptions } from './lib/search-indexer';
