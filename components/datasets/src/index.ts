@@ -1,4 +1,6 @@
-export { formatDatasetId, isOwner, parseDatasetId, parseOwner } from './lib/dataset-id';
+export { isOwner, parseDatasetId, parseOwner } from './lib/dataset-id';
+// Defined by storage beside DatasetId; re-exported for the bricks that speak in datasets.
+export { formatDatasetId } from '@metastore/storage';
 export { DatasetService, serializeDescriptor } from './lib/dataset.service';
 export type { DatasetServiceDependencies, DatasetSnapshot, DeleteOptions, WriteOptions, WriteResult } from './lib/dataset.service';
 export { isJsonObject } from './lib/descriptor.model';

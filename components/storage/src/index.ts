@@ -13,5 +13,27 @@ export type {
   TagRequest,
 } from './lib/storage.model';
 export { KeyedLock } from './lib/keyed-lock';
-export { authorIssues, IDENTITY_FORBIDDEN, isIdentityEmail, isValidRef, MAX_REF_BYTES, REF_RULE, refIssues, validateAuthor, validateRef } from './lib/git-names';
-export { datasetAlreadyExists, datasetNotFound, refNotFound, revisionNotFound, tagAlreadyExists, tagNotFound } from './lib/storage.errors';
+export {
+  authorIssues,
+  conflictingTagName,
+  FULL_SHA_PATTERN,
+  IDENTITY_FORBIDDEN,
+  isFullSha,
+  isIdentityEmail,
+  isValidRef,
+  MAX_REF_BYTES,
+  REF_RULE,
+  refIssues,
+  validateAuthor,
+  validateRef,
+} from './lib/git-names';
+export {
+  datasetAlreadyExists,
+  datasetNotFound,
+  formatDatasetId,
+  refNotFound,
+  revisionNotFound,
+  tagAlreadyExists,
+  tagNameConflict,
+  tagNotFound,
+} from './lib/storage.errors';

@@ -264,6 +264,27 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       expect((await storage.getRevision(id, second.sha)).sha).toBe(second.sha);
     });
 
+    it('refuses a tag that would be a directory of another, or inside one, with TAG_ALREADY_EXISTS naming it', async () => {
+      const sha = await createSample();
+      await storage.createTag(id, { name: 'x/y', target: sha, description: '', author: alice });
+      await storage.createTag(id, { name: 'z', target: sha, description: '', author: alice });
+      for (const [name, existing] of [
+        ['x', 'x/y'],
+        ['z/w', 'z'],
+        ['z/w/v', 'z'],
+      ] as const) {
+        const failure = await storage.createTag(id, { name, target: sha, description: '', author: alice }).catch((error: unknown) => error);
+        expect(failure).toEqual(withCode('TAG_ALREADY_EXISTS'));
+        expect((failure as Error).message).toContain(`'${existing}'`);
+      }
+      await expect(storage.getTag(id, 'x')).rejects.toEqual(withCode('TAG_NOT_FOUND'));
+      await expect(storage.getTag(id, 'z/w')).rejects.toEqual(withCode('TAG_NOT_FOUND'));
+      await expect(storage.resolveRef(id, 'x')).rejects.toEqual(withCode('REF_NOT_FOUND'));
+      await storage.createTag(id, { name: 'x-y', target: sha, description: '', author: alice });
+      await storage.createTag(id, { name: 'x/yz', target: sha, description: '', author: alice });
+      expect((await storage.listTags(id, { limit: 10 })).items.map((tag) => tag.name)).toEqual(['x-y', 'x/y', 'x/yz', 'z']);
+    });
+
     it("lists an owner's datasets in order, page by page", async () => {
       const owner = subject.fixedOwner ?? uniqueOwner();
       // In a shared namespace, names carry a unique prefix and the listing starts just before it.

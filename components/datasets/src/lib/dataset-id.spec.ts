@@ -1,5 +1,6 @@
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
-import { formatDatasetId, isOwner, parseDatasetId, parseOwner } from './dataset-id';
+import { formatDatasetId } from '@metastore/storage';
+import { isOwner, parseDatasetId, parseOwner } from './dataset-id';
 
 function issuesOf(action: () => unknown): readonly ValidationIssue[] {
   try {

@@ -38,8 +38,3 @@ export function parseOwner(owner: unknown): string {
 export function isOwner(owner: unknown): boolean {
   return segmentIssues('/owner', 'owner', owner, OWNER_MAX).length === 0;
 }
-
-/** `owner/name`, the form used in messages and events. */
-export function formatDatasetId(id: DatasetId): string {
-  return `${id.owner}/${id.name}`;
-}

@@ -7,8 +7,18 @@ import {
   RevisionConflictError,
   ValidationError,
 } from '@metastore/errors';
-import { KeyedLock, type Author, type DatasetId, type DatasetStorage, type FileChange, type Page, type PageRequest, type Revision } from '@metastore/storage';
-import { formatDatasetId } from './dataset-id';
+import {
+  formatDatasetId,
+  isFullSha,
+  KeyedLock,
+  type Author,
+  type DatasetId,
+  type DatasetStorage,
+  type FileChange,
+  type Page,
+  type PageRequest,
+  type Revision,
+} from '@metastore/storage';
 import { isJsonObject, type Descriptor, type DescriptorWarning, type JsonObject } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
 import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf } from './lfs-pointers';
@@ -56,7 +66,6 @@ export interface DatasetServiceDependencies {
   readonly maxWriteAttempts?: number;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline. */
 export function serializeDescriptor(descriptor: Descriptor): string {
@@ -206,7 +215,7 @@ export class DatasetService {
   /** The descriptor a write builds on; a conditional write naming an unknown revision fails its precondition. */
   private async readParent(id: DatasetId, head: string, ifMatch: string | undefined): Promise<StoredDescriptor> {
     if (ifMatch === undefined) return this.readStored(id, head);
-    if (!FULL_SHA.test(ifMatch)) throw new PreconditionFailedError(ifMatch);
+    if (!isFullSha(ifMatch)) throw new PreconditionFailedError(ifMatch);
     try {
       return await this.readStored(id, head);
     } catch (error) {
@@ -242,7 +251,7 @@ export class DatasetService {
     const { author, ifMatch } = options;
     await this.writes.run(formatDatasetId(id), async () => {
       if (ifMatch === undefined) return this.storage.deleteDataset(id, author ? { author } : {});
-      if (!FULL_SHA.test(ifMatch)) throw new PreconditionFailedError(ifMatch);
+      if (!isFullSha(ifMatch)) throw new PreconditionFailedError(ifMatch);
       try {
         await this.storage.deleteDataset(id, { ...(author ? { author } : {}), expectedHead: ifMatch });
       } catch (error) {

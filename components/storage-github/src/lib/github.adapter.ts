@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import isGitRefNameValid from 'is-git-ref-name-valid';
-import { AlreadyExistsError, DomainError, NotFoundError, RevisionConflictError } from '@metastore/errors';
+import { DomainError, NotFoundError, RevisionConflictError } from '@metastore/errors';
 import type {
   Author,
   CommitRequest,
@@ -15,12 +15,23 @@ import type {
   Tag,
   TagRequest,
 } from '@metastore/storage';
-import { validateAuthor } from '@metastore/storage';
+import {
+  conflictingTagName,
+  datasetAlreadyExists,
+  datasetNotFound,
+  formatDatasetId,
+  isFullSha,
+  refNotFound,
+  revisionNotFound,
+  tagAlreadyExists,
+  tagNameConflict,
+  tagNotFound,
+  validateAuthor,
+} from '@metastore/storage';
 import { createGitHubClient, type ClientLogger, type GitHubClient, type RateLimitBudget } from './github-client';
 import type { GitHubStorageConfig } from './github.config';
-import { isOctokitFailure, storageUnavailable, upstreamMessage } from './github-errors';
+import { isOctokitFailure, storageUnavailable, upstreamMessage } from './github.errors';
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 const PAGE_SIZE = 100;
 
@@ -232,7 +243,7 @@ export class GitHubStorage implements DatasetStorage {
 
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {
     // A full sha needs no round trip: if it is not a commit of this repository, the first read says so.
-    if (ref !== undefined && FULL_SHA.test(ref)) return ref;
+    if (ref !== undefined && isFullSha(ref)) return ref;
     if (ref !== undefined && !isGitRefNameValid(`refs/tags/${ref}`)) throw refNotFound(id, ref);
     const target = ref ?? this.config.defaultBranch;
     try {
@@ -327,7 +338,7 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   async getRevision(id: DatasetId, sha: string): Promise<Revision> {
-    if (!FULL_SHA.test(sha) && !SHORT_SHA.test(sha)) throw revisionNotFound(id, sha);
+    if (!isFullSha(sha) && !SHORT_SHA.test(sha)) throw revisionNotFound(id, sha);
     return (await this.commitInfo(id, sha)).revision;
   }
 
@@ -338,7 +349,7 @@ export class GitHubStorage implements DatasetStorage {
       try {
         await client.git.createRef({ ...this.repo(id), ref: `refs/tags/${request.name}`, sha: tagObject.sha });
       } catch (error) {
-        if (status(error) === 422) throw new AlreadyExistsError('TAG_ALREADY_EXISTS', `tag '${request.name}' already exists in ${key(id)}`);
+        if (status(error) === 422) throw await this.tagCreationRefusal(id, request.name, error);
         throw error;
       }
       return this.toTag(request.name, tagObject);
@@ -436,7 +447,7 @@ export class GitHubStorage implements DatasetStorage {
   private async createRepository(client: GitHubClient, id: DatasetId, nonce: string): Promise<{ defaultBranch: string }> {
     const settings = {
       name: id.name,
-      description: `Metastore dataset ${key(id)} (${nonce})`,
+      description: `Metastore dataset ${formatDatasetId(id)} (${nonce})`,
       auto_init: true,
       has_issues: false,
       has_wiki: false,
@@ -458,7 +469,7 @@ export class GitHubStorage implements DatasetStorage {
       } catch (lookup) {
         throw this.mapError(lookup, 'look up the repository', id);
       }
-      if (!existing.description?.includes(nonce)) throw new AlreadyExistsError('DATASET_ALREADY_EXISTS', `dataset ${key(id)} already exists`);
+      if (!existing.description?.includes(nonce)) throw datasetAlreadyExists(id);
       return { defaultBranch: existing.default_branch };
     }
   }
@@ -500,7 +511,7 @@ export class GitHubStorage implements DatasetStorage {
     if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
     try {
       const client = await this.clientFor(id.owner);
-      const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${key(id)}:tags/${name}`, async (headers) => {
+      const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${formatDatasetId(id)}:tags/${name}`, async (headers) => {
         const response = await client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
         return { data: response.data, etag: response.headers.etag };
       });
@@ -544,7 +555,7 @@ export class GitHubStorage implements DatasetStorage {
     if (cached) return cached;
     try {
       const client = await this.clientFor(id.owner);
-      const commit = await this.conditionalGet<GitHubCommit>(`commit:${key(id)}:${sha}`, async (headers) => {
+      const commit = await this.conditionalGet<GitHubCommit>(`commit:${formatDatasetId(id)}:${sha}`, async (headers) => {
         const response = await client.repos.getCommit({ ...this.repo(id), ref: sha, headers });
         return { data: response.data as unknown as GitHubCommit, etag: response.headers.etag };
       });
@@ -559,11 +570,24 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
+  /**
+   * Why GitHub refused (422) to create tag `name`: "Reference already exists" for the tag itself; its generic
+   * "Reference update failed" when a tag above or below it is in the way (git's directory/file conflict), then named.
+   */
+  private async tagCreationRefusal(id: DatasetId, name: string, error: unknown): Promise<DomainError> {
+    if (!isOctokitFailure(error) || !/already exists/i.test(upstreamMessage(error))) {
+      const tags = (await this.listTagRefs(id)).map((ref) => ref.ref.replace(/^refs\/tags\//, ''));
+      const conflicting = conflictingTagName(name, tags);
+      if (conflicting !== undefined) return tagNameConflict(id, name, conflicting);
+    }
+    return tagAlreadyExists(id, name);
+  }
+
   /** Every tag ref; the first page is revalidated with a conditional request (free when no tag changed). */
   private async listTagRefs(id: DatasetId): Promise<{ ref: string; object: { sha: string; type: string } }[]> {
     type TagRef = { ref: string; object: { sha: string; type: string } };
     const client = await this.clientFor(id.owner);
-    const first = await this.conditionalGet<TagRef[]>(`tags:${key(id)}`, async (headers) => {
+    const first = await this.conditionalGet<TagRef[]>(`tags:${formatDatasetId(id)}`, async (headers) => {
       const response = await client.git.listMatchingRefs({ ...this.repo(id), ref: 'tags/', per_page: PAGE_SIZE, headers });
       return { data: response.data, etag: response.headers.etag };
     });
@@ -595,7 +619,7 @@ export class GitHubStorage implements DatasetStorage {
     for (const change of request.changes) {
       this.files.set(this.fileKey(id, sha, change.path), 'delete' in change ? { absent: true } : change.content);
     }
-    const parentPrefix = `${key(id)}@${request.parent}:`;
+    const parentPrefix = `${formatDatasetId(id)}@${request.parent}:`;
     for (const [cacheKey, value] of this.files.entries()) {
       if (!cacheKey.startsWith(parentPrefix)) continue;
       const path = cacheKey.slice(parentPrefix.length);
@@ -608,7 +632,7 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   private forget(id: DatasetId): void {
-    const prefixes = [`${key(id)}@`, `commit:${key(id)}:`, `ref:${key(id)}:`, `tags:${key(id)}`];
+    const prefixes = [`${formatDatasetId(id)}@`, `commit:${formatDatasetId(id)}:`, `ref:${formatDatasetId(id)}:`, `tags:${formatDatasetId(id)}`];
     for (const cache of [this.files, this.commits, this.tagObjects, this.conditional] as LRUCache<string, object | string>[]) {
       for (const cacheKey of cache.keys()) if (prefixes.some((prefix) => cacheKey.startsWith(prefix))) cache.delete(cacheKey);
     }
@@ -619,11 +643,11 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   private fileKey(id: DatasetId, sha: string, path: string): string {
-    return `${key(id)}@${sha}:${path}`;
+    return `${formatDatasetId(id)}@${sha}:${path}`;
   }
 
   private commitKey(id: DatasetId, sha: string): string {
-    return `${key(id)}@${sha}`;
+    return `${formatDatasetId(id)}@${sha}`;
   }
 
   /** Domain errors pass through; 404 is an unknown dataset; anything else is STORAGE_UNAVAILABLE with a redacted cause. */
@@ -632,21 +656,4 @@ export class GitHubStorage implements DatasetStorage {
     if (id && status(error) === 404) return datasetNotFound(id);
     return storageUnavailable(what, error, this.clock());
   }
-}
-
-function key(id: DatasetId): string {
-  return `${id.owner}/${id.name}`;
-}
-
-function datasetNotFound(id: DatasetId): NotFoundError {
-  return new NotFoundError('DATASET_NOT_FOUND', `dataset ${key(id)} does not exist`);
-}
-function refNotFound(id: DatasetId, ref: string): NotFoundError {
-  return new NotFoundError('REF_NOT_FOUND', `no revision, tag or branch '${ref}' in ${key(id)}`);
-}
-function revisionNotFound(id: DatasetId, sha: string): NotFoundError {
-  return new NotFoundError('REVISION_NOT_FOUND', `no revision ${sha} in ${key(id)}`);
-}
-function tagNotFound(id: DatasetId, name: string): NotFoundError {
-  return new NotFoundError('TAG_NOT_FOUND', `no tag '${name}' in ${key(id)}`);
 }

@@ -28,20 +28,29 @@ function looseObjectId(file: unknown): string | undefined {
   return match ? `${match[1]}${match[2]}` : undefined;
 }
 
-/** Whether a loose object file inflates to `<type> <size>\0<content>` of the right size and hash. */
-async function holdsObject(file: string, oid: string): Promise<boolean> {
-  const deflated = await fs.promises.readFile(file);
-  if (deflated.length === 0) return false;
+/**
+ * What is wrong with the bytes of a loose object file, or undefined when they inflate (zlib checks its own checksum)
+ * to `<type> <size>\0<content>` of the size the header says, and, with `oid`, hash to it.
+ */
+async function objectProblem(deflated: Buffer, oid?: string): Promise<string | undefined> {
+  if (deflated.length === 0) return 'the loose object file is empty';
   let raw: Buffer;
   try {
     raw = await inflateAsync(deflated);
-  } catch {
-    return false;
+  } catch (error) {
+    return `the loose object file does not inflate (${(error as Error).message})`;
   }
   const end = raw.indexOf(0);
   const header = end === -1 ? undefined : OBJECT_HEADER.exec(raw.subarray(0, end).toString('latin1'));
-  if (!header || Number(header[2]) !== raw.length - end - 1) return false;
-  return createHash('sha1').update(raw).digest('hex') === oid;
+  if (!header) return 'the loose object has no valid header';
+  if (Number(header[2]) !== raw.length - end - 1) return `the loose object holds ${raw.length - end - 1} bytes, its header says ${header[2]}`;
+  if (oid !== undefined && createHash('sha1').update(raw).digest('hex') !== oid) return 'the loose object hashes to another sha';
+  return undefined;
+}
+
+/** Whether a loose object file holds the object its name promises (objectProblem finds nothing). */
+async function holdsObject(file: string, oid: string): Promise<boolean> {
+  return (await objectProblem(await fs.promises.readFile(file), oid)) === undefined;
 }
 
 function notFound(file: string): NodeJS.ErrnoException {
@@ -55,7 +64,8 @@ function notFound(file: string): NodeJS.ErrnoException {
  *   is fsynced and renamed into place, so a killed writer never leaves a partial object under an object's name;
  * - the existence check reads an existing object back and reports an empty or corrupt one (a crash of
  *   an older version, a power loss) as absent, so the retried write replaces it instead of trusting it;
- * - reading an empty object is a {@link CorruptObjectError} naming it.
+ * - reading an empty, truncated or otherwise undecodable object is a {@link CorruptObjectError} naming it
+ *   (isomorphic-git's own errors do not); the hash is left to isomorphic-git, whose mismatch error names the sha.
  * The renames are made durable by {@link syncWrittenObjects}, once per write, before the ref that makes
  * the objects reachable moves. Everything else is Node's own `fs.promises`.
  */
@@ -82,7 +92,10 @@ export class CrashSafeGitFs {
         async readFile(file: fs.PathLike, options?: Parameters<typeof base.readFile>[1]) {
           const content = await base.readFile(file, options);
           const oid = looseObjectId(file);
-          if (oid && content.length === 0) throw new CorruptObjectError(oid, 'the loose object file is empty');
+          if (!oid) return content;
+          // Inflated once more than isomorphic-git does: objects are small and read once (the adapter caches contents).
+          const problem = await objectProblem(Buffer.isBuffer(content) ? content : Buffer.from(content));
+          if (problem !== undefined) throw new CorruptObjectError(oid, problem);
           return content;
         },
         async writeFile(file: fs.PathLike, data: Uint8Array | string, options?: Parameters<typeof base.writeFile>[2]) {

@@ -261,6 +261,22 @@ describe('LocalGitStorage after a crash', () => {
     expect(failure).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining(oid) });
   });
 
+  it.each([
+    ['not zlib at all', () => Buffer.from('garbage, not a deflated object')],
+    ['truncated', (whole: Buffer) => whole.subarray(0, whole.length - 6)],
+    ['of another size than its header says', () => deflateSync(Buffer.from('blob 99\0{"v":1}\n'))],
+  ])('answers a read of an object that is %s with an error naming the object', async (_label, corrupt) => {
+    const oid = (await git.hashBlob({ object: '{"v":1}\n' })).oid;
+    const whole = await readFile(objectFile(oid));
+    await rm(objectFile(oid));
+    await writeFile(objectFile(oid), corrupt(deflateSync(Buffer.from('blob 8\0{"v":1}\n'))));
+    const fresh = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    const failure = await fresh.readFile(id, first, 'datapackage.json').catch((error: unknown) => error);
+    await rm(objectFile(oid));
+    await writeFile(objectFile(oid), whole);
+    expect(failure).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining(oid) });
+  });
+
   it('deletes a packed tag from packed-refs under the locks, as git does', async () => {
     await storage.createTag(id, { name: 'a', target: first, description: '', author });
     await storage.createTag(id, { name: 'b', target: first, description: '', author });

@@ -11,10 +11,13 @@ import {
 import {
   datasetAlreadyExists,
   datasetNotFound,
+  formatDatasetId,
+  isFullSha,
   KeyedLock,
   refNotFound,
   revisionNotFound,
   tagAlreadyExists,
+  tagNameConflict,
   tagNotFound,
   validateAuthor,
   type Author,
@@ -38,7 +41,6 @@ import type { LocalGitStorageConfig } from './local-git.config';
 import { acquireLock, compareAndSwapRef, deleteRef, RefLockedError, type HeldLock } from './ref-lock';
 import { listRefNames, LooseRefReader } from './ref-reader';
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 /** A staged create or delete older than this was abandoned by a killed process (a live one takes seconds at most). */
 const ABANDONED_STAGING_MS = 10 * 60_000;
@@ -101,7 +103,7 @@ export class LocalGitStorage implements DatasetStorage {
   private readonly lock = new KeyedLock();
   private readonly gitCache = {};
   private readonly gitFs = new CrashSafeGitFs();
-  /** Immutable content by `<dataset>@<sha>:<path>`; `null` records a file known to be absent. */
+  /** Immutable content by `<dataset>@<sha>:<path>`; `{ absent: true }` records a file known to be absent. */
   private readonly files: LRUCache<string, string | { absent: true }>;
   /** Commit shas known to exist in a dataset, by `<dataset>@<sha>`. */
   private readonly knownCommits: LRUCache<string, true>;
@@ -148,7 +150,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
     return this.guard(id, () =>
-      this.lock.run(key(id), async () => {
+      this.lock.run(formatDatasetId(id), async () => {
         const target = this.repositoryPath(id);
         if (await exists(target)) throw datasetAlreadyExists(id);
         // Build the repository aside and rename it into place: a failure leaves nothing half-created.
@@ -174,7 +176,7 @@ export class LocalGitStorage implements DatasetStorage {
           }
           await syncDirectory(path.dirname(target));
           this.rememberCommit(id, revision.sha);
-          this.revisions.set(`${key(id)}@${revision.sha}`, revision);
+          this.revisions.set(`${formatDatasetId(id)}@${revision.sha}`, revision);
           return revision;
         } finally {
           await rm(staging, { recursive: true, force: true });
@@ -185,7 +187,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     return this.guard(id, () =>
-      this.lock.run(key(id), async () => {
+      this.lock.run(formatDatasetId(id), async () => {
         await this.requireDataset(id);
         await mkdir(this.stagingDir, { recursive: true });
         const branchLock = options.expectedHead === undefined ? undefined : await this.lockExpectedHead(id, options.expectedHead);
@@ -197,7 +199,7 @@ export class LocalGitStorage implements DatasetStorage {
         });
         await syncDirectory(path.dirname(this.repositoryPath(id)));
         await rm(trash, { recursive: true, force: true });
-        const prefix = `${key(id)}@`;
+        const prefix = `${formatDatasetId(id)}@`;
         for (const cache of [this.files, this.knownCommits, this.peeled, this.revisions]) {
           for (const cacheKey of cache.keys()) if (cacheKey.startsWith(prefix)) cache.delete(cacheKey);
         }
@@ -267,7 +269,7 @@ export class LocalGitStorage implements DatasetStorage {
         throw refNotFound(id, this.config.defaultBranch);
       }
       await this.requireDataset(id);
-      if (FULL_SHA.test(ref)) {
+      if (isFullSha(ref)) {
         if (await this.isCommit(id, context, ref)) return ref;
         throw refNotFound(id, ref);
       }
@@ -287,8 +289,8 @@ export class LocalGitStorage implements DatasetStorage {
 
   /** The commit an object names: itself for a commit, the (cached) target for an annotated tag. */
   private async peel(id: DatasetId, context: GitContext, oid: string): Promise<string> {
-    if (this.knownCommits.has(`${key(id)}@${oid}`)) return oid;
-    const cacheKey = `${key(id)}@${oid}`;
+    if (this.knownCommits.has(`${formatDatasetId(id)}@${oid}`)) return oid;
+    const cacheKey = `${formatDatasetId(id)}@${oid}`;
     const cached = this.peeled.get(cacheKey);
     if (cached) return cached;
     const commit = (await git.readCommit({ ...context, oid })).oid;
@@ -298,7 +300,7 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   async readFile(id: DatasetId, sha: string, filePath: string): Promise<string | undefined> {
-    const cacheKey = `${key(id)}@${sha}:${filePath}`;
+    const cacheKey = `${formatDatasetId(id)}@${sha}:${filePath}`;
     const cached = this.files.get(cacheKey);
     if (cached !== undefined) return typeof cached === 'string' ? cached : undefined;
     return this.guard(id, async () => {
@@ -319,7 +321,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
     return this.guard(id, () =>
-      this.lock.run(key(id), async () => {
+      this.lock.run(formatDatasetId(id), async () => {
         await this.requireDataset(id);
         const gitdir = this.repositoryPath(id);
         const context = this.context(gitdir);
@@ -337,7 +339,7 @@ export class LocalGitStorage implements DatasetStorage {
         }
         if (!swapped) throw new RevisionConflictError(request.parent, await this.readHead(context));
         this.rememberCommit(id, revision.sha);
-        this.revisions.set(`${key(id)}@${revision.sha}`, revision);
+        this.revisions.set(`${formatDatasetId(id)}@${revision.sha}`, revision);
         return revision;
       }),
     );
@@ -350,7 +352,7 @@ export class LocalGitStorage implements DatasetStorage {
         start = await this.resolveRef(id, page.ref);
       } else {
         await this.requireDataset(id);
-        if (!FULL_SHA.test(page.cursor)) throw refNotFound(id, page.cursor);
+        if (!isFullSha(page.cursor)) throw refNotFound(id, page.cursor);
         start = page.cursor;
       }
       const context = this.context(this.repositoryPath(id));
@@ -371,18 +373,18 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, async () => {
       await this.requireDataset(id);
       const context = this.context(this.repositoryPath(id));
-      const full = FULL_SHA.test(sha) ? sha : SHORT_SHA.test(sha) ? await this.expandSha(context, sha) : undefined;
+      const full = isFullSha(sha) ? sha : SHORT_SHA.test(sha) ? await this.expandSha(context, sha) : undefined;
       if (!full || !(await this.isCommit(id, context, full))) throw revisionNotFound(id, sha);
       return this.readRevision(id, context, full);
     });
   }
 
   async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.guard(id, () => this.lock.run(key(id), () => this.writeTag(id, request, 'create')));
+    return this.guard(id, () => this.lock.run(formatDatasetId(id), () => this.writeTag(id, request, 'create')));
   }
 
   async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.guard(id, () => this.lock.run(key(id), () => this.writeTag(id, request, 'replace')));
+    return this.guard(id, () => this.lock.run(formatDatasetId(id), () => this.writeTag(id, request, 'replace')));
   }
 
   async getTag(id: DatasetId, name: string): Promise<Tag> {
@@ -410,7 +412,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   async deleteTag(id: DatasetId, name: string): Promise<void> {
     return this.guard(id, () =>
-      this.lock.run(key(id), async () => {
+      this.lock.run(formatDatasetId(id), async () => {
         await this.requireDataset(id);
         const gitdir = this.repositoryPath(id);
         const context = this.context(gitdir);
@@ -439,6 +441,7 @@ export class LocalGitStorage implements DatasetStorage {
     if (mode === 'create' && current) {
       throw tagAlreadyExists(id, request.name);
     }
+    if (mode === 'create') await this.refuseConflictingTag(id, context, request.name);
     if (mode === 'replace' && !current) throw tagNotFound(id, request.name);
     if (!(await this.isCommit(id, context, request.target))) throw revisionNotFound(id, request.target);
     const tagger = toGitPerson(request.author, request.timestamp ?? this.clock());
@@ -446,17 +449,30 @@ export class LocalGitStorage implements DatasetStorage {
       ...context,
       tag: { object: request.target, type: 'commit', tag: request.name, tagger, message: request.description },
     });
-    await makeDirectoryDurably(path.dirname(path.join(gitdir, ref)));
     await this.gitFs.syncWrittenObjects(gitdir);
     let swapped: boolean;
     try {
+      await makeDirectoryDurably(path.dirname(path.join(gitdir, ref)));
       swapped = await compareAndSwapRef(gitdir, ref, current, oid, () => this.readRef(context, ref));
     } catch (error) {
       if (error instanceof RefLockedError) throw new RevisionConflictError(current ?? 'none', undefined, { cause: error });
+      // Another process made a conflicting tag since the check above: git's directory/file conflict.
+      if (mode === 'create' && isDirectoryFileConflict(error)) await this.refuseConflictingTag(id, context, request.name);
       throw error;
     }
     if (!swapped) throw new RevisionConflictError(current ?? 'none', await this.readRef(context, ref));
     return this.readTag(id, context, request.name);
+  }
+
+  /** Refuses tag `name` when a tag above it (`x` for `x/y`) or below it (`x/y` for `x`) exists: git keeps tags as paths. */
+  private async refuseConflictingTag(id: DatasetId, context: GitContext, name: string): Promise<void> {
+    const segments = name.split('/');
+    for (let length = 1; length < segments.length; length++) {
+      const above = segments.slice(0, length).join('/');
+      if (await this.readRef(context, `refs/tags/${above}`)) throw tagNameConflict(id, name, above);
+    }
+    const [below] = await listRefNames(context.gitdir, `refs/tags/${name}`);
+    if (below !== undefined) throw tagNameConflict(id, name, `${name}/${below}`);
   }
 
   /** A listed tag, or undefined when it was deleted since the listing. */
@@ -502,7 +518,7 @@ export class LocalGitStorage implements DatasetStorage {
 
   /** One commit as a Revision, from the cache of immutable objects when possible. */
   private async readRevision(id: DatasetId, context: GitContext, sha: string): Promise<Revision> {
-    const cacheKey = `${key(id)}@${sha}`;
+    const cacheKey = `${formatDatasetId(id)}@${sha}`;
     const cached = this.revisions.get(cacheKey);
     if (cached) return cached;
     const { commit } = await git.readCommit({ ...context, oid: sha });
@@ -527,7 +543,7 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private async isCommit(id: DatasetId, context: GitContext, sha: string): Promise<boolean> {
-    if (this.knownCommits.has(`${key(id)}@${sha}`)) return true;
+    if (this.knownCommits.has(`${formatDatasetId(id)}@${sha}`)) return true;
     try {
       const { type } = await git.readObject({ ...context, oid: sha, format: 'content' });
       if (type !== 'commit') return false;
@@ -550,7 +566,7 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private rememberCommit(id: DatasetId, sha: string): void {
-    this.knownCommits.set(`${key(id)}@${sha}`, true);
+    this.knownCommits.set(`${formatDatasetId(id)}@${sha}`, true);
   }
 
   /** Removes what killed creates and deletes left in the staging directory (nothing a live one still uses is that old). */
@@ -581,13 +597,15 @@ export class LocalGitStorage implements DatasetStorage {
       if (error instanceof DomainError) throw error;
       // A corrupt object is named (its sha, never a path), so that an operator can find and repair it.
       const detail = error instanceof CorruptObjectError ? `: ${error.message}` : '';
-      throw new StorageUnavailableError(`local git storage failed for ${key(id)}${detail}`, { cause: error });
+      throw new StorageUnavailableError(`local git storage failed for ${formatDatasetId(id)}${detail}`, { cause: error });
     }
   }
 }
 
-function key(id: DatasetId): string {
-  return `${id.owner}/${id.name}`;
+/** A file system error of a path that is a directory where a file is wanted, or the other way round. */
+function isDirectoryFileConflict(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY';
 }
 
 async function exists(target: string): Promise<boolean> {

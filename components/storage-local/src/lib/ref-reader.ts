@@ -32,6 +32,11 @@ export class LooseRefReader {
     let racy: boolean;
     try {
       const info = await stat(file, { bigint: true });
+      // A directory (`refs/tags/x` while tag `x/y` exists) is no ref.
+      if (!info.isFile()) {
+        this.cache.delete(file);
+        return undefined;
+      }
       signature = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
       racy = BigInt(Date.now()) - info.mtimeNs / 1_000_000n < RACY_WINDOW_MS;
     } catch (error) {

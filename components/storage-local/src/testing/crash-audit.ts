@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { DatasetId, Tag } from '@metastore/storage';
+import { formatDatasetId, type DatasetId, type Tag } from '@metastore/storage';
 import { LocalGitStorage } from '../lib/local-git.adapter';
 import { parseLocalGitStorageConfig } from '../lib/local-git.config';
 import type { AcknowledgedWrite } from './crash-writes';
@@ -84,7 +84,7 @@ export async function auditDataDir(dataDir: string, acknowledged: readonly Ackno
     for (const directory of await directories(path.join(dataDir, 'repositories', owner))) {
       if (!directory.endsWith('.git')) continue;
       const id = { owner, name: directory.slice(0, -'.git'.length) };
-      const dataset = `${id.owner}/${id.name}`;
+      const dataset = formatDatasetId(id);
       const gitdir = storage.repositoryPath(id);
       found.add(dataset);
       const leftTagLocks = (await lockFiles(path.join(gitdir, 'refs', 'tags'))).map((file) => file.slice(0, -'.lock'.length));

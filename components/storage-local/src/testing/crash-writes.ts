@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DatasetId, DatasetStorage } from '@metastore/storage';
+import { formatDatasetId, type DatasetId, type DatasetStorage } from '@metastore/storage';
 
 /** A write the storage acknowledged (its promise resolved): after any crash it must still be there. */
 export interface AcknowledgedWrite {
@@ -48,10 +48,6 @@ export function parseCrashWriterLine(text: string): CrashWriterLine | undefined 
   }
 }
 
-function datasetKey(id: DatasetId): string {
-  return `${id.owner}/${id.name}`;
-}
-
 /**
  * Writes until killed: commits and tag creates on three fixed datasets (created when missing) and, now
  * and then, a new dataset. Each acknowledged write is emitted (synchronously, before the next one starts);
@@ -70,7 +66,7 @@ export async function runCrashWriter(storage: DatasetStorage, emit: (line: strin
           author,
           timestamp: FIXED_TIME,
         });
-        return { kind: 'create', dataset: datasetKey(id), sha: revision.sha };
+        return { kind: 'create', dataset: formatDatasetId(id), sha: revision.sha };
       });
       continue;
     }
@@ -89,7 +85,7 @@ export async function runCrashWriter(storage: DatasetStorage, emit: (line: strin
           author,
           timestamp: FIXED_TIME,
         });
-        return { kind: 'commit', dataset: datasetKey(id), sha: revision.sha };
+        return { kind: 'commit', dataset: formatDatasetId(id), sha: revision.sha };
       });
     } else {
       const name = random() < 0.5 ? `t-${head.slice(0, 10)}` : `release/${head.slice(0, 2)}/${head.slice(2, 10)}`;
@@ -100,7 +96,7 @@ export async function runCrashWriter(storage: DatasetStorage, emit: (line: strin
           // A retried create finds the tag made by the attempt that was killed: done, if it names the same revision.
           if ((error as { code?: string }).code !== 'TAG_ALREADY_EXISTS' || (await storage.getTag(id, name)).target !== head) throw error;
         }
-        return { kind: 'tag', dataset: datasetKey(id), sha: head, tag: name };
+        return { kind: 'tag', dataset: formatDatasetId(id), sha: head, tag: name };
       });
     }
   }
@@ -121,7 +117,7 @@ async function headOf(storage: DatasetStorage, id: DatasetId, emit: (line: strin
       timestamp: FIXED_TIME,
     });
     created = revision.sha;
-    return { kind: 'create', dataset: datasetKey(id), sha: revision.sha };
+    return { kind: 'create', dataset: formatDatasetId(id), sha: revision.sha };
   });
   return created;
 }
@@ -137,7 +133,7 @@ async function attempt(
     acknowledged = await write();
   } catch (error) {
     const { code = 'UNKNOWN', message = String(error) } = error as { code?: string; message?: string };
-    emit(formatCrashWriterLine({ type: 'failed', write: { kind, dataset: datasetKey(id), code, message } }));
+    emit(formatCrashWriterLine({ type: 'failed', write: { kind, dataset: formatDatasetId(id), code, message } }));
     return;
   }
   emit(formatCrashWriterLine({ type: 'ack', write: acknowledged }));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ValidationError } from '@metastore/errors';
-import { authorIssues, isValidRef, MAX_REF_BYTES, refIssues, validateAuthor, validateRef } from './git-names';
+import { authorIssues, conflictingTagName, isFullSha, isValidRef, MAX_REF_BYTES, refIssues, validateAuthor, validateRef } from './git-names';
 
 /** How git (and our adapters) read an identity back: `Name <email> seconds zone` on one header line. */
 const GIT_IDENTITY = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/;
@@ -109,5 +109,19 @@ describe('git ref names', () => {
         expect(ref).not.toMatch(/[\p{Cc}\p{Cf}\p{Z}]/u);
       }),
     );
+  });
+
+  it('takes a full sha as 40 (SHA-1) or 64 (SHA-256) lowercase hex digits, nothing in between', () => {
+    expect(isFullSha('a'.repeat(40))).toBe(true);
+    expect(isFullSha('0'.repeat(64))).toBe(true);
+    for (const other of ['a'.repeat(39), 'a'.repeat(41), 'a'.repeat(63), 'a'.repeat(65), 'A'.repeat(40), `${'a'.repeat(39)}g`]) {
+      expect(isFullSha(other)).toBe(false);
+    }
+  });
+
+  it('names the tag above or below a new tag name, not one that merely shares a prefix', () => {
+    expect(conflictingTagName('x', ['a', 'x/y'])).toBe('x/y');
+    expect(conflictingTagName('x/y/z', ['x'])).toBe('x');
+    expect(conflictingTagName('x', ['x-y', 'xy/z', 'y/x'])).toBeUndefined();
   });
 });

@@ -80,3 +80,27 @@ export function validateRef(ref: unknown, pointer = '/ref', label = 'ref'): stri
   if (issues.length > 0) throw new ValidationError(`invalid ${label}`, issues);
   return ref as string;
 }
+
+/**
+ * A full commit sha, as a JSON Schema `pattern`: 40 hex digits (SHA-1) or 64 (SHA-256, git's newer object format),
+ * lowercase. Adapters whose repositories are SHA-1 answer a 64-digit one as not found, never as a ref name.
+ */
+export const FULL_SHA_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+
+const FULL_SHA = new RegExp(FULL_SHA_PATTERN);
+
+/** Whether `value` is a full commit sha (FULL_SHA_PATTERN). */
+export function isFullSha(value: string): boolean {
+  return FULL_SHA.test(value);
+}
+
+/**
+ * The existing tag that keeps tag `name` from being created, or undefined: git stores `refs/tags/x` as a file, so no
+ * tag can be both `x` and a directory above `x/y` (git's "directory/file conflict").
+ */
+export function conflictingTagName(name: string, existing: Iterable<string>): string | undefined {
+  for (const other of existing) {
+    if (other.startsWith(`${name}/`) || name.startsWith(`${other}/`)) return other;
+  }
+  return undefined;
+}

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { RevisionConflictError } from '@metastore/errors';
-import { datasetAlreadyExists, datasetNotFound, refNotFound, revisionNotFound, tagAlreadyExists, tagNotFound } from './storage.errors';
+import { datasetAlreadyExists, datasetNotFound, formatDatasetId, refNotFound, revisionNotFound, tagAlreadyExists, tagNameConflict, tagNotFound } from './storage.errors';
 import type { DatasetStorage } from './dataset-storage.port';
-import { validateAuthor } from './git-names';
+import { conflictingTagName, isFullSha, validateAuthor } from './git-names';
 import type {
   CommitRequest,
   CreateDatasetRequest,
@@ -26,8 +26,6 @@ interface StoredDataset {
   readonly tags: Map<string, Tag>;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
-
 /** A DatasetStorage held in memory, for fast tests of domain services; it passes the same contract suite. */
 export class InMemoryDatasetStorage implements DatasetStorage {
   readonly backend = 'memory';
@@ -39,7 +37,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   locationOf(id: DatasetId): string {
-    return `memory:${id.owner}/${id.name}`;
+    return `memory:${formatDatasetId(id)}`;
   }
 
   async checkReady(): Promise<void> {
@@ -48,9 +46,9 @@ export class InMemoryDatasetStorage implements DatasetStorage {
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
     this.count('createDataset');
-    if (this.datasets.has(key(id))) throw datasetAlreadyExists(id);
+    if (this.datasets.has(formatDatasetId(id))) throw datasetAlreadyExists(id);
     const commit = this.makeCommit(undefined, new Map(request.files.map((file) => [file.path, file.content])), request);
-    this.datasets.set(key(id), { head: commit.revision.sha, commits: new Map([[commit.revision.sha, commit]]), tags: new Map() });
+    this.datasets.set(formatDatasetId(id), { head: commit.revision.sha, commits: new Map([[commit.revision.sha, commit]]), tags: new Map() });
     return commit.revision;
   }
 
@@ -58,7 +56,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.count('deleteDataset');
     const dataset = this.require(id);
     if (options.expectedHead !== undefined && dataset.head !== options.expectedHead) throw new RevisionConflictError(options.expectedHead, dataset.head);
-    this.datasets.delete(key(id));
+    this.datasets.delete(formatDatasetId(id));
   }
 
   async listOwners(): Promise<string[]> {
@@ -134,6 +132,8 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.count('createTag');
     const dataset = this.require(id);
     if (dataset.tags.has(request.name)) throw tagAlreadyExists(id, request.name);
+    const conflicting = conflictingTagName(request.name, dataset.tags.keys());
+    if (conflicting !== undefined) throw tagNameConflict(id, request.name, conflicting);
     return this.putTag(id, dataset, request);
   }
 
@@ -194,7 +194,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   }
 
   private expand(dataset: StoredDataset, sha: string): string | undefined {
-    if (FULL_SHA.test(sha)) return dataset.commits.has(sha) ? sha : undefined;
+    if (isFullSha(sha)) return dataset.commits.has(sha) ? sha : undefined;
     if (!/^[0-9a-f]{4,39}$/.test(sha)) return undefined;
     const matches = [...dataset.commits.keys()].filter((candidate) => candidate.startsWith(sha));
     return matches.length === 1 ? matches[0] : undefined;
@@ -207,7 +207,7 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   }
 
   private require(id: DatasetId): StoredDataset {
-    const dataset = this.datasets.get(key(id));
+    const dataset = this.datasets.get(formatDatasetId(id));
     if (!dataset) throw datasetNotFound(id);
     return dataset;
   }
@@ -215,10 +215,6 @@ export class InMemoryDatasetStorage implements DatasetStorage {
   private count(method: string): void {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
-}
-
-function key(id: DatasetId): string {
-  return `${id.owner}/${id.name}`;
 }
 
 function cut<T>(items: readonly T[], limit: number, keyOf: (item: T) => string): Page<T> {
