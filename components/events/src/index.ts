@@ -8,6 +8,7 @@ export { OutboxRelay } from './lib/outbox-relay.service';
 export type { OutboxRelayOptions, RelayLogger, RelayStatus } from './lib/outbox-relay.service';
 export { containsNul, withoutNul } from './lib/nul-characters';
 export type { EventStream, Outbox } from './lib/outbox.port';
+export { parseEventCursor } from './lib/event-cursor';
 export { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMAS, eventSchemaFor } from './lib/event.schemas';
 export type { EventDataSchema, EventSchema } from './lib/event.schemas';
 export { asyncApiEvents, EVENT_SEQUENCE_SCHEMA } from './lib/asyncapi';

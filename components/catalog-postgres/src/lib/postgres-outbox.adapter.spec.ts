@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MetastoreEvent, StoredEvent } from '@metastore/events';
+import { describeOutboxContract } from '@metastore/events/testing';
 import { databaseForTests, type TestDatabase } from '../testing';
 import pg from 'pg';
 import { createCatalogDatabase, type CatalogDatabase } from './catalog-database';
@@ -38,6 +39,11 @@ describe('PostgresOutbox', () => {
   let database: TestDatabase;
   let db: CatalogDatabase;
 
+  describeOutboxContract('PostgreSQL', async () => ({
+    outbox: db.outbox,
+    append: async (events) => void (await db.catalog.apply({ dataset: { owner: 'acme', name: events[0]?.data.dataset.name ?? 'x' }, events: [...events] })),
+  }));
+
   // A first test database may need a migrated template made: more than Jest's default five seconds.
   beforeAll(async () => {
     database = await databaseForTests();
@@ -60,44 +66,6 @@ describe('PostgresOutbox', () => {
   }
 
   beforeEach(() => drain());
-
-  it('publishes the oldest unpublished events in sequence order, then marks them', async () => {
-    const events = [...(await append('one', 'two')), ...(await append('three')), ...(await append('four', 'five'))];
-    expect(await db.outbox.pendingCount()).toBe(5);
-    const batches: (readonly StoredEvent[])[] = [];
-    const publish = async (batch: readonly StoredEvent[]) => {
-      batches.push(batch);
-    };
-    expect(await db.outbox.relayBatch(3, publish)).toBe(3);
-    expect(await db.outbox.pendingCount()).toBe(2);
-    expect(await db.outbox.relayBatch(3, publish)).toBe(2);
-    expect(await db.outbox.relayBatch(3, publish)).toBe(0);
-    expect(batches).toHaveLength(2);
-    const published = batches.flat();
-    expect(published.map((stored) => stored.event)).toEqual(events);
-    const sequences = published.map((stored) => BigInt(stored.sequence));
-    expect([...sequences].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequences);
-    expect(new Set(sequences).size).toBe(5);
-    expect(published.every((stored) => /^\d+$/.test(stored.sequence))).toBe(true);
-  });
-
-  it('marks nothing when publish throws, and rethrows its error', async () => {
-    await append('a', 'b');
-    const failure = new Error('stream down');
-    await expect(
-      db.outbox.relayBatch(10, async () => {
-        throw failure;
-      }),
-    ).rejects.toBe(failure);
-    expect(await db.outbox.pendingCount()).toBe(2);
-    const retried: StoredEvent[] = [];
-    expect(
-      await db.outbox.relayBatch(10, async (batch) => {
-        retried.push(...batch);
-      }),
-    ).toBe(2);
-    expect(retried.map((stored) => stored.event.subject)).toEqual(['acme/a', 'acme/b']);
-  });
 
   it('lets one relay at a time publish: a second gets 0 while the first holds the lease', async () => {
     if (database.kind === 'embedded') {
@@ -152,33 +120,6 @@ describe('PostgresOutbox', () => {
     } finally {
       await Promise.all(relays.filter((relay) => relay !== db).map((relay) => relay.close()));
     }
-  });
-
-  it('feeds every event after a sequence, one page at a time', async () => {
-    const first = await db.outbox.feed(undefined, 1000);
-    const start = first.items.at(-1)?.sequence;
-    const events = [...(await append('f1', 'f2', 'f3')), ...(await append('f4', 'f5'))];
-    const seen: StoredEvent[] = [];
-    let after = start;
-    let pages = 0;
-    for (;;) {
-      const page = await db.outbox.feed(after, 2);
-      seen.push(...page.items);
-      pages++;
-      if (!page.nextCursor) break;
-      expect(page.items).toHaveLength(2);
-      expect(page.nextCursor).toBe(page.items.at(-1)?.sequence);
-      after = page.nextCursor;
-    }
-    expect(seen.map((stored) => stored.event)).toEqual(events);
-    // 5 events in pages of 2: two full pages, then one short page (a full last page would need one more, empty, call).
-    expect(pages).toBe(3);
-    await drain();
-    expect((await db.outbox.feed(start, 100)).items).toHaveLength(5);
-  });
-
-  it('rejects a feed position that is not a sequence', async () => {
-    await expect(db.outbox.feed('abc', 10)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('never lets a relay see a later event before an earlier one commits, so a stream that drops sequences it has passed loses nothing', async () => {

@@ -1,5 +1,4 @@
-import { ValidationError } from '@metastore/errors';
-import type { MetastoreEvent, Outbox, StoredEvent } from '@metastore/events';
+import { parseEventCursor, type MetastoreEvent, type Outbox, type StoredEvent } from '@metastore/events';
 import type { Page } from '@metastore/storage';
 import type { PrismaClient } from '../generated/prisma/client';
 import { asUnavailable, guarded } from './database-errors';
@@ -65,10 +64,7 @@ export class PostgresOutbox implements Outbox {
   }
 
   async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
-    if (after !== undefined && !/^\d{1,19}$/.test(after)) {
-      throw new ValidationError('invalid cursor: not an event sequence', [{ pointer: '/cursor', message: 'must be an event sequence number' }]);
-    }
-    const start = after === undefined ? 0n : BigInt(after);
+    const start = parseEventCursor(after) ?? 0n;
     const rows = await guarded(this.url, 'read the event feed', () =>
       this.prisma.$queryRaw<EventRow[]>`
         SELECT sequence, payload FROM outbox_events

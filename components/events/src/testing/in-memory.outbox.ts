@@ -1,6 +1,7 @@
 import type { Page } from '@metastore/storage';
 import type { MetastoreEvent, StoredEvent } from '../lib/event.model';
 import type { Outbox } from '../lib/outbox.port';
+import { parseEventCursor } from '../lib/event-cursor';
 
 /** An outbox in memory, for unit tests of the relay and of code that appends events. */
 export class InMemoryOutbox implements Outbox {
@@ -27,7 +28,8 @@ export class InMemoryOutbox implements Outbox {
   }
 
   async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
-    const items = this.events.map((entry) => entry.stored).filter((stored) => after === undefined || Number(stored.sequence) > Number(after)).slice(0, limit);
+    const start = parseEventCursor(after) ?? 0n;
+    const items = this.events.map((entry) => entry.stored).filter((stored) => BigInt(stored.sequence) > start).slice(0, limit);
     return { items, ...(items.length === limit ? { nextCursor: items.at(-1)!.sequence } : {}) };
   }
 
