@@ -1,6 +1,7 @@
 /** JSON Schemas (2020-12) of the API's bodies and parameters: validated at runtime and published in /openapi.json. */
+import { FULL_SHA_PATTERN } from '@metastore/storage';
 
-const SHA = { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'A full git commit sha.' } as const;
+const SHA = { type: 'string', pattern: FULL_SHA_PATTERN, description: 'A full git commit sha (40 hex digits, or 64 for SHA-256).' } as const;
 const REF = {
   type: 'string',
   minLength: 1,
@@ -258,6 +259,9 @@ export const diffSchema = {
   },
 } as const;
 
+/** Longest life of a minted token, in seconds: scoped tokens are for CI jobs and bots, and short-lived. */
+export const MAX_SCOPED_TOKEN_SECONDS = 24 * 3600;
+
 export const mintTokenBody = {
   type: 'object',
   required: ['owner', 'actions'],
@@ -285,7 +289,13 @@ export const mintTokenBody = {
         "Who will use the token, e.g. the CI job `ci-nightly` (named like an owner). The token's subject stays the caller's; " +
         'the actor is recorded as its RFC 8693 `act` claim and writes as `<actor> (on behalf of <caller>) <actor@tokens.metastore.invalid>`.',
     },
-    expiresIn: { type: 'integer', minimum: 60, maximum: 86400, default: 3600, description: 'Lifetime in seconds (at most a day).' },
+    expiresIn: {
+      type: 'integer',
+      minimum: 60,
+      maximum: MAX_SCOPED_TOKEN_SECONDS,
+      default: 3600,
+      description: `Lifetime in seconds (at most ${MAX_SCOPED_TOKEN_SECONDS / 3600} hours).`,
+    },
   },
 } as const;
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { MAX_SCOPED_TOKEN_SECONDS } from '../openapi/schemas';
 import { expectDocumented, startTestServer, type TestServer } from '../testing/test-server';
 
 const git = promisify(execFile);
@@ -45,6 +46,17 @@ describe('POST /tokens: scoped tokens are structured, never beyond their minter,
       const refused = await mint(alice, body);
       expect({ body, status: refused.status, code: refused.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
     }
+  });
+
+  it('mints a token living MAX_SCOPED_TOKEN_SECONDS, and refuses a longer life with 400', async () => {
+    const longest = await mint(alice, { owner: 'acme', name: 'x', actions: ['read'], expiresIn: MAX_SCOPED_TOKEN_SECONDS });
+    expect(longest.status).toBe(201);
+    const claims = jwt.decode(longest.body.token) as { iat: number; exp: number };
+    expect(claims.exp - claims.iat).toBe(MAX_SCOPED_TOKEN_SECONDS);
+    const longer = await mint(alice, { owner: 'acme', name: 'x', actions: ['read'], expiresIn: MAX_SCOPED_TOKEN_SECONDS + 1 });
+    expect(longer.status).toBe(400);
+    expect(longer.body.code).toBe('VALIDATION_FAILED');
+    expect(longer.body.errors.map((error: { pointer: string }) => error.pointer)).toEqual(['/expiresIn']);
   });
 
   it('mints a token whose claims carry the scopes as a JSON array, the minter as subject and the bot as actor', async () => {

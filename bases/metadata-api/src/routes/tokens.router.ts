@@ -7,9 +7,6 @@ import { requireContentType } from '../http/content-type';
 import { validateBody } from '../http/validation';
 import { mintTokenBody, revokeTokenBody } from '../openapi/schemas';
 
-/** Longest life of a minted token: scoped tokens are for CI jobs and bots, and short-lived. */
-export const MAX_SCOPED_TOKEN_SECONDS = 24 * 3600;
-
 /** Revoking needs a caller; who may revoke which token is decided in the handler, from the token's own scopes. */
 const revokePolicy: PolicyHandler = Object.assign((req: Request, res: Response, next: NextFunction) => requireCaller(req, res, next), {
   operationId: 'mintScopedToken' as const,

@@ -1,6 +1,6 @@
 import { isCacheable, meetsExpectation, storableEntry, type ApplyOutcome, type CatalogEntry, type CatalogStore, type CatalogUpdate, type SearchQuery } from '@metastore/catalog';
 import { withoutNul } from '@metastore/events';
-import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
+import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
 import { CatalogMaintenance } from './catalog-maintenance';
 import { guarded } from './database-errors';
@@ -141,7 +141,7 @@ export class PostgresCatalogStore implements CatalogStore {
         async (tx): Promise<ApplyOutcome> => {
           if (update.expect) {
             // One writer at a time per dataset checks and applies (the row may not exist yet: a row lock would not do).
-            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${DATASET_LOCK_CLASS}::int, hashtext(${`${owner}/${name}`}))`;
+            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${DATASET_LOCK_CLASS}::int, hashtext(${formatDatasetId(update.dataset)}))`;
             const [row, tags] = await Promise.all([
               tx.dataset.findUnique({ where: { owner_name: { owner, name } }, select: { headRevision: true, deleted: true } }),
               tx.tag.findMany({ where: { owner, name } }),

@@ -3,6 +3,7 @@ import { DESCRIPTOR_PATH, formatDatasetId } from '@metastore/datasets';
 import { NotFoundError, StorageUnavailableError } from '@metastore/errors';
 import { eventFromChange, type DatasetChange, type EventBuilderOptions } from '@metastore/events';
 import {
+  isFullSha,
   KeyedLock,
   type Author,
   type CommitRequest,
@@ -44,7 +45,6 @@ export interface CatalogedStorageOptions {
   readonly onJournaled?: () => void;
 }
 
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** What a catalog read answers when the catalog cannot say (it does not answer, or journaled changes wait). */
 const BEHIND = Symbol('behind');
 /** Revisions the API walks to catch up a dataset the catalog missed writes of; a longer gap is left to the sync worker. */
@@ -192,7 +192,7 @@ export class CatalogedStorage implements DatasetStorage {
   /** A full sha the catalog has cached, or a tag it knows, resolves without a storage call. */
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {
     if (ref !== undefined) {
-      if (FULL_SHA.test(ref)) {
+      if (isFullSha(ref)) {
         if ((await this.descriptorFromCatalog(id, ref)) !== undefined) return ref;
       } else if (!(await this.behind())) {
         const tag = await this.fromCatalog(() => this.catalog.getTag(id, ref), id);
@@ -204,7 +204,7 @@ export class CatalogedStorage implements DatasetStorage {
 
   /** The descriptor at a revision comes from the catalog's cache, and is cached there after a storage read. */
   async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
-    if (path !== DESCRIPTOR_PATH || !FULL_SHA.test(sha)) return this.storage.readFile(id, sha, path);
+    if (path !== DESCRIPTOR_PATH || !isFullSha(sha)) return this.storage.readFile(id, sha, path);
     const cached = await this.descriptorFromCatalog(id, sha);
     if (cached !== undefined) return cached;
     const source = await this.storage.readFile(id, sha, path);

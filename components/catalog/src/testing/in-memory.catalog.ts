@@ -1,12 +1,11 @@
 import { StorageUnavailableError, ValidationError } from '@metastore/errors';
 import { withoutNul, type MetastoreEvent } from '@metastore/events';
-import type { DatasetId, Page, PageRequest, Tag } from '@metastore/storage';
+import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { isCacheable, storableEntry } from '../lib/catalog-entry';
 import { meetsExpectation } from '../lib/catalog-expectation';
 import type { ApplyOutcome, CatalogEntry, CatalogUpdate, SearchQuery } from '../lib/catalog.model';
 import type { CatalogStore } from '../lib/catalog.port';
 
-const keyOf = (id: DatasetId) => `${id.owner}/${id.name}`;
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** (owner, name) order, as the database's keys sort: owner first, then name. */
 const byKey = (a: CatalogEntry, b: CatalogEntry) => compare(a.id.owner, b.id.owner) || compare(a.id.name, b.id.name);
@@ -41,7 +40,7 @@ export class InMemoryCatalogStore implements CatalogStore {
 
   async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
     this.check();
-    const key = keyOf(update.dataset);
+    const key = formatDatasetId(update.dataset);
     if (update.expect) {
       const entry = this.entries.get(key);
       const state = { head: entry && !entry.deleted ? entry.headRevision : null, tags: [...(this.tags.get(key)?.values() ?? [])] };
@@ -71,7 +70,7 @@ export class InMemoryCatalogStore implements CatalogStore {
 
   async getDataset(id: DatasetId): Promise<CatalogEntry | undefined> {
     this.check();
-    return this.entries.get(keyOf(id));
+    return this.entries.get(formatDatasetId(id));
   }
 
   async search(query: SearchQuery): Promise<Page<CatalogEntry>> {
@@ -105,17 +104,17 @@ export class InMemoryCatalogStore implements CatalogStore {
 
   async descriptorAt(id: DatasetId, revision: string): Promise<string | undefined> {
     this.check();
-    return this.descriptors.get(`${keyOf(id)}@${revision}`);
+    return this.descriptors.get(`${formatDatasetId(id)}@${revision}`);
   }
 
   async getTag(id: DatasetId, name: string): Promise<Tag | undefined> {
     this.check();
-    return this.tags.get(keyOf(id))?.get(name);
+    return this.tags.get(formatDatasetId(id))?.get(name);
   }
 
   async listTags(id: DatasetId): Promise<readonly Tag[]> {
     this.check();
-    return [...(this.tags.get(keyOf(id))?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...(this.tags.get(formatDatasetId(id))?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async checkReady(): Promise<void> {

@@ -1,6 +1,6 @@
 import isGitRefNameValid from 'is-git-ref-name-valid';
 import { TagMoveForbiddenError, ValidationError, type ValidationIssue } from '@metastore/errors';
-import { MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
+import { isFullSha, MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
 
 const MAX_TAG_NAME_BYTES = 200;
 const MAX_DESCRIPTION = 65_536;
@@ -10,7 +10,7 @@ const UTF8 = new TextEncoder();
 const SHADOWED = [
   { test: (name: string) => /^(?:[A-Z]+_)*HEAD$/.test(name), message: "tag name must not be HEAD or another git pseudo-ref (FETCH_HEAD, ORIG_HEAD, ...)" },
   { test: (name: string) => /^(?:refs|heads|tags|remotes)\//.test(name), message: "tag name must not start with 'refs/', 'heads/', 'tags/' or 'remotes/' (git would resolve another ref first)" },
-  { test: (name: string) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(name), message: 'tag name must not look like a full revision sha' },
+  { test: isFullSha, message: 'tag name must not look like a full revision sha' },
   { test: (name: string) => name.startsWith('-'), message: "tag name must not start with '-'" },
 ];
 
