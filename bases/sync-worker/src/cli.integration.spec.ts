@@ -8,8 +8,8 @@ import { CatalogedStorage, type CatalogEntry, type CatalogStore } from '@metasto
 import { createCatalogDatabase, startEmbeddedPostgres, type CatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests, type TestDatabase } from '@metastore/catalog-postgres/testing';
 import { DatasetService, serializeDescriptor } from '@metastore/datasets';
+import { SAMPLE_AUTHORS, SAMPLE_DATASETS, sampleDescriptor, writeSampleHistory } from '@metastore/datasets/testing';
 import { RevisionService } from '@metastore/revisions';
-import type { DatasetId } from '@metastore/storage';
 import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import { runCli } from './cli';
@@ -19,21 +19,9 @@ import type { DependencyOverrides } from './dependencies';
 jest.setTimeout(120_000);
 
 const events = { source: 'urn:metastore:test', maxDescriptorBytes: 256 * 1024, descriptorUrl: () => 'http://localhost/unused' };
-const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
-const grace = { name: 'Grace Hopper', email: 'grace@example.com' };
-const pusher = { name: 'Git Pusher', email: 'push@example.com' };
-const rain: DatasetId = { owner: 'acme', name: 'rain' };
-const wind: DatasetId = { owner: 'acme', name: 'wind' };
-const snow: DatasetId = { owner: 'polar', name: 'snow' };
-const fog: DatasetId = { owner: 'zeta', name: 'fog' };
-const descriptor = (title: string, extra: Record<string, unknown> = {}) => ({
-  name: 'sample',
-  title,
-  keywords: ['weather'],
-  licenses: [{ name: 'CC-BY-4.0' }],
-  resources: [{ name: 'daily', path: 'daily.csv' }],
-  ...extra,
-});
+const { ada, pusher } = SAMPLE_AUTHORS;
+const { rain, wind, snow, fog } = SAMPLE_DATASETS;
+const descriptor = sampleDescriptor;
 
 /** Captures what the CLI writes; `isTTY` false, so progress comes as plain lines. */
 function capture() {
@@ -90,29 +78,13 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
     await Promise.allSettled([kept.drop(), fresh.drop(), rm(dataDir, { recursive: true, force: true })]);
   });
 
-  /** A realistic history through the API's write path, keeping `keptDb` incrementally. */
+  /** A realistic history through the API's write path (`writeSampleHistory`), keeping `keptDb` incrementally. */
   async function history() {
     const cataloged = new CatalogedStorage(storage, keptDb.catalog, { events });
     const datasets = new DatasetService({ storage: cataloged });
     const revisions = new RevisionService(cataloged, datasets);
     const tags = new TagService(cataloged);
-    const first = await datasets.create(rain, descriptor('Rain'), { author: ada });
-    await datasets.patch(rain, { description: 'Daily rainfall', keywords: ['weather', 'rain'] }, { author: grace });
-    await tags.create(rain, { name: 'v1', description: 'first', author: ada });
-    await datasets.patch(rain, { title: 'Rain, daily' }, { author: ada });
-    await tags.update(rain, 'v1', { description: 'first release\nwith notes', author: grace });
-    await tags.create(rain, { name: 'release/2024', author: grace });
-    await tags.update(rain, 'release/2024', { ref: first.revision.sha, force: true, author: ada });
-    await revisions.revert(rain, first.revision.sha, { author: grace });
-    await tags.create(rain, { name: 'scratch', author: ada });
-    await tags.delete(rain, 'scratch');
-    await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
-    await tags.create(wind, { name: 'v1', author: ada });
-    await datasets.create(snow, descriptor('Snow'), { author: grace });
-    await datasets.delete(snow, { author: grace });
-    await datasets.create(snow, descriptor('Snow, again'), { author: grace });
-    await datasets.create(fog, descriptor('Fog'), { author: ada });
-    await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
+    await writeSampleHistory({ datasets, revisions, tags });
     return { datasets, tags };
   }
 

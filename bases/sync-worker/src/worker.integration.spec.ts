@@ -8,9 +8,9 @@ import { CatalogedStorage } from '@metastore/catalog';
 import { createCatalogDatabase, type CatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests, type TestDatabase } from '@metastore/catalog-postgres/testing';
 import { DatasetService, serializeDescriptor } from '@metastore/datasets';
+import { SAMPLE_AUTHORS, SAMPLE_DATASETS, sampleDescriptor } from '@metastore/datasets/testing';
 import type { StoredEvent } from '@metastore/events';
 import { deleteStreamKeys, redisForTests, uniqueStreamKey, type TestRedis } from '@metastore/events-redis/testing';
-import type { DatasetId } from '@metastore/storage';
 import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
 import { loadWorkerConfig } from './config';
@@ -21,11 +21,9 @@ import { runOnce } from './worker';
 jest.setTimeout(120_000);
 
 const root = path.resolve(__dirname, '../../..');
-const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
-const pusher = { name: 'Git Pusher', email: 'push@example.com' };
-const rain: DatasetId = { owner: 'acme', name: 'rain' };
-const snow: DatasetId = { owner: 'polar', name: 'snow' };
-const descriptor = (title: string) => ({ name: 'sample', title, keywords: ['weather'], resources: [{ name: 'daily', path: 'daily.csv' }] });
+const { ada, pusher } = SAMPLE_AUTHORS;
+const { rain, snow } = SAMPLE_DATASETS;
+const descriptor = (title: string) => sampleDescriptor(title);
 
 let database: TestDatabase;
 let redis: TestRedis;

@@ -1,8 +1,9 @@
 import { DatasetService, serializeDescriptor, type Descriptor } from '@metastore/datasets';
+import { SAMPLE_AUTHORS, SAMPLE_DATASETS, sampleDescriptor, writeSampleHistory } from '@metastore/datasets/testing';
 import { StorageUnavailableError } from '@metastore/errors';
 import type { MetastoreEvent } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
-import type { Author, DatasetId, Page, PageRequest } from '@metastore/storage';
+import type { DatasetId, Page, PageRequest } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
@@ -11,23 +12,9 @@ import { CatalogSync, type SyncLogger } from './catalog-sync.service';
 import { CatalogedStorage } from './cataloged.storage';
 
 const events = { source: 'urn:metastore:test', maxDescriptorBytes: 64 * 1024, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
-const ada: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
-const grace: Author = { name: 'Grace Hopper', email: 'grace@example.com' };
-const pusher: Author = { name: 'Git Pusher', email: 'push@example.com' };
-
-const rain: DatasetId = { owner: 'acme', name: 'rain' };
-const wind: DatasetId = { owner: 'acme', name: 'wind' };
-const snow: DatasetId = { owner: 'polar', name: 'snow' };
-const fog: DatasetId = { owner: 'zeta', name: 'fog' };
-
-const descriptor = (title: string, extra: Record<string, unknown> = {}) => ({
-  name: 'sample',
-  title,
-  keywords: ['weather'],
-  licenses: [{ name: 'CC-BY-4.0' }],
-  resources: [{ name: 'daily', path: 'daily.csv' }],
-  ...extra,
-});
+const { ada, grace, pusher } = SAMPLE_AUTHORS;
+const { rain, wind, snow, fog } = SAMPLE_DATASETS;
+const descriptor = sampleDescriptor;
 const file = (value: Descriptor) => ({ path: 'datapackage.json', content: serializeDescriptor(value) });
 
 /** A clock a minute further on each call: distinct, second-aligned times as git records them. */
@@ -451,28 +438,8 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
 });
 
 describe('CatalogSync.rebuild', () => {
-  /** A realistic history through the API: creates, patches, a revert, tags created, described, moved and deleted, deletes and re-creates. */
-  async function history(w: ReturnType<typeof world>) {
-    const { datasets, revisions, tags } = w;
-    const first = await datasets.create(rain, descriptor('Rain'), { author: ada });
-    await datasets.patch(rain, { description: 'Daily rainfall', keywords: ['weather', 'rain'] }, { author: grace });
-    await tags.create(rain, { name: 'v1', description: 'first', author: ada });
-    await datasets.patch(rain, { title: 'Rain, daily' }, { author: ada });
-    await tags.update(rain, 'v1', { description: 'first release', author: grace });
-    await tags.create(rain, { name: 'release/2024', author: grace });
-    await tags.update(rain, 'release/2024', { ref: first.revision.sha, force: true, author: ada });
-    await revisions.revert(rain, first.revision.sha, { author: grace });
-    await tags.create(rain, { name: 'scratch', author: ada });
-    await tags.delete(rain, 'scratch');
-
-    await datasets.create(wind, descriptor('Wind', { licenses: [{ path: 'LICENSE.txt' }] }), { author: ada });
-    await tags.create(wind, { name: 'v1', author: ada });
-    await datasets.create(snow, descriptor('Snow'), { author: grace });
-    await datasets.delete(snow, { author: grace });
-    await datasets.create(snow, descriptor('Snow, again'), { author: grace });
-    await datasets.create(fog, descriptor('Fog'), { author: ada });
-    await datasets.patch(fog, { keywords: ['fog', 'weather', 'fog'] }, { author: ada });
-  }
+  /** A realistic history through the API (`writeSampleHistory`, shared with the CLI's integration test). */
+  const history = (w: ReturnType<typeof world>) => writeSampleHistory(w);
 
   it('rebuilds from storage exactly the rows and tags the API kept incrementally, without events', async () => {
     const w = world();

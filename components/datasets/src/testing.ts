@@ -1,0 +1,2 @@
+export { sampleDescriptor, SAMPLE_AUTHORS, SAMPLE_DATASETS, writeSampleHistory } from './testing/sample-history';
+export type { SampleHistoryServices } from './testing/sample-history';
