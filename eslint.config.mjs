@@ -1,18 +1,66 @@
 // Lint, and the architecture's dependency rules (see DEVELOPING.md, "Boundaries").
+import { readdirSync, readFileSync } from 'node:fs';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const adapterLibraries = ['express', '@prisma/client', 'ioredis', '@octokit/*', '@gitbeaker/*', 'isomorphic-git', 'pg'];
+/** Directories of the bricks tagged `tag` in their project.json: the rules below follow the tags, not a hand-kept list. */
+function bricksTagged(tag) {
+  return ['components', 'bases'].flatMap((root) =>
+    readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${root}/${entry.name}`)
+      .filter((directory) => {
+        try {
+          return JSON.parse(readFileSync(`${directory}/project.json`, 'utf8')).tags?.includes(tag);
+        } catch {
+          return false;
+        }
+      }),
+  );
+}
+
+// What a layer:domain brick may import from outside, judged one by one: pure computation, no I/O, no globals.
+// A new library goes here only after that judgement (a denylist let jsonwebtoken, PGlite and pino through).
+const domainLibraries = [
+  'ajv', // JSON Schema validation (datasets, events)
+  'ajv-formats',
+  'fast-json-patch', // RFC 6902 diffs (revisions)
+  'json-merge-patch', // RFC 7386 (datasets)
+  'lru-cache', // in-memory caches (catalog)
+  'is-git-ref-name-valid', // git check-ref-format (storage, tags)
+];
+// Imported by domain specs only (the Nx rule cannot tell a spec from the code beside it; the rule below can).
+const domainTestLibraries = ['fast-check', '@asyncapi/specs'];
+// Node built-ins a domain brick may use: hashing and ids (node:crypto), deep equality (node:util). Never fs, net, http, ...
+const domainBuiltins = ['node:crypto', 'node:util'];
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const packageAndSubpaths = (names) => names.flatMap((name) => [name, `${name}/*`]);
+
 // The boundary rule does not see deep imports into another brick: only its index (or testing) entry.
 const deepImports = { regex: '^@metastore/[^/]+/(?!testing$).+', message: "Import a brick only through its index ('@metastore/x') or './testing'." };
-// layer:testing bricks are for specs and test helpers only; the tag rule cannot tell a spec from the code beside it.
-const testingBricks = { regex: '^@metastore/fault-proxy(/.*)?$', message: 'A layer:testing brick is for specs and test helpers only.' };
+// Testing entries (fakes, contract suites, test servers) and layer:testing bricks are for specs and test helpers only;
+// the tag rule cannot tell a spec from the code beside it.
+const testingImports = {
+  regex: '^@metastore/(?:[^/]+/testing|fault-proxy(?:/.*)?)$',
+  message: "'@metastore/x/testing' and layer:testing bricks are for specs, src/testing files and tools/{bench,soak} only.",
+};
+// Production code of a domain brick: relative files, our bricks (the rules above judge which entry), and the allowlists.
+const allowedInDomain = ['\\.{1,2}/', '@metastore/', ...[...domainLibraries, ...domainBuiltins].map((name) => `${escape(name)}(?:/|$)`)];
+const domainOnly = {
+  regex: `^(?!(?:${allowedInDomain.join('|')})).*`,
+  message: `A layer:domain brick imports only pure libraries (${domainLibraries.join(', ')}) and ${domainBuiltins.join(', ')}; judge a new one and add it to eslint.config.mjs.`,
+};
+
+const domainFiles = bricksTagged('layer:domain').map((directory) => `${directory}/**/*.ts`);
+const codeFiles = ['components/**/*.ts', 'bases/**/*.ts', 'projects/**/*.ts', 'tools/**/*.ts', 'tools/**/*.mjs'];
+const testFiles = ['**/*.spec.ts', '**/src/testing.ts', '**/src/testing/**', 'tools/bench/**', 'tools/soak/**'];
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', 'coverage/**', 'data/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['components/**/*.ts', 'bases/**/*.ts', 'projects/**/*.ts'],
+    files: codeFiles,
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': [
@@ -28,7 +76,7 @@ export default [
             {
               sourceTag: 'layer:domain',
               onlyDependOnLibsWithTags: ['layer:domain', 'layer:testing'],
-              bannedExternalImports: adapterLibraries,
+              allowedExternalImports: packageAndSubpaths([...domainLibraries, ...domainTestLibraries]),
             },
             { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:domain', 'layer:testing'] },
             { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: [] },
@@ -40,9 +88,22 @@ export default [
     },
   },
   {
-    files: ['components/**/*.ts', 'bases/**/*.ts', 'projects/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/src/testing.ts', '**/src/testing/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, testingBricks] }] },
+    files: codeFiles,
+    ignores: testFiles,
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, testingImports] }] },
+  },
+  {
+    // Node built-ins are no packages to Nx: the allowlist for domain code is enforced here, on every import form.
+    files: domainFiles,
+    ignores: testFiles,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [deepImports, testingImports, domainOnly] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: 'A layer:domain brick imports statically, so that lint sees what it imports.' },
+        { selector: "MemberExpression[property.name='getBuiltinModule']", message: 'A layer:domain brick loads no Node built-in behind the import rules.' },
+      ],
+    },
   },
   {
     files: ['**/*.cjs'],
