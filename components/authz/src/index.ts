@@ -12,13 +12,18 @@ export {
   authorOf,
   canRead,
   DEFAULT_ACTOR,
+  denialError,
   holdsTokenOf,
   identityOf,
+  mayMint,
+  mayRevoke,
   mintedClaims,
   mintScopes,
   mintTargetOf,
   narrowScopes,
   parseMintRequest,
 } from './lib/policy.service';
-export type { AccessContext, AccessTarget, AuthorDecision, Decision, Denial, MintedClaims, MintRequest } from './lib/policy.service';
-export type { RevocationList } from './lib/revocation.port';
+export type { AccessContext, AccessTarget, AuthorDecision, Decision, Denial, DenialCode, MintedClaims, MintRequest } from './lib/policy.service';
+export type { RevocationList, RevocationSource } from './lib/revocation.port';
+export { CachedRevocations } from './lib/revocation.cache';
+export type { CachedRevocationsOptions, RevocationListHealth, RevocationLogger } from './lib/revocation.cache';

@@ -1,8 +1,21 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import { authorize, authorOf as policyAuthorOf, parsePrincipal, principalKey, type AccessContext, type RevocationList, type AccessTarget, type Denial, type OperationId, type Principal } from '@metastore/authz';
+import {
+  authorize,
+  authorOf as policyAuthorOf,
+  denialError,
+  parsePrincipal,
+  principalKey,
+  type AccessContext,
+  type AccessTarget,
+  type Decision,
+  type Denial,
+  type OperationId,
+  type Principal,
+  type RevocationList,
+} from '@metastore/authz';
 import type { JwtVerifier } from '@metastore/auth-jwt';
-import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
+import { AuthenticationError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { BEARER_CHALLENGE, sendProblem } from './problem';
 import { requestedAuthor } from './context';
@@ -71,7 +84,7 @@ export function accessContext(anonymous: AnonymousAccess, owner: string): Access
   return { anonymousReadOfPublic: open, datasetIsPublic: open && (anonymous.publicOwners.includes('*') || anonymous.publicOwners.includes(owner)) };
 }
 
-/** Sends the policy's refusal as a problem (401, 403, or 404 worded like a missing dataset). */
+/** Sends the policy's refusal as a problem: its code gets its status from problem.ts's table (401, 403, or 404 worded like a missing dataset). */
 export function sendDenial(res: Response, denial: Denial): void {
   sendProblem(res, denial.code, denial.reason);
 }
@@ -106,15 +119,22 @@ export const requireCaller: RequestHandler = (_req, res, next) => {
   else next();
 };
 
-/** Guards a route with the operation's policy; `target` says which dataset or owner the request is about. */
-export function policy(operationId: OperationId, anonymous: AnonymousAccess, target: (req: Request) => AccessTarget = () => ({ owner: '*' })): PolicyHandler {
+/** Guards a route of `operationId` with a decision of the policy (a rule of @metastore/authz), sending its refusal. */
+export function guard(operationId: OperationId, decide: (req: Request, res: Response) => Decision): PolicyHandler {
   const handler: RequestHandler = (req, res, next) => {
-    const accessTarget = target(req);
-    const decision = authorize(principalOf(res), operationId, accessTarget, accessContext(anonymous, accessTarget.owner));
+    const decision = decide(req, res);
     if (decision.allowed) next();
     else sendDenial(res, decision);
   };
   return Object.assign(handler, { operationId });
+}
+
+/** Guards a route with the operation's policy; `target` says which dataset or owner the request is about. */
+export function policy(operationId: OperationId, anonymous: AnonymousAccess, target: (req: Request) => AccessTarget = () => ({ owner: '*' })): PolicyHandler {
+  return guard(operationId, (req, res) => {
+    const accessTarget = target(req);
+    return authorize(principalOf(res), operationId, accessTarget, accessContext(anonymous, accessTarget.owner));
+  });
 }
 
 /**
@@ -125,7 +145,5 @@ export function authorFor(res: Response, id: DatasetId, requested: Author | stri
   const named = requestedAuthor(requested);
   const decision = policyAuthorOf(principalOf(res), id, named);
   if (decision.allowed) return decision.author;
-  if (decision.status === 404) throw new NotFoundError('DATASET_NOT_FOUND', decision.reason);
-  if (decision.status === 401) throw new AuthenticationError(decision.reason);
-  throw new ForbiddenError(decision.reason);
+  throw denialError(decision);
 }

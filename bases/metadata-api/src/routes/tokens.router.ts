@@ -1,13 +1,13 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { authorize, holdsTokenOf, mintedClaims, mintScopes, mintTargetOf, parseMintRequest, parsePrincipal } from '@metastore/authz';
+import { mayMint, mayRevoke, mintedClaims, mintScopes, parseMintRequest, parsePrincipal } from '@metastore/authz';
 import { AuthenticationError, ValidationError } from '@metastore/errors';
 import type { Dependencies } from '../dependencies';
-import { accessContext, policy, principalOf, requireCaller, sendDenial, type PolicyHandler } from '../http/auth';
+import { accessContext, guard, principalOf, requireCaller, sendDenial, type PolicyHandler } from '../http/auth';
 import { requireContentType } from '../http/content-type';
 import { validateBody } from '../http/validation';
 import { mintTokenBody, revokeTokenBody } from '../openapi/schemas';
 
-/** Revoking needs a caller; who may revoke which token is decided in the handler, from the token's own scopes. */
+/** Revoking needs a caller; who may revoke which token (authz's `mayRevoke`) is decided in the handler, once the token is verified. */
 const revokePolicy: PolicyHandler = Object.assign((req: Request, res: Response, next: NextFunction) => requireCaller(req, res, next), {
   operationId: 'mintScopedToken' as const,
 });
@@ -26,7 +26,10 @@ export function tokensRouter({ issuer, verifier, revocations, access }: Dependen
     requireCaller,
     requireContentType('application/json'),
     validateBody(mintTokenBody),
-    policy('mintScopedToken', access, (req) => mintTargetOf(parseMintRequest(req.body))),
+    guard('mintScopedToken', (req, res) => {
+      const request = parseMintRequest(req.body);
+      return mayMint(principalOf(res), request, accessContext(access, request.owner));
+    }),
     (req, res) => {
       const principal = principalOf(res)!;
       const request = parseMintRequest(req.body);
@@ -43,7 +46,7 @@ export function tokensRouter({ issuer, verifier, revocations, access }: Dependen
     },
   );
 
-  // Whoever may mint a token like it may revoke it; so may the token's holder (its subject, or a token of the same delegation).
+  // Whoever may mint a token like it may revoke it; so may the token's holder (authz's `mayRevoke`).
   router.post('/tokens/revoke', revokePolicy, requireContentType('application/json'), validateBody(revokeTokenBody), async (req, res) => {
     const { token } = req.body as { token: string };
     let verified;
@@ -54,25 +57,10 @@ export function tokensRouter({ issuer, verifier, revocations, access }: Dependen
       throw error;
     }
     if (verified.tokenId === undefined) throw new ValidationError('the token has no id (jti) and cannot be revoked', [{ pointer: '/token', message: 'no jti claim' }]);
-    const caller = principalOf(res)!;
-    const holder = parsePrincipal(verified.claims);
-    if (!holdsTokenOf(caller, holder)) {
-      // Admin over everything the token may reach.
-      for (const scope of holder.scopes) {
-        const target = { owner: scope.owner, ...(scope.name !== '*' ? { name: scope.name } : {}) };
-        const decision = authorize(caller, 'mintScopedToken', target, accessContext(access, scope.owner));
-        if (!decision.allowed) {
-          sendDenial(res, decision);
-          return;
-        }
-      }
-      if (holder.scopes.length === 0 || Object.keys(holder.roles).length > 0) {
-        const decision = authorize(caller, 'mintScopedToken', { owner: '*' }, accessContext(access, '*'));
-        if (!decision.allowed) {
-          sendDenial(res, decision);
-          return;
-        }
-      }
+    const decision = mayRevoke(principalOf(res), parsePrincipal(verified.claims), (owner) => accessContext(access, owner));
+    if (!decision.allowed) {
+      sendDenial(res, decision);
+      return;
     }
     await revocations.revoke(verified.tokenId, verified.expiresAt);
     res.status(204).end();

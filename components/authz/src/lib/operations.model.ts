@@ -5,10 +5,11 @@ import type { Action } from './scope.model';
  * - `public`: anyone, no token needed (probes, metrics, API descriptions);
  * - `listing`: every authenticated caller (and anonymous ones when anonymous reads of public datasets are on);
  *   each listed dataset is then filtered with `canRead`;
- * - `dataset`: an existing dataset, `{ owner, name }`; a caller with no right at all on it gets 404;
- * - `newDataset`: a dataset being created; nothing exists to hide, so a caller without the right gets 403;
- * - `ownerOrDataset`: a dataset (as `dataset`) or, without `name`, every dataset of the owner (403 without the right);
- * - `instance`: every dataset of every owner (`*` / `*`; 403 without the right).
+ * - `dataset`: an existing dataset, `{ owner, name }`; a caller with no right at all on it is told it does not exist
+ *   (DATASET_NOT_FOUND);
+ * - `newDataset`: a dataset being created; nothing exists to hide, so a caller without the right is FORBIDDEN;
+ * - `ownerOrDataset`: a dataset (as `dataset`) or, without `name`, every dataset of the owner (FORBIDDEN without the right);
+ * - `instance`: every dataset of every owner (`*` / `*`; FORBIDDEN without the right).
  */
 export type TargetKind = 'public' | 'listing' | 'dataset' | 'newDataset' | 'ownerOrDataset' | 'instance';
 

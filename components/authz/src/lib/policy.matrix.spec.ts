@@ -2,11 +2,11 @@
 // model written here (ranks and reaches), never from the policy's own helpers.
 import { ANONYMOUS, type Principal } from './principal.model';
 import { OPERATIONS, type OperationId } from './operations.model';
-import { authorize, type AccessContext, type AccessTarget } from './policy.service';
+import { authorize, type AccessContext, type AccessTarget, type DenialCode } from './policy.service';
 import { ROLES, type Role } from './role.model';
 import { ACTIONS, parseScope, type Action } from './scope.model';
 
-type Expected = 'allowed' | 401 | 403 | 404;
+type Expected = 'allowed' | DenialCode;
 /** How much of the instance a grant spans, as seen from the dataset acme/x. */
 type Reach = 'none' | 'dataset' | 'owner' | 'global';
 
@@ -89,12 +89,12 @@ function holds(roleCase: RoleCase, scopeCase: ScopeCase, action: Action, level: 
 function expected({ operation, target }: TargetCase, roleCase: RoleCase, scopeCase: ScopeCase): Expected {
   const policy = OPERATIONS[operation];
   if (policy.target === 'public' || policy.target === 'listing') return 'allowed';
-  const may = (level: Reach) => (holds(roleCase, scopeCase, policy.action, level) ? 'allowed' : 403);
+  const may = (level: Reach) => (holds(roleCase, scopeCase, policy.action, level) ? 'allowed' : 'FORBIDDEN');
   if (policy.target === 'instance') return may('global');
   if (policy.target === 'newDataset') return may('dataset');
   if (policy.target === 'ownerOrDataset' && target.name === undefined) return may('owner');
   if (holds(roleCase, scopeCase, policy.action, 'dataset')) return 'allowed';
-  return ALL_ACTIONS.some((action) => holds(roleCase, scopeCase, action, 'dataset')) ? 403 : 404;
+  return ALL_ACTIONS.some((action) => holds(roleCase, scopeCase, action, 'dataset')) ? 'FORBIDDEN' : 'DATASET_NOT_FOUND';
 }
 
 function principalOf(roleCase: RoleCase, scopeCase: ScopeCase): Principal {
@@ -107,7 +107,7 @@ function principalOf(roleCase: RoleCase, scopeCase: ScopeCase): Principal {
 
 function outcome(principal: Principal | undefined, { operation, target }: TargetCase, context: AccessContext): Expected {
   const decision = authorize(principal, operation, target, context);
-  return decision.allowed ? 'allowed' : decision.status;
+  return decision.allowed ? 'allowed' : decision.code;
 }
 
 function describeTarget({ operation, target }: TargetCase): string {
@@ -142,17 +142,17 @@ describe('authorize: every operation without credentials, and with a public data
   function expectedAnonymous({ operation }: TargetCase, context: AccessContext): Expected {
     const policy = OPERATIONS[operation];
     if (policy.target === 'public') return 'allowed';
-    if (policy.target === 'listing') return context.anonymousReadOfPublic ? 'allowed' : 401;
+    if (policy.target === 'listing') return context.anonymousReadOfPublic ? 'allowed' : 'UNAUTHENTICATED';
     if (policy.target === 'dataset' && policy.action === 'read' && openToAll(context)) return 'allowed';
-    return 401;
+    return 'UNAUTHENTICATED';
   }
 
-  /** A caller with no right on acme/x: a dataset open to all is readable, so it exists for them (403, not 404). */
+  /** A caller with no right on acme/x: a dataset open to all is readable, so it exists for them (FORBIDDEN, not DATASET_NOT_FOUND). */
   function expectedStranger(targetCase: TargetCase, context: AccessContext): Expected {
     const policy = OPERATIONS[targetCase.operation];
     const onDataset = policy.target === 'dataset' || (policy.target === 'ownerOrDataset' && targetCase.target.name !== undefined);
     if (!onDataset || !openToAll(context)) return expected(targetCase, { label: 'no role' }, { label: 'no scope' });
-    return policy.action === 'read' ? 'allowed' : 403;
+    return policy.action === 'read' ? 'allowed' : 'FORBIDDEN';
   }
 
   describe.each(TARGET_CASES.map((targetCase) => [describeTarget(targetCase), targetCase] as const))('%s', (_label, targetCase) => {

@@ -23,45 +23,42 @@ const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const grace = { name: 'Grace Hopper', email: 'grace@example.com' };
 
 describe('authorize', () => {
-  it('answers a stranger 404 on an existing dataset, in the words storage uses for a missing one', () => {
+  it('answers a stranger DATASET_NOT_FOUND on an existing dataset, in the words storage uses for a missing one', () => {
     const stranger = principalWith({ roles: { other: 'admin' } });
     for (const operation of ['readDataset', 'replaceDataset', 'deleteDataset', 'createTag', 'setAuthor', 'mintScopedToken'] as const) {
       expect(authorize(stranger, operation, X, CLOSED)).toEqual({
         allowed: false,
-        status: 404,
         code: 'DATASET_NOT_FOUND',
         reason: 'dataset acme/x does not exist',
       });
     }
   });
 
-  it('answers a reader 403 on a write, naming the missing action', () => {
+  it('answers a reader FORBIDDEN on a write, naming the missing action', () => {
     expect(authorize(principalWith({ roles: { acme: 'reader' } }), 'patchDataset', X, CLOSED)).toEqual({
       allowed: false,
-      status: 403,
       code: 'FORBIDDEN',
       reason: "patch a dataset needs 'write' on acme/x",
     });
   });
 
-  it('treats any right on the dataset as knowing it exists: a write-only token may write, not read (403)', () => {
+  it('treats any right on the dataset as knowing it exists: a write-only token may write, not read (FORBIDDEN)', () => {
     const writer = principalWith({ scopes: ['obj:acme/x:write'] });
     expect(authorize(writer, 'replaceDataset', X, CLOSED)).toEqual({ allowed: true });
-    expect(authorize(writer, 'readDataset', X, CLOSED)).toMatchObject({ status: 403 });
-    expect(authorize(writer, 'readDataset', { owner: 'acme', name: 'y' }, CLOSED)).toMatchObject({ status: 404 });
+    expect(authorize(writer, 'readDataset', X, CLOSED)).toMatchObject({ code: 'FORBIDDEN' });
+    expect(authorize(writer, 'readDataset', { owner: 'acme', name: 'y' }, CLOSED)).toMatchObject({ code: 'DATASET_NOT_FOUND' });
   });
 
   it('adds up roles and scopes', () => {
     const caller = principalWith({ roles: { acme: 'reader' }, scopes: ['obj:acme/x:delete'] });
     expect(authorize(caller, 'deleteDataset', X, CLOSED).allowed).toBe(true);
     expect(authorize(caller, 'readDataset', X, CLOSED).allowed).toBe(true);
-    expect(authorize(caller, 'createTag', X, CLOSED)).toMatchObject({ status: 403 });
+    expect(authorize(caller, 'createTag', X, CLOSED)).toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('answers 403, never 404, when creating without the right: nothing exists to hide', () => {
+  it('answers FORBIDDEN, never DATASET_NOT_FOUND, when creating without the right: nothing exists to hide', () => {
     expect(authorize(principalWith({}), 'createDataset', X, CLOSED)).toEqual({
       allowed: false,
-      status: 403,
       code: 'FORBIDDEN',
       reason: "create a dataset needs 'write' on acme/x",
     });
@@ -74,7 +71,7 @@ describe('authorize', () => {
     expect(authorize(ownerAdmin, 'mintScopedToken', { owner: 'acme' }, CLOSED).allowed).toBe(true);
     expect(authorize(datasetAdmin, 'mintScopedToken', X, CLOSED).allowed).toBe(true);
     expect(authorize(datasetAdmin, 'mintScopedToken', { owner: 'acme' }, CLOSED)).toMatchObject({
-      status: 403,
+      code: 'FORBIDDEN',
       reason: "mint a scoped token needs 'admin' on acme/*",
     });
   });
@@ -83,15 +80,14 @@ describe('authorize', () => {
     expect(authorize(principalWith({ scopes: ['obj:*/*:read'] }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
     expect(authorize(principalWith({ roles: { '*': 'reader' } }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
     expect(authorize(principalWith({ roles: { acme: 'admin' } }), 'listEvents', { owner: '*' }, CLOSED)).toMatchObject({
-      status: 403,
+      code: 'FORBIDDEN',
       reason: "replay the change events of every dataset needs 'read' on */*",
     });
   });
 
-  it('asks for credentials (401) before anything else', () => {
+  it('asks for credentials (UNAUTHENTICATED) before anything else', () => {
     expect(authorize(undefined, 'readDataset', X, CLOSED)).toEqual({
       allowed: false,
-      status: 401,
       code: 'UNAUTHENTICATED',
       reason: 'authentication is required to read a dataset',
     });
@@ -100,8 +96,8 @@ describe('authorize', () => {
 
   describe('anonymous reads of public datasets', () => {
     it('are off by default: a public dataset still needs credentials', () => {
-      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toMatchObject({ status: 401 });
-      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: false })).toMatchObject({ status: 401 });
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: false })).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
 
     it('when on, open every read of a public dataset and the listing, to everyone', () => {
@@ -113,14 +109,14 @@ describe('authorize', () => {
       expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: true })).toEqual({ allowed: true });
     });
 
-    it('never open writes: anonymous 401, signed-in without the right 403', () => {
-      expect(authorize(undefined, 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ status: 401 });
-      expect(authorize(principalWith({}), 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ status: 403 });
+    it('never open writes: anonymous UNAUTHENTICATED, signed-in without the right FORBIDDEN', () => {
+      expect(authorize(undefined, 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(principalWith({}), 'patchDataset', X, OPEN_PUBLIC)).toMatchObject({ code: 'FORBIDDEN' });
     });
 
-    it('do not open private datasets, nor ones whose publicity is unknown (401 for all, so nothing leaks)', () => {
-      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toMatchObject({ status: 401 });
-      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true })).toMatchObject({ status: 401 });
+    it('do not open private datasets, nor ones whose publicity is unknown (UNAUTHENTICATED for all, so nothing leaks)', () => {
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true })).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
   });
 
@@ -156,16 +152,15 @@ describe('authorOf', () => {
     expect(authorOf(principalWith({ ...ada }), X, { ...ada, email: 'ADA@example.com' })).toEqual({ allowed: true, author: ada });
   });
 
-  it('refuses another author without admin on the dataset (403)', () => {
+  it('refuses another author without admin on the dataset (FORBIDDEN)', () => {
     for (const caller of [principalWith({ ...ada, roles: { acme: 'maintainer' } }), principalWith({ ...ada, roles: { other: 'admin' } })]) {
       expect(authorOf(caller, X, grace)).toEqual({
         allowed: false,
-        status: 403,
         code: 'FORBIDDEN',
         reason: "write as another author needs 'admin' on acme/x",
       });
     }
-    expect(authorOf(principalWith({ ...ada }), X, { ...ada, name: 'Ada King' })).toMatchObject({ status: 403 });
+    expect(authorOf(principalWith({ ...ada }), X, { ...ada, name: 'Ada King' })).toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('accepts another author from an admin of the dataset, by role or by scope', () => {
@@ -175,8 +170,8 @@ describe('authorOf', () => {
   });
 
   it('needs credentials', () => {
-    expect(authorOf(undefined, X)).toEqual({ allowed: false, status: 401, code: 'UNAUTHENTICATED', reason: 'authentication is required to write' });
-    expect(authorOf(ANONYMOUS, X)).toMatchObject({ status: 401 });
+    expect(authorOf(undefined, X)).toEqual({ allowed: false, code: 'UNAUTHENTICATED', reason: 'authentication is required to write' });
+    expect(authorOf(ANONYMOUS, X)).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 
@@ -202,7 +197,7 @@ describe('identityOf a delegated token', () => {
   it('makes naming the subject as author a request for another author (admin only)', () => {
     const delegated = { ...principalWith({ subject: 'alice', ...ada, scopes: ['obj:acme/x:write'] }), actor: { subject: 'ci' } };
     expect(authorOf(delegated, X)).toEqual({ allowed: true, author: { name: 'ci (on behalf of Ada Lovelace)', email: 'ci@tokens.metastore.invalid' } });
-    expect(authorOf(delegated, X, ada)).toMatchObject({ allowed: false, status: 403 });
+    expect(authorOf(delegated, X, ada)).toMatchObject({ allowed: false, code: 'FORBIDDEN' });
   });
 });
 

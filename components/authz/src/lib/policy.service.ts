@@ -1,5 +1,5 @@
 import { isOwner, parseDatasetId, parseOwner } from '@metastore/datasets';
-import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { AuthenticationError, DomainError, ForbiddenError, NotFoundError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
 import type { Author } from '@metastore/storage';
 import { OPERATIONS, type OperationId } from './operations.model';
 import { actorClaimOf, IDENTITY_FORBIDDEN, principalKey, type ActorClaim, type Principal } from './principal.model';
@@ -18,11 +18,16 @@ export interface AccessContext {
   readonly anonymousReadOfPublic: boolean;
 }
 
-/** A refusal: the HTTP status the API answers, a stable code, and a reason safe to show the caller. */
+/**
+ * Why the policy refuses: no credentials (`UNAUTHENTICATED`), credentials without the right (`FORBIDDEN`), or no right
+ * at all on a dataset, answered as if it did not exist (`DATASET_NOT_FOUND`). Stable error codes; the API maps them.
+ */
+export type DenialCode = Extract<ErrorCode, 'UNAUTHENTICATED' | 'FORBIDDEN' | 'DATASET_NOT_FOUND'>;
+
+/** A refusal: a stable code saying why, and a reason safe to show the caller. */
 export interface Denial {
   readonly allowed: false;
-  readonly status: 401 | 403 | 404;
-  readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'DATASET_NOT_FOUND';
+  readonly code: DenialCode;
   readonly reason: string;
 }
 
@@ -65,16 +70,28 @@ function label(target: DatasetPattern): string {
 }
 
 function unauthenticated(operation: OperationId): Denial {
-  return { allowed: false, status: 401, code: 'UNAUTHENTICATED', reason: `authentication is required to ${OPERATIONS[operation].summary}` };
+  return { allowed: false, code: 'UNAUTHENTICATED', reason: `authentication is required to ${OPERATIONS[operation].summary}` };
 }
 
 function forbidden(operation: OperationId, action: Action, target: DatasetPattern): Denial {
-  return { allowed: false, status: 403, code: 'FORBIDDEN', reason: `${OPERATIONS[operation].summary} needs '${action}' on ${label(target)}` };
+  return { allowed: false, code: 'FORBIDDEN', reason: `${OPERATIONS[operation].summary} needs '${action}' on ${label(target)}` };
 }
 
 function notFound(target: DatasetPattern): Denial {
   // Word for word what storage says of a dataset that does not exist, so the two cannot be told apart.
-  return { allowed: false, status: 404, code: 'DATASET_NOT_FOUND', reason: `dataset ${label(target)} does not exist` };
+  return { allowed: false, code: 'DATASET_NOT_FOUND', reason: `dataset ${label(target)} does not exist` };
+}
+
+/** The refusal as the error the errors brick defines for its code (AuthenticationError, ForbiddenError, NotFoundError), for callers that throw. */
+export function denialError(denial: Denial): DomainError {
+  switch (denial.code) {
+    case 'UNAUTHENTICATED':
+      return new AuthenticationError(denial.reason);
+    case 'FORBIDDEN':
+      return new ForbiddenError(denial.reason);
+    case 'DATASET_NOT_FOUND':
+      return new NotFoundError('DATASET_NOT_FOUND', denial.reason);
+  }
 }
 
 function datasetOf(operation: OperationId, target: AccessTarget): DatasetPattern {
@@ -92,9 +109,10 @@ function decideOnDataset(principal: Principal, operation: OperationId, action: A
 
 /**
  * Decides whether `principal` (undefined or anonymous: no credentials) may perform `operation` on `target`.
- * Rights are the union of the token's scopes and the principal's roles. Without credentials: 401, except public
- * operations and, when `anonymousReadOfPublic` is on, listings and reads of public datasets. With credentials:
- * no right at all on an existing dataset is 404 (its existence does not leak), some right but not the one needed is 403.
+ * Rights are the union of the token's scopes and the principal's roles. Without credentials: UNAUTHENTICATED, except
+ * public operations and, when `anonymousReadOfPublic` is on, listings and reads of public datasets. With credentials:
+ * no right at all on an existing dataset is DATASET_NOT_FOUND (its existence does not leak), some right but not the one
+ * needed is FORBIDDEN.
  */
 export function authorize(principal: Principal | undefined, operation: OperationId, target: AccessTarget, context: AccessContext): Decision {
   const policy = OPERATIONS[operation];
@@ -162,7 +180,7 @@ function sameAuthor(a: Author, b: Author): boolean {
   return a.name === b.name && a.email.toLowerCase() === b.email.toLowerCase();
 }
 
-/** The author of a write to `dataset`: the caller's own identity, or `requested` if the caller may `setAuthor` there (admin), else 403. */
+/** The author of a write to `dataset`: the caller's own identity, or `requested` if the caller may `setAuthor` there (admin), else FORBIDDEN. */
 export function authorOf(principal: Principal | undefined, dataset: { readonly owner: string; readonly name: string }, requested?: Author): AuthorDecision {
   if (!isAuthenticated(principal)) return { ...unauthenticated('setAuthor'), reason: 'authentication is required to write' };
   const own = identityOf(principal);
@@ -255,6 +273,14 @@ export function mintTargetOf(request: MintRequest): AccessTarget {
 }
 
 /**
+ * Whether `caller` may mint a token for `request`: only an admin of the dataset (or, for `owner/*`, of the whole owner)
+ * the token is restricted to; `context` holds the facts about that owner (see `authorize` for the denials).
+ */
+export function mayMint(caller: Principal | undefined, request: MintRequest, context: AccessContext): Decision {
+  return authorize(caller, 'mintScopedToken', mintTargetOf(request), context);
+}
+
+/**
  * The scopes of the token `principal` may mint for `request`: one per requested action on the dataset (or `owner/*`),
  * each within the principal's own rights (see `narrowScopes`; refusals point at `/actions/<index>`). Scopes are data:
  * they are never joined into a string and split again.
@@ -299,4 +325,26 @@ export function mintedClaims(minter: Principal, request: MintRequest, scopes: re
 export function holdsTokenOf(caller: Principal, holder: Principal): boolean {
   if (caller.subject !== holder.subject) return false;
   return caller.actor === undefined || principalKey(caller) === principalKey(holder);
+}
+
+/** What a scope reaches, as an `ownerOrDataset` target: its dataset (a pattern kept as such), or its owner's namespace. */
+function scopeTarget(scope: Scope): AccessTarget {
+  return scope.name === '*' ? { owner: scope.owner } : { owner: scope.owner, name: scope.name };
+}
+
+/**
+ * Whether `caller` may revoke the token of `holder`: its holder may (see `holdsTokenOf`), and so may whoever could mint
+ * a token like it, that is an admin over everything the token may reach: every dataset or owner of its scopes and, when
+ * it carries roles or no scope at all (a token of the identity provider), the whole instance. `contextOf` gives the
+ * facts about an owner (`*` for the instance); the first refusal is the answer.
+ */
+export function mayRevoke(caller: Principal | undefined, holder: Principal, contextOf: (owner: string) => AccessContext): Decision {
+  if (!isAuthenticated(caller)) return { ...unauthenticated('mintScopedToken'), reason: 'authentication is required to revoke a token' };
+  if (holdsTokenOf(caller, holder)) return ALLOWED;
+  for (const scope of holder.scopes) {
+    const decision = authorize(caller, 'mintScopedToken', scopeTarget(scope), contextOf(scope.owner));
+    if (!decision.allowed) return decision;
+  }
+  if (holder.scopes.length === 0 || Object.keys(holder.roles).length > 0) return authorize(caller, 'mintScopedToken', { owner: '*' }, contextOf('*'));
+  return ALLOWED;
 }

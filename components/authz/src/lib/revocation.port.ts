@@ -5,3 +5,9 @@ export interface RevocationList {
   /** Whether a token was revoked. */
   isRevoked(tokenId: string): Promise<boolean>;
 }
+
+/** A revocation list that can also be read whole (the catalog database's), so that a copy can answer for any token. */
+export interface RevocationSource extends RevocationList {
+  /** Every revoked token id that has not expired. */
+  revokedTokenIds(): Promise<readonly string[]>;
+}

@@ -1,5 +1,6 @@
 import { StorageUnavailableError } from '@metastore/errors';
-import { CachedRevocations, type RevocationLogger, type RevocationSource } from './revocations';
+import { CachedRevocations, type RevocationLogger } from './revocation.cache';
+import type { RevocationSource } from './revocation.port';
 
 /** A revocation list in memory that can be taken down, or made to hang, counting loads. */
 class SwitchableList implements RevocationSource {
