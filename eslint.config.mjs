@@ -78,7 +78,9 @@ export default [
               onlyDependOnLibsWithTags: ['layer:domain', 'layer:testing'],
               allowedExternalImports: packageAndSubpaths([...domainLibraries, ...domainTestLibraries]),
             },
-            { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:domain', 'layer:testing'] },
+            // layer:platform: low-level I/O helpers (durable files) with no domain knowledge, for adapters; domain bricks do no I/O.
+            { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:domain', 'layer:platform', 'layer:testing'] },
+            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: [] },
           ],
         },

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeChangeJournalContract } from '@metastore/catalog/testing';
@@ -31,6 +31,8 @@ describe('FsChangeJournal', () => {
     const names = (await readdir(directory)).sort();
     expect(names).toEqual([expect.stringMatching(/^0000000000000001-[0-9a-f]{8}\.entry$/), expect.stringMatching(/^0000000000000002-[0-9a-f]{8}\.entry$/)]);
     expect(await readFile(path.join(directory, names[0]!), 'utf8')).toBe(entryFileContent(crashEntry(0, 0)));
+    // Entries hold descriptors and authors: only the service's user may read them.
+    expect((await stat(path.join(directory, names[0]!))).mode & 0o777).toBe(0o600);
   });
 
   it('never reads a torn, damaged or foreign file as a change: each comes back with the problem, the sound ones as written', async () => {

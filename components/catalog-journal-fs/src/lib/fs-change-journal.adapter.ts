@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeJournaledChange, encodeJournaledChange, type ChangeJournal, type JournaledChange, type JournalEntry } from '@metastore/catalog';
+import { makeDirectoryDurably, syncDirectory, writeFileDurably, writeNewFileSynced } from '@metastore/durable-files';
 import { StorageUnavailableError } from '@metastore/errors';
-import { makeDirectoryDurably, syncDirectory, writeNewFileSynced } from './durable-files';
 
 /** Where the journal keeps its files, and when a temporary file counts as left by a killed process. */
 export interface FsChangeJournalOptions {
@@ -17,6 +17,8 @@ export interface FsChangeJournalOptions {
 /** An entry's file name: the sequence (16 digits, so names sort as sequences do) and a random part (two processes never collide). */
 const ENTRY_NAME = /^(\d{16})-([0-9a-f]{8})\.entry$/;
 const TEMPORARY_PREFIX = '.append-';
+/** Entries hold descriptors and authors: readable by the service's user only. */
+const ENTRY_FILE_MODE = 0o600;
 /** Where entries that cannot be applied are moved, with a `.reason` file beside each. */
 export const SET_ASIDE_DIRECTORY = 'set-aside';
 /** The first line of every entry: the format and the checksum of the rest. */
@@ -74,14 +76,7 @@ export class FsChangeJournal implements ChangeJournal {
     const name = `${String(sequence).padStart(16, '0')}-${randomBytes(4).toString('hex')}.entry`;
     const temporary = path.join(this.directory, `${TEMPORARY_PREFIX}${name}`);
     await this.guarded('append to the catalog journal', async () => {
-      try {
-        await writeNewFileSynced(temporary, entryFileContent(change));
-        await rename(temporary, path.join(this.directory, name));
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
-      await syncDirectory(this.directory);
+      await writeFileDurably(path.join(this.directory, name), entryFileContent(change), temporary, ENTRY_FILE_MODE);
     });
     this.appended.add(name);
   }
@@ -123,7 +118,7 @@ export class FsChangeJournal implements ChangeJournal {
     const target = path.join(this.directory, SET_ASIDE_DIRECTORY);
     await this.guarded('set a catalog journal entry aside', async () => {
       await makeDirectoryDurably(target);
-      await writeNewFileSynced(path.join(target, `${entry.key}.reason`), `${reason}\n`).catch((error: NodeJS.ErrnoException) => {
+      await writeNewFileSynced(path.join(target, `${entry.key}.reason`), `${reason}\n`, ENTRY_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST') throw error;
       });
       await rename(path.join(this.directory, entry.key), path.join(target, entry.key)).catch((error: NodeJS.ErrnoException) => {

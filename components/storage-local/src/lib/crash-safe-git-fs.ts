@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
 import type { PromiseFsClient } from 'isomorphic-git';
-import { nonce, syncDirectory, writeNewFileSynced } from './durable-fs';
+import { nonce, syncDirectory, writeNewFileSynced } from '@metastore/durable-files';
 
 const inflateAsync = promisify(inflate);
 const LOOSE_OBJECT = /[\\/]objects[\\/]([0-9a-f]{2})[\\/]([0-9a-f]{38})$/;

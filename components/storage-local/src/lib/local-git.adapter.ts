@@ -33,8 +33,8 @@ import {
   type TagRequest,
 } from '@metastore/storage';
 import isGitRefNameValid from 'is-git-ref-name-valid';
+import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably } from '@metastore/durable-files';
 import { CorruptObjectError, CrashSafeGitFs } from './crash-safe-git-fs';
-import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably } from './durable-fs';
 import type { GitContext } from './git-context';
 import { writeChangedTree } from './git-tree';
 import type { LocalGitStorageConfig } from './local-git.config';

@@ -2,7 +2,7 @@ import { kill } from 'node:process';
 import { link, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { nonce, syncDirectory, writeNewFileSynced } from './durable-fs';
+import { nonce, syncDirectory, writeNewFileSynced } from '@metastore/durable-files';
 
 /** Thrown when another live writer holds the ref's lock file. */
 export class RefLockedError extends Error {}

@@ -1,0 +1,1 @@
+export { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably, writeNewFileSynced } from './lib/durable-files';
