@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
+import { runKillLoop } from '@metastore/fault-proxy/testing';
 import { FsChangeJournal } from '../lib/fs-change-journal.adapter';
 
 /** Settings of a journal crash loop. */
@@ -34,64 +30,26 @@ export interface JournalCrashLoopResult {
   readonly writerErrors: readonly string[];
 }
 
-/** Bundles the crash writer (every dependency inlined) into a file Node runs directly. */
-async function bundleWriter(outDir: string): Promise<string> {
-  const outfile = path.join(outDir, 'journal-crash-writer.cjs');
-  await build({
-    entryPoints: [path.join(__dirname, 'journal-crash-writer.main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    tsconfig: path.resolve(__dirname, '../../../../tsconfig.base.json'),
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 const temporaryFiles = async (directory: string) => new Set((await readdir(directory).catch(() => [] as string[])).filter((name) => name.startsWith('.append-')));
 
 /**
  * Starts a journal writer `kills` times on the same directory, each time killing it with SIGKILL a random time after it
- * is ready, then opens the journal as the next process would and compares what it reads with what was acknowledged.
+ * is ready (`runKillLoop`), then opens the journal as the next process would and compares what it reads with what was
+ * acknowledged.
  */
 export async function runJournalCrashLoop(options: JournalCrashLoopOptions): Promise<JournalCrashLoopResult> {
-  const maxDelayMs = options.maxDelayMs ?? 150;
-  const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-journal-crash-'));
-  const acknowledged: string[] = [];
-  const writerErrors: string[] = [];
-  let appendsCutShort = 0;
-  try {
-    const script = await bundleWriter(bundleDir);
-    for (let run = 0; run < options.kills; run += 1) {
-      const before = await temporaryFiles(options.directory);
-      const child = spawn(process.execPath, [script, options.directory, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let pending = '';
-      let markReady: () => void = () => undefined;
-      const ready = new Promise<void>((resolve) => (markReady = resolve));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.stdout.on('data', (chunk: Buffer) => {
-        const lines = (pending + chunk.toString('utf8')).split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          if (line === 'ready') markReady();
-          const ack = /^ack (\d+) (\d+)$/.exec(line);
-          if (ack) acknowledged.push(`${ack[1]}/${ack[2]}`);
-        }
-      });
-      const closed = once(child, 'close');
-      await Promise.race([ready, closed]);
-      await sleep(Math.random() * maxDelayMs);
-      const killed = child.kill('SIGKILL');
-      await closed;
-      if (!killed || child.signalCode !== 'SIGKILL') writerErrors.push(`writer ${run} exited with ${child.exitCode}: ${stderr.trim()}`);
-      if ([...(await temporaryFiles(options.directory))].some((name) => !before.has(name))) appendsCutShort += 1;
-    }
-  } finally {
-    await rm(bundleDir, { recursive: true, force: true });
-  }
+  const loop = await runKillLoop({
+    entryPoint: path.join(__dirname, 'journal-crash-writer.main.ts'),
+    tsconfig: path.resolve(__dirname, '../../../../tsconfig.base.json'),
+    args: (run) => [options.directory, String(run)],
+    kills: options.kills,
+    maxDelayMs: options.maxDelayMs ?? 150,
+    scanLeftovers: async () => ({ appendsCutShort: await temporaryFiles(options.directory) }),
+  });
+  const acknowledged = loop.lines.flatMap((line) => {
+    const ack = /^ack (\d+) (\d+)$/.exec(line);
+    return ack ? [`${ack[1]}/${ack[2]}`] : [];
+  });
   const entries = await new FsChangeJournal({ directory: options.directory }).read(Number.MAX_SAFE_INTEGER);
   const unreadable = entries.filter((entry) => entry.problem !== undefined).map((entry) => `${entry.key}: ${entry.problem}`);
   const read = entries.flatMap((entry) => (entry.change?.change.message ? [entry.change.change.message] : []));
@@ -108,7 +66,7 @@ export async function runJournalCrashLoop(options: JournalCrashLoopOptions): Pro
     lost: acknowledged.filter((write) => !found.has(write)),
     unreadable,
     outOfOrder,
-    appendsCutShort,
-    writerErrors,
+    appendsCutShort: loop.leftovers.appendsCutShort,
+    writerErrors: loop.childErrors,
   };
 }
