@@ -4,6 +4,8 @@ export { EVENT_TYPE_DEFINITIONS, EVENT_TYPES } from './lib/event-types';
 export type { AnyEventTypeDefinition, EventTypeDefinitionOf } from './lib/event-types';
 export type { EventTypeDefinition, EventTypeExample } from './lib/event-type';
 export type { ChangedParts, ChangeFields, ChangeOrigin, DatasetChange, DescriptorObject, EventData, EventType, MetastoreEvent, StoredEvent, TagData } from './lib/event.model';
+export { BackoffLoop } from './lib/backoff-loop';
+export type { BackoffLoopOptions } from './lib/backoff-loop';
 export { OutboxRelay } from './lib/outbox-relay.service';
 export type { OutboxRelayOptions, RelayLogger, RelayStatus } from './lib/outbox-relay.service';
 export { containsNul, withoutNul } from './lib/nul-characters';

@@ -1,5 +1,5 @@
 import { formatDatasetId } from '@metastore/datasets';
-import { eventFromChange, type EventBuilderOptions } from '@metastore/events';
+import { BackoffLoop, eventFromChange, type EventBuilderOptions } from '@metastore/events';
 import type { DatasetId, DatasetStorage } from '@metastore/storage';
 import type { CatalogUpdate } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
@@ -64,18 +64,10 @@ const CATCH_UP_REVISIONS = 100;
  */
 export class JournalDrainer {
   private readonly reconciler: DatasetReconciler;
-  private readonly retryMs: number;
-  private readonly maxRetryMs: number;
+  private readonly loop: BackoffLoop;
   private readonly batchSize: number;
   private readonly maxEntryFailures: number;
   private readonly failures = new Map<string, number>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private nudged = false;
-  private answered = false;
-  private failingSince: Date | undefined;
-  private lastAttempt = 0;
   /** One drain at a time: a second caller waits for the one in flight and then runs its own pass. */
   private draining: Promise<unknown> = Promise.resolve();
 
@@ -85,8 +77,16 @@ export class JournalDrainer {
     private readonly journal: ChangeJournal,
     private readonly options: JournalDrainerOptions,
   ) {
-    this.retryMs = options.retryMs ?? 1000;
-    this.maxRetryMs = Math.max(this.retryMs, options.maxRetryMs ?? 30_000);
+    const retryMs = options.retryMs ?? 1000;
+    const maxRetryMs = Math.max(retryMs, options.maxRetryMs ?? 30_000);
+    this.loop = new BackoffLoop(() => this.drain(), {
+      idleMs: maxRetryMs,
+      retryMs,
+      maxRetryMs,
+      ...(options.clock ? { clock: options.clock } : {}),
+      onFailure: async (error, retryInMs) =>
+        options.logger?.warn({ err: error, pending: await journal.pending().catch(() => undefined), retryInMs }, 'the catalog does not answer; journaled changes wait'),
+    });
     this.batchSize = options.batchSize ?? 100;
     this.maxEntryFailures = options.maxEntryFailures ?? 3;
     const logger = options.logger;
@@ -99,7 +99,8 @@ export class JournalDrainer {
 
   /** Entries waiting, and since when draining fails. */
   async status(): Promise<JournalStatus> {
-    return { pending: await this.journal.pending(), ...(this.failingSince ? { failingSince: this.failingSince } : {}) };
+    const failingSince = this.loop.failingSince;
+    return { pending: await this.journal.pending(), ...(failingSince ? { failingSince } : {}) };
   }
 
   /**
@@ -114,60 +115,22 @@ export class JournalDrainer {
 
   /** Starts the loop in the background; its first pass drains what an earlier process left. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Asks the loop to drain now (after an append); ignored while the catalog is known not to answer, where the backoff decides. */
   nudge(): void {
-    this.nudged = true;
-    if (!this.failingSince) this.wake?.();
+    this.loop.nudge();
   }
 
-  /** Tells the loop that a catalog call succeeded: while drains fail, it tries again now (at most once per `retryMs`). */
+  /** Tells the loop that a catalog call succeeded: while drains fail, it tries again now (at most once per `retryMs`) and the backoff starts over. */
   catalogAnswered(): void {
-    if (!this.failingSince || Date.now() - this.lastAttempt < this.retryMs) return;
-    this.answered = true;
-    this.wake?.();
+    this.loop.retryNow();
   }
 
   /** Stops the loop after the pass in flight. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let delay = this.retryMs;
-    while (this.running) {
-      this.nudged = false;
-      this.answered = false;
-      this.lastAttempt = Date.now();
-      let wait = this.maxRetryMs;
-      try {
-        await this.drain();
-        this.failingSince = undefined;
-        delay = this.retryMs;
-      } catch (error) {
-        this.failingSince ??= this.now();
-        wait = delay;
-        delay = Math.min(delay * 2, this.maxRetryMs);
-        this.options.logger?.warn({ err: error, pending: await this.journal.pending().catch(() => undefined), retryInMs: wait }, 'the catalog does not answer; journaled changes wait');
-      }
-      if (!this.running || (this.nudged && !this.failingSince)) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-      // The catalog answered someone else: its outage is over, so the backoff starts again from the beginning.
-      if (this.answered) delay = this.retryMs;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async drainPass(): Promise<DrainSummary> {
@@ -250,9 +213,5 @@ export class JournalDrainer {
     } catch (error) {
       this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not catch the dataset up after a stale journal entry; the sync worker will');
     }
-  }
-
-  private now(): Date {
-    return this.options.clock?.() ?? new Date();
   }
 }

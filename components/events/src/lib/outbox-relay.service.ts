@@ -1,3 +1,4 @@
+import { BackoffLoop } from './backoff-loop';
 import type { EventStream, Outbox } from './outbox.port';
 
 /** What the relay reports: failures to publish (the stream is down) and batches published. */
@@ -28,22 +29,27 @@ export interface RelayStatus {
  */
 export class OutboxRelay {
   private readonly batchSize: number;
-  private readonly intervalMs: number;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private nudged = false;
-  /** After a failure the loop backs off; nudges then wait for the backoff instead of hammering a stream that is down. */
-  private failing = false;
-  private failingSince: Date | undefined;
+  private readonly loop: BackoffLoop;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly stream: EventStream,
-    private readonly options: OutboxRelayOptions = {},
+    options: OutboxRelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 100;
-    this.intervalMs = options.intervalMs ?? 1000;
+    const intervalMs = options.intervalMs ?? 1000;
+    this.loop = new BackoffLoop(
+      async () => {
+        const published = await this.drain();
+        if (published > 0) options.logger?.debug({ published }, 'events published');
+      },
+      {
+        idleMs: intervalMs,
+        retryMs: intervalMs,
+        maxRetryMs: 30_000,
+        onFailure: (error, retryInMs) => options.logger?.warn({ err: error, retryInMs }, 'could not publish events; they wait in the outbox'),
+      },
+    );
   }
 
   /** Publishes until the outbox is empty (or another relay holds the lease); returns how many this call published. */
@@ -58,54 +64,22 @@ export class OutboxRelay {
 
   /** Whether the loop's attempts are failing, and since when (for readiness reports). */
   status(): RelayStatus {
-    return this.failingSince ? { failingSince: this.failingSince } : {};
+    const failingSince = this.loop.failingSince;
+    return failingSince ? { failingSince } : {};
   }
 
   /** Starts the loop in the background. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  /** Asks the loop to look for new events now (after a write). */
+  /** Asks the loop to look for new events now (after a write); while publishing fails, the backoff decides. */
   nudge(): void {
-    this.nudged = true;
-    if (!this.failing) this.wake?.();
+    this.loop.nudge();
   }
 
   /** Stops the loop after the batch in flight. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let delay = this.intervalMs;
-    while (this.running) {
-      this.nudged = false;
-      try {
-        const published = await this.drain();
-        if (published > 0) this.options.logger?.debug({ published }, 'events published');
-        delay = this.intervalMs;
-        this.failing = false;
-        this.failingSince = undefined;
-      } catch (error) {
-        this.options.logger?.warn({ err: error, retryInMs: delay }, 'could not publish events; they wait in the outbox');
-        delay = Math.min(delay * 2, 30_000);
-        this.failing = true;
-        this.failingSince ??= new Date();
-      }
-      if (!this.running || (this.nudged && !this.failing)) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
