@@ -3,8 +3,8 @@ import { parseDatasetId } from '@metastore/datasets';
 import type { DatasetId } from '@metastore/storage';
 
 /** The dataset named by the `:owner/:name` path parameters (validated). */
-export function datasetIdOf(req: Request): DatasetId {
-  return parseDatasetId(req.params['owner'], req.params['name']);
+export function datasetIdOf(params: { readonly owner?: string; readonly name?: string }): DatasetId {
+  return parseDatasetId(params.owner, params.name);
 }
 
 /** A wildcard path parameter (`*name`), whose segments may contain `/` (tag and resource names). */

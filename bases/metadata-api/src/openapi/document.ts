@@ -1,13 +1,11 @@
 import {
   authorSchema,
   createDatasetBody,
-  createTagBody,
   diffSchema,
   problemSchema,
   revertBody,
   revisionSchema,
   tagSchema,
-  updateTagBody,
   warningSchema,
   writeResultSchema,
   mintTokenBody,
@@ -16,15 +14,11 @@ import {
 } from './schemas';
 import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
 import { MAX_BODY_DEPTH } from '../http/request-guards';
+import { documentedBodies, documentedPaths } from '../http/operation';
+import { EVENT_OPERATIONS } from '../routes/events.router';
+import { TAG_OPERATIONS } from '../routes/tags.router';
+import { common, descriptorInvalid, etagHeader, ifMatch, json, pathParameters, problem, ref, writeResponses } from './parts';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-
-const pathParameters = [
-  { name: 'owner', in: 'path', required: true, schema: { type: 'string' }, description: 'Organisation or user namespace.' },
-  { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Dataset name.' },
-];
 const refSchema = { type: 'string', minLength: 1, maxLength: 255, 'x-git-ref': true } as const;
 const refParameter = {
   name: 'ref',
@@ -41,32 +35,6 @@ const writeParameters = [
   { name: 'message', in: 'query', schema: { type: 'string' }, description: 'Commit message.' },
   { name: 'author', in: 'query', schema: { type: 'string' }, description: 'Author as `Name <email>`; defaults to the caller.' },
 ];
-const ifMatch = {
-  name: 'If-Match',
-  in: 'header',
-  schema: { type: 'string' },
-  description: 'The revision sha (an ETag) the write is based on: 412 when the dataset moved on.',
-};
-const etagHeader = { ETag: { description: 'The revision sha, quoted.', schema: { type: 'string' } } };
-
-const common = {
-  400: problem('Invalid input: `errors` lists every problem with a JSON pointer.'),
-  404: problem('Unknown dataset, ref, revision, resource or tag.'),
-};
-const descriptorInvalid = problem(
-  'The descriptor stored at the revision is not valid JSON or not a JSON object (DESCRIPTOR_INVALID; pushed to the repository by other means): PUT a new one or revert to a good revision.',
-);
-const writeResponses = {
-  200: { description: 'The new head (or the unchanged head when nothing changed).', headers: etagHeader, content: json(ref('WriteResult')) },
-  ...common,
-  409: problem(
-    'A concurrent writer won (REVISION_CONFLICT), or the descriptor to build on is not a JSON object (DESCRIPTOR_INVALID): PATCH cannot merge into it and revert cannot restore it; PUT replaces it.',
-  ),
-  412: problem('If-Match names a revision that is no longer the head.'),
-  413: problem('The body is larger than the configured limit.'),
-  415: problem('Wrong Content-Type, or a Content-Encoding other than identity, gzip, deflate or br.'),
-};
-
 type Operation = { responses: Record<string, unknown> };
 
 /** Every operation answers 401 without a valid token and 403 when the caller may see but not do, and 503 when a backend is down; writes may be rate limited. */
@@ -181,30 +149,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           },
         },
       },
-      '/events': {
-        get: {
-          tags: ['events'],
-          operationId: 'listEvents',
-          summary: 'Replay change events from the outbox',
-          description:
-            'Every change event after `after`, oldest first: the same events the Redis stream carries (see /asyncapi.json), for consumers that fell behind the stream\'s retention. Continue with `after` = the last `sequence` seen (also given as `nextCursor` when the page is full).',
-          parameters: [
-            { name: 'after', in: 'query', schema: { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$' } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-          ],
-          responses: {
-            200: {
-              description: 'One page of events.',
-              content: json({
-                type: 'object',
-                required: ['items', 'nextCursor'],
-                properties: { items: { type: 'array', items: ref('StoredEvent') }, nextCursor: { type: ['string', 'null'] } },
-              }),
-            },
-            400: common[400],
-          },
-        },
-      },
+      ...documentedPaths(EVENT_OPERATIONS),
       '/datasets': {
         get: {
           tags: ['datasets'],
@@ -361,58 +306,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           responses: writeResponses,
         },
       },
-      '/datasets/{owner}/{name}/tags': {
-        parameters: pathParameters,
-        get: {
-          tags: ['tags'],
-          operationId: 'listTags',
-          summary: 'Tags in name order',
-          parameters: pageParameters,
-          responses: {
-            200: {
-              description: 'One page of tags.',
-              content: json({
-                type: 'object',
-                required: ['items', 'nextCursor'],
-                properties: { items: { type: 'array', items: ref('Tag') }, nextCursor: { type: ['string', 'null'] } },
-              }),
-            },
-            ...common,
-          },
-        },
-        post: {
-          tags: ['tags'],
-          operationId: 'createTag',
-          summary: 'Tag a revision (an annotated git tag)',
-          requestBody: { required: true, content: json(ref('CreateTagRequest')) },
-          responses: {
-            201: { description: 'Created.', content: json(ref('Tag')) },
-            ...common,
-            409: problem('The tag exists (TAG_ALREADY_EXISTS).'),
-            415: writeResponses[415],
-          },
-        },
-      },
-      '/datasets/{owner}/{name}/tags/{tag}': {
-        parameters: [
-          ...pathParameters,
-          { name: 'tag', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain `/` (raw or as %2F).' },
-        ],
-        get: { tags: ['tags'], operationId: 'getTag', summary: 'One tag', responses: { 200: { description: 'The tag.', content: json(ref('Tag')) }, ...common } },
-        patch: {
-          tags: ['tags'],
-          operationId: 'updateTag',
-          summary: 'Change the description, or move the tag with force',
-          requestBody: { required: true, content: json(ref('UpdateTagRequest')) },
-          responses: {
-            200: { description: 'The tag.', content: json(ref('Tag')) },
-            ...common,
-            409: problem('Moving a tag without force (TAG_MOVE_REQUIRES_FORCE).'),
-            415: writeResponses[415],
-          },
-        },
-        delete: { tags: ['tags'], operationId: 'deleteTag', summary: 'Delete a tag', responses: { 204: { description: 'Deleted.' }, ...common } },
-      },
+      ...documentedPaths(TAG_OPERATIONS),
     },
     components: {
       schemas: {
@@ -483,8 +377,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         Problem: problemSchema,
         CreateDatasetRequest: createDatasetBody,
         RevertRequest: revertBody,
-        CreateTagRequest: createTagBody,
-        UpdateTagRequest: updateTagBody,
+        ...documentedBodies(TAG_OPERATIONS),
         MintTokenRequest: mintTokenBody,
         MintTokenResult: mintTokenResult,
         RevokeTokenRequest: revokeTokenBody,

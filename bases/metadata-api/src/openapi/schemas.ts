@@ -10,6 +10,12 @@ const REF = {
     'A revision sha (full or abbreviated), a tag name or a branch name: a git ref name (git check-ref-format) of at most 255 bytes of UTF-8, ' +
     'without control characters, Unicode format characters (bidi overrides, zero-width characters) or whitespace (`x-git-ref`; 400 VALIDATION_FAILED otherwise).',
 } as const;
+/** A ref as a query parameter (`ref`): the head when absent. */
+const REF_PARAMETER = {
+  ...REF,
+  description:
+    'A revision sha (full or abbreviated), tag or branch; the head when absent. A git ref name of at most 255 bytes of UTF-8 without control, format or whitespace characters (400 VALIDATION_FAILED otherwise).',
+} as const;
 const MESSAGE = { type: 'string', minLength: 1, maxLength: 10000, description: 'The commit message.' } as const;
 const AUTHOR_TEXT = {
   type: 'string',
@@ -78,7 +84,7 @@ export const updateTagBody = {
 } as const;
 
 const LIMIT = { type: 'integer', minimum: 1, maximum: 100, default: 20 } as const;
-const CURSOR = { type: 'string', minLength: 1, maxLength: 256, description: 'From the previous page\'s `nextCursor`.' } as const;
+const CURSOR = { type: 'string', minLength: 1, maxLength: 256, description: "The previous page's `nextCursor`." } as const;
 
 export const pageQuery = {
   type: 'object',
@@ -87,7 +93,7 @@ export const pageQuery = {
 
 export const revisionsQuery = {
   type: 'object',
-  properties: { limit: LIMIT, cursor: CURSOR, ref: REF },
+  properties: { limit: LIMIT, cursor: CURSOR, ref: REF_PARAMETER },
 } as const;
 
 export const listDatasetsQuery = {
@@ -112,7 +118,7 @@ export const eventsQuery = {
 
 export const refQuery = {
   type: 'object',
-  properties: { ref: REF },
+  properties: { ref: REF_PARAMETER },
 } as const;
 
 export const writeQuery = {
@@ -123,7 +129,7 @@ export const writeQuery = {
 export const diffQuery = {
   type: 'object',
   required: ['from'],
-  properties: { from: REF, to: { ...REF, description: 'Defaults to the head.' } },
+  properties: { from: { ...REF, description: 'A ref, as `ref` elsewhere.' }, to: { ...REF, description: 'A ref, as `ref` elsewhere; defaults to the head.' } },
 } as const;
 
 export const revisionSchema = {

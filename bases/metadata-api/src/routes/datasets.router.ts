@@ -78,7 +78,7 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
   });
 
   router.get('/datasets/:owner/:name', policy('readDataset', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
     const sha = await datasets.resolve(id, ref);
     res.set({ ETag: revisionEtag(sha), 'Cache-Control': cacheControlFor(ref, sha) });
@@ -103,7 +103,7 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
   }
 
   router.put('/datasets/:owner/:name', policy('replaceDataset', access, datasetTargetOf), requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     sendWriteResult(res, id, await datasets.replace(id, req.body, await descriptorWriteOptions(req, res, id)));
   });
 
@@ -113,13 +113,13 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
     requireContentType('application/merge-patch+json', 'application/json'),
     validateQuery(writeQuery),
     async (req, res) => {
-      const id = datasetIdOf(req);
+      const id = datasetIdOf(req.params);
       sendWriteResult(res, id, await datasets.patch(id, req.body, await descriptorWriteOptions(req, res, id)));
     },
   );
 
   router.delete('/datasets/:owner/:name', policy('deleteDataset', access, datasetTargetOf), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     // If-Match is checked by the storage under the dataset's lock, as close to the deletion as the backend allows (RFC 9110 §13.1.1).
     const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
     await datasets.delete(id, { author: authorFor(res, id, undefined), ...(ifMatch ? { ifMatch } : {}) });
@@ -127,7 +127,7 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
   });
 
   router.get('/datasets/:owner/:name/resources/*resource', policy('readResource', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
     const { revision, resource } = await datasets.readResource(id, wildcardParam(req, 'resource'), ref);
     res.set({ ETag: revisionEtag(revision), 'Cache-Control': cacheControlFor(ref, revision) });

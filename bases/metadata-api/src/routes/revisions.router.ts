@@ -13,7 +13,7 @@ export function revisionsRouter({ datasets, revisions, access }: Dependencies): 
   const router = Router();
 
   router.get('/datasets/:owner/:name/revisions', policy('listRevisions', access, datasetTargetOf), validateQuery(revisionsQuery), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     const query = res.locals['query'] as { limit: number; cursor?: string; ref?: string };
     const page = await revisions.list(id, {
       limit: query.limit,
@@ -28,16 +28,16 @@ export function revisionsRouter({ datasets, revisions, access }: Dependencies): 
   });
 
   router.get('/datasets/:owner/:name/revisions/:sha', policy('getRevision', access, datasetTargetOf), async (req, res) => {
-    res.json(await revisions.get(datasetIdOf(req), String(req.params['sha'])));
+    res.json(await revisions.get(datasetIdOf(req.params), String(req.params['sha'])));
   });
 
   router.get('/datasets/:owner/:name/diff', policy('diffRevisions', access, datasetTargetOf), validateQuery(diffQuery), async (req, res) => {
     const query = res.locals['query'] as { from: string; to?: string };
-    res.json(await revisions.diff(datasetIdOf(req), query.from, query.to));
+    res.json(await revisions.diff(datasetIdOf(req.params), query.from, query.to));
   });
 
   router.post('/datasets/:owner/:name/revert', policy('revertDataset', access, datasetTargetOf), requireContentType('application/json'), validateBody(revertBody), async (req, res) => {
-    const id = datasetIdOf(req);
+    const id = datasetIdOf(req.params);
     const body = req.body as { to: string; message?: string; author?: { name: string; email: string } };
     const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
     const result = await revisions.revert(id, body.to, {

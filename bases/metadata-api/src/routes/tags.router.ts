@@ -1,19 +1,48 @@
-import { Router } from 'express';
-import type { Author } from '@metastore/storage';
+import type { Router } from 'express';
 import type { Dependencies } from '../dependencies';
-import { JSON_TYPES, requireContentType } from '../http/content-type';
-import { authorFor, policy } from '../http/auth';
-import { datasetIdOf, datasetPath, datasetTargetOf, wildcardParam } from '../http/paths';
-import { validateBody, validateQuery } from '../http/validation';
+import { authorFor } from '../http/auth';
+import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
+import { common, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
 import { createTagBody, pageQuery, updateTagBody } from '../openapi/schemas';
 
-/** Tag endpoints: create, list, read, update (description; move with force), delete. */
-export function tagsRouter({ tags, access }: Dependencies): Router {
-  const router = Router();
+const tagParameters = [...pathParameters, { name: 'tag', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain `/` (raw or as %2F).' }];
 
-  router.post('/datasets/:owner/:name/tags', policy('createTag', access, datasetTargetOf), requireContentType('application/json'), validateBody(createTagBody), async (req, res) => {
-    const id = datasetIdOf(req);
-    const body = req.body as { name: string; ref?: string; description?: string; author?: Author };
+/** Tags in name order, a page at a time. */
+export const listTags = defineOperation({
+  operationId: 'listTags',
+  method: 'get',
+  path: '/datasets/:owner/:name/tags',
+  tags: ['tags'],
+  summary: 'Tags in name order',
+  pathParameters,
+  query: pageQuery,
+  responses: { 200: page('One page of tags.', 'Tag'), ...common },
+  policy: { operation: 'listTags', target: datasetTargetOf },
+  handler: async ({ res, params, query, dependencies: { tags } }) => {
+    const listed = await tags.list(datasetIdOf(params), { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    res.json({ items: listed.items, nextCursor: listed.nextCursor ?? null });
+  },
+});
+
+/** Tags a revision (the head when no ref is given). */
+export const createTag = defineOperation({
+  operationId: 'createTag',
+  method: 'post',
+  path: '/datasets/:owner/:name/tags',
+  tags: ['tags'],
+  summary: 'Tag a revision (an annotated git tag)',
+  pathParameters,
+  body: { schema: createTagBody, component: 'CreateTagRequest', mediaType: 'application/json' },
+  responses: {
+    201: { description: 'Created.', content: json(ref('Tag')) },
+    ...common,
+    409: problem('The tag exists (TAG_ALREADY_EXISTS).'),
+    415: writeResponses[415],
+  },
+  policy: { operation: 'createTag', target: datasetTargetOf },
+  handler: async ({ res, params, body, dependencies: { tags } }) => {
+    const id = datasetIdOf(params);
     const tag = await tags.create(id, {
       name: body.name,
       ...(body.ref ? { ref: body.ref } : {}),
@@ -21,35 +50,73 @@ export function tagsRouter({ tags, access }: Dependencies): Router {
       author: authorFor(res, id, body.author),
     });
     res.status(201).location(datasetPath(id, 'tags', ...tag.name.split('/'))).json(tag);
-  });
+  },
+});
 
-  router.get('/datasets/:owner/:name/tags', policy('listTags', access, datasetTargetOf), validateQuery(pageQuery), async (req, res) => {
-    const query = res.locals['query'] as { limit: number; cursor?: string };
-    const page = await tags.list(datasetIdOf(req), { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-    res.json({ items: page.items, nextCursor: page.nextCursor ?? null });
-  });
+/** One tag. */
+export const getTag = defineOperation({
+  operationId: 'getTag',
+  method: 'get',
+  path: '/datasets/:owner/:name/tags/*tag',
+  tags: ['tags'],
+  summary: 'One tag',
+  pathParameters: tagParameters,
+  responses: { 200: { description: 'The tag.', content: json(ref('Tag')) }, ...common },
+  policy: { operation: 'getTag', target: datasetTargetOf },
+  handler: async ({ res, params, dependencies: { tags } }) => {
+    res.json(await tags.get(datasetIdOf(params), params.tag));
+  },
+});
 
-  router.get('/datasets/:owner/:name/tags/*tag', policy('getTag', access, datasetTargetOf), async (req, res) => {
-    res.json(await tags.get(datasetIdOf(req), wildcardParam(req, 'tag')));
-  });
-
-  router.patch('/datasets/:owner/:name/tags/*tag', policy('updateTag', access, datasetTargetOf), requireContentType(...JSON_TYPES), validateBody(updateTagBody), async (req, res) => {
-    const body = req.body as { description?: string; ref?: string; force?: boolean; author?: Author };
-    const id = datasetIdOf(req);
-    const tag = await tags.update(id, wildcardParam(req, 'tag'), {
+/** Changes a tag's description, or moves it with force. */
+export const updateTag = defineOperation({
+  operationId: 'updateTag',
+  method: 'patch',
+  path: '/datasets/:owner/:name/tags/*tag',
+  tags: ['tags'],
+  summary: 'Change the description, or move the tag with force',
+  pathParameters: tagParameters,
+  body: { schema: updateTagBody, component: 'UpdateTagRequest', mediaType: 'application/json', alsoAccepted: ['application/merge-patch+json'] },
+  responses: {
+    200: { description: 'The tag.', content: json(ref('Tag')) },
+    ...common,
+    409: problem('Moving a tag without force (TAG_MOVE_REQUIRES_FORCE).'),
+    415: writeResponses[415],
+  },
+  policy: { operation: 'updateTag', target: datasetTargetOf },
+  handler: async ({ res, params, body, dependencies: { tags } }) => {
+    const id = datasetIdOf(params);
+    const tag = await tags.update(id, params.tag, {
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.ref ? { ref: body.ref } : {}),
       force: body.force === true,
       author: authorFor(res, id, body.author),
     });
     res.json(tag);
-  });
+  },
+});
 
-  router.delete('/datasets/:owner/:name/tags/*tag', policy('deleteTag', access, datasetTargetOf), async (req, res) => {
-    const id = datasetIdOf(req);
-    await tags.delete(id, wildcardParam(req, 'tag'), authorFor(res, id, undefined));
+/** Deletes a tag. */
+export const deleteTag = defineOperation({
+  operationId: 'deleteTag',
+  method: 'delete',
+  path: '/datasets/:owner/:name/tags/*tag',
+  tags: ['tags'],
+  summary: 'Delete a tag',
+  pathParameters: tagParameters,
+  responses: { 204: { description: 'Deleted.' }, ...common },
+  policy: { operation: 'deleteTag', target: datasetTargetOf },
+  handler: async ({ res, params, dependencies: { tags } }) => {
+    const id = datasetIdOf(params);
+    await tags.delete(id, params.tag, authorFor(res, id, undefined));
     res.status(204).end();
-  });
+  },
+});
 
-  return router;
+/** Tag operations: create, list, read, update (description; move with force), delete. */
+export const TAG_OPERATIONS: readonly Operation[] = [listTags, createTag, getTag, updateTag, deleteTag];
+
+/** The tags' routes. */
+export function tagsRouter(dependencies: Dependencies): Router {
+  return operationsRouter(TAG_OPERATIONS, dependencies);
 }
