@@ -45,6 +45,27 @@ export interface CatalogDatabase {
 }
 
 /**
+ * `client`, released (and so destroyed by the pool) as soon as its connection dies, once only. Prisma 6.19 releases a
+ * transaction's client only after its COMMIT or ROLLBACK succeeded; when the connection is cut mid-transaction neither
+ * can, and the client stayed checked out for good: every cut that caught a transaction shrank the pool by one, until no
+ * call could get a connection, and `close()` waited forever.
+ */
+function releasedOnConnectionLoss(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release.bind(client);
+  let released = false;
+  const releaseOnce = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener('error', onError);
+    release(error);
+  };
+  const onError = (error: Error) => releaseOnce(error);
+  client.on('error', onError);
+  client.release = releaseOnce;
+  return client;
+}
+
+/**
  * Connects to the catalog database at `options.url`: the pool opens its first connection at once, for the statistics
  * check (`CatalogMaintenance`), which runs in the background and ignores failures (a database that is down is
  * reported by the calls themselves).
@@ -68,6 +89,10 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 });
   // An idle connection that breaks (server restart) is dropped by the pool; the next query reports the outage.
   pool.on('error', () => undefined);
+  // Clients checked out for transactions (Prisma's only use of connect()) are released when their connection dies;
+  // pool.query's own checkouts (the callback form) release themselves.
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
+  pool.connect = ((callback?: unknown) => (callback ? connect(callback) : connect()!.then(releasedOnConnectionLoss))) as typeof pool.connect;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const maxWaitMs = options.connectionWaitMs ?? 30_000;
   const catalog = new PostgresCatalogStore(
