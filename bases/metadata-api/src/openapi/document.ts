@@ -1,9 +1,7 @@
 import {
   authorSchema,
-  createDatasetBody,
   diffSchema,
   problemSchema,
-  revertBody,
   revisionSchema,
   tagSchema,
   warningSchema,
@@ -15,26 +13,12 @@ import {
 import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
 import { MAX_BODY_DEPTH } from '../http/request-guards';
 import { documentedBodies, documentedPaths } from '../http/operation';
+import { DATASET_OPERATIONS } from '../routes/datasets.router';
 import { EVENT_OPERATIONS } from '../routes/events.router';
+import { REVISION_OPERATIONS } from '../routes/revisions.router';
 import { TAG_OPERATIONS } from '../routes/tags.router';
-import { common, descriptorInvalid, etagHeader, ifMatch, json, pathParameters, problem, ref, writeResponses } from './parts';
+import { common, json, problem, ref } from './parts';
 
-const refSchema = { type: 'string', minLength: 1, maxLength: 255, 'x-git-ref': true } as const;
-const refParameter = {
-  name: 'ref',
-  in: 'query',
-  schema: refSchema,
-  description:
-    'A revision sha (full or abbreviated), tag or branch; the head when absent. A git ref name of at most 255 bytes of UTF-8 without control, format or whitespace characters (400 VALIDATION_FAILED otherwise).',
-};
-const pageParameters = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: "The previous page's `nextCursor`." },
-];
-const writeParameters = [
-  { name: 'message', in: 'query', schema: { type: 'string' }, description: 'Commit message.' },
-  { name: 'author', in: 'query', schema: { type: 'string' }, description: 'Author as `Name <email>`; defaults to the caller.' },
-];
 type Operation = { responses: Record<string, unknown> };
 
 /** Every operation answers 401 without a valid token and 403 when the caller may see but not do, and 503 when a backend is down; writes may be rate limited. */
@@ -150,162 +134,8 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         },
       },
       ...documentedPaths(EVENT_OPERATIONS),
-      '/datasets': {
-        get: {
-          tags: ['datasets'],
-          operationId: 'listDatasets',
-          summary: 'List and search datasets (from the catalog)',
-          description:
-            'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance (in (owner, name) order when the query matches more than 1000 datasets, to bound its cost). Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
-          parameters: [
-            { name: 'owner', in: 'query', schema: { type: 'string' } },
-            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Full-text query over title, description and keywords (web-search syntax); U+0000 is refused (400).' },
-            { name: 'keyword', in: 'query', schema: { type: 'string' }, description: 'Only datasets with this keyword.' },
-            { name: 'updatedSince', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Only datasets whose head revision is at or after this time (RFC 3339, from 0001-01-01T00:00:00Z; 400 otherwise).' },
-            ...pageParameters,
-          ],
-          responses: {
-            200: {
-              description: 'One page of datasets.',
-              content: json({
-                type: 'object',
-                required: ['items', 'nextCursor'],
-                properties: { items: { type: 'array', items: ref('DatasetSummary') }, nextCursor: { type: ['string', 'null'] } },
-              }),
-            },
-            400: common[400],
-          },
-        },
-        post: {
-          tags: ['datasets'],
-          operationId: 'createDataset',
-          summary: 'Create a dataset (its first revision)',
-          requestBody: { required: true, content: json(ref('CreateDatasetRequest')) },
-          responses: {
-            201: { description: 'Created.', headers: { ...etagHeader, Location: { schema: { type: 'string' } } }, content: json(ref('WriteResult')) },
-            400: common[400],
-            409: problem('The dataset exists (DATASET_ALREADY_EXISTS).'),
-            413: writeResponses[413],
-            415: writeResponses[415],
-          },
-        },
-      },
-      '/datasets/{owner}/{name}': {
-        parameters: pathParameters,
-        get: {
-          tags: ['datasets'],
-          operationId: 'readDataset',
-          summary: 'Read the descriptor (datapackage.json) at the head or at a ref',
-          parameters: [refParameter, { name: 'If-None-Match', in: 'header', schema: { type: 'string' } }],
-          responses: {
-            200: {
-              description: 'The stored datapackage.json. The ETag is the revision sha.',
-              headers: etagHeader,
-              content: json({ type: 'object', description: 'A Frictionless Data Package descriptor.' }),
-            },
-            304: { description: 'If-None-Match names this revision.' },
-            ...common,
-            409: descriptorInvalid,
-          },
-        },
-        put: {
-          tags: ['datasets'],
-          operationId: 'replaceDataset',
-          summary: 'Replace the descriptor (a new revision; none when identical)',
-          parameters: [ifMatch, ...writeParameters],
-          requestBody: { required: true, content: json({ type: 'object', description: 'The new descriptor.' }) },
-          responses: writeResponses,
-        },
-        patch: {
-          tags: ['datasets'],
-          operationId: 'patchDataset',
-          summary: 'Apply a JSON Merge Patch (RFC 7396) to the descriptor',
-          parameters: [ifMatch, ...writeParameters],
-          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: { type: 'object' } } } },
-          responses: writeResponses,
-        },
-        delete: {
-          tags: ['datasets'],
-          operationId: 'deleteDataset',
-          summary: 'Delete the dataset',
-          description:
-            'Deletes the repository and its whole history. With If-Match, only while the head is that revision (`*`: any existing dataset); ' +
-            'the local backend checks it under git\'s lock on the branch, GitHub (which cannot delete conditionally) right before the delete request.',
-          parameters: [{ ...ifMatch, description: 'The revision sha (an ETag) last seen: 412 and nothing deleted when the head is another.' }],
-          responses: { 204: { description: 'Deleted.' }, ...common, 412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.') },
-        },
-      },
-      '/datasets/{owner}/{name}/resources/{resource}': {
-        parameters: [...pathParameters, { name: 'resource', in: 'path', required: true, schema: { type: 'string' } }],
-        get: {
-          tags: ['datasets'],
-          operationId: 'readResource',
-          summary: "One resource's metadata at a revision",
-          parameters: [refParameter],
-          responses: {
-            200: {
-              description: 'The resource object of the descriptor.',
-              headers: etagHeader,
-              content: json({ type: 'object', required: ['revision', 'resource'], properties: { revision: { type: 'string' }, resource: { type: 'object' } } }),
-            },
-            ...common,
-            409: descriptorInvalid,
-          },
-        },
-      },
-      '/datasets/{owner}/{name}/revisions': {
-        parameters: pathParameters,
-        get: {
-          tags: ['revisions'],
-          operationId: 'listRevisions',
-          summary: 'Revisions, newest first',
-          parameters: [...pageParameters, refParameter],
-          responses: {
-            200: {
-              description: 'One page; `Link: <...>; rel="next"` when there is more.',
-              content: json({
-                type: 'object',
-                required: ['items', 'nextCursor'],
-                properties: { items: { type: 'array', items: ref('Revision') }, nextCursor: { type: ['string', 'null'] } },
-              }),
-            },
-            ...common,
-          },
-        },
-      },
-      '/datasets/{owner}/{name}/revisions/{sha}': {
-        parameters: [...pathParameters, { name: 'sha', in: 'path', required: true, schema: { type: 'string' } }],
-        get: {
-          tags: ['revisions'],
-          operationId: 'getRevision',
-          summary: 'One revision',
-          responses: { 200: { description: 'The revision.', content: json(ref('Revision')) }, ...common },
-        },
-      },
-      '/datasets/{owner}/{name}/diff': {
-        parameters: pathParameters,
-        get: {
-          tags: ['revisions'],
-          operationId: 'diffRevisions',
-          summary: 'Structured diff of the descriptor between two refs',
-          parameters: [
-            { name: 'from', in: 'query', required: true, schema: refSchema, description: 'A ref, as `ref` elsewhere.' },
-            { name: 'to', in: 'query', schema: refSchema, description: 'A ref, as `ref` elsewhere; defaults to the head.' },
-          ],
-          responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common, 409: descriptorInvalid },
-        },
-      },
-      '/datasets/{owner}/{name}/revert': {
-        parameters: pathParameters,
-        post: {
-          tags: ['revisions'],
-          operationId: 'revertDataset',
-          summary: "A new revision whose content equals a ref's",
-          parameters: [ifMatch],
-          requestBody: { required: true, content: json(ref('RevertRequest')) },
-          responses: writeResponses,
-        },
-      },
+      ...documentedPaths(DATASET_OPERATIONS),
+      ...documentedPaths(REVISION_OPERATIONS),
       ...documentedPaths(TAG_OPERATIONS),
     },
     components: {
@@ -375,8 +205,8 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         WriteResult: writeResultSchema,
         Diff: diffSchema,
         Problem: problemSchema,
-        CreateDatasetRequest: createDatasetBody,
-        RevertRequest: revertBody,
+        ...documentedBodies(DATASET_OPERATIONS),
+        ...documentedBodies(REVISION_OPERATIONS),
         ...documentedBodies(TAG_OPERATIONS),
         MintTokenRequest: mintTokenBody,
         MintTokenResult: mintTokenResult,

@@ -100,9 +100,18 @@ export const listDatasetsQuery = {
   type: 'object',
   properties: {
     owner: { type: 'string', minLength: 1, maxLength: 39 },
-    q: { type: 'string', minLength: 1, maxLength: 500, description: 'Full-text search over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or).' },
-    keyword: { type: 'string', minLength: 1, maxLength: 200 },
-    updatedSince: { type: 'string', format: 'date-time', description: 'Only datasets whose head revision is at or after this time (RFC 3339, from 0001-01-01T00:00:00Z).' },
+    q: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 500,
+      description: 'Full-text query over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or); U+0000 is refused (400).',
+    },
+    keyword: { type: 'string', minLength: 1, maxLength: 200, description: 'Only datasets with this keyword.' },
+    updatedSince: {
+      type: 'string',
+      format: 'date-time',
+      description: 'Only datasets whose head revision is at or after this time (RFC 3339, from 0001-01-01T00:00:00Z; 400 otherwise).',
+    },
     limit: LIMIT,
     cursor: { ...CURSOR, maxLength: 1024 },
   },

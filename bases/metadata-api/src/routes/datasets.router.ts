@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
 import { canRead } from '@metastore/authz';
 import type { CatalogEntry } from '@metastore/catalog';
@@ -7,13 +7,11 @@ import { ValidationError } from '@metastore/errors';
 import type { DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
 import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
-import { requireContentType } from '../http/content-type';
-import { accessContext, authorFor, policy, principalOf, requireCaller } from '../http/auth';
-import { datasetIdOf, datasetPath, datasetTargetOf, wildcardParam } from '../http/paths';
-import { validateBody, validateQuery } from '../http/validation';
+import { accessContext, authorFor, principalOf } from '../http/auth';
+import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
+import { common, descriptorInvalid, etagHeader, ifMatch, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
 import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../openapi/schemas';
-
-type Query = Record<string, string | number | undefined>;
 
 /** Sends a write's outcome with the new revision as the entity tag. */
 export function sendWriteResult(res: Response, id: DatasetId, result: WriteResult & { revertedTo?: string }, status = 200): void {
@@ -44,13 +42,33 @@ function datasetSummary(entry: CatalogEntry) {
   };
 }
 
-/** Dataset endpoints: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
-export function datasetsRouter({ datasets, catalog, access }: Dependencies): Router {
-  const router = Router();
+/** Commit metadata of a write whose body is the descriptor itself: `?message=`, `?author=`, If-Match. */
+async function descriptorWriteOptions(
+  { req, res, query, dependencies: { datasets } }: { req: Request; res: Response; query: { message?: string; author?: string }; dependencies: Dependencies },
+  id: DatasetId,
+): Promise<WriteOptions> {
+  const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
+  return {
+    author: authorFor(res, id, query.author),
+    ...(query.message ? { message: query.message } : {}),
+    ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}),
+  };
+}
 
-  router.get('/datasets', policy('listDatasets', access), validateQuery(listDatasetsQuery), async (_req, res) => {
-    const query = res.locals['query'] as { owner?: string; q?: string; keyword?: string; updatedSince?: string; limit: number; cursor?: string };
-    const page = await catalog.search({
+/** Lists and searches datasets from the catalog, leaving out those the caller may not read. */
+export const listDatasets = defineOperation({
+  operationId: 'listDatasets',
+  method: 'get',
+  path: '/datasets',
+  tags: ['datasets'],
+  summary: 'List and search datasets (from the catalog)',
+  description:
+    'Datasets that are not deleted, filtered by owner, keyword, update time and a full-text query. Without `q` in (owner, name) order; with `q` by relevance (in (owner, name) order when the query matches more than 1000 datasets, to bound its cost). Keyset pagination: pass `nextCursor` back as `cursor`. The catalog follows git: writes through this API appear at once, changes pushed to the git host directly after the next sync.',
+  query: listDatasetsQuery,
+  responses: { 200: page('One page of datasets.', 'DatasetSummary'), 400: common[400] },
+  policy: { operation: 'listDatasets' },
+  handler: async ({ res, query, dependencies: { catalog, access } }) => {
+    const found = await catalog.search({
       limit: query.limit,
       ...(query.owner !== undefined ? { owner: parseOwner(query.owner) } : {}),
       ...(query.q !== undefined ? { q: query.q } : {}),
@@ -60,12 +78,28 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
     });
     // Datasets the caller may not read are left out (a page can then be shorter than `limit`; the cursor still moves on).
     const principal = principalOf(res);
-    const visible = page.items.filter((entry) => canRead(principal, entry.id, accessContext(access, entry.id.owner)));
-    res.json({ items: visible.map(datasetSummary), nextCursor: page.nextCursor ?? null });
-  });
+    const visible = found.items.filter((entry) => canRead(principal, entry.id, accessContext(access, entry.id.owner)));
+    res.json({ items: visible.map(datasetSummary), nextCursor: found.nextCursor ?? null });
+  },
+});
 
-  router.post('/datasets', requireCaller, requireContentType('application/json'), validateBody(createDatasetBody), policy('createDataset', access, (req) => ({ owner: String(req.body.owner), name: String(req.body.name) })), async (req, res) => {
-    const body = req.body as { owner: string; name: string; descriptor: unknown; message?: string; author?: { name: string; email: string } };
+/** Creates a dataset: its repository and first revision. */
+export const createDataset = defineOperation({
+  operationId: 'createDataset',
+  method: 'post',
+  path: '/datasets',
+  tags: ['datasets'],
+  summary: 'Create a dataset (its first revision)',
+  body: { schema: createDatasetBody, component: 'CreateDatasetRequest', mediaType: 'application/json' },
+  responses: {
+    201: { description: 'Created.', headers: { ...etagHeader, Location: { schema: { type: 'string' } } }, content: json(ref('WriteResult')) },
+    400: common[400],
+    409: problem('The dataset exists (DATASET_ALREADY_EXISTS).'),
+    413: writeResponses[413],
+    415: writeResponses[415],
+  },
+  policy: { operation: 'createDataset', bodyTarget: (body) => ({ owner: body.owner, name: body.name }) },
+  handler: async ({ res, body, dependencies: { datasets } }) => {
     const id = parseDatasetId(body.owner, body.name);
     const result = await datasets
       .create(id, body.descriptor, { author: authorFor(res, id, body.author), ...(body.message ? { message: body.message } : {}) })
@@ -75,13 +109,34 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
       });
     res.location(datasetPath(id));
     sendWriteResult(res, id, result, 201);
-  });
+  },
+});
 
-  router.get('/datasets/:owner/:name', policy('readDataset', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
-    const id = datasetIdOf(req.params);
-    const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
-    const sha = await datasets.resolve(id, ref);
-    res.set({ ETag: revisionEtag(sha), 'Cache-Control': cacheControlFor(ref, sha) });
+/** Reads the stored descriptor at the head or a ref, revalidated with the revision as ETag. */
+export const readDataset = defineOperation({
+  operationId: 'readDataset',
+  method: 'get',
+  path: '/datasets/:owner/:name',
+  tags: ['datasets'],
+  summary: 'Read the descriptor (datapackage.json) at the head or at a ref',
+  pathParameters,
+  headers: [{ name: 'If-None-Match', in: 'header', schema: { type: 'string' } }],
+  query: refQuery,
+  responses: {
+    200: {
+      description: 'The stored datapackage.json. The ETag is the revision sha.',
+      headers: etagHeader,
+      content: json({ type: 'object', description: 'A Frictionless Data Package descriptor.' }),
+    },
+    304: { description: 'If-None-Match names this revision.' },
+    ...common,
+    409: descriptorInvalid,
+  },
+  policy: { operation: 'readDataset', target: datasetTargetOf },
+  handler: async ({ req, res, params, query, dependencies: { datasets } }) => {
+    const id = datasetIdOf(params);
+    const sha = await datasets.resolve(id, query.ref);
+    res.set({ ETag: revisionEtag(sha), 'Cache-Control': cacheControlFor(query.ref, sha) });
     if (noneMatch(req, sha)) {
       res.status(304).end();
       return;
@@ -89,50 +144,101 @@ export function datasetsRouter({ datasets, catalog, access }: Dependencies): Rou
     const snapshot = await datasets.readAt(id, sha);
     // The stored datapackage.json, byte for byte.
     res.type('application/json').send(snapshot.source);
-  });
+  },
+});
 
-  /** Commit metadata of a write whose body is the descriptor itself: `?message=`, `?author=`, If-Match. */
-  async function descriptorWriteOptions(req: Request, res: Response, id: DatasetId): Promise<WriteOptions> {
-    const query = res.locals['query'] as Query;
-    const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
-    return {
-      author: authorFor(res, id, query['author'] as string | undefined),
-      ...(query['message'] ? { message: String(query['message']) } : {}),
-      ...(ifMatch ? { ifMatch } : {}),
-    };
-  }
+/** Replaces the descriptor (a new revision; none when identical). */
+export const replaceDataset = defineOperation({
+  operationId: 'replaceDataset',
+  method: 'put',
+  path: '/datasets/:owner/:name',
+  tags: ['datasets'],
+  summary: 'Replace the descriptor (a new revision; none when identical)',
+  pathParameters,
+  headers: [ifMatch],
+  query: writeQuery,
+  // The datasets component checks the descriptor (profiles, depth, U+0000), with pointers into it.
+  body: { schema: { type: 'object', description: 'The new descriptor.' }, mediaType: 'application/json', validated: false },
+  responses: writeResponses,
+  policy: { operation: 'replaceDataset', target: datasetTargetOf },
+  handler: async (input) => {
+    const id = datasetIdOf(input.params);
+    sendWriteResult(input.res, id, await input.dependencies.datasets.replace(id, input.body, await descriptorWriteOptions(input, id)));
+  },
+});
 
-  router.put('/datasets/:owner/:name', policy('replaceDataset', access, datasetTargetOf), requireContentType('application/json'), validateQuery(writeQuery), async (req, res) => {
-    const id = datasetIdOf(req.params);
-    sendWriteResult(res, id, await datasets.replace(id, req.body, await descriptorWriteOptions(req, res, id)));
-  });
+/** Applies a JSON Merge Patch (RFC 7396) to the descriptor. */
+export const patchDataset = defineOperation({
+  operationId: 'patchDataset',
+  method: 'patch',
+  path: '/datasets/:owner/:name',
+  tags: ['datasets'],
+  summary: 'Apply a JSON Merge Patch (RFC 7396) to the descriptor',
+  pathParameters,
+  headers: [ifMatch],
+  query: writeQuery,
+  body: { schema: { type: 'object' }, mediaType: 'application/merge-patch+json', alsoAccepted: ['application/json'], validated: false },
+  responses: writeResponses,
+  policy: { operation: 'patchDataset', target: datasetTargetOf },
+  handler: async (input) => {
+    const id = datasetIdOf(input.params);
+    sendWriteResult(input.res, id, await input.dependencies.datasets.patch(id, input.body, await descriptorWriteOptions(input, id)));
+  },
+});
 
-  router.patch(
-    '/datasets/:owner/:name',
-    policy('patchDataset', access, datasetTargetOf),
-    requireContentType('application/merge-patch+json', 'application/json'),
-    validateQuery(writeQuery),
-    async (req, res) => {
-      const id = datasetIdOf(req.params);
-      sendWriteResult(res, id, await datasets.patch(id, req.body, await descriptorWriteOptions(req, res, id)));
-    },
-  );
-
-  router.delete('/datasets/:owner/:name', policy('deleteDataset', access, datasetTargetOf), async (req, res) => {
-    const id = datasetIdOf(req.params);
+/** Deletes the dataset (its repository and whole history). */
+export const deleteDataset = defineOperation({
+  operationId: 'deleteDataset',
+  method: 'delete',
+  path: '/datasets/:owner/:name',
+  tags: ['datasets'],
+  summary: 'Delete the dataset',
+  description:
+    'Deletes the repository and its whole history. With If-Match, only while the head is that revision (`*`: any existing dataset); ' +
+    'the local backend checks it under git\'s lock on the branch, GitHub (which cannot delete conditionally) right before the delete request.',
+  pathParameters,
+  headers: [{ ...ifMatch, description: 'The revision sha (an ETag) last seen: 412 and nothing deleted when the head is another.' }],
+  responses: { 204: { description: 'Deleted.' }, ...common, 412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.') },
+  policy: { operation: 'deleteDataset', target: datasetTargetOf },
+  handler: async ({ req, res, params, dependencies: { datasets } }) => {
+    const id = datasetIdOf(params);
     // If-Match is checked by the storage under the dataset's lock, as close to the deletion as the backend allows (RFC 9110 §13.1.1).
-    const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
-    await datasets.delete(id, { author: authorFor(res, id, undefined), ...(ifMatch ? { ifMatch } : {}) });
+    const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
+    await datasets.delete(id, { author: authorFor(res, id, undefined), ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}) });
     res.status(204).end();
-  });
+  },
+});
 
-  router.get('/datasets/:owner/:name/resources/*resource', policy('readResource', access, datasetTargetOf), validateQuery(refQuery), async (req, res) => {
-    const id = datasetIdOf(req.params);
-    const ref = (res.locals['query'] as Query)['ref'] as string | undefined;
-    const { revision, resource } = await datasets.readResource(id, wildcardParam(req, 'resource'), ref);
-    res.set({ ETag: revisionEtag(revision), 'Cache-Control': cacheControlFor(ref, revision) });
+/** One resource of the descriptor at the head or a ref. */
+export const readResource = defineOperation({
+  operationId: 'readResource',
+  method: 'get',
+  path: '/datasets/:owner/:name/resources/*resource',
+  tags: ['datasets'],
+  summary: "One resource's metadata at a revision",
+  pathParameters: [...pathParameters, { name: 'resource', in: 'path', required: true, schema: { type: 'string' } }],
+  query: refQuery,
+  responses: {
+    200: {
+      description: 'The resource object of the descriptor.',
+      headers: etagHeader,
+      content: json({ type: 'object', required: ['revision', 'resource'], properties: { revision: { type: 'string' }, resource: { type: 'object' } } }),
+    },
+    ...common,
+    409: descriptorInvalid,
+  },
+  policy: { operation: 'readResource', target: datasetTargetOf },
+  handler: async ({ res, params, query, dependencies: { datasets } }) => {
+    const { revision, resource } = await datasets.readResource(datasetIdOf(params), params.resource, query.ref);
+    res.set({ ETag: revisionEtag(revision), 'Cache-Control': cacheControlFor(query.ref, revision) });
     res.json({ revision, resource });
-  });
+  },
+});
 
-  return router;
+/** Dataset operations: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
+export const DATASET_OPERATIONS: readonly Operation[] = [listDatasets, createDataset, readDataset, replaceDataset, patchDataset, deleteDataset, readResource];
+
+/** The datasets' routes. */
+export function datasetsRouter(dependencies: Dependencies): Router {
+  return operationsRouter(DATASET_OPERATIONS, dependencies);
 }

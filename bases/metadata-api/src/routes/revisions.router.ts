@@ -1,52 +1,98 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Dependencies } from '../dependencies';
 import { requiredRevision } from '../http/conditional';
-import { requireContentType } from '../http/content-type';
-import { authorFor, policy } from '../http/auth';
+import { authorFor } from '../http/auth';
+import { defineOperation, operationsRouter, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
-import { validateBody, validateQuery } from '../http/validation';
+import { common, descriptorInvalid, ifMatch, json, page, pathParameters, ref, writeResponses } from '../openapi/parts';
 import { diffQuery, revertBody, revisionsQuery } from '../openapi/schemas';
 import { sendWriteResult } from './datasets.router';
 
-/** Revision endpoints: history, one revision, diff and revert. */
-export function revisionsRouter({ datasets, revisions, access }: Dependencies): Router {
-  const router = Router();
-
-  router.get('/datasets/:owner/:name/revisions', policy('listRevisions', access, datasetTargetOf), validateQuery(revisionsQuery), async (req, res) => {
-    const id = datasetIdOf(req.params);
-    const query = res.locals['query'] as { limit: number; cursor?: string; ref?: string };
-    const page = await revisions.list(id, {
+/** A dataset's history by first parent, newest first, a page at a time (with a `Link` to the next). */
+export const listRevisions = defineOperation({
+  operationId: 'listRevisions',
+  method: 'get',
+  path: '/datasets/:owner/:name/revisions',
+  tags: ['revisions'],
+  summary: 'Revisions, newest first',
+  pathParameters,
+  query: revisionsQuery,
+  responses: { 200: page('One page; `Link: <...>; rel="next"` when there is more.', 'Revision'), ...common },
+  policy: { operation: 'listRevisions', target: datasetTargetOf },
+  handler: async ({ res, params, query, dependencies: { revisions } }) => {
+    const id = datasetIdOf(params);
+    const listed = await revisions.list(id, {
       limit: query.limit,
       ...(query.cursor ? { cursor: query.cursor } : {}),
       ...(query.ref ? { ref: query.ref } : {}),
     });
-    if (page.nextCursor) {
-      const next = new URLSearchParams({ limit: String(query.limit), cursor: page.nextCursor, ...(query.ref ? { ref: query.ref } : {}) });
+    if (listed.nextCursor) {
+      const next = new URLSearchParams({ limit: String(query.limit), cursor: listed.nextCursor, ...(query.ref ? { ref: query.ref } : {}) });
       res.set('Link', `<${datasetPath(id, 'revisions')}?${next.toString()}>; rel="next"`);
     }
-    res.json({ items: page.items, nextCursor: page.nextCursor ?? null });
-  });
+    res.json({ items: listed.items, nextCursor: listed.nextCursor ?? null });
+  },
+});
 
-  router.get('/datasets/:owner/:name/revisions/:sha', policy('getRevision', access, datasetTargetOf), async (req, res) => {
-    res.json(await revisions.get(datasetIdOf(req.params), String(req.params['sha'])));
-  });
+/** One revision. */
+export const getRevision = defineOperation({
+  operationId: 'getRevision',
+  method: 'get',
+  path: '/datasets/:owner/:name/revisions/:sha',
+  tags: ['revisions'],
+  summary: 'One revision',
+  pathParameters: [...pathParameters, { name: 'sha', in: 'path', required: true, schema: { type: 'string' } }],
+  responses: { 200: { description: 'The revision.', content: json(ref('Revision')) }, ...common },
+  policy: { operation: 'getRevision', target: datasetTargetOf },
+  handler: async ({ res, params, dependencies: { revisions } }) => {
+    res.json(await revisions.get(datasetIdOf(params), params.sha));
+  },
+});
 
-  router.get('/datasets/:owner/:name/diff', policy('diffRevisions', access, datasetTargetOf), validateQuery(diffQuery), async (req, res) => {
-    const query = res.locals['query'] as { from: string; to?: string };
-    res.json(await revisions.diff(datasetIdOf(req.params), query.from, query.to));
-  });
+/** The structured diff of the descriptor between two refs. */
+export const diffRevisions = defineOperation({
+  operationId: 'diffRevisions',
+  method: 'get',
+  path: '/datasets/:owner/:name/diff',
+  tags: ['revisions'],
+  summary: 'Structured diff of the descriptor between two refs',
+  pathParameters,
+  query: diffQuery,
+  responses: { 200: { description: 'The diff.', content: json(ref('Diff')) }, ...common, 409: descriptorInvalid },
+  policy: { operation: 'diffRevisions', target: datasetTargetOf },
+  handler: async ({ res, params, query, dependencies: { revisions } }) => {
+    res.json(await revisions.diff(datasetIdOf(params), query.from, query.to));
+  },
+});
 
-  router.post('/datasets/:owner/:name/revert', policy('revertDataset', access, datasetTargetOf), requireContentType('application/json'), validateBody(revertBody), async (req, res) => {
-    const id = datasetIdOf(req.params);
-    const body = req.body as { to: string; message?: string; author?: { name: string; email: string } };
-    const ifMatch = await requiredRevision(req, () => datasets.resolve(id));
+/** A new revision whose content equals a ref's. */
+export const revertDataset = defineOperation({
+  operationId: 'revertDataset',
+  method: 'post',
+  path: '/datasets/:owner/:name/revert',
+  tags: ['revisions'],
+  summary: "A new revision whose content equals a ref's",
+  pathParameters,
+  headers: [ifMatch],
+  body: { schema: revertBody, component: 'RevertRequest', mediaType: 'application/json' },
+  responses: writeResponses,
+  policy: { operation: 'revertDataset', target: datasetTargetOf },
+  handler: async ({ req, res, params, body, dependencies: { datasets, revisions } }) => {
+    const id = datasetIdOf(params);
+    const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
     const result = await revisions.revert(id, body.to, {
       author: authorFor(res, id, body.author),
       ...(body.message ? { message: body.message } : {}),
-      ...(ifMatch ? { ifMatch } : {}),
+      ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}),
     });
     sendWriteResult(res, id, result);
-  });
+  },
+});
 
-  return router;
+/** Revision operations: history, one revision, diff and revert. */
+export const REVISION_OPERATIONS: readonly Operation[] = [listRevisions, getRevision, diffRevisions, revertDataset];
+
+/** The revisions' routes. */
+export function revisionsRouter(dependencies: Dependencies): Router {
+  return operationsRouter(REVISION_OPERATIONS, dependencies);
 }
