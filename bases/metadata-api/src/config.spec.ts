@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METASTORE_REVOCATION_CACHE_SECONDS: 'soon' })).toThrow(/METASTORE_REVOCATION_CACHE_SECONDS/);
   });
 
+  it('keeps the catalog journal under the data directory whatever the backend, and reads the longest retry pause (30 s by default)', () => {
+    expect(loadConfig({ METASTORE_DATA_DIR: '/srv/metastore' }).catalog).toMatchObject({ journalDir: '/srv/metastore/catalog-journal', retryMaxSeconds: 30 });
+    expect(loadConfig({ STORAGE: 'github', GITHUB_TOKEN: 't', METASTORE_DATA_DIR: '/srv/m', METASTORE_CATALOG_RETRY_MAX_SECONDS: '2.5' }).catalog).toMatchObject({ journalDir: '/srv/m/catalog-journal', retryMaxSeconds: 2.5 });
+    expect(() => loadConfig({ METASTORE_CATALOG_RETRY_MAX_SECONDS: '0' })).toThrow(/METASTORE_CATALOG_RETRY_MAX_SECONDS/);
+  });
+
   it('names every bad variable in one clear message', () => {
     let message = '';
     try {

@@ -15,8 +15,11 @@ export interface ApiConfig {
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** The catalog database: PostgreSQL at `databaseUrl`, or (without one) an embedded PostgreSQL with its data in `embeddedDir`. */
-  readonly catalog: { readonly databaseUrl?: string; readonly embeddedDir: string };
+  /**
+   * The catalog database: PostgreSQL at `databaseUrl`, or (without one) an embedded PostgreSQL with its data in `embeddedDir`;
+   * where changes it could not record wait (`journalDir`); the longest pause between attempts while it fails (`retryMaxSeconds`).
+   */
+  readonly catalog: { readonly databaseUrl?: string; readonly embeddedDir: string; readonly journalDir: string; readonly retryMaxSeconds: number };
   /** Change events: how they are stamped, and the Redis stream they are published to (without Redis they wait in the outbox, readable at /api/v1/events). */
   readonly events: { readonly publicUrl: string; readonly maxDescriptorBytes: number; readonly stream: string; readonly redis?: RedisEventsConfig };
   /** Authentication and access: JWT verification (absent: the installation's generated secret, HS256), anonymous reads, write rate limit, CORS. */
@@ -64,6 +67,7 @@ const schema = z.object({
   METASTORE_CORS_ORIGINS: list.default([]),
   METASTORE_REVOCATION_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   METASTORE_REVOCATION_STALE_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
+  METASTORE_CATALOG_RETRY_MAX_SECONDS: z.coerce.number().min(0.01).max(3600).default(30),
 });
 
 /** Parses and validates the environment; throws a ConfigurationError naming every bad variable. */
@@ -110,7 +114,12 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     host: values.HOST,
     bodyLimitBytes: values.METASTORE_BODY_LIMIT,
     logLevel: values.LOG_LEVEL,
-    catalog: { ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}), embeddedDir: path.join(local.dataDir, 'catalog') },
+    catalog: {
+      ...(values.DATABASE_URL ? { databaseUrl: values.DATABASE_URL } : {}),
+      embeddedDir: path.join(local.dataDir, 'catalog'),
+      journalDir: path.join(local.dataDir, 'catalog-journal'),
+      retryMaxSeconds: values.METASTORE_CATALOG_RETRY_MAX_SECONDS,
+    },
     events: {
       publicUrl: (values.METASTORE_PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
       maxDescriptorBytes: values.METASTORE_EVENT_DESCRIPTOR_LIMIT,

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
-import { CatalogedStorage, type CatalogStore } from '@metastore/catalog';
+import { CatalogedStorage, JournalDrainer, type CatalogStore, type ChangeJournal } from '@metastore/catalog';
+import { FsChangeJournal } from '@metastore/catalog-journal-fs';
 import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
@@ -8,6 +9,7 @@ import type { DatasetStorage } from '@metastore/storage';
 import { GitHubStorage } from '@metastore/storage-github';
 import { LocalGitStorage } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
+import { CatalogCircuit, catalogThroughCircuit, outboxThroughCircuit, revocationsThroughCircuit } from './catalog-circuit';
 import type { ApiConfig } from './config';
 import type { AnonymousAccess } from './http/auth';
 import { CachedRevocations, type RevocationSource } from './http/revocations';
@@ -23,8 +25,13 @@ export interface Dependencies {
   readonly datasets: DatasetService;
   readonly revisions: RevisionService;
   readonly tags: TagService;
+  /** The catalog database's store and outbox, behind `catalogCircuit`. */
   readonly catalog: CatalogStore;
   readonly outbox: Outbox;
+  /** The circuit breaker in front of the catalog database: skipped at once for a while after repeated failures. */
+  readonly catalogCircuit: CatalogCircuit;
+  /** Records in the catalog what was journaled while it did not answer. Started by `main`, not here. */
+  readonly journal: JournalDrainer;
   /** Publishes the outbox to the stream; absent without a stream. Started by `main`, not here. */
   readonly relay?: OutboxRelay;
   /** Which datasets anonymous callers may read. */
@@ -43,6 +50,8 @@ export interface DependencyInfrastructure {
   /** The JWT settings in force (configured, or from the installation's generated secret). */
   readonly jwt: JwtConfig;
   readonly revocations: RevocationSource;
+  /** Where changes the catalog could not record wait; default: files in the configured journal directory. */
+  readonly journal?: ChangeJournal;
 }
 
 /** The one place that picks the storage adapter from configuration. */
@@ -70,13 +79,31 @@ export function buildDependencies(
   overrides: { storage?: DatasetStorage; logger?: Logger } = {},
 ): Dependencies {
   const logger = overrides.logger ?? buildLogger(config);
-  const { catalog, outbox, stream, jwt, revocations } = infrastructure;
-  const relay = stream ? new OutboxRelay(outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
+  const { stream, jwt } = infrastructure;
+  const retryMaxMs = config.catalog.retryMaxSeconds * 1000;
+  const retryMs = Math.min(1000, retryMaxMs);
+  const catalogCircuit = new CatalogCircuit({ initialBackoffMs: retryMs, maxBackoffMs: retryMaxMs, logger: logger.child({ component: 'catalog-circuit' }) });
+  const catalog = catalogThroughCircuit(infrastructure.catalog, catalogCircuit);
+  const outbox = outboxThroughCircuit(infrastructure.outbox, catalogCircuit);
+  const revocations = revocationsThroughCircuit(infrastructure.revocations, catalogCircuit);
+  const relay = stream ? new OutboxRelay(infrastructure.outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
   const { publicUrl, maxDescriptorBytes } = config.events;
+  const events = eventOptionsForApi(publicUrl, maxDescriptorBytes);
+  const changeJournal = infrastructure.journal ?? new FsChangeJournal({ directory: config.catalog.journalDir });
   const backendStorage = overrides.storage ?? createStorage(config, logger);
+  const journal = new JournalDrainer(backendStorage, catalog, changeJournal, {
+    events,
+    logger: logger.child({ component: 'catalog-journal' }),
+    retryMs,
+    maxRetryMs: retryMaxMs,
+    ...(relay ? { onRecorded: () => relay.nudge() } : {}),
+  });
+  catalogCircuit.onAnswered(() => journal.catalogAnswered());
   const storage = new CatalogedStorage(backendStorage, catalog, {
-    events: eventOptionsForApi(publicUrl, maxDescriptorBytes),
+    events,
     logger: logger.child({ component: 'catalog' }),
+    journal: changeJournal,
+    onJournaled: () => journal.nudge(),
     ...(relay ? { onRecorded: () => relay.nudge() } : {}),
   });
   const datasets = new DatasetService({ storage });
@@ -90,6 +117,8 @@ export function buildDependencies(
     tags: new TagService(storage),
     catalog,
     outbox,
+    catalogCircuit,
+    journal,
     ...(relay ? { relay } : {}),
     access: { publicOwners: config.auth.publicOwners },
     verifier: new JwtVerifier(jwt),

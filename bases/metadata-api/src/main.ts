@@ -17,6 +17,9 @@ async function main(): Promise<void> {
   const infrastructure = await openInfrastructure(config, bootLogger, process.env);
   const dependencies = buildDependencies(config, infrastructure, { logger: bootLogger });
   await dependencies.storage.checkReady();
+  // What an earlier process journaled is recorded before any new request (then the loop keeps draining in the background).
+  await dependencies.journal.drain().catch((error: unknown) => dependencies.logger.warn({ err: error }, 'could not record the journaled changes at start; retrying in the background'));
+  dependencies.journal.start();
   dependencies.relay?.start();
   const server = createApp(dependencies).listen(config.port, config.host);
   await once(server, 'listening');
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
     dependencies.logger.info({ signal }, 'shutting down');
     server.close(() => {
       void (async () => {
+        await dependencies.journal.stop();
         await dependencies.relay?.stop();
         await infrastructure.close();
         process.exit(0);

@@ -1,7 +1,9 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JournalStatus } from '@metastore/catalog';
 import type { Outbox } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
+import type { CircuitStatus } from '../catalog-circuit';
 import type { RevocationListHealth } from './revocations';
 
 /** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
@@ -13,14 +15,21 @@ function hasBudget(storage: DatasetStorage): storage is DatasetStorage & RateLim
   return typeof (storage as Partial<RateLimitedStorage>).budget === 'object';
 }
 
+/** What the metrics report of the catalog database: the changes journaled while it did not answer, and its circuit. */
+export interface CatalogHealth {
+  readonly journal: { status(): Promise<JournalStatus> };
+  readonly circuit: { status(): CircuitStatus };
+}
+
 /**
  * Prometheus metrics of one API process: HTTP requests by route, process defaults, the storage's upstream budget, the
- * outbox backlog and how stale the revocation list answering is.
+ * outbox backlog, how stale the revocation list answering is, and the catalog's journal backlog and circuit.
  */
 export function createMetrics(
   storage: DatasetStorage,
   outbox?: Outbox,
   revocations?: { health(): RevocationListHealth },
+  catalog?: CatalogHealth,
 ): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -89,6 +98,26 @@ export function createMetrics(
       collect() {
         const { state } = revocations.health();
         this.set(state === 'fresh' ? 0 : state === 'stale' ? 1 : 2);
+      },
+    });
+  }
+  if (catalog) {
+    new Gauge({
+      name: 'metastore_catalog_journal_pending',
+      help: 'Changes written to git and acknowledged that wait in the catalog journal (<data dir>/catalog-journal) for the catalog database to record them with their events; 0 normally.',
+      registers: [registry],
+      async collect() {
+        const status = await catalog.journal.status().catch(() => undefined);
+        if (status) this.set(status.pending);
+      },
+    });
+    new Gauge({
+      name: 'metastore_catalog_circuit_state',
+      help: 'The circuit breaker in front of the catalog database: 0 closed (calls go through), 1 half-open (one call probes), 2 open (calls skip the database).',
+      registers: [registry],
+      collect() {
+        const status = catalog.circuit.status();
+        this.set(status === 'closed' ? 0 : status === 'half-open' ? 1 : 2);
       },
     });
   }

@@ -317,7 +317,7 @@ describe('metadata-api: service endpoints and failures', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ready',
-      checks: { storage: { status: 'up', backend: 'local' }, catalog: { status: 'up' }, events: { status: 'up', stream: 'none', pendingEvents: 0 }, revocations: { status: 'up', staleSeconds: 0, loadedAt: expect.any(String) } },
+      checks: { storage: { status: 'up', backend: 'local' }, catalog: { status: 'up', pendingChanges: 0 }, events: { status: 'up', stream: 'none', pendingEvents: 0 }, revocations: { status: 'up', staleSeconds: 0, loadedAt: expect.any(String) } },
     });
     expectDocumented('GET', '/readyz', ready);
     const document = await server.http().get('/openapi.json');

@@ -9,7 +9,8 @@ export type CheckStatus = 'up' | 'degraded' | 'down';
 /** What `/readyz` reports of each dependency. */
 export interface ReadinessChecks {
   readonly storage: { readonly status: CheckStatus; readonly backend: string };
-  readonly catalog: { readonly status: CheckStatus };
+  /** `degraded`: it answers, but changes journaled while it did not still wait (`pendingChanges`). */
+  readonly catalog: { readonly status: CheckStatus; readonly pendingChanges?: number };
   readonly events: { readonly status: CheckStatus; readonly stream: 'redis' | 'none'; readonly pendingEvents?: number; readonly failingSince?: string };
   readonly revocations: { readonly status: CheckStatus; readonly staleSeconds: number; readonly loadedAt?: string };
 }
@@ -33,8 +34,9 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
 }
 
 /** What each dependency's state is now (bounded: a dependency that hangs counts as down). */
-async function readinessChecks({ storage, catalog, outbox, relay, revocations }: Dependencies): Promise<ReadinessChecks> {
+async function readinessChecks({ storage, catalog, outbox, relay, revocations, journal }: Dependencies): Promise<ReadinessChecks> {
   let pendingEvents: number | undefined;
+  const pendingChanges = await journal.status().then(({ pending }) => pending, () => undefined);
   const [storageUp, catalogUp] = await Promise.all([
     answers(() => storage.checkReady()),
     answers(() => catalog.checkReady()),
@@ -46,7 +48,7 @@ async function readinessChecks({ storage, catalog, outbox, relay, revocations }:
   const list = revocations.health();
   return {
     storage: { status: storageUp ? 'up' : 'down', backend: storage.backend },
-    catalog: { status: catalogUp ? 'up' : 'down' },
+    catalog: { status: !catalogUp ? 'down' : pendingChanges ? 'degraded' : 'up', ...(pendingChanges !== undefined ? { pendingChanges } : {}) },
     events: {
       status: failingSince ? 'degraded' : 'up',
       stream: relay ? 'redis' : 'none',

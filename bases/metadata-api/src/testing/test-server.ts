@@ -79,6 +79,7 @@ export async function startTestServer(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dependencies.journal.stop();
       await dependencies.relay?.stop();
       await database.close();
       await testDatabase.drop();
