@@ -11,13 +11,9 @@ import { JSON_TYPES } from './http/content-type';
 import { createMetrics } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
 import { MAX_BODY_DEPTH, rejectMalformedUrl, rejectNulInBody, verifyJsonDepth } from './http/request-guards';
+import { mountOperations } from './http/operation';
 import { openApiDocument } from './openapi/document';
-import { datasetsRouter } from './routes/datasets.router';
-import { eventsRouter } from './routes/events.router';
-import { healthRouter } from './routes/health.router';
-import { revisionsRouter } from './routes/revisions.router';
-import { tagsRouter } from './routes/tags.router';
-import { tokensRouter } from './routes/tokens.router';
+import { API_OPERATIONS } from './routes/operations';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -79,8 +75,7 @@ export function createApp(dependencies: Dependencies): Express {
   });
   app.use('/docs', policy('docs', dependencies.access), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
   app.get('/metrics', policy('metrics', dependencies.access), metrics.serve);
-  app.use(healthRouter(dependencies));
-  app.use('/api/v1', datasetsRouter(dependencies), revisionsRouter(dependencies), tagsRouter(dependencies), eventsRouter(dependencies), tokensRouter(dependencies));
+  mountOperations(app, API_OPERATIONS, dependencies);
 
   app.use(routeNotFound);
   app.use(problemHandler);

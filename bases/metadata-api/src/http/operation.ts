@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { authorize, OPERATIONS, type AccessTarget, type Decision, type OperationId } from '@metastore/authz';
 import type { Dependencies } from '../dependencies';
@@ -171,6 +171,12 @@ export function operationsRouter(operations: readonly Operation[], dependencies:
     router[operation.method](operation.path, ...handlers);
   }
   return router;
+}
+
+/** Mounts operations on the app: the probes (`mount: 'root'`) at the root, the rest under /api/v1. */
+export function mountOperations(app: Express, operations: readonly Operation[], dependencies: Dependencies): void {
+  app.use(operationsRouter(operations.filter((operation) => operation.mount === 'root'), dependencies));
+  app.use('/api/v1', operationsRouter(operations.filter((operation) => operation.mount !== 'root'), dependencies));
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

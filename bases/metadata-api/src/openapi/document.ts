@@ -11,12 +11,8 @@ import {
 import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
 import { MAX_BODY_DEPTH } from '../http/request-guards';
 import { documentedBodies, documentedPaths } from '../http/operation';
-import { DATASET_OPERATIONS } from '../routes/datasets.router';
-import { EVENT_OPERATIONS } from '../routes/events.router';
-import { REVISION_OPERATIONS } from '../routes/revisions.router';
-import { TAG_OPERATIONS } from '../routes/tags.router';
-import { TOKEN_OPERATIONS } from '../routes/tokens.router';
-import { json, problem, ref } from './parts';
+import { API_OPERATIONS } from '../routes/operations';
+import { problem } from './parts';
 
 type Operation = { responses: Record<string, unknown> };
 
@@ -55,53 +51,7 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
     servers: [{ url: '/api/v1' }],
     tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'tokens' }, { name: 'health' }],
     paths: {
-      '/healthz': {
-        servers: [{ url: '/' }],
-        get: {
-          tags: ['health'],
-          operationId: 'health',
-          summary: 'Liveness: the process answers',
-          security: [],
-          responses: { 200: { description: 'Alive.', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } },
-        },
-      },
-      '/readyz': {
-        servers: [{ url: '/' }],
-        get: {
-          tags: ['health'],
-          operationId: 'readiness',
-          summary: 'Readiness, and what is degraded',
-          description:
-            'Checks storage, the catalog database, the event stream (and the outbox backlog) and the revocation list, each bounded to 2 s. ' +
-            '503 only when storage is down: git is the truth and nothing works without it. A catalog database that is down (listings and ' +
-            'search fail, reads and writes go on), a failing event stream (events wait in the outbox) or a revocation list that cannot be ' +
-            'read (served stale for METASTORE_REVOCATION_STALE_SECONDS, then tokens with an id get 503) answer 200 with `status: degraded`.',
-          security: [],
-          responses: {
-            200: {
-              description: 'Ready (`status: ready`) or degraded (`status: degraded`, `degraded` names the checks that are not up).',
-              content: json({
-                type: 'object',
-                required: ['status', 'checks'],
-                properties: {
-                  status: { enum: ['ready', 'degraded'] },
-                  degraded: { type: 'array', items: { enum: ['catalog', 'events', 'revocations'] } },
-                  checks: ref('ReadinessChecks'),
-                },
-              }),
-            },
-            503: {
-              description: 'Storage is down (STORAGE_UNAVAILABLE); `checks` says what else is.',
-              content: { 'application/problem+json': { schema: { allOf: [ref('Problem'), { type: 'object', required: ['checks'], properties: { checks: ref('ReadinessChecks') } }] } } },
-            },
-          },
-        },
-      },
-      ...documentedPaths(TOKEN_OPERATIONS),
-      ...documentedPaths(EVENT_OPERATIONS),
-      ...documentedPaths(DATASET_OPERATIONS),
-      ...documentedPaths(REVISION_OPERATIONS),
-      ...documentedPaths(TAG_OPERATIONS),
+      ...documentedPaths(API_OPERATIONS),
     },
     components: {
       schemas: {
@@ -170,11 +120,8 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
         WriteResult: writeResultSchema,
         Diff: diffSchema,
         Problem: problemSchema,
-        ...documentedBodies(DATASET_OPERATIONS),
-        ...documentedBodies(REVISION_OPERATIONS),
-        ...documentedBodies(TAG_OPERATIONS),
         MintTokenResult: mintTokenResult,
-        ...documentedBodies(TOKEN_OPERATIONS),
+        ...documentedBodies(API_OPERATIONS),
       },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },

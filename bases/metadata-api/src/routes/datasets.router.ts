@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
 import { canRead } from '@metastore/authz';
 import type { CatalogEntry } from '@metastore/catalog';
@@ -8,7 +8,7 @@ import type { DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
 import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
 import { accessContext, authorFor, principalOf } from '../http/auth';
-import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { defineOperation, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
 import { common, descriptorInvalid, etagHeader, ifMatch, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
 import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../openapi/schemas';
@@ -238,7 +238,3 @@ export const readResource = defineOperation({
 /** Dataset operations: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
 export const DATASET_OPERATIONS: readonly Operation[] = [listDatasets, createDataset, readDataset, replaceDataset, patchDataset, deleteDataset, readResource];
 
-/** The datasets' routes. */
-export function datasetsRouter(dependencies: Dependencies): Router {
-  return operationsRouter(DATASET_OPERATIONS, dependencies);
-}

@@ -1,6 +1,4 @@
-import type { Router } from 'express';
-import type { Dependencies } from '../dependencies';
-import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { defineOperation, type Operation } from '../http/operation';
 import { common, page } from '../openapi/parts';
 import { eventsQuery } from '../openapi/schemas';
 
@@ -24,8 +22,3 @@ export const listEvents = defineOperation({
 
 /** The event feed's operations. */
 export const EVENT_OPERATIONS: readonly Operation[] = [listEvents];
-
-/** The event feed's routes. */
-export function eventsRouter(dependencies: Dependencies): Router {
-  return operationsRouter(EVENT_OPERATIONS, dependencies);
-}

@@ -1,6 +1,6 @@
-import { Router } from 'express';
 import type { Dependencies } from '../dependencies';
-import { policy } from '../http/auth';
+import { defineOperation, type Operation } from '../http/operation';
+import { json, ref } from '../openapi/parts';
 import { sendProblem } from '../http/problem';
 
 /** The state of one thing the API depends on. */
@@ -63,20 +63,59 @@ async function readinessChecks({ storage, catalog, outbox, relay, revocations, j
   };
 }
 
-/**
- * Liveness (the process answers) and readiness. `/readyz` lists each dependency's state; it answers 503 only when
- * storage is down, since git is the truth and nothing works without it. A catalog database that is down, an event
- * stream that fails, or a revocation list served stale (or past its bound) make it `degraded` with 200: reads and
- * writes still go to git, and every replica shares these dependencies, so taking this one out of rotation would help
- * nobody.
- */
-export function healthRouter(dependencies: Dependencies): Router {
-  const { access } = dependencies;
-  const router = Router();
-  router.get('/healthz', policy('health', access), (_req, res) => {
+/** Liveness: the process answers. */
+export const health = defineOperation({
+  operationId: 'health',
+  method: 'get',
+  path: '/healthz',
+  mount: 'root',
+  tags: ['health'],
+  summary: 'Liveness: the process answers',
+  responses: { 200: { description: 'Alive.', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } },
+  policy: { operation: 'health' },
+  handler: ({ res }) => {
     res.json({ status: 'ok' });
-  });
-  router.get('/readyz', policy('readiness', access), async (req, res) => {
+  },
+});
+
+/**
+ * Readiness: each dependency's state. It answers 503 only when storage is down, since git is the truth and nothing
+ * works without it. A catalog database that is down, an event stream that fails, or a revocation list served stale (or
+ * past its bound) make it `degraded` with 200: reads and writes still go to git, and every replica shares these
+ * dependencies, so taking this one out of rotation would help nobody.
+ */
+export const readiness = defineOperation({
+  operationId: 'readiness',
+  method: 'get',
+  path: '/readyz',
+  mount: 'root',
+  tags: ['health'],
+  summary: 'Readiness, and what is degraded',
+  description:
+    'Checks storage, the catalog database, the event stream (and the outbox backlog) and the revocation list, each bounded to 2 s. ' +
+    '503 only when storage is down: git is the truth and nothing works without it. A catalog database that is down (listings and ' +
+    'search fail, reads and writes go on), a failing event stream (events wait in the outbox) or a revocation list that cannot be ' +
+    'read (served stale for METASTORE_REVOCATION_STALE_SECONDS, then tokens with an id get 503) answer 200 with `status: degraded`.',
+  responses: {
+    200: {
+      description: 'Ready (`status: ready`) or degraded (`status: degraded`, `degraded` names the checks that are not up).',
+      content: json({
+        type: 'object',
+        required: ['status', 'checks'],
+        properties: {
+          status: { enum: ['ready', 'degraded'] },
+          degraded: { type: 'array', items: { enum: ['catalog', 'events', 'revocations'] } },
+          checks: ref('ReadinessChecks'),
+        },
+      }),
+    },
+    503: {
+      description: 'Storage is down (STORAGE_UNAVAILABLE); `checks` says what else is.',
+      content: { 'application/problem+json': { schema: { allOf: [ref('Problem'), { type: 'object', required: ['checks'], properties: { checks: ref('ReadinessChecks') } }] } } },
+    },
+  },
+  policy: { operation: 'readiness' },
+  handler: async ({ req, res, dependencies }) => {
     const checks = await readinessChecks(dependencies);
     const degraded = Object.entries(checks).filter(([, check]) => check.status !== 'up').map(([name]) => name);
     if (checks.storage.status === 'down') {
@@ -86,6 +125,8 @@ export function healthRouter(dependencies: Dependencies): Router {
     }
     if (degraded.length > 0) req.log?.warn({ degraded }, 'ready, degraded');
     res.json({ status: degraded.length > 0 ? 'degraded' : 'ready', ...(degraded.length > 0 ? { degraded } : {}), checks });
-  });
-  return router;
-}
+  },
+});
+
+/** The probes: liveness and readiness, outside /api/v1. */
+export const HEALTH_OPERATIONS: readonly Operation[] = [health, readiness];

@@ -1,8 +1,6 @@
-import type { Router } from 'express';
-import type { Dependencies } from '../dependencies';
 import { requiredRevision } from '../http/conditional';
 import { authorFor } from '../http/auth';
-import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { defineOperation, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
 import { common, descriptorInvalid, ifMatch, json, page, pathParameters, ref, writeResponses } from '../openapi/parts';
 import { diffQuery, revertBody, revisionsQuery } from '../openapi/schemas';
@@ -92,7 +90,3 @@ export const revertDataset = defineOperation({
 /** Revision operations: history, one revision, diff and revert. */
 export const REVISION_OPERATIONS: readonly Operation[] = [listRevisions, getRevision, diffRevisions, revertDataset];
 
-/** The revisions' routes. */
-export function revisionsRouter(dependencies: Dependencies): Router {
-  return operationsRouter(REVISION_OPERATIONS, dependencies);
-}

@@ -1,7 +1,5 @@
-import type { Router } from 'express';
-import type { Dependencies } from '../dependencies';
 import { authorFor } from '../http/auth';
-import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { defineOperation, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
 import { common, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
 import { createTagBody, pageQuery, updateTagBody } from '../openapi/schemas';
@@ -116,7 +114,3 @@ export const deleteTag = defineOperation({
 /** Tag operations: create, list, read, update (description; move with force), delete. */
 export const TAG_OPERATIONS: readonly Operation[] = [listTags, createTag, getTag, updateTag, deleteTag];
 
-/** The tags' routes. */
-export function tagsRouter(dependencies: Dependencies): Router {
-  return operationsRouter(TAG_OPERATIONS, dependencies);
-}

@@ -1,9 +1,7 @@
-import type { Router } from 'express';
 import { mayMint, mayRevoke, mintedClaims, mintScopes, parseMintRequest, parsePrincipal } from '@metastore/authz';
 import { AuthenticationError, ValidationError } from '@metastore/errors';
-import type { Dependencies } from '../dependencies';
 import { accessContext, principalOf, sendDenial } from '../http/auth';
-import { defineOperation, operationsRouter, type Operation } from '../http/operation';
+import { defineOperation, type Operation } from '../http/operation';
 import { common, json, problem, ref } from '../openapi/parts';
 import { mintTokenBody, revokeTokenBody } from '../openapi/schemas';
 
@@ -94,7 +92,3 @@ export const revokeToken = defineOperation({
 /** Scoped tokens: mint and revoke. */
 export const TOKEN_OPERATIONS: readonly Operation[] = [mintScopedToken, revokeToken];
 
-/** The tokens' routes. */
-export function tokensRouter(dependencies: Dependencies): Router {
-  return operationsRouter(TOKEN_OPERATIONS, dependencies);
-}
