@@ -58,8 +58,24 @@ const PAGE = 100;
 const READ_CONCURRENCY = 4;
 const live = (entry: CatalogEntry | undefined) => (entry && !entry.deleted ? entry : undefined);
 
+/**
+ * The change that turned a tag from `previous` (as recorded) into `tag` (as found), as the sync announces it: created,
+ * updated or deleted; undefined when both agree. `base` says which dataset and where; `now` stamps what has no time.
+ */
+export function foundTagChange(
+  base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'>,
+  previous: Tag | undefined,
+  tag: Tag | undefined,
+  now: () => Date,
+): DatasetChange | undefined {
+  if (tag && !previous) return { ...base, type: 'tag.created', time: new Date(tag.createdAt), author: tag.author, newRevision: tag.target, tag };
+  if (tag && previous && !sameTag(tag, previous)) return { ...base, type: 'tag.updated', time: now(), author: tag.author, oldRevision: previous.target, newRevision: tag.target, tag, previousTag: previous };
+  if (!tag && previous) return { ...base, type: 'tag.deleted', time: now(), oldRevision: previous.target, previousTag: previous };
+  return undefined;
+}
+
 /** `work` on every item, at most `concurrency` at a time, results in item order. */
-async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -105,6 +121,30 @@ export class DatasetReconciler {
     await this.reconcileInto(id, options, counts);
     const { created, updated, deleted, tagChanges, stale } = counts;
     return { created, updated, deleted, tagChanges, stale };
+  }
+
+  /**
+   * Records the revisions on the first-parent history from the head the catalog knows up to `revision`, one event each
+   * (tags untouched), when `revision` descends from it: a journaled change computed on `revision` can then be recorded
+   * as made. False (nothing recorded) when the catalog has no live row, `revision` does not descend from its head, or
+   * more than `maxRevisions` lie between.
+   */
+  async catchUpTo(id: DatasetId, revision: string, maxRevisions: number): Promise<boolean> {
+    const known = live(await this.catalog.getDataset(id));
+    if (!known) return false;
+    if (known.headRevision === revision) return true;
+    let walk;
+    try {
+      walk = await this.walk(id, revision, known.headRevision, maxRevisions);
+    } catch (error) {
+      // The revision is gone with its repository (deleted since): nothing to catch up to.
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+    if (!walk || walk.rewritten) return false;
+    const counts: Counts = { created: 0, updated: 0, deleted: 0, tagChanges: 0, stale: false };
+    await this.recordHistory(id, known, walk.revisions, [], undefined, counts, false);
+    return !counts.stale;
   }
 
   private async reconcileInto(id: DatasetId, options: DatasetReconcileOptions, counts: Counts): Promise<unknown> {
@@ -167,6 +207,7 @@ export class DatasetReconciler {
     recordedTags: readonly Tag[],
     made: DatasetChange | undefined,
     counts: Counts,
+    withTags = true,
   ): Promise<Counts> {
     const root = revisions[0];
     const createdAt = known?.createdAt ?? (root ? new Date(root.timestamp) : this.clock());
@@ -204,7 +245,7 @@ export class DatasetReconciler {
       }
       if (!entry) continue;
       const update: CatalogUpdate = { dataset: id, entry, descriptors, events, expect: { head: recordedHead } };
-      if (last) {
+      if (last && withTags) {
         const stored = await this.indexer.tags(id);
         const tagEvents = this.tagEvents(id, recordedTags, stored, made);
         if (!(await this.applyCounted({ ...update, events: [...events, ...tagEvents], replaceAllTags: stored, expect: { head: recordedHead, allTags: recordedTags } }, counts))) return counts;
@@ -287,16 +328,7 @@ export class DatasetReconciler {
     const base = this.base(id);
     const events: MetastoreEvent[] = [];
     for (const name of names) {
-      const previous = before.get(name);
-      const tag = after.get(name);
-      let found: DatasetChange | undefined;
-      if (tag && !previous) {
-        found = { ...base, type: 'tag.created', time: new Date(tag.createdAt), author: tag.author, newRevision: tag.target, tag };
-      } else if (tag && previous && !sameTag(tag, previous)) {
-        found = { ...base, type: 'tag.updated', time: this.clock(), author: tag.author, oldRevision: previous.target, newRevision: tag.target, tag, previousTag: previous };
-      } else if (!tag && previous) {
-        found = { ...base, type: 'tag.deleted', time: this.clock(), oldRevision: previous.target, previousTag: previous };
-      }
+      const found = foundTagChange(base, before.get(name), after.get(name), this.clock);
       if (!found) continue;
       const ours = made?.type === found.type && (made.tag ?? made.previousTag)?.name === name;
       events.push(this.event(ours ? { ...found, ...made, origin: 'api' } : found));

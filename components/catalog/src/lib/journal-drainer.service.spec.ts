@@ -66,6 +66,8 @@ function world() {
 
 /** What tells two announcements of one change apart; no two events may share it. */
 const changeKey = (event: MetastoreEvent) => `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
+/** Events grouped by dataset (a stable sort): the order that holds when datasets are taken at once. */
+const bySubject = (list: readonly MetastoreEvent[]) => [...list].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
 const summary = (list: readonly MetastoreEvent[]) =>
   list.map((event) => [event.subject, event.type, event.data.origin, event.data.oldRevision, event.data.newRevision, event.data.tag?.name ?? event.data.previousTag?.name ?? null]);
 
@@ -96,7 +98,8 @@ describe('JournalDrainer with CatalogedStorage', () => {
     catalog.down = false;
     expect(await drainer.drain()).toEqual({ applied: 9, stale: 0, setAside: 0 });
     expect(await journal.pending()).toBe(0);
-    const recorded = catalog.events.slice(before);
+    // Datasets are drained at once: the order holds within each.
+    const recorded = bySubject(catalog.events.slice(before));
     const windHead = (await catalog.getDataset(wind))!.headRevision;
     expect(summary(recorded)).toEqual([
       ['acme/rain', 'dataset.updated', 'api', created.revision.sha, first.revision.sha, null],
@@ -105,9 +108,9 @@ describe('JournalDrainer with CatalogedStorage', () => {
       ['acme/rain', 'tag.created', 'api', null, created.revision.sha, 'v2'],
       ['acme/rain', 'tag.updated', 'api', created.revision.sha, first.revision.sha, 'v2'],
       ['acme/rain', 'dataset.reverted', 'api', first.revision.sha, reverted.revision.sha, null],
+      ['acme/wind', 'dataset.deleted', 'api', windHead, null, null],
       ['polar/snow', 'dataset.created', 'api', null, snowCreated.revision.sha, null],
       ['polar/snow', 'dataset.updated', 'api', snowCreated.revision.sha, snowPatched.revision.sha, null],
-      ['acme/wind', 'dataset.deleted', 'api', windHead, null, null],
     ]);
     expect(recorded[1]!.data.tag).toMatchObject({ target: v1.target, createdAt: v1.createdAt });
     expect(recorded[4]!.data).toMatchObject({ previousTag: { target: v2.target }, tag: { target: moved.target }, author: grace });
@@ -146,7 +149,6 @@ describe('JournalDrainer with CatalogedStorage', () => {
     const recorded = catalog.events.slice(before);
     expect(new Set(recorded.map(changeKey)).size).toBe(recorded.length);
     // The sync takes datasets concurrently: the order holds within each.
-    const bySubject = (list: readonly MetastoreEvent[]) => [...list].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
     expect(summary(bySubject(recorded))).toEqual([
       ['acme/rain', 'dataset.updated', 'sync', first.revision.sha, reverted.revision.sha, null],
       ['acme/rain', 'tag.created', 'api', null, reverted.revision.sha, 'short-lived'],
@@ -155,6 +157,36 @@ describe('JournalDrainer with CatalogedStorage', () => {
       ['polar/snow', 'dataset.updated', 'sync', snowCreated.revision.sha, snowPatched.revision.sha, null],
       ['polar/snow', 'tag.created', 'sync', null, snowPatched.revision.sha, 'v1'],
     ]);
+    expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
+  it('records first what the catalog missed before the outage (a process killed between git and the catalog), then each journaled change as made', async () => {
+    const { storage, catalog, datasets, revisions, tags, drainer, sync } = world();
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const first = await tags.create(rain, { name: 'v1', author: ada });
+    // Written to git by a process killed before it recorded them: a tag deletion and a commit the catalog never saw.
+    await storage.deleteTag(rain, 'v1');
+    const missed = await storage.commit(rain, { parent: created.revision.sha, changes: [{ path: 'datapackage.json', content: JSON.stringify(descriptor('Missed')) }], message: 'killed before recording', author: grace });
+    const before = catalog.events.length;
+
+    catalog.down = true;
+    const again = await tags.create(rain, { name: 'v1', ref: created.revision.sha, author: ada });
+    await tags.delete(rain, 'v1', ada);
+    await tags.create(rain, { name: 'v1', author: grace });
+    const reverted = await revisions.revert(rain, created.revision.sha, { author: grace });
+    catalog.down = false;
+
+    expect(await drainer.drain()).toEqual({ applied: 4, stale: 0, setAside: 0 });
+    const recorded = catalog.events.slice(before);
+    expect(summary(recorded)).toEqual([
+      ['acme/rain', 'tag.deleted', 'sync', first.target, null, 'v1'],
+      ['acme/rain', 'tag.created', 'api', null, again.target, 'v1'],
+      ['acme/rain', 'tag.deleted', 'api', again.target, null, 'v1'],
+      ['acme/rain', 'tag.created', 'api', null, missed.sha, 'v1'],
+      ['acme/rain', 'dataset.updated', 'sync', created.revision.sha, missed.sha, null],
+      ['acme/rain', 'dataset.reverted', 'api', missed.sha, reverted.revision.sha, null],
+    ]);
+    expect(recorded.at(-1)!.data).toMatchObject({ revertedTo: created.revision.sha, author: grace });
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
   });
 
@@ -208,8 +240,9 @@ describe('JournalDrainer with CatalogedStorage', () => {
 
     await expect(drainer.drain()).rejects.toThrow(/character varying/);
     await expect(drainer.drain()).rejects.toThrow(/character varying/);
-    expect(await journal.pending()).toBe(2);
-    expect(await drainer.drain()).toEqual({ applied: 1, stale: 0, setAside: 1 });
+    // Datasets are drained at once: acme/rain's entry did not wait behind acme/wind's.
+    expect(await journal.pending()).toBe(1);
+    expect(await drainer.drain()).toEqual({ applied: 0, stale: 0, setAside: 1 });
     expect(journal.setAsideEntries.map((entry) => entry.reason)).toEqual([expect.stringMatching(/JSON/), expect.stringMatching(/refused 3 times/)]);
     expect((await catalog.listTags(rain)).map((tag) => tag.name)).toEqual(['fine']);
 

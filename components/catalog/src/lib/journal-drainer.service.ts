@@ -1,10 +1,12 @@
 import { formatDatasetId } from '@metastore/datasets';
-import { BackoffLoop, eventFromChange, type EventBuilderOptions } from '@metastore/events';
-import type { DatasetId, DatasetStorage } from '@metastore/storage';
-import type { CatalogUpdate } from './catalog.model';
+import { NotFoundError } from '@metastore/errors';
+import { BackoffLoop, eventFromChange, type DatasetChange, type EventBuilderOptions } from '@metastore/events';
+import type { DatasetId, DatasetStorage, Tag } from '@metastore/storage';
+import type { ApplyOutcome, CatalogUpdate } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
+import { sameTag } from './catalog-expectation';
 import type { ChangeJournal, JournalEntry } from './change-journal.port';
-import { DatasetReconciler } from './dataset-reconciler';
+import { DatasetReconciler, foundTagChange, mapConcurrently } from './dataset-reconciler';
 
 /** Where the drainer reports what it recorded, dropped, set aside, and that the catalog does not answer. */
 export interface JournalLogger {
@@ -50,13 +52,29 @@ export interface JournalStatus {
 
 /** Revisions a catch-up after a stale entry walks; a longer gap is left to the sync worker. */
 const CATCH_UP_REVISIONS = 100;
+/** Datasets drained at once (each one's entries in order). */
+const DATASET_CONCURRENCY = 4;
+
+type Counts = { applied: number; stale: number; setAside: number };
+
+/** What one drain pass keeps: its counts, the datasets to catch up at its end, and (once needed) the tag states the journal leads to. */
+interface Pass {
+  readonly summary: Counts;
+  readonly behind: Map<string, DatasetId>;
+  tagStates?: Promise<Map<string, { sequence: number; state: Tag | undefined }[]>>;
+}
+
+const tagKey = (id: DatasetId, name: string) => `${formatDatasetId(id)}\u0000${name}`;
 
 /**
- * Records what the API journaled while the catalog did not answer, oldest first, each entry in its own transaction
- * with the event it would have had then (`revertedTo`, the intermediate states of a tag: everything git does not keep),
- * removing an entry only after its transaction committed. An entry whose `expect` no longer holds is dropped as stale
- * (the sync worker got there first, from git): nothing is recorded twice. A dataset with a stale entry is caught up from
- * storage once the journal is empty, as `CatalogedStorage` does for a write it finds the catalog behind on.
+ * Records what the API journaled while the catalog did not answer, oldest first (datasets at once, each one's entries
+ * in order), each entry in its own transaction with the event it would have had then (`revertedTo`, the intermediate
+ * states of a tag: everything git does not keep), removing an entry only after its transaction committed. An entry the
+ * catalog does not expect is either behind it (the sync worker recorded it, or what came after it, first, from git:
+ * dropped as stale, so nothing is recorded twice) or ahead of it (the catalog missed a change made before the entry's:
+ * that change is recorded first, as the sync would have found it, then the entry as made). A dataset with a stale entry
+ * is caught up from storage once the journal is empty, as `CatalogedStorage` does for a write it finds the catalog
+ * behind on.
  *
  * Runs as a loop (`start`): a drain at once, then again when nudged after an append (unless the catalog is known down),
  * when told the catalog answered again, after a backoff while it does not (1 s doubling to 30 s), and every
@@ -134,32 +152,49 @@ export class JournalDrainer {
   }
 
   private async drainPass(): Promise<DrainSummary> {
-    const summary = { applied: 0, stale: 0, setAside: 0 };
-    const behind = new Map<string, DatasetId>();
+    const pass: Pass = { summary: { applied: 0, stale: 0, setAside: 0 }, behind: new Map() };
     for (;;) {
       const entries = await this.journal.read(this.batchSize);
       if (entries.length === 0) break;
-      for (const entry of entries) await this.drainEntry(entry, summary, behind);
+      const byDataset = new Map<string, JournalEntry[]>();
+      for (const entry of entries) {
+        if (!entry.change) {
+          this.options.logger?.error({ entry: entry.key, problem: entry.problem }, 'an unreadable journal entry was set aside; the sync worker records its change from git');
+          await this.journal.setAside(entry, entry.problem ?? 'unreadable');
+          pass.summary.setAside += 1;
+          continue;
+        }
+        const key = formatDatasetId(entry.change.change.id);
+        byDataset.set(key, [...(byDataset.get(key) ?? []), entry]);
+      }
+      // Datasets at once, each one's entries in order: the first failure stops its dataset, then the pass.
+      let failure: { error: unknown } | undefined;
+      await mapConcurrently([...byDataset.values()], DATASET_CONCURRENCY, async (group) => {
+        for (const entry of group) {
+          if (failure) return;
+          try {
+            await this.drainEntry(entry, pass);
+          } catch (error) {
+            failure ??= { error };
+            return;
+          }
+        }
+      });
+      if (failure) throw failure.error;
     }
+    const { summary } = pass;
     if (summary.applied > 0) this.options.onRecorded?.();
-    for (const id of behind.values()) await this.catchUp(id);
+    for (const id of pass.behind.values()) await this.catchUp(id);
     if (summary.applied + summary.stale + summary.setAside > 0) this.options.logger?.info({ ...summary }, 'journaled changes recorded in the catalog');
-    return summary;
+    return { ...summary };
   }
 
-  private async drainEntry(entry: JournalEntry, summary: { applied: number; stale: number; setAside: number }, behind: Map<string, DatasetId>): Promise<void> {
-    if (!entry.change) {
-      this.options.logger?.error({ entry: entry.key, problem: entry.problem }, 'an unreadable journal entry was set aside; the sync worker records its change from git');
-      await this.journal.setAside(entry, entry.problem ?? 'unreadable');
-      summary.setAside += 1;
-      return;
-    }
-    const { change } = entry.change;
+  private async drainEntry(entry: JournalEntry, pass: Pass): Promise<void> {
+    const { change } = entry.change!;
     const dataset = formatDatasetId(change.id);
     let outcome;
     try {
-      const update = await this.updateOf(entry);
-      outcome = update ? await this.catalog.apply(update) : 'stale';
+      outcome = await this.record(entry, pass);
     } catch (error) {
       if (!(await this.catalogAnswers())) throw error;
       // The database answers, yet this entry fails: after a few tries it is set aside rather than hold up every other one.
@@ -169,19 +204,84 @@ export class JournalDrainer {
       this.failures.delete(entry.key);
       this.options.logger?.error({ err: error, entry: entry.key, dataset, type: change.type }, 'a journal entry the catalog keeps refusing was set aside; the sync worker records its change from git');
       await this.journal.setAside(entry, `refused ${failures} times: ${(error as Error).message}`);
-      summary.setAside += 1;
-      behind.set(dataset, change.id);
+      pass.summary.setAside += 1;
+      pass.behind.set(dataset, change.id);
       return;
     }
     this.failures.delete(entry.key);
     if (outcome === 'stale') {
       this.options.logger?.info({ entry: entry.key, dataset, type: change.type }, 'the catalog already moved past a journaled change (the sync recorded it); dropped');
-      summary.stale += 1;
-      behind.set(dataset, change.id);
+      pass.summary.stale += 1;
+      pass.behind.set(dataset, change.id);
     } else {
-      summary.applied += 1;
+      pass.summary.applied += 1;
     }
     await this.journal.remove(entry);
+  }
+
+  /** Applies an entry; when the catalog is not as it expects, records it after what the catalog missed, or finds it stale. */
+  private async record(entry: JournalEntry, pass: Pass): Promise<ApplyOutcome> {
+    const update = await this.updateOf(entry);
+    if (update && (await this.catalog.apply(update)) === 'applied') return 'applied';
+    try {
+      return await this.recordBehind(entry, pass);
+    } catch (error) {
+      // What it needs from storage is gone (the dataset was deleted since): the end-of-pass catch-up says so.
+      if (error instanceof NotFoundError) return 'stale';
+      throw error;
+    }
+  }
+
+  /**
+   * An entry the catalog does not expect is either behind it (the sync recorded it, or what came after it, first: stale)
+   * or ahead of it: the catalog missed a change made before the entry's (a write whose process was killed before
+   * recording it, a push). Then the missed change is recorded first, as the sync would have found it, and the entry as
+   * made: a commit after catching the history up to the revision it was made on, a tag change after the found change
+   * from the recorded tag to the one it was made on. Whether the catalog is behind or ahead: for a commit, whether the
+   * catalog's head is an ancestor of the entry's parent; for a tag, whether its recorded state is one this entry or a
+   * later one leads to (git keeps no tag history; the journal does).
+   */
+  private async recordBehind(entry: JournalEntry, pass: Pass): Promise<ApplyOutcome> {
+    const { change, update } = entry.change!;
+    const parent = update.expect?.head;
+    if (update.entry && typeof parent === 'string') {
+      if (!(await this.reconciler.catchUpTo(change.id, parent, CATCH_UP_REVISIONS))) return 'stale';
+      const retried = await this.updateOf(entry);
+      return retried ? this.catalog.apply(retried) : 'stale';
+    }
+    const expected = update.expect?.tag;
+    if (!expected) return 'stale';
+    const recorded = await this.catalog.getTag(change.id, expected.name);
+    if (await this.leadsTo(entry, expected.name, recorded, pass)) return 'stale';
+    const base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'> = { id: change.id, backend: change.backend, location: change.location, origin: 'sync' };
+    const missed = foundTagChange(base, recorded, expected.state ?? undefined, () => this.now());
+    if (!missed) return 'stale';
+    return this.catalog.apply({
+      ...update,
+      dataset: change.id,
+      expect: { tag: { name: expected.name, state: recorded ?? null } },
+      events: [eventFromChange(missed, this.options.events), eventFromChange(change, this.options.events)],
+    });
+  }
+
+  /** Whether `entry` or a later one turns the tag into `state` (the catalog then holds what the sync found after them). */
+  private async leadsTo(entry: JournalEntry, name: string, state: Tag | undefined, pass: Pass): Promise<boolean> {
+    pass.tagStates ??= this.tagStates();
+    const states = (await pass.tagStates).get(tagKey(entry.change!.change.id, name)) ?? [];
+    return states.some((later) => later.sequence >= entry.sequence && (later.state === undefined ? state === undefined : state !== undefined && sameTag(later.state, state)));
+  }
+
+  /** Every tag state the journal's entries lead to, by dataset and tag, in order. */
+  private async tagStates(): Promise<Map<string, { sequence: number; state: Tag | undefined }[]>> {
+    const states = new Map<string, { sequence: number; state: Tag | undefined }[]>();
+    for (const entry of await this.journal.read(Number.MAX_SAFE_INTEGER)) {
+      const change = entry.change?.change;
+      const name = change?.tag?.name ?? change?.previousTag?.name;
+      if (!change || !change.type.startsWith('tag.') || name === undefined) continue;
+      const key = tagKey(change.id, name);
+      states.set(key, [...(states.get(key) ?? []), { sequence: entry.sequence, state: change.type === 'tag.deleted' ? undefined : change.tag }]);
+    }
+    return states;
   }
 
   /** The catalog update recording an entry, its event built now; undefined when the row it needs is not as expected (stale). */
@@ -213,5 +313,9 @@ export class JournalDrainer {
     } catch (error) {
       this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not catch the dataset up after a stale journal entry; the sync worker will');
     }
+  }
+
+  private now(): Date {
+    return this.options.clock?.() ?? new Date();
   }
 }
