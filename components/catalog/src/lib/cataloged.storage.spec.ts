@@ -193,6 +193,23 @@ describe('CatalogedStorage', () => {
     expect((await catalog.getDataset(id))?.headRevision).toBe(created.revision.sha);
   });
 
+  it('announces the creation of a tag the catalog never recorded (a process killed after git) before the API moves or deletes it', async () => {
+    const { storage, catalog, datasets, tags } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    const updated = await datasets.patch(id, { title: 'Rain 2' }, { author: ada });
+    const unrecorded = await storage.createTag(id, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    await storage.createTag(id, { name: 'v2', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    await tags.delete(id, 'v1', ada);
+    const moved = await tags.update(id, 'v2', { ref: updated.revision.sha, force: true, author: ada });
+    expect(catalog.events.slice(2).map((event) => [event.type, event.data.origin, event.data.tag?.name ?? event.data.previousTag?.name, event.data.oldRevision, event.data.newRevision])).toEqual([
+      ['tag.created', 'sync', 'v1', null, unrecorded.target],
+      ['tag.deleted', 'api', 'v1', unrecorded.target, null],
+      ['tag.created', 'sync', 'v2', null, created.revision.sha],
+      ['tag.updated', 'api', 'v2', created.revision.sha, moved.target],
+    ]);
+    expect((await catalog.listTags(id)).map((tag) => [tag.name, tag.target])).toEqual([['v2', updated.revision.sha]]);
+  });
+
   it('forgets a tag that was deleted on the git host directly when asked to delete it', async () => {
     const { storage, catalog, datasets, tags } = setup();
     await datasets.create(id, descriptor, { author: ada });

@@ -21,7 +21,7 @@ import type { CatalogEntry } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
 import { catalogEntryOf, parseDescriptor } from './catalog-entry';
 import type { ChangeJournal, JournaledUpdate } from './change-journal.port';
-import { DatasetReconciler } from './dataset-reconciler';
+import { DatasetReconciler, foundTagChange } from './dataset-reconciler';
 
 /** Where the decorator reports a catalog it could not update or read (the write itself succeeded in git). */
 export interface CatalogLogger {
@@ -148,7 +148,7 @@ export class CatalogedStorage implements DatasetStorage {
 
   async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
     return this.writes.run(formatDatasetId(id), async () => {
-      const previous = await this.getTag(id, request.name);
+      const { previous, missed } = await this.tagBefore(id, request.name);
       const tag = await this.storage.replaceTag(id, request);
       await this.record(
         {
@@ -159,7 +159,9 @@ export class CatalogedStorage implements DatasetStorage {
           tag,
           previousTag: previous,
         },
-        { upsertTags: [tag], expect: { tag: { name: tag.name, state: previous } } },
+        { upsertTags: [tag], expect: { tag: { name: tag.name, state: missed ? null : previous } } },
+        true,
+        missed,
       );
       return tag;
     });
@@ -167,7 +169,7 @@ export class CatalogedStorage implements DatasetStorage {
 
   async deleteTag(id: DatasetId, name: string, author?: Author): Promise<void> {
     await this.writes.run(formatDatasetId(id), async () => {
-      const previous = await this.getTag(id, name);
+      const { previous, missed } = await this.tagBefore(id, name);
       try {
         await this.storage.deleteTag(id, name, author);
       } catch (error) {
@@ -184,7 +186,9 @@ export class CatalogedStorage implements DatasetStorage {
       }
       await this.record(
         { ...this.change('tag.deleted', id, this.clock()), ...(author ? { author } : {}), oldRevision: previous.target, previousTag: previous },
-        { removeTags: [name], expect: { tag: { name, state: previous } } },
+        { removeTags: [name], expect: { tag: { name, state: missed ? null : previous } } },
+        true,
+        missed,
       );
     });
   }
@@ -296,35 +300,36 @@ export class CatalogedStorage implements DatasetStorage {
    * the write found it; else (unless told not to) catches the dataset up from storage. A catalog that does not answer, or
    * that journaled changes still wait for, gets the change through the journal; without one it is logged and left.
    */
-  private async record(change: DatasetChange, update: JournaledUpdate, catchUpWhenStale = true): Promise<void> {
-    if (await this.behind()) return this.journalChange(change, update);
+  private async record(change: DatasetChange, update: JournaledUpdate, catchUpWhenStale = true, missed?: DatasetChange): Promise<void> {
+    if (await this.behind()) return this.journalChange(change, update, false, missed);
     let outcome;
     try {
-      outcome = await this.catalog.apply({ dataset: change.id, ...update, events: [eventFromChange(change, this.options.events)] });
+      const events = [...(missed ? [missed] : []), change].map((made) => eventFromChange(made, this.options.events));
+      outcome = await this.catalog.apply({ dataset: change.id, ...update, events });
     } catch (error) {
       if (this.options.journal) {
         this.options.logger?.warn({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but the catalog does not answer; the change is journaled');
-        return this.journalChange(change, update);
+        return this.journalChange(change, update, false, missed);
       }
       this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
       return;
     }
     if (outcome === 'applied') this.options.onRecorded?.();
-    else if (catchUpWhenStale && !(await this.catchUp(change))) await this.journalChange(change, update);
+    else if (catchUpWhenStale && !(await this.catchUp(change))) await this.journalChange(change, update, false, missed);
   }
 
   /**
    * Appends a change to the journal before its write is acknowledged; without a journal, logs it for the sync worker. A
    * journal that cannot be written fails the request (503): the write is in git, but its event would be incomplete.
    */
-  private async journalChange(change: DatasetChange, update: JournaledUpdate, createdAtFromCatalog = false): Promise<void> {
+  private async journalChange(change: DatasetChange, update: JournaledUpdate, createdAtFromCatalog = false, missed?: DatasetChange): Promise<void> {
     const { journal } = this.options;
     if (!journal) {
       this.options.logger?.error({ dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
       return;
     }
     try {
-      await journal.append({ change, update, ...(createdAtFromCatalog ? { createdAtFromCatalog } : {}) });
+      await journal.append({ change, update, ...(missed ? { missed } : {}), ...(createdAtFromCatalog ? { createdAtFromCatalog } : {}) });
     } catch (error) {
       this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but neither the catalog nor the journal could record the change; the sync worker will');
       throw new StorageUnavailableError('the change was written to git, but could not be recorded for its event; it will be announced as found by the next sync', { cause: error });
@@ -345,6 +350,29 @@ export class CatalogedStorage implements DatasetStorage {
       this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not catch the catalog up');
       return false;
     }
+  }
+
+  /**
+   * A tag as a change to it finds it: the catalog's record; storage's when the catalog does not answer or is behind the
+   * journal. A tag storage has but the answering catalog never recorded (its creation was written to git by a process
+   * killed before recording it, or pushed directly) comes with that creation as `missed`, announced before the change:
+   * once the change is made, git no longer shows it.
+   */
+  private async tagBefore(id: DatasetId, name: string): Promise<{ previous: Tag; missed?: DatasetChange }> {
+    if (await this.behind()) return { previous: await this.storage.getTag(id, name) };
+    let recorded: Tag | undefined;
+    let answered = true;
+    try {
+      recorded = await this.catalog.getTag(id, name);
+    } catch (error) {
+      this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'catalog unavailable; reading from storage');
+      answered = false;
+    }
+    if (recorded) return { previous: recorded };
+    const previous = await this.storage.getTag(id, name);
+    if (!answered) return { previous };
+    const missed = foundTagChange({ id, backend: this.backend, location: this.locationOf(id), origin: 'sync' }, undefined, previous, this.clock);
+    return { previous, ...(missed ? { missed } : {}) };
   }
 
   /** Whether journaled changes wait: the catalog is then behind this process's acknowledged writes. */

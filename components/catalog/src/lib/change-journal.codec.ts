@@ -21,6 +21,7 @@ export function encodeJournaledChange(journaled: JournaledChange): string {
   return JSON.stringify({
     version: JOURNAL_FORMAT_VERSION,
     change: { ...change, time: change.time.toISOString() },
+    ...(journaled.missed ? { missed: { ...journaled.missed, time: journaled.missed.time.toISOString() } } : {}),
     update: {
       ...update,
       ...(update.entry ? { entry: { ...update.entry, createdAt: update.entry.createdAt.toISOString(), updatedAt: update.entry.updatedAt.toISOString() } } : {}),
@@ -35,8 +36,9 @@ export function decodeJournaledChange(text: string): JournaledChange {
   const parsed: unknown = JSON.parse(text);
   if (!isObject(parsed)) throw new Error('not a JSON object');
   if (parsed['version'] !== JOURNAL_FORMAT_VERSION) throw new Error(`unknown format version ${JSON.stringify(parsed['version'])}`);
-  const { change, update } = parsed;
+  const { change, update, missed } = parsed;
   if (!isObject(change) || !isObject(update)) throw new Error('no change or no update');
+  if (missed !== undefined && !(isObject(missed) && (EVENT_TYPES as readonly unknown[]).includes(missed['type']))) throw new Error('a malformed missed change');
   if (!(EVENT_TYPES as readonly unknown[]).includes(change['type'])) throw new Error(`unknown change type ${JSON.stringify(change['type'])}`);
   const id = change['id'];
   if (!isObject(id) || typeof id['owner'] !== 'string' || typeof id['name'] !== 'string') throw new Error('no dataset id');
@@ -52,6 +54,7 @@ export function decodeJournaledChange(text: string): JournaledChange {
   };
   return {
     change: { ...(change as unknown as DatasetChange), time: date(change['time'], 'change.time') },
+    ...(isObject(missed) ? { missed: { ...(missed as unknown as DatasetChange), time: date(missed['time'], 'missed.time') } } : {}),
     update: decoded,
     ...(parsed['createdAtFromCatalog'] === true ? { createdAtFromCatalog: true } : {}),
   };

@@ -11,6 +11,8 @@ export type JournaledUpdate = Omit<CatalogUpdate, 'dataset' | 'events'>;
  */
 export interface JournaledChange {
   readonly change: DatasetChange;
+  /** A change the catalog had missed before this one (found in storage when it was made), recorded first, in the same transaction. */
+  readonly missed?: DatasetChange;
   readonly update: JournaledUpdate;
   /**
    * The row's creation time was not known when the change was made (the catalog did not answer): `update.entry` then

@@ -29,9 +29,14 @@ function tickingClock(start = '2024-03-01T00:00:00Z'): () => Date {
 /** A catalog that can lose the answer to an update it applied (a connection cut after COMMIT), or refuse one dataset's updates while answering. */
 class FaultyCatalog extends InMemoryCatalogStore {
   loseNextAnswer = false;
+  failNextApply = false;
   refuseUpdatesOf: string | undefined;
 
   override async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
+    if (this.failNextApply) {
+      this.failNextApply = false;
+      throw new StorageUnavailableError('connection terminated');
+    }
     if (this.refuseUpdatesOf === `${update.dataset.owner}/${update.dataset.name}`) throw new StorageUnavailableError('value too long for type character varying(200)');
     const outcome = await super.apply(update);
     if (this.loseNextAnswer) {
@@ -188,6 +193,20 @@ describe('JournalDrainer with CatalogedStorage', () => {
     ]);
     expect(recorded.at(-1)!.data).toMatchObject({ revertedTo: created.revision.sha, author: grace });
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
+  it('journals, with the change, the creation it found the catalog had missed, and records both', async () => {
+    const { storage, catalog, journal, datasets, tags, drainer } = world();
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const unrecorded = await storage.createTag(rain, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    catalog.failNextApply = true;
+    await tags.delete(rain, 'v1', ada);
+    expect(journal.changes().map((entry) => [entry.missed?.type, entry.change.type])).toEqual([['tag.created', 'tag.deleted']]);
+    expect(await drainer.drain()).toEqual({ applied: 1, stale: 0, setAside: 0 });
+    expect(summary(catalog.events.slice(1))).toEqual([
+      ['acme/rain', 'tag.created', 'sync', null, unrecorded.target, 'v1'],
+      ['acme/rain', 'tag.deleted', 'api', unrecorded.target, null, 'v1'],
+    ]);
   });
 
   it('queues changes made after the catalog answers again behind the journaled ones, so their order holds', async () => {

@@ -254,7 +254,9 @@ export class JournalDrainer {
     const recorded = await this.catalog.getTag(change.id, expected.name);
     if (await this.leadsTo(entry, expected.name, recorded, pass)) return 'stale';
     const base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'> = { id: change.id, backend: change.backend, location: change.location, origin: 'sync' };
-    const missed = foundTagChange(base, recorded, expected.state ?? undefined, () => this.now());
+    // The tag the change was made on (what the entry expected, or what it found the catalog had missed).
+    const madeOn = change.type === 'tag.created' ? undefined : change.previousTag;
+    const missed = foundTagChange(base, recorded, madeOn, () => this.now());
     if (!missed) return 'stale';
     return this.catalog.apply({
       ...update,
@@ -286,14 +288,15 @@ export class JournalDrainer {
 
   /** The catalog update recording an entry, its event built now; undefined when the row it needs is not as expected (stale). */
   private async updateOf(entry: JournalEntry): Promise<CatalogUpdate | undefined> {
-    const { change, update, createdAtFromCatalog } = entry.change!;
+    const { change, missed, update, createdAtFromCatalog } = entry.change!;
     let entryUpdate = update.entry;
     if (entryUpdate && createdAtFromCatalog) {
       const row = await this.catalog.getDataset(change.id);
       if (!row || row.deleted || row.headRevision !== update.expect?.head) return undefined;
       entryUpdate = { ...entryUpdate, createdAt: row.createdAt };
     }
-    return { ...update, ...(entryUpdate ? { entry: entryUpdate } : {}), dataset: change.id, events: [eventFromChange(change, this.options.events)] };
+    const events = [...(missed ? [missed] : []), change].map((made) => eventFromChange(made, this.options.events));
+    return { ...update, ...(entryUpdate ? { entry: entryUpdate } : {}), dataset: change.id, events };
   }
 
   private async catalogAnswers(): Promise<boolean> {

@@ -45,7 +45,11 @@ function sampleChanges(): JournaledChange[] {
       createdAtFromCatalog: true,
     },
     { change: { ...base, type: 'tag.created', time: new Date(tag.createdAt), newRevision: tag.target, tag }, update: { upsertTags: [tag], expect: { tag: { name: tag.name, state: null } } } },
-    { change: { ...base, type: 'tag.deleted', time: new Date('2025-03-16T00:00:00.000Z'), oldRevision: tag.target, previousTag: tag }, update: { removeTags: [tag.name], expect: { tag: { name: tag.name, state: tag } } } },
+    {
+      change: { ...base, type: 'tag.deleted', time: new Date('2025-03-16T00:00:00.000Z'), oldRevision: tag.target, previousTag: tag },
+      missed: { ...base, origin: 'sync', type: 'tag.created', time: new Date(tag.createdAt), newRevision: tag.target, tag },
+      update: { removeTags: [tag.name], expect: { tag: { name: tag.name, state: null } } },
+    },
     { change: { ...base, type: 'dataset.deleted', time: new Date('2025-03-17T00:00:00.000Z'), oldRevision: sha('2') }, update: { deletedAt: new Date('2025-03-17T00:00:00.000Z'), expect: { head: sha('2') } } },
   ];
 }
