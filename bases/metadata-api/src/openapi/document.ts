@@ -91,7 +91,14 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           required: ['storage', 'catalog', 'events', 'revocations'],
           properties: {
             storage: { type: 'object', required: ['status', 'backend'], properties: { status: { enum: ['up', 'down'] }, backend: { type: 'string' } } },
-            catalog: { type: 'object', required: ['status'], properties: { status: { enum: ['up', 'down'] } } },
+            catalog: {
+              type: 'object',
+              required: ['status'],
+              properties: {
+                status: { enum: ['up', 'degraded', 'down'], description: '`degraded`: it answers, but changes journaled while it did not still wait to be recorded.' },
+                pendingChanges: { type: 'integer', minimum: 0, description: 'Changes acknowledged while the catalog database did not answer, waiting in the journal to be recorded with their events.' },
+              },
+            },
             events: {
               type: 'object',
               required: ['status', 'stream'],
