@@ -90,6 +90,7 @@ export function catalogThroughCircuit(catalog: CatalogStore, circuit: CatalogCir
     descriptorAt: (id, revision) => circuit.run(() => catalog.descriptorAt(id, revision)),
     getTag: (id, name) => circuit.run(() => catalog.getTag(id, name)),
     listTags: (id) => circuit.run(() => catalog.listTags(id)),
+    announcedTagLeaving: (id, tag) => circuit.run(() => catalog.announcedTagLeaving(id, tag)),
     checkReady: () => circuit.run(() => catalog.checkReady()),
   };
 }

@@ -1,4 +1,4 @@
-import { isCacheable, meetsExpectation, storableEntry, type ApplyOutcome, type CatalogEntry, type CatalogStore, type CatalogUpdate, type SearchQuery } from '@metastore/catalog';
+import { isCacheable, meetsExpectation, sameTag, storableEntry, type ApplyOutcome, type CatalogEntry, type CatalogStore, type CatalogUpdate, type SearchQuery } from '@metastore/catalog';
 import { withoutNul } from '@metastore/events';
 import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
@@ -348,6 +348,23 @@ export class PostgresCatalogStore implements CatalogStore {
       this.prisma.tag.findMany({ where: { owner: id.owner, name: id.name }, orderBy: { tagName: 'asc' } }),
     );
     return rows.map(toTag);
+  }
+
+  /**
+   * The outbox rows of the dataset's tag deletions and moves whose payload's `previousTag` has this name and target,
+   * compared in full here (times as instants). No index serves the payload: no migration for it, since this runs only
+   * when the journal drainer finds a tag absent that one of its entries expected (a rare, ambiguous case).
+   */
+  async announcedTagLeaving(id: DatasetId, tag: Tag): Promise<boolean> {
+    const stored = withoutNul(tag);
+    const rows = await guarded(this.url, 'look for a tag change in the outbox', () =>
+      this.prisma.$queryRaw<{ previousTag: Tag }[]>`
+        SELECT payload->'data'->'previousTag' AS "previousTag" FROM outbox_events
+        WHERE owner = ${id.owner} AND name = ${id.name} AND type IN ('tag.deleted', 'tag.updated')
+          AND payload->'data'->'previousTag'->>'name' = ${stored.name}
+          AND payload->'data'->'previousTag'->>'target' = ${stored.target}`,
+    );
+    return rows.some((row) => sameTag(row.previousTag, stored));
   }
 
   async checkReady(): Promise<void> {

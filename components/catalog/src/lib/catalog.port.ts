@@ -31,6 +31,12 @@ export interface CatalogStore {
   /** All of the dataset's recorded tags, in name order. */
   listTags(id: DatasetId): Promise<readonly Tag[]>;
 
+  /**
+   * Whether the outbox holds an announcement of `tag` (this exact state) leaving: a `tag.deleted`, or a `tag.updated`
+   * from it. Tells a tag the catalog recorded and saw go from one it never recorded; asked only in that rare case.
+   */
+  announcedTagLeaving(id: DatasetId, tag: Tag): Promise<boolean>;
+
   /** Resolves when the database answers (readiness probes); rejects with STORAGE_UNAVAILABLE otherwise. */
   checkReady(): Promise<void>;
 }

@@ -209,6 +209,36 @@ describe('JournalDrainer with CatalogedStorage', () => {
     ]);
   });
 
+  it('records the creation of a tag the catalog never recorded before its deletion journaled while the catalog was down', async () => {
+    const { storage, catalog, datasets, tags, drainer, sync } = world();
+    const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
+    // Written to git by a process killed before it recorded the tag: the catalog never sees it.
+    const unrecorded = await storage.createTag(rain, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    catalog.down = true;
+    await tags.delete(rain, 'v1', ada);
+    catalog.down = false;
+
+    expect(await drainer.drain()).toEqual({ applied: 1, stale: 0, setAside: 0 });
+    expect(summary(catalog.events.slice(1))).toEqual([
+      ['acme/rain', 'tag.created', 'sync', null, unrecorded.target, 'v1'],
+      ['acme/rain', 'tag.deleted', 'api', unrecorded.target, null, 'v1'],
+    ]);
+    expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
+  });
+
+  it('drops a journaled deletion of a tag whose deletion the sync announced first', async () => {
+    const { catalog, datasets, tags, drainer, sync } = world();
+    await datasets.create(rain, descriptor('Rain'), { author: ada });
+    const v1 = await tags.create(rain, { name: 'v1', author: ada });
+    catalog.down = true;
+    await tags.delete(rain, 'v1', ada);
+    catalog.down = false;
+    expect(await sync.reconcile()).toMatchObject({ tagChanges: 1 });
+
+    expect(await drainer.drain()).toEqual({ applied: 0, stale: 1, setAside: 0 });
+    expect(summary(catalog.events.slice(2))).toEqual([['acme/rain', 'tag.deleted', 'sync', v1.target, null, 'v1']]);
+  });
+
   it('queues changes made after the catalog answers again behind the journaled ones, so their order holds', async () => {
     const { catalog, journal, datasets, tags, drainer } = world();
     await datasets.create(rain, descriptor('Rain'), { author: ada });

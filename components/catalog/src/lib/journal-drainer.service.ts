@@ -239,7 +239,8 @@ export class JournalDrainer {
    * made: a commit after catching the history up to the revision it was made on, a tag change after the found change
    * from the recorded tag to the one it was made on. Whether the catalog is behind or ahead: for a commit, whether the
    * catalog's head is an ancestor of the entry's parent; for a tag, whether its recorded state is one this entry or a
-   * later one leads to (git keeps no tag history; the journal does).
+   * later one leads to (git keeps no tag history; the journal does), and, when that state is the tag's absence, whether
+   * the catalog announced the state the entry expected leaving (else it never recorded the tag).
    */
   private async recordBehind(entry: JournalEntry, pass: Pass): Promise<ApplyOutcome> {
     const { change, update } = entry.change!;
@@ -252,7 +253,12 @@ export class JournalDrainer {
     const expected = update.expect?.tag;
     if (!expected) return 'stale';
     const recorded = await this.catalog.getTag(change.id, expected.name);
-    if (await this.leadsTo(entry, expected.name, recorded, pass)) return 'stale';
+    // A tag absent from the catalog is ambiguous: recorded, and its leaving announced (by the sync, or by this entry
+    // whose commit's answer was lost): stale; or never recorded (its creation written to git by a killed process):
+    // then its creation, as found, is recorded before the entry.
+    if ((await this.leadsTo(entry, expected.name, recorded, pass)) && (recorded !== undefined || !expected.state || (await this.catalog.announcedTagLeaving(change.id, expected.state)))) {
+      return 'stale';
+    }
     const base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'> = { id: change.id, backend: change.backend, location: change.location, origin: 'sync' };
     // The tag the change was made on (what the entry expected, or what it found the catalog had missed).
     const madeOn = change.type === 'tag.created' ? undefined : change.previousTag;

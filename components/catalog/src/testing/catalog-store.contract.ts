@@ -210,6 +210,30 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
       expect(await store.listTags(id)).toEqual([]);
     });
 
+    it('tells whether it announced a tag state leaving (deleted, or moved from): that exact state, of that dataset', async () => {
+      const owner = uniqueWord('ct');
+      const [id, other] = [{ owner, name: 'left' }, { owner, name: 'other' }];
+      const [one, two] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
+      const [v1, v2, moved] = [tagFor('v1', one), tagFor('v2', one), tagFor('v2', two, 'Moved')];
+      const leaving = (dataset: DatasetId, type: EventType, tag: Tag, next?: Tag): MetastoreEvent => {
+        const event = eventFor(dataset, type);
+        return { ...event, data: { ...event.data, previousTag: tag, ...(next ? { tag: next } : {}) } };
+      };
+      await store.apply({ dataset: id, entry: entryFor(id), events: [eventFor(id, 'tag.created')] });
+      expect(await store.announcedTagLeaving(id, v1)).toBe(false);
+
+      await store.apply({ dataset: id, events: [leaving(id, 'tag.deleted', v1), leaving(id, 'tag.updated', v2, moved)] });
+      await store.apply({ dataset: other, entry: entryFor(other), events: [leaving(other, 'tag.deleted', tagFor('v3', one))] });
+      expect(await store.announcedTagLeaving(id, v1)).toBe(true);
+      // Times compare as instants, however written.
+      expect(await store.announcedTagLeaving(id, { ...v2, createdAt: '2024-03-04T05:06:07Z' })).toBe(true);
+      expect(await store.announcedTagLeaving(id, moved)).toBe(false);
+      expect(await store.announcedTagLeaving(id, { ...v1, description: 'Another' })).toBe(false);
+      expect(await store.announcedTagLeaving(id, { ...v1, createdAt: '2024-03-04T05:06:08.000Z' })).toBe(false);
+      expect(await store.announcedTagLeaving(id, tagFor('v3', one))).toBe(false);
+      expect(await store.announcedTagLeaving(other, tagFor('v3', one))).toBe(true);
+    });
+
     it('keeps tags of different datasets apart', async () => {
       const owner = uniqueWord('ct');
       const [a, b] = [{ owner, name: 'a' }, { owner, name: 'b' }];

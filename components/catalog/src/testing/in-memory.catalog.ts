@@ -2,7 +2,7 @@ import { StorageUnavailableError, ValidationError } from '@metastore/errors';
 import { withoutNul, type MetastoreEvent } from '@metastore/events';
 import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { isCacheable, storableEntry } from '../lib/catalog-entry';
-import { meetsExpectation } from '../lib/catalog-expectation';
+import { meetsExpectation, sameTag } from '../lib/catalog-expectation';
 import type { ApplyOutcome, CatalogEntry, CatalogUpdate, SearchQuery } from '../lib/catalog.model';
 import type { CatalogStore } from '../lib/catalog.port';
 
@@ -115,6 +115,15 @@ export class InMemoryCatalogStore implements CatalogStore {
   async listTags(id: DatasetId): Promise<readonly Tag[]> {
     this.check();
     return [...(this.tags.get(formatDatasetId(id))?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async announcedTagLeaving(id: DatasetId, tag: Tag): Promise<boolean> {
+    this.check();
+    const subject = formatDatasetId(id);
+    const stored = withoutNul(tag);
+    return this.events.some(
+      (event) => event.subject === subject && (event.type === 'tag.deleted' || event.type === 'tag.updated') && event.data.previousTag !== undefined && sameTag(event.data.previousTag, stored),
+    );
   }
 
   async checkReady(): Promise<void> {
