@@ -71,41 +71,41 @@ export const MESSAGE = { description: 'The commit message.', type: 'string' } as
 const NAMES = { type: 'array', items: { type: 'string' }, uniqueItems: true } as const;
 const NO_NAMES = { type: 'array', maxItems: 0 } as const;
 
-/** Changed fields and resources. */
-export const CHANGED_PARTS = {
-  title: 'ChangedParts',
-  description: 'Top-level descriptor fields (other than `resources`) and resources (by name, `#<index>` when unnamed) that differ from the previous revision.',
-  type: 'object',
-  required: ['fields', 'resources'],
-  additionalProperties: false,
-  properties: {
-    fields: NAMES,
-    resources: {
-      type: 'object',
-      required: ['added', 'removed', 'modified'],
-      additionalProperties: false,
-      properties: { added: NAMES, removed: NAMES, modified: NAMES },
+// `changes` of an event: which top-level fields and resources differ; `resources` narrows what may be removed or modified.
+function changedParts<const R extends object, const M extends object>(title: string, description: string, removed: R, modified: M) {
+  return {
+    title,
+    description,
+    type: 'object',
+    required: ['fields', 'resources'],
+    additionalProperties: false,
+    properties: {
+      fields: NAMES,
+      resources: {
+        type: 'object',
+        required: ['added', 'removed', 'modified'],
+        additionalProperties: false,
+        properties: { added: NAMES, removed, modified },
+      },
     },
-  },
-} as const;
+  } as const;
+}
+
+/** Changed fields and resources. */
+export const CHANGED_PARTS = changedParts(
+  'ChangedParts',
+  'Top-level descriptor fields (other than `resources`) and resources (by name, `#<index>` when unnamed) that differ from the previous revision.',
+  NAMES,
+  NAMES,
+);
 
 /** Changed fields and resources of a new dataset: everything added. */
-export const CHANGED_PARTS_ON_CREATE = {
-  title: 'ChangedPartsOnCreate',
-  description: 'For a new dataset everything is new: every top-level field, and every resource as added.',
-  type: 'object',
-  required: ['fields', 'resources'],
-  additionalProperties: false,
-  properties: {
-    fields: NAMES,
-    resources: {
-      type: 'object',
-      required: ['added', 'removed', 'modified'],
-      additionalProperties: false,
-      properties: { added: NAMES, removed: NO_NAMES, modified: NO_NAMES },
-    },
-  },
-} as const;
+export const CHANGED_PARTS_ON_CREATE = changedParts(
+  'ChangedPartsOnCreate',
+  'For a new dataset everything is new: every top-level field, and every resource as added.',
+  NO_NAMES,
+  NO_NAMES,
+);
 
 /** The parsed descriptor. */
 export const DESCRIPTOR = {
