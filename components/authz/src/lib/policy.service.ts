@@ -229,16 +229,6 @@ export interface MintRequest {
 /** The actor of a minted token whose request names none. */
 export const DEFAULT_ACTOR = 'minted-token';
 
-function issuesOf(parse: () => unknown): readonly ValidationIssue[] {
-  try {
-    parse();
-    return [];
-  } catch (error) {
-    if (error instanceof ValidationError) return error.issues;
-    throw error;
-  }
-}
-
 /**
  * Validates a mint request body: `owner` and `name` by the dataset-id rules of @metastore/datasets (no patterns, no
  * spaces or colons), `actions` each one of ACTIONS, `actor` named like an owner. Every problem at once, with pointers
@@ -246,7 +236,7 @@ function issuesOf(parse: () => unknown): readonly ValidationIssue[] {
  */
 export function parseMintRequest(body: { readonly owner?: unknown; readonly name?: unknown; readonly actions?: unknown; readonly actor?: unknown }): MintRequest {
   const issues: ValidationIssue[] = [
-    ...issuesOf(() => (body.name === undefined ? parseOwner(body.owner) : parseDatasetId(body.owner, body.name))),
+    ...ValidationError.issuesOf(() => (body.name === undefined ? parseOwner(body.owner) : parseDatasetId(body.owner, body.name))),
   ];
   const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
   if (!Array.isArray(body.actions) || actions.length === 0) issues.push({ pointer: '/actions', message: 'must list at least one action' });

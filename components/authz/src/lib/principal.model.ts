@@ -56,12 +56,7 @@ function optionalText(claims: Readonly<Record<string, unknown>>, claim: 'name' |
 }
 
 function collectScope(text: unknown, pointer: string, scopes: Scope[], issues: ValidationIssue[]): void {
-  try {
-    scopes.push(parseScope(text, pointer));
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    issues.push(...error.issues);
-  }
+  issues.push(...ValidationError.issuesOf(() => scopes.push(parseScope(text, pointer))));
 }
 
 function scopesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIssue[]): Scope[] {

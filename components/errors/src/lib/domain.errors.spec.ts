@@ -21,6 +21,18 @@ describe('DomainError hierarchy', () => {
     ]);
   });
 
+  it('collects the issues a check throws, none when it passes, and rethrows any other error', () => {
+    const issues = [{ pointer: '/name', message: 'bad name' }];
+    expect(ValidationError.issuesOf(() => {
+      throw new ValidationError('invalid', issues);
+    })).toEqual(issues);
+    expect(ValidationError.issuesOf(() => 'fine')).toEqual([]);
+    const other = new Error('boom');
+    expect(() => ValidationError.issuesOf(() => {
+      throw other;
+    })).toThrow(other);
+  });
+
   it('carries when to retry on an unavailable storage, only when known', () => {
     expect(new StorageUnavailableError('rate limited', { retryAfterSeconds: 42 }).retryAfterSeconds).toBe(42);
     expect(new StorageUnavailableError('disk gone').retryAfterSeconds).toBeUndefined();

@@ -46,6 +46,17 @@ export class ValidationError extends DomainError {
     super('VALIDATION_FAILED', message);
   }
 
+  /** The issues `check` throws as a ValidationError, none if it passes; any other error is rethrown. */
+  static issuesOf(check: () => unknown): readonly ValidationIssue[] {
+    try {
+      check();
+      return [];
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues;
+      throw error;
+    }
+  }
+
   /** The same error with every pointer placed under `prefix` (when the input sat inside a larger document). */
   underPointer(prefix: string): ValidationError {
     return new ValidationError(

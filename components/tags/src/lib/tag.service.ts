@@ -51,15 +51,7 @@ function validateDescription(description: unknown): string {
 
 /** Runs every check and throws one ValidationError listing all their issues (`checks` throw ValidationErrors). */
 function validateAll(message: string, ...checks: (() => unknown)[]): void {
-  const issues: ValidationIssue[] = [];
-  for (const check of checks) {
-    try {
-      check();
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      issues.push(...error.issues);
-    }
-  }
+  const issues = checks.flatMap((check) => ValidationError.issuesOf(check));
   if (issues.length > 0) throw new ValidationError(message, issues);
 }
 
