@@ -4,7 +4,7 @@ import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type Wr
 import { canRead } from '@metastore/authz';
 import type { CatalogEntry } from '@metastore/catalog';
 import { ValidationError } from '@metastore/errors';
-import type { DatasetId } from '@metastore/storage';
+import type { Author, DatasetId } from '@metastore/storage';
 import type { Dependencies } from '../dependencies';
 import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
 import { accessContext, authorFor, principalOf } from '../http/auth';
@@ -42,15 +42,20 @@ function datasetSummary(entry: CatalogEntry) {
   };
 }
 
-/** Commit metadata of a write whose body is the descriptor itself: `?message=`, `?author=`, If-Match. */
-async function descriptorWriteOptions(
-  { req, res, query, dependencies: { datasets } }: { req: Request; res: Response; query: { message?: string; author?: string }; dependencies: Dependencies },
+/**
+ * Commit metadata of a write: its author (the caller's, or the one named if the caller may write as others), `message`
+ * and the revision If-Match requires. The author is authorized before If-Match is looked at (which may resolve the head).
+ */
+export async function writeOptions(
+  { req, res, dependencies: { datasets } }: { req: Request; res: Response; dependencies: Dependencies },
   id: DatasetId,
+  requested: { author?: Author | string; message?: string } = {},
 ): Promise<WriteOptions> {
+  const author = authorFor(res, id, requested.author);
   const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
   return {
-    author: authorFor(res, id, query.author),
-    ...(query.message ? { message: query.message } : {}),
+    author,
+    ...(requested.message ? { message: requested.message } : {}),
     ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}),
   };
 }
@@ -163,7 +168,7 @@ export const replaceDataset = defineOperation({
   policy: { operation: 'replaceDataset', target: datasetTargetOf },
   handler: async (input) => {
     const id = datasetIdOf(input.params);
-    sendWriteResult(input.res, id, await input.dependencies.datasets.replace(id, input.body, await descriptorWriteOptions(input, id)));
+    sendWriteResult(input.res, id, await input.dependencies.datasets.replace(id, input.body, await writeOptions(input, id, input.query)));
   },
 });
 
@@ -182,7 +187,7 @@ export const patchDataset = defineOperation({
   policy: { operation: 'patchDataset', target: datasetTargetOf },
   handler: async (input) => {
     const id = datasetIdOf(input.params);
-    sendWriteResult(input.res, id, await input.dependencies.datasets.patch(id, input.body, await descriptorWriteOptions(input, id)));
+    sendWriteResult(input.res, id, await input.dependencies.datasets.patch(id, input.body, await writeOptions(input, id, input.query)));
   },
 });
 
@@ -200,12 +205,11 @@ export const deleteDataset = defineOperation({
   headers: [{ ...ifMatch, description: 'The revision sha (an ETag) last seen: 412 and nothing deleted when the head is another.' }],
   responses: { 204: { description: 'Deleted.' }, ...common, 412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.') },
   policy: { operation: 'deleteDataset', target: datasetTargetOf },
-  handler: async ({ req, res, params, dependencies: { datasets } }) => {
-    const id = datasetIdOf(params);
+  handler: async (input) => {
+    const id = datasetIdOf(input.params);
     // If-Match is checked by the storage under the dataset's lock, as close to the deletion as the backend allows (RFC 9110 §13.1.1).
-    const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
-    await datasets.delete(id, { author: authorFor(res, id, undefined), ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}) });
-    res.status(204).end();
+    await input.dependencies.datasets.delete(id, await writeOptions(input, id));
+    input.res.status(204).end();
   },
 });
 

@@ -1,10 +1,8 @@
-import { requiredRevision } from '../http/conditional';
-import { authorFor } from '../http/auth';
 import { defineOperation, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
 import { common, descriptorInvalid, ifMatch, json, page, pathParameters, ref, writeResponses } from '../openapi/parts';
 import { diffQuery, revertBody, revisionsQuery } from '../openapi/schemas';
-import { sendWriteResult } from './datasets.router';
+import { sendWriteResult, writeOptions } from './datasets.router';
 
 /** A dataset's history by first parent, newest first, a page at a time (with a `Link` to the next). */
 export const listRevisions = defineOperation({
@@ -75,15 +73,10 @@ export const revertDataset = defineOperation({
   body: { schema: revertBody, component: 'RevertRequest', mediaType: 'application/json' },
   responses: writeResponses,
   policy: { operation: 'revertDataset', target: datasetTargetOf },
-  handler: async ({ req, res, params, body, dependencies: { datasets, revisions } }) => {
-    const id = datasetIdOf(params);
-    const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
-    const result = await revisions.revert(id, body.to, {
-      author: authorFor(res, id, body.author),
-      ...(body.message ? { message: body.message } : {}),
-      ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}),
-    });
-    sendWriteResult(res, id, result);
+  handler: async (input) => {
+    const id = datasetIdOf(input.params);
+    const result = await input.dependencies.revisions.revert(id, input.body.to, await writeOptions(input, id, input.body));
+    sendWriteResult(input.res, id, result);
   },
 });
 
