@@ -215,7 +215,6 @@ export class LocalGitStorage implements DatasetStorage {
   private async lockExpectedHead(id: DatasetId, expectedHead: string): Promise<HeldLock> {
     const context = this.context(this.repositoryPath(id));
     const refPath = path.join(context.gitdir, this.headRef);
-    await mkdir(path.dirname(refPath), { recursive: true });
     let lock: HeldLock;
     try {
       lock = await acquireLock(context.gitdir, refPath);
@@ -452,7 +451,6 @@ export class LocalGitStorage implements DatasetStorage {
     await this.gitFs.syncWrittenObjects(gitdir);
     let swapped: boolean;
     try {
-      await makeDirectoryDurably(path.dirname(path.join(gitdir, ref)));
       swapped = await compareAndSwapRef(gitdir, ref, current, oid, () => this.readRef(context, ref));
     } catch (error) {
       if (error instanceof RefLockedError) throw new RevisionConflictError(current ?? 'none', undefined, { cause: error });

@@ -1,8 +1,8 @@
 import { kill } from 'node:process';
-import { link, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { nonce, syncDirectory, writeNewFileSynced } from '@metastore/durable-files';
+import { makeDirectoryDurably, nonce, syncDirectory, writeNewFileSynced } from '@metastore/durable-files';
 
 /** Thrown when another live writer holds the ref's lock file. */
 export class RefLockedError extends Error {}
@@ -238,8 +238,9 @@ export async function acquireLock(gitdir: string, target: string): Promise<HeldL
   const record = `${JSON.stringify(owner)}\n`;
   const lock = new HeldLock(gitdir, target, record, owner);
   const staged = path.join(gitdir, `${TEMPORARY_PREFIX}lock-${owner.nonce}`);
-  // A ref only in packed-refs may have no directory of its own any more (git creates it for the lock, too).
-  await mkdir(path.dirname(target), { recursive: true });
+  // A ref only in packed-refs, or the first under its prefix, may have no directory yet (git creates it for the lock,
+  // too); a new one is synced into its parent, or the ref renamed into it could vanish with it in a crash.
+  await makeDirectoryDurably(path.dirname(target));
   await writeFile(staged, record, { flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 3; attempt += 1) {
