@@ -1,1 +1,1 @@
-export { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably, writeNewFileSynced } from './lib/durable-files';
+export { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileAtomically, writeFileDurably, writeNewFileSynced } from './lib/durable-files';

@@ -46,6 +46,15 @@ export function nonce(): string {
  * target, and the target's directory is synced.
  */
 export async function writeFileDurably(target: string, data: Uint8Array | string, temporary: string, mode = 0o666): Promise<void> {
+  await writeFileAtomically(target, data, temporary, mode);
+  await syncDirectory(path.dirname(target));
+}
+
+/**
+ * {@link writeFileDurably} without the directory sync, for a caller that syncs each directory once after many
+ * writes: `target` holds its old content or all of `data`, but the rename is durable only once the directory is synced.
+ */
+export async function writeFileAtomically(target: string, data: Uint8Array | string, temporary: string, mode = 0o666): Promise<void> {
   try {
     await writeNewFileSynced(temporary, data, mode);
     await rename(temporary, target);
@@ -53,7 +62,6 @@ export async function writeFileDurably(target: string, data: Uint8Array | string
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(path.dirname(target));
 }
 
 /** Creates `file` (which must not exist) with `data` and fsyncs it. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
 import type { PromiseFsClient } from 'isomorphic-git';
-import { nonce, syncDirectory, writeNewFileSynced } from '@metastore/durable-files';
+import { nonce, syncDirectory, writeFileAtomically } from '@metastore/durable-files';
 
 const inflateAsync = promisify(inflate);
 const LOOSE_OBJECT = /[\\/]objects[\\/]([0-9a-f]{2})[\\/]([0-9a-f]{38})$/;
@@ -126,15 +126,8 @@ export class CrashSafeGitFs {
     const objects = path.dirname(directory);
     const directories = this.unsyncedIn(path.dirname(objects));
     if ((await mkdir(directory, { recursive: true })) !== undefined) directories.add(objects);
-    const staged = path.join(directory, `tmp_obj_${nonce()}`);
-    try {
-      // Loose objects are read-only, as git writes them.
-      await writeNewFileSynced(staged, data, 0o444);
-      await rename(staged, file);
-    } catch (error) {
-      await rm(staged, { force: true });
-      throw error;
-    }
+    // Loose objects are read-only, as git writes them.
+    await writeFileAtomically(file, data, path.join(directory, `tmp_obj_${nonce()}`), 0o444);
     directories.add(directory);
   }
 }
