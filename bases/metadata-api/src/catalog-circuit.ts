@@ -11,7 +11,7 @@ import {
 import type { CatalogStore } from '@metastore/catalog';
 import { StorageUnavailableError } from '@metastore/errors';
 import type { Outbox } from '@metastore/events';
-import type { RevocationSource } from './http/revocations';
+import type { RevocationSource } from '@metastore/authz';
 
 /** Where the circuit says it opened and closed (pino's logger fits). */
 export interface CircuitLogger {

@@ -12,7 +12,7 @@ import { TagService } from '@metastore/tags';
 import { CatalogCircuit, catalogThroughCircuit, outboxThroughCircuit, revocationsThroughCircuit } from './catalog-circuit';
 import type { ApiConfig } from './config';
 import type { AnonymousAccess } from './http/auth';
-import { CachedRevocations, type RevocationSource } from './http/revocations';
+import { CachedRevocations, type RevocationSource } from '@metastore/authz';
 
 /** Everything the HTTP layer needs, built once from configuration. */
 export interface Dependencies {

@@ -5,7 +5,7 @@ import { openCatalogDatabase } from '@metastore/catalog-postgres';
 import type { EventStream, Outbox } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
 import type { ApiConfig } from './config';
-import type { RevocationSource } from './http/revocations';
+import type { RevocationSource } from '@metastore/authz';
 
 /** The catalog database and the event stream the API runs on, and how to close them. */
 export interface Infrastructure {

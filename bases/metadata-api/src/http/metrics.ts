@@ -4,7 +4,7 @@ import type { JournalStatus } from '@metastore/catalog';
 import type { Outbox } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
 import type { CircuitStatus } from '../catalog-circuit';
-import type { RevocationListHealth } from './revocations';
+import type { RevocationListHealth } from '@metastore/authz';
 
 /** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
 interface RateLimitedStorage {
