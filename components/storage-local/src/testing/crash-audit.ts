@@ -34,7 +34,7 @@ async function directories(parent: string): Promise<string[]> {
 }
 
 /** Every file under `directory` whose name ends with `.lock`, relative to it. */
-async function lockFiles(directory: string, prefix = ''): Promise<string[]> {
+export async function lockFiles(directory: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
   const found = await Promise.all(
     entries.map((entry) =>

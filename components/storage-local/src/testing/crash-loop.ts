@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runKillLoop } from '@metastore/fault-proxy/testing';
-import { auditDataDir, type CrashAudit } from './crash-audit';
+import { auditDataDir, lockFiles, type CrashAudit } from './crash-audit';
 import { parseCrashWriterLine, type AcknowledgedWrite, type FailedWrite } from './crash-writes';
 
 /** Settings of a crash loop. */
@@ -39,16 +39,6 @@ async function entries(directory: string): Promise<string[]> {
   return readdir(directory).catch(() => []);
 }
 
-async function lockFiles(directory: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(directory, { withFileTypes: true }).catch(() => [])) {
-    const child = path.join(directory, entry.name);
-    if (entry.isDirectory()) found.push(...(await lockFiles(child)));
-    else if (entry.name.endsWith('.lock')) found.push(child);
-  }
-  return found;
-}
-
 /** The leftovers in the data directory right now, by kind (paths). */
 async function scanLeftovers(dataDir: string): Promise<Record<keyof CrashLeftovers, Set<string>>> {
   const found = { refLocks: new Set<string>(), temporaryObjects: new Set<string>(), temporaryRefFiles: new Set<string>(), stagedCreates: new Set<string>() };
@@ -61,7 +51,7 @@ async function scanLeftovers(dataDir: string): Promise<Record<keyof CrashLeftove
         if (name === 'packed-refs.lock') found.refLocks.add(path.join(gitdir, name));
         if (name.startsWith('metastore-')) found.temporaryRefFiles.add(path.join(gitdir, name));
       }
-      for (const lock of await lockFiles(path.join(gitdir, 'refs'))) found.refLocks.add(lock);
+      for (const lock of await lockFiles(path.join(gitdir, 'refs'))) found.refLocks.add(path.join(gitdir, 'refs', lock));
       for (const fanout of await entries(path.join(gitdir, 'objects'))) {
         for (const name of await entries(path.join(gitdir, 'objects', fanout))) {
           if (name.startsWith('tmp_obj_')) found.temporaryObjects.add(path.join(gitdir, 'objects', fanout, name));
