@@ -19,6 +19,7 @@ export {
   FULL_SHA_PATTERN,
   IDENTITY_FORBIDDEN,
   isFullSha,
+  isGitRefName,
   isIdentityEmail,
   isValidRef,
   MAX_REF_BYTES,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import isGitRefNameValid from 'is-git-ref-name-valid';
 import { DomainError, NotFoundError, RevisionConflictError } from '@metastore/errors';
 import type {
   Author,
@@ -21,6 +20,7 @@ import {
   datasetNotFound,
   formatDatasetId,
   isFullSha,
+  isGitRefName,
   refNotFound,
   revisionNotFound,
   tagAlreadyExists,
@@ -244,7 +244,7 @@ export class GitHubStorage implements DatasetStorage {
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {
     // A full sha needs no round trip: if it is not a commit of this repository, the first read says so.
     if (ref !== undefined && isFullSha(ref)) return ref;
-    if (ref !== undefined && !isGitRefNameValid(`refs/tags/${ref}`)) throw refNotFound(id, ref);
+    if (ref !== undefined && !isGitRefName(ref)) throw refNotFound(id, ref);
     const target = ref ?? this.config.defaultBranch;
     try {
       return (await this.commitInfo(id, target)).revision.sha;
@@ -318,7 +318,7 @@ export class GitHubStorage implements DatasetStorage {
 
   async listRevisions(id: DatasetId, page: PageRequest & { readonly ref?: string }): Promise<Page<Revision>> {
     const start = page.cursor ?? page.ref ?? this.config.defaultBranch;
-    if (!isGitRefNameValid(`refs/tags/${start}`)) throw refNotFound(id, start);
+    if (!isGitRefName(start)) throw refNotFound(id, start);
     try {
       const client = await this.clientFor(id.owner);
       const { data } = await client.repos.listCommits({ ...this.repo(id), sha: start, per_page: Math.min(page.limit, PAGE_SIZE) });
@@ -403,7 +403,7 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   async deleteTag(id: DatasetId, name: string): Promise<void> {
-    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    if (!isGitRefName(name)) throw tagNotFound(id, name);
     try {
       const client = await this.clientFor(id.owner);
       await client.git.deleteRef({ ...this.repo(id), ref: `tags/${name}` });
@@ -508,7 +508,7 @@ export class GitHubStorage implements DatasetStorage {
 
   /** The object a tag ref points at (revalidated with a conditional request). */
   private async readTagRef(id: DatasetId, name: string): Promise<{ sha: string; type: string }> {
-    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    if (!isGitRefName(name)) throw tagNotFound(id, name);
     try {
       const client = await this.clientFor(id.owner);
       const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${formatDatasetId(id)}:tags/${name}`, async (headers) => {

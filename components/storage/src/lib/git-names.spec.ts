@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ValidationError } from '@metastore/errors';
-import { authorIssues, conflictingTagName, isFullSha, isValidRef, MAX_REF_BYTES, refIssues, validateAuthor, validateRef } from './git-names';
+import { authorIssues, conflictingTagName, isFullSha, isGitRefName, isValidRef, MAX_REF_BYTES, refIssues, validateAuthor, validateRef } from './git-names';
 
 /** How git (and our adapters) read an identity back: `Name <email> seconds zone` on one header line. */
 const GIT_IDENTITY = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/;
@@ -75,6 +75,13 @@ describe('git identities', () => {
 });
 
 describe('git ref names', () => {
+  it("isGitRefName is git's own rule: it keeps names plain git may push (HEAD, a bidi override) that refIssues refuses", () => {
+    for (const name of ['HEAD', 'v1\u202Eexe', 'release/2024']) expect(isGitRefName(name)).toBe(true);
+    expect(isValidRef('v1\u202Eexe')).toBe(false);
+    for (const name of ['a..b', 'x.lock', 'a b', '.hidden', 'a~1', 'x:y', '']) expect(isGitRefName(name)).toBe(false);
+  });
+
+
   it.each(['v1', 'main', 'release/2024-01', 'a1b2c3d', 'c'.repeat(40), 'Ünïcode-tag', '日本語'])('accepts %p', (ref) => {
     expect(validateRef(ref)).toBe(ref);
   });

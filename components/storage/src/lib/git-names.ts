@@ -52,6 +52,14 @@ const UTF8 = new TextEncoder();
  */
 const REF_SPOOFING = /[\p{Cc}\p{Cf}\p{Z}]/u;
 
+/**
+ * Whether git itself accepts `name` as a tag or branch name (`refs/tags/<name>`, git check-ref-format): the lenient
+ * rule for names that may already exist, pushed with plain git; `refIssues` is the stricter one for names callers give.
+ */
+export function isGitRefName(name: string): boolean {
+  return isGitRefNameValid(`refs/tags/${name}`);
+}
+
 /** The rule `refIssues` checks, as one message. */
 export const REF_RULE =
   "must be a valid git ref name: no whitespace, control or Unicode format characters, '..', '~', '^', ':', '?', '*', '[', '\\', '@{', leading '.' or '/', or trailing '.', '/' or '.lock'";
@@ -65,7 +73,7 @@ export function refIssues(ref: unknown, pointer = '/ref', label = 'ref', maxByte
   if (typeof ref !== 'string' || ref.length === 0) return [{ pointer, message: `${label} is required` }];
   const issues: ValidationIssue[] = [];
   if (UTF8.encode(ref).length > maxBytes) issues.push({ pointer, message: `${label} must be at most ${maxBytes} bytes (UTF-8)` });
-  if (REF_SPOOFING.test(ref) || !isGitRefNameValid(`refs/tags/${ref}`)) issues.push({ pointer, message: `${label} ${REF_RULE}` });
+  if (REF_SPOOFING.test(ref) || !isGitRefName(ref)) issues.push({ pointer, message: `${label} ${REF_RULE}` });
   return issues;
 }
 

@@ -1,6 +1,5 @@
-import isGitRefNameValid from 'is-git-ref-name-valid';
 import { TagMoveForbiddenError, ValidationError, type ValidationIssue } from '@metastore/errors';
-import { isFullSha, MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
+import { isFullSha, isGitRefName, MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
 
 const MAX_TAG_NAME_BYTES = 200;
 const MAX_DESCRIPTION = 65_536;
@@ -33,7 +32,7 @@ export function validateTagName(name: unknown, pointer = '/name'): string {
  * git under a name the API would not create (`HEAD`, a bidi override) stays readable and deletable.
  */
 function validateExistingTagName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || UTF8.encode(name).length > MAX_REF_BYTES || !isGitRefNameValid(`refs/tags/${name}`)) {
+  if (typeof name !== 'string' || name.length === 0 || UTF8.encode(name).length > MAX_REF_BYTES || !isGitRefName(name)) {
     throw new ValidationError('invalid tag name', [{ pointer: '/name', message: `tag name must be a git ref name of at most ${MAX_REF_BYTES} bytes (UTF-8)` }]);
   }
   return name;
