@@ -36,12 +36,15 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
 /** What each dependency's state is now (bounded: a dependency that hangs counts as down). */
 async function readinessChecks({ storage, catalog, outbox, relay, revocations, journal }: Dependencies): Promise<ReadinessChecks> {
   let pendingEvents: number | undefined;
-  const pendingChanges = await journal.status().then(({ pending }) => pending, () => undefined);
+  let pendingChanges: number | undefined;
   const [storageUp, catalogUp] = await Promise.all([
     answers(() => storage.checkReady()),
     answers(() => catalog.checkReady()),
     answers(async () => {
       pendingEvents = await outbox.pendingCount();
+    }),
+    answers(async () => {
+      ({ pending: pendingChanges } = await journal.status());
     }),
   ]);
   const failingSince = relay?.status().failingSince;
