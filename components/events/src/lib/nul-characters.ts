@@ -14,8 +14,17 @@ export function containsNul(value: unknown): boolean {
 
 /** `value` with every U+0000 in its strings and keys replaced by U+FFFD (the replacement character); the same value when it holds none. */
 export function withoutNul<T>(value: T): T {
-  if (!containsNul(value)) return value;
-  if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT) as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
-  return Object.fromEntries(Object.entries(value as object).map(([key, item]) => [key.replaceAll(NUL, REPLACEMENT), withoutNul(item)])) as T;
+  // One walk: a part holding no U+0000 comes back as itself and is shared, so only the path to each U+0000 is copied.
+  if (typeof value === 'string') return (value.includes(NUL) ? value.replaceAll(NUL, REPLACEMENT) : value) as T;
+  if (Array.isArray(value)) {
+    const items = value as unknown[];
+    const replaced = items.map(withoutNul);
+    return (replaced.some((item, index) => item !== items[index]) ? replaced : value) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    const replaced = entries.map(([key, item]) => [withoutNul(key), withoutNul(item)] as const);
+    return (replaced.some(([key, item], index) => key !== entries[index]![0] || item !== entries[index]![1]) ? Object.fromEntries(replaced) : value) as T;
+  }
+  return value;
 }
