@@ -64,7 +64,8 @@ function decodes(text: string): boolean {
   }
 }
 
-function escapePointer(segment: string): string {
+/** One JSON Pointer (RFC 6901) reference token: `~` as `~0`, `/` as `~1`. */
+export function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -14,6 +14,7 @@ import type { DatasetStorage } from '@metastore/storage';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { buildDependencies, type Dependencies } from '../dependencies';
+import { escapePointer } from '../http/request-guards';
 import { openApiDocument } from '../openapi/document';
 
 /** A running API over real git repositories in a temporary data directory, with its own catalog database. */
@@ -91,10 +92,6 @@ export async function startTestServer(
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema(openApiDocument({ bodyLimitBytes: 1 }), 'openapi');
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /**
  * Asserts that a response matches what /openapi.json documents for this operation and status
