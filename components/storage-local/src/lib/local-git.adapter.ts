@@ -13,6 +13,7 @@ import {
   datasetNotFound,
   formatDatasetId,
   isFullSha,
+  isGitRefName,
   KeyedLock,
   refNotFound,
   revisionNotFound,
@@ -32,7 +33,6 @@ import {
   type Tag,
   type TagRequest,
 } from '@metastore/storage';
-import isGitRefNameValid from 'is-git-ref-name-valid';
 import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably } from '@metastore/durable-files';
 import { CorruptObjectError, CrashSafeGitFs } from './crash-safe-git-fs';
 import type { GitContext } from './git-context';
@@ -272,7 +272,7 @@ export class LocalGitStorage implements DatasetStorage {
         if (await this.isCommit(id, context, ref)) return ref;
         throw refNotFound(id, ref);
       }
-      if (isGitRefNameValid(`refs/tags/${ref}`)) {
+      if (isGitRefName(ref)) {
         for (const candidate of [`refs/tags/${ref}`, `refs/heads/${ref}`]) {
           const oid = await this.readRef(context, candidate);
           if (oid) return this.peel(id, context, oid);
@@ -434,7 +434,7 @@ export class LocalGitStorage implements DatasetStorage {
     await this.requireDataset(id);
     const gitdir = this.repositoryPath(id);
     const context = this.context(gitdir);
-    if (!isGitRefNameValid(`refs/tags/${request.name}`)) throw tagNotFound(id, request.name);
+    if (!isGitRefName(request.name)) throw tagNotFound(id, request.name);
     const ref = `refs/tags/${request.name}`;
     const current = await this.readRef(context, ref);
     if (mode === 'create' && current) {
@@ -484,7 +484,7 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private async readTag(id: DatasetId, context: GitContext, name: string): Promise<Tag> {
-    if (!isGitRefNameValid(`refs/tags/${name}`)) throw tagNotFound(id, name);
+    if (!isGitRefName(name)) throw tagNotFound(id, name);
     const oid = await this.readRef(context, `refs/tags/${name}`);
     if (!oid) throw tagNotFound(id, name);
     const { type, object } = await git.readObject({ ...context, oid, format: 'content' });
