@@ -1,8 +1,8 @@
 import { isOwner, parseDatasetId, parseOwner } from '@metastore/datasets';
 import { AuthenticationError, DomainError, ForbiddenError, NotFoundError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
-import type { Author } from '@metastore/storage';
+import { IDENTITY_FORBIDDEN, type Author } from '@metastore/storage';
 import { OPERATIONS, type OperationId } from './operations.model';
-import { actorClaimOf, IDENTITY_FORBIDDEN, principalKey, type ActorClaim, type Principal } from './principal.model';
+import { actorClaimOf, principalKey, type ActorClaim, type Principal } from './principal.model';
 import { ROLE_ACTIONS } from './role.model';
 import { ACTIONS, actionsGranted, formatScope, patternCovers, type Action, type DatasetPattern, type Scope } from './scope.model';
 

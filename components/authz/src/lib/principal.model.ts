@@ -30,8 +30,6 @@ export interface Principal {
 /** The caller without credentials; `authorize` treats it exactly like no principal at all. */
 export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]), roles: Object.freeze({}), anonymous: true });
 
-/** Name and email become a git identity (`Name <email>`): what would corrupt or spoof it is the storage's one identity grammar. */
-export { IDENTITY_FORBIDDEN };
 /** Deeper `act` nesting than this is refused: each level is one more delegation, and claims should stay small. */
 const MAX_ACTOR_DEPTH = 8;
 
