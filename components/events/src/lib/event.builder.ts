@@ -62,7 +62,7 @@ export function eventFromChange(change: DatasetChange, options: EventBuilderOpti
       descriptorPart = { changes: changedParts(change.previousDescriptor, {}), descriptorInvalid: true };
     } else {
       // A descriptor holding U+0000 (which the outbox's jsonb cannot store, and many consumers cannot either) is linked instead of carried.
-      const tooLarge = containsNul(descriptor) || Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes;
+      const tooLarge = Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes || containsNul(descriptor);
       descriptorPart = {
         changes: changedParts(change.previousDescriptor, descriptor),
         ...(tooLarge
