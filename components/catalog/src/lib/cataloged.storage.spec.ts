@@ -1,4 +1,4 @@
-import { DatasetService, serializeDescriptor } from '@metastore/datasets';
+import { DatasetService, DESCRIPTOR_PATH, serializeDescriptor } from '@metastore/datasets';
 import type { MetastoreEvent } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
 import type { Author, DatasetId } from '@metastore/storage';
@@ -220,6 +220,23 @@ describe('CatalogedStorage', () => {
     await expect(tags.get(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
     // Its deletion is announced (as found on the host), since no sync can see a difference any more.
     expect(catalog.events.map((event) => [event.type, event.data.origin])).toEqual([['dataset.created', 'api'], ['tag.created', 'api'], ['tag.deleted', 'sync']]);
+  });
+
+  it('does not offer the catalog, read after read, a descriptor it cannot hold (U+0000), and caches one it can', async () => {
+    const { storage, catalog, datasets } = setup();
+    const created = await datasets.create(id, descriptor, { author: ada });
+    const cataloged = new CatalogedStorage(storage, catalog, { events });
+    catalog.descriptors.clear();
+    const apply = jest.spyOn(catalog, 'apply');
+    const withNul = '{"name":"rain\u0000"}';
+    const readFile = jest.spyOn(storage, 'readFile').mockResolvedValue(withNul);
+    for (let read = 0; read < 2; read += 1) expect(await cataloged.readFile(id, created.revision.sha, DESCRIPTOR_PATH)).toBe(withNul);
+    expect(readFile).toHaveBeenCalledTimes(2);
+    expect(apply).not.toHaveBeenCalled();
+    readFile.mockResolvedValue('{"name":"rain"}');
+    await cataloged.readFile(id, created.revision.sha, DESCRIPTOR_PATH);
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect(await catalog.descriptorAt(id, created.revision.sha)).toBe('{"name":"rain"}');
   });
 
   it('asks the catalog once, not twice, for a read at a sha (resolve, then read), and forgets a deleted dataset’s', async () => {

@@ -19,7 +19,7 @@ import {
 } from '@metastore/storage';
 import type { CatalogEntry } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
-import { catalogEntryOf, parseDescriptor } from './catalog-entry';
+import { catalogEntryOf, isCacheable, parseDescriptor } from './catalog-entry';
 import type { ChangeJournal, JournaledUpdate } from './change-journal.port';
 import { DatasetReconciler, foundTagChange } from './dataset-reconciler';
 
@@ -212,7 +212,8 @@ export class CatalogedStorage implements DatasetStorage {
     const cached = await this.descriptorFromCatalog(id, sha);
     if (cached !== undefined) return cached;
     const source = await this.storage.readFile(id, sha, path);
-    if (source !== undefined) {
+    // A source the catalog cannot hold (U+0000) is not offered to it: each read would otherwise cost a transaction that stores nothing.
+    if (source !== undefined && isCacheable(source)) {
       await this.catalog.apply({ dataset: id, descriptors: [{ revision: sha, source }] }).catch((error: unknown) => {
         this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not cache a descriptor in the catalog');
       });
