@@ -38,7 +38,10 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const packageAndSubpaths = (names) => names.flatMap((name) => [name, `${name}/*`]);
 
 // The boundary rule does not see deep imports into another brick: only its index (or testing) entry.
-const deepImports = { regex: '^@metastore/[^/]+/(?!testing$).+', message: "Import a brick only through its index ('@metastore/x') or './testing'." };
+const deepImports = {
+  regex: '^@metastore/[^/]+/(?!testing$).+',
+  message: "Import a brick only through its index ('@metastore/x') or './testing'.",
+};
 // Testing entries (fakes, contract suites, test servers) and layer:testing bricks are for specs and test helpers only;
 // the tag rule cannot tell a spec from the code beside it.
 const testingImports = {
@@ -87,6 +90,9 @@ export default [
       ],
       'no-restricted-imports': ['error', { patterns: [deepImports] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Prettier (.prettierrc.json, checked by `npm run format:check`) lays code out within 140 columns; it cannot wrap comments, so this
+      // holds them to the same width. Strings, templates and regular expressions are left whole (a message reads best unbroken).
+      'max-len': ['error', { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },
   {
@@ -103,7 +109,10 @@ export default [
       'no-restricted-syntax': [
         'error',
         { selector: 'ImportExpression', message: 'A layer:domain brick imports statically, so that lint sees what it imports.' },
-        { selector: "MemberExpression[property.name='getBuiltinModule']", message: 'A layer:domain brick loads no Node built-in behind the import rules.' },
+        {
+          selector: "MemberExpression[property.name='getBuiltinModule']",
+          message: 'A layer:domain brick loads no Node built-in behind the import rules.',
+        },
       ],
     },
   },

@@ -8,10 +8,15 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
     // PGlite's CommonJS build calls import() for Node built-ins, which Jest's VM refuses without --experimental-vm-modules.
-    '/node_modules/@electric-sql/.+\\.cjs$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '/node_modules/@electric-sql/.+\\.cjs$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   // ESM-only client libraries must be transformed for Jest's CommonJS mode (see DEVELOPING.md).
-  transformIgnorePatterns: ['/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql|jose)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql|jose)/)',
+  ],
   moduleNameMapper: {
     '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
     '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),

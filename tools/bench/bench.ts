@@ -11,7 +11,19 @@ import path from 'node:path';
 import { runCatalogBench } from './catalog.bench';
 import { runEventsBench } from './events.bench';
 import { runGitHubBench } from './github.bench';
-import { benchDatabase, call, CONNECTIONS, DURATION_SECONDS, freePort, load, startApi, startProcess, waitFor, type ApiProcess, type LoadRow } from './harness';
+import {
+  benchDatabase,
+  call,
+  CONNECTIONS,
+  DURATION_SECONDS,
+  freePort,
+  load,
+  startApi,
+  startProcess,
+  waitFor,
+  type ApiProcess,
+  type LoadRow,
+} from './harness';
 
 const descriptor = {
   $schema: 'https://datapackage.org/profiles/2.0/datapackage.json',
@@ -28,7 +40,13 @@ const descriptor = {
     mediatype: 'text/csv',
     bytes: 1_000_000 + index,
     hash: `sha256:${String(index).repeat(64)}`,
-    schema: { fields: [{ name: 'time', type: 'datetime' }, { name: 'station', type: 'string' }, { name: 'no2', type: 'number' }] },
+    schema: {
+      fields: [
+        { name: 'time', type: 'datetime' },
+        { name: 'station', type: 'string' },
+        { name: 'no2', type: 'number' },
+      ],
+    },
   })),
 };
 
@@ -73,11 +91,15 @@ async function runLocalBench(): Promise<void> {
   const ceilingPort = await freePort();
   let api: ApiProcess | undefined;
   // The ceiling: the same Express version answering the same JSON from memory, nothing else.
-  const ceiling = startProcess(process.execPath, [
-    '-e',
-    `const express = require('express'); const app = express(); const body = ${JSON.stringify(JSON.stringify(descriptor))};
+  const ceiling = startProcess(
+    process.execPath,
+    [
+      '-e',
+      `const express = require('express'); const app = express(); const body = ${JSON.stringify(JSON.stringify(descriptor))};
      const parsed = JSON.parse(body); app.get('/', (req, res) => res.json(parsed)); app.listen(${ceilingPort}, '127.0.0.1');`,
-  ], {});
+    ],
+    {},
+  );
   try {
     api = await startApi({ dataDir, ...(database.url ? { databaseUrl: database.url } : {}) });
     const apiUrl = api.url;
@@ -98,7 +120,10 @@ async function runLocalBench(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         requests: [
           {
-            setupRequest: (request) => ({ ...request, body: JSON.stringify({ owner: 'bench-create', name: `set-${(created += 1)}`, descriptor }) }),
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify({ owner: 'bench-create', name: `set-${(created += 1)}`, descriptor }),
+            }),
           },
         ],
       }),
@@ -113,7 +138,11 @@ async function runLocalBench(): Promise<void> {
           {
             setupRequest: (request) => {
               updated += 1;
-              return { ...request, path: `/api/v1/datasets/bench/update-${updated % updateTargets}`, body: JSON.stringify({ description: `update ${updated}` }) };
+              return {
+                ...request,
+                path: `/api/v1/datasets/bench/update-${updated % updateTargets}`,
+                body: JSON.stringify({ description: `update ${updated}` }),
+              };
             },
           },
         ],
@@ -132,14 +161,20 @@ async function runLocalBench(): Promise<void> {
     const embedded = database.url ? await embeddedReads() : undefined;
     if (embedded) rows.push(...embedded);
 
-    console.log(`\nMetastore bench: local git backend, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per operation, node ${process.version}, ${os.cpus().length} cores`);
+    console.log(
+      `\nMetastore bench: local git backend, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per operation, node ${process.version}, ${os.cpus().length} cores`,
+    );
     console.log(`catalog: ${database.label}\n`);
     printRows(rows);
     console.log(`\nread-at-head throughput / ceiling = ${(head.throughput / bare.throughput).toFixed(2)}`);
     if (embedded) {
       const [embeddedTag, embeddedSha] = embedded;
-      console.log(`read at tag, embedded / server catalog: throughput ${(embeddedTag.throughput / atTag.throughput).toFixed(2)}, p50 ${embeddedTag.p50} vs ${atTag.p50} ms`);
-      console.log(`read at sha, embedded / server catalog: throughput ${(embeddedSha.throughput / atSha.throughput).toFixed(2)}, p50 ${embeddedSha.p50} vs ${atSha.p50} ms`);
+      console.log(
+        `read at tag, embedded / server catalog: throughput ${(embeddedTag.throughput / atTag.throughput).toFixed(2)}, p50 ${embeddedTag.p50} vs ${atTag.p50} ms`,
+      );
+      console.log(
+        `read at sha, embedded / server catalog: throughput ${(embeddedSha.throughput / atSha.throughput).toFixed(2)}, p50 ${embeddedSha.p50} vs ${atSha.p50} ms`,
+      );
     } else {
       console.log('(set DATABASE_URL to run on a PostgreSQL server and compare reads at a tag or sha with the embedded catalog)');
     }
@@ -152,12 +187,18 @@ async function runLocalBench(): Promise<void> {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<void>> = { local: runLocalBench, github: runGitHubBench, catalog: runCatalogBench, events: runEventsBench };
+const SECTIONS: Record<string, () => Promise<void>> = {
+  local: runLocalBench,
+  github: runGitHubBench,
+  catalog: runCatalogBench,
+  events: runEventsBench,
+};
 
 async function all(): Promise<void> {
   const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')})`);
   for (const [name, run] of Object.entries(SECTIONS)) {
     if (!only || only.includes(name)) await run();
   }

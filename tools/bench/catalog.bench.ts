@@ -36,7 +36,9 @@ const COLUMNS = `owner, name, backend, location, head_revision AS "headRevision"
   keywords, licenses, resource_count AS "resourceCount", created_at AS "createdAt", updated_at AS "updatedAt", deleted`;
 const FIELDS = `owner, name, backend, location, "headRevision", title, description,
   keywords, licenses, "resourceCount", "createdAt", "updatedAt", deleted`;
-/** A text search's first statement: ranks at most MAX_RANKED_MATCHES + 1 matches; more than the limit and the page comes from BY_KEY_TEXT. */
+/**
+ * A text search's first statement: ranks at most MAX_RANKED_MATCHES + 1 matches; more than the limit and the page comes from BY_KEY_TEXT.
+ */
 const RANKED = `SELECT ${FIELDS}, rank, matched FROM (
     SELECT m.*, ts_rank(m.search_vector, websearch_to_tsquery('english'::regconfig, $1))::float8 AS rank, count(*) OVER () AS matched
     FROM (
@@ -56,7 +58,11 @@ const BY_KEYWORD = `SELECT d.* FROM dataset_keywords k
   ORDER BY k.owner, k.name LIMIT $2`;
 const EXPLAINED: readonly { readonly query: string; readonly sql: string; readonly values: readonly unknown[] }[] = [
   ...[COMMON_WORD, TOPIC_WORD, RARE_WORD].flatMap((word) => [
-    { query: `q=${word}, ranked (at most ${MAX_RANKED_MATCHES + 1} matches)`, sql: RANKED, values: [word, MAX_RANKED_MATCHES + 1, PAGE + 1] },
+    {
+      query: `q=${word}, ranked (at most ${MAX_RANKED_MATCHES + 1} matches)`,
+      sql: RANKED,
+      values: [word, MAX_RANKED_MATCHES + 1, PAGE + 1],
+    },
     ...(word === RARE_WORD ? [] : [{ query: `q=${word}, then (owner, name) order`, sql: BY_KEY_TEXT, values: [word, PAGE + 1] }]),
   ]),
   ...[KEYWORD, RARE_KEYWORD].map((keyword) => ({ query: `keyword=${keyword}`, sql: BY_KEYWORD, values: [keyword, PAGE + 1] })),
@@ -102,7 +108,9 @@ async function explain(url: string): Promise<void> {
       `SELECT c.relname, c.reltuples::float8 AS reltuples, s.analyze_count AS analyses, s.autoanalyze_count AS autoanalyses
        FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname IN ('datasets', 'dataset_keywords') ORDER BY 1`,
     );
-    console.log(`\nstatistics (autovacuum ${autovacuum}): ${analysed.rows.map((row) => `${row.relname} ${row.reltuples} rows, analysed ${row.analyses} times by the store, ${row.autoanalyses} by autovacuum`).join('; ')}`);
+    console.log(
+      `\nstatistics (autovacuum ${autovacuum}): ${analysed.rows.map((row) => `${row.relname} ${row.reltuples} rows, analysed ${row.analyses} times by the store, ${row.autoanalyses} by autovacuum`).join('; ')}`,
+    );
     console.log(`\nEXPLAIN (ANALYZE, FORMAT JSON) of the adapter's SQL, first page (LIMIT ${PAGE + 1})\n`);
     console.log('| query | planning ms | execution ms | index used | plan (actual rows) |');
     console.log('|---|---:|---:|---|---|');
@@ -131,7 +139,9 @@ async function seed(url: string): Promise<number> {
   const started = performance.now();
   const inserted = await seedCatalog(url, SEEDED, { prefix: 'bench' });
   const seconds = (performance.now() - started) / 1000;
-  console.log(`seeded ${inserted} datasets in ${seconds.toFixed(1)} s (${(inserted / seconds).toFixed(0)} rows/s); statistics left to the catalog store`);
+  console.log(
+    `seeded ${inserted} datasets in ${seconds.toFixed(1)} s (${(inserted / seconds).toFixed(0)} rows/s); statistics left to the catalog store`,
+  );
   return seconds;
 }
 
@@ -151,7 +161,9 @@ export async function runCatalogBench(): Promise<void> {
   const database = await benchDatabase();
   let api: ApiProcess | undefined;
   try {
-    console.log(`\nCatalog: ${SEEDED} seeded datasets, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per query; catalog: ${database.label}\n`);
+    console.log(
+      `\nCatalog: ${SEEDED} seeded datasets, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per query; catalog: ${database.label}\n`,
+    );
     if (database.url) {
       await seed(database.url);
     } else {
@@ -169,7 +181,12 @@ export async function runCatalogBench(): Promise<void> {
     await call('POST', `${apiUrl}/api/v1/datasets`, {
       owner: 'bench-rare',
       name: 'glaciers',
-      descriptor: { name: 'glaciers', title: 'Glacier mass balance in Svalbard', keywords: [RARE_KEYWORD], resources: [{ name: 'mass', path: 'mass.csv' }] },
+      descriptor: {
+        name: 'glaciers',
+        title: 'Glacier mass balance in Svalbard',
+        keywords: [RARE_KEYWORD],
+        resources: [{ name: 'mass', path: 'mass.csv' }],
+      },
     });
 
     let cursor: string | undefined;
@@ -180,7 +197,11 @@ export async function runCatalogBench(): Promise<void> {
     const pagingMs = performance.now() - pagingStarted;
 
     const first = await measure(apiUrl, `list, first page (limit=${PAGE})`, `limit=${PAGE}`);
-    const deep = await measure(apiUrl, `list, page ${DEEP_PAGES + 1} (cursor after ${DEEP_PAGES * PAGE} rows)`, `limit=${PAGE}&cursor=${cursor}`);
+    const deep = await measure(
+      apiUrl,
+      `list, page ${DEEP_PAGES + 1} (cursor after ${DEEP_PAGES * PAGE} rows)`,
+      `limit=${PAGE}&cursor=${cursor}`,
+    );
     const owner = await measure(apiUrl, 'owner=bench-7 (1 in 50)', `limit=${PAGE}&owner=bench-7`);
     const keyword = await measure(apiUrl, `keyword=${KEYWORD} (1 in 20)`, `limit=${PAGE}&keyword=${KEYWORD}`);
     const rareKeyword = await measure(apiUrl, `keyword=${RARE_KEYWORD} (one dataset)`, `limit=${PAGE}&keyword=${RARE_KEYWORD}`);
@@ -189,18 +210,26 @@ export async function runCatalogBench(): Promise<void> {
     const rare = await measure(apiUrl, `q=${RARE_WORD} (one dataset)`, `limit=${PAGE}&q=${RARE_WORD}`);
     const since = await measure(apiUrl, `updatedSince=${UPDATED_SINCE} (newest tenth)`, `limit=${PAGE}&updatedSince=${UPDATED_SINCE}`);
 
-    console.log(`\nfollowed ${DEEP_PAGES} pages of ${PAGE} with cursors, one at a time: ${(pagingMs / 1000).toFixed(1)} s (${(pagingMs / DEEP_PAGES).toFixed(1)} ms per page)\n`);
+    console.log(
+      `\nfollowed ${DEEP_PAGES} pages of ${PAGE} with cursors, one at a time: ${(pagingMs / 1000).toFixed(1)} s (${(pagingMs / DEEP_PAGES).toFixed(1)} ms per page)\n`,
+    );
     console.log('| query | requests | req/s | p50 ms | p99 ms | rows returned | errors |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const row of [first, deep, owner, keyword, rareKeyword, common, topic, rare, since]) {
-      console.log(`| ${row.operation} | ${row.requests} | ${row.throughput.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.rows} | ${row.errors} |`);
+      console.log(
+        `| ${row.operation} | ${row.requests} | ${row.throughput.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.rows} | ${row.errors} |`,
+      );
     }
-    const ratio = (row: CatalogRow) => `p50 ${(row.p50 / Math.max(first.p50, 1)).toFixed(2)}x, req/s ${(row.throughput / first.throughput).toFixed(2)}x`;
-    console.log(`\nagainst the first page: deep page ${ratio(deep)}; owner ${ratio(owner)}; keyword ${ratio(keyword)}; rare keyword ${ratio(rareKeyword)};`);
+    const ratio = (row: CatalogRow) =>
+      `p50 ${(row.p50 / Math.max(first.p50, 1)).toFixed(2)}x, req/s ${(row.throughput / first.throughput).toFixed(2)}x`;
+    console.log(
+      `\nagainst the first page: deep page ${ratio(deep)}; owner ${ratio(owner)}; keyword ${ratio(keyword)}; rare keyword ${ratio(rareKeyword)};`,
+    );
     console.log(`  q common ${ratio(common)}; q topic ${ratio(topic)}; q rare ${ratio(rare)}; updatedSince ${ratio(since)}`);
 
     if (database.url) await explain(database.url);
-    else console.log('\n(EXPLAIN skipped: the embedded database serves one connection, which the API holds; set DATABASE_URL for a server)');
+    else
+      console.log('\n(EXPLAIN skipped: the embedded database serves one connection, which the API holds; set DATABASE_URL for a server)');
   } finally {
     await api?.stop();
     await database.drop();

@@ -70,7 +70,10 @@ async function outboxEvents(apiUrl: string): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
   let after = '0';
   for (;;) {
-    const page = (await call('GET', `${apiUrl}/api/v1/events?limit=1000&after=${after}`)) as { items: StoredEvent[]; nextCursor: string | null };
+    const page = (await call('GET', `${apiUrl}/api/v1/events?limit=1000&after=${after}`)) as {
+      items: StoredEvent[];
+      nextCursor: string | null;
+    };
     events.push(...page.items);
     if (!page.nextCursor) return events;
     after = page.nextCursor;
@@ -164,25 +167,37 @@ export async function runEventsBench(): Promise<void> {
     const loadSeconds = (loadEnded - loadStarted) / 1000;
     const roundTrips = sequential.map((write) => write.responded - write.sent);
 
-    console.log(`\nEvents: API → outbox → relay → Redis stream ${stream} → StreamConsumer in the bench process; catalog: ${database.label}\n`);
+    console.log(
+      `\nEvents: API → outbox → relay → Redis stream ${stream} → StreamConsumer in the bench process; catalog: ${database.label}\n`,
+    );
     console.log(`(a) ${sequential.length} sequential PATCHes of one dataset's title (${SEQUENTIAL_WRITES - sequential.length} rejected)`);
     console.log(`    event received − write response received: ${delays(sequential, arrivals, (write) => write.responded)}`);
     console.log(`    event received − write request sent:      ${delays(sequential, arrivals, (write) => write.sent)}`);
-    console.log(`    write round trip:                         p50 ${percentile(roundTrips, 0.5).toFixed(1)} / p99 ${percentile(roundTrips, 0.99).toFixed(1)} ms`);
+    console.log(
+      `    write round trip:                         p50 ${percentile(roundTrips, 0.5).toFixed(1)} / p99 ${percentile(roundTrips, 0.99).toFixed(1)} ms`,
+    );
     console.log(`(b) ${CONNECTIONS} writers, one dataset each, ${loadSeconds.toFixed(1)} s`);
     console.log(`    writes accepted: ${concurrent.length} (${(concurrent.length / loadSeconds).toFixed(0)}/s), rejected: ${rejected}`);
-    console.log(`    events delivered to the consumer during the load: ${deliveredDuringLoad} (${(deliveredDuringLoad / loadSeconds).toFixed(0)}/s)`);
+    console.log(
+      `    events delivered to the consumer during the load: ${deliveredDuringLoad} (${(deliveredDuringLoad / loadSeconds).toFixed(0)}/s)`,
+    );
     console.log(
       `    backlog when the load stopped: ${concurrent.length - deliveredDuringLoad} events not yet at the consumer` +
-        (notPublishedAtEnd === undefined ? ' (the unpublished count needs a server database)' : `, ${notPublishedAtEnd} unpublished in the outbox (SQL)`),
+        (notPublishedAtEnd === undefined
+          ? ' (the unpublished count needs a server database)'
+          : `, ${notPublishedAtEnd} unpublished in the outbox (SQL)`),
     );
     console.log(`    event received − write response received: ${delays(concurrent, arrivals, (write) => write.responded)}`);
     console.log(
       `    relay catch-up: last event received ${(lastConcurrentArrival - lastResponse).toFixed(1)} ms after the last write's response; ` +
         `${delivered} of ${concurrent.length} delivered`,
     );
-    console.log(`outbox events (GET /api/v1/events): ${outbox.length}; received by the consumer: ${consumed.received} (${consumed.duplicates} duplicates)`);
-    console.log(`events in the outbox never received: ${lost.length}${lost.length ? ` (outbox sequences ${lost.map((stored) => stored.sequence).join(', ')})` : ''}`);
+    console.log(
+      `outbox events (GET /api/v1/events): ${outbox.length}; received by the consumer: ${consumed.received} (${consumed.duplicates} duplicates)`,
+    );
+    console.log(
+      `events in the outbox never received: ${lost.length}${lost.length ? ` (outbox sequences ${lost.map((stored) => stored.sequence).join(', ')})` : ''}`,
+    );
   } finally {
     await consumer.stop();
     await api?.stop();

@@ -51,7 +51,13 @@ async function measure(server: GitHubTestServer, operation: string, run: (iterat
     counted += server.requests.filter((request) => request.rateLimited).length;
     notModified += server.requests.filter((request) => request.status === 304).length;
   }
-  return { operation, counted: counted / ITERATIONS, notModified: notModified / ITERATIONS, p50: percentile(latencies, 0.5), max: Math.max(...latencies) };
+  return {
+    operation,
+    counted: counted / ITERATIONS,
+    notModified: notModified / ITERATIONS,
+    p50: percentile(latencies, 0.5),
+    max: Math.max(...latencies),
+  };
 }
 
 /** Runs the GitHub section and prints its table. */
@@ -65,7 +71,11 @@ export async function runGitHubBench(): Promise<void> {
   const owner = `bench-${Date.now()}`;
   const rows: Row[] = [];
   try {
-    rows.push(await measure(server, 'create (7 files: descriptor, 5 LFS pointers, .gitattributes)', (i) => datasets.create({ owner, name: `created-${i}` }, descriptor('v0'), { author })));
+    rows.push(
+      await measure(server, 'create (7 files: descriptor, 5 LFS pointers, .gitattributes)', (i) =>
+        datasets.create({ owner, name: `created-${i}` }, descriptor('v0'), { author }),
+      ),
+    );
     const id = { owner, name: 'subject' };
     const created = await datasets.create(id, descriptor('v0'), { author });
     await tags.create(id, { name: 'v0', ref: created.revision.sha, description: 'bench', author });
@@ -87,15 +97,25 @@ export async function runGitHubBench(): Promise<void> {
     rows.push(await measure(server, 'list revisions (page of 20)', () => storage.listRevisions(id, { limit: 20 })));
     rows.push(await measure(server, 'tag create', (i) => tags.create(id, { name: `t${i}`, description: 'bench', author })));
     rows.push(await measure(server, `tag list (${ITERATIONS + 1} tags, objects known)`, () => tags.list(id, { limit: 100 })));
-    rows.push(await measure(server, `tag list (${ITERATIONS + 1} tags, cold adapter)`, () => new TagService(new GitHubStorage(config())).list(id, { limit: 100 })));
+    rows.push(
+      await measure(server, `tag list (${ITERATIONS + 1} tags, cold adapter)`, () =>
+        new TagService(new GitHubStorage(config())).list(id, { limit: 100 }),
+      ),
+    );
   } finally {
     await server.close();
   }
-  console.log(`\nGitHub backend (storage-github through octokit, local GitHub API test server, +${LATENCY_MS} ms per request, ${ITERATIONS} runs each)\n`);
+  console.log(
+    `\nGitHub backend (storage-github through octokit, local GitHub API test server, +${LATENCY_MS} ms per request, ${ITERATIONS} runs each)\n`,
+  );
   console.log('| operation | counted requests | 304 revalidations (free) | p50 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const row of rows) {
-    console.log(`| ${row.operation} | ${row.counted.toFixed(1)} | ${row.notModified.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.max.toFixed(0)} |`);
+    console.log(
+      `| ${row.operation} | ${row.counted.toFixed(1)} | ${row.notModified.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.max.toFixed(0)} |`,
+    );
   }
-  console.log('\nFor reference, metastore-lib: create 9-10, read at head 5, read at tag 8, update 8, tag create 6, tag list 3 + 3N requests.');
+  console.log(
+    '\nFor reference, metastore-lib: create 9-10, read at head 5, read at tag 8, update 8, tag create 6, tag list 3 + 3N requests.',
+  );
 }

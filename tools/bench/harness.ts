@@ -115,11 +115,18 @@ export interface BenchDatabase {
 export async function benchDatabase(): Promise<BenchDatabase> {
   const serverUrl = process.env['DATABASE_URL'];
   if (!serverUrl) {
-    return { label: 'embedded PGlite under the data directory, one connection (set DATABASE_URL for a server)', drop: async () => undefined };
+    return {
+      label: 'embedded PGlite under the data directory, one connection (set DATABASE_URL for a server)',
+      drop: async () => undefined,
+    };
   }
   const database = await databaseForTests({ serverUrl });
   const parsed = new URL(database.url);
-  return { url: database.url, label: `PostgreSQL server ${parsed.host}, fresh database ${parsed.pathname.slice(1)}`, drop: () => database.drop() };
+  return {
+    url: database.url,
+    label: `PostgreSQL server ${parsed.host}, fresh database ${parsed.pathname.slice(1)}`,
+    drop: () => database.drop(),
+  };
 }
 
 /** The secret the bench's API processes verify tokens with, and an instance-wide admin's token signed with it. */
@@ -130,8 +137,17 @@ export const AUTH_HEADERS = {
 };
 
 /** Sends a JSON request and returns the parsed answer; throws on a non-2xx status. */
-export async function call(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method, headers: { 'content-type': contentType, ...AUTH_HEADERS }, ...(body ? { body: JSON.stringify(body) } : {}) });
+export async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': contentType, ...AUTH_HEADERS },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, unknown>;
 }
@@ -148,7 +164,12 @@ export interface LoadRow {
 
 /** Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections. */
 export async function load(operation: string, options: autocannon.Options): Promise<LoadRow> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options, headers: { ...AUTH_HEADERS, ...options.headers } });
+  const result = await autocannon({
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    ...options,
+    headers: { ...AUTH_HEADERS, ...options.headers },
+  });
   return {
     operation,
     requests: result.requests.total,

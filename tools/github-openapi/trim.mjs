@@ -56,7 +56,10 @@ function fetchSpec() {
     const packed = execFileSync('npm', ['pack', `${PACKAGE}@${VERSION}`, '--pack-destination', work, '--silent'], {
       cwd: work,
       encoding: 'utf8',
-    }).trim().split('\n').pop();
+    })
+      .trim()
+      .split('\n')
+      .pop();
     execFileSync('tar', ['-xzf', path.join(work, packed), '-C', work, SOURCE_FILE]);
     return readFileSync(path.join(work, SOURCE_FILE));
   } finally {
@@ -131,5 +134,7 @@ const subset = {
 
 const text = `${JSON.stringify(subset, null, 1)}\n`;
 writeFileSync(target, text);
-const counts = Object.entries(components).map(([section, entries]) => `${Object.keys(entries).length} ${section}`).join(', ');
+const counts = Object.entries(components)
+  .map(([section, entries]) => `${Object.keys(entries).length} ${section}`)
+  .join(', ');
 console.log(`wrote ${path.relative(root, target)}: ${OPERATIONS.length} operations, ${counts}, ${Buffer.byteLength(text)} bytes`);

@@ -21,7 +21,11 @@ async function git(repository: string, ...args: string[]): Promise<string> {
 export async function repositoriesOf(dataDir: string, owner: string): Promise<Map<string, string>> {
   const dir = path.join(dataDir, 'repositories', owner);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return new Map(entries.filter((entry) => entry.isDirectory() && entry.name.endsWith('.git')).map((entry) => [entry.name.slice(0, -4), path.join(dir, entry.name)]));
+  return new Map(
+    entries
+      .filter((entry) => entry.isDirectory() && entry.name.endsWith('.git'))
+      .map((entry) => [entry.name.slice(0, -4), path.join(dir, entry.name)]),
+  );
 }
 
 /** A repository as git (the command line, not the code under test) sees it; a repository without a readable head has none. */
@@ -39,7 +43,9 @@ export async function inspectRepository(repository: string): Promise<GitDataset>
     }
   }
   const tags = new Map<string, string>();
-  const refs = await git(repository, 'for-each-ref', '--format=%(refname:lstrip=2)%09%(objectname)%09%(*objectname)', 'refs/tags').catch(() => '');
+  const refs = await git(repository, 'for-each-ref', '--format=%(refname:lstrip=2)%09%(objectname)%09%(*objectname)', 'refs/tags').catch(
+    () => '',
+  );
   for (const line of refs.split('\n')) {
     const [name, object, peeled] = line.split('\t');
     if (name && object) tags.set(name, peeled || object);
@@ -63,15 +69,22 @@ export async function readCatalog(databaseUrl: string, owner: string): Promise<M
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const datasets = await client.query<{ name: string; head_revision: string; deleted: boolean }>('SELECT name, head_revision, deleted FROM datasets WHERE owner = $1', [owner]);
-    const tags = await client.query<{ name: string; tag_name: string; target: string }>('SELECT name, tag_name, target FROM tags WHERE owner = $1', [owner]);
+    const datasets = await client.query<{ name: string; head_revision: string; deleted: boolean }>(
+      'SELECT name, head_revision, deleted FROM datasets WHERE owner = $1',
+      [owner],
+    );
+    const tags = await client.query<{ name: string; tag_name: string; target: string }>(
+      'SELECT name, tag_name, target FROM tags WHERE owner = $1',
+      [owner],
+    );
     const catalog = new Map<string, CatalogDataset>();
     for (const row of datasets.rows) {
       const rowTags = new Map(tags.rows.filter((tag) => tag.name === row.name).map((tag) => [tag.tag_name, tag.target.trim()]));
       catalog.set(`${owner}/${row.name}`, { head: row.head_revision.trim(), deleted: row.deleted, tags: rowTags });
     }
     for (const tag of tags.rows) {
-      if (!catalog.has(`${owner}/${tag.name}`)) catalog.set(`${owner}/${tag.name}`, { head: '', deleted: true, tags: new Map([[tag.tag_name, tag.target.trim()]]) });
+      if (!catalog.has(`${owner}/${tag.name}`))
+        catalog.set(`${owner}/${tag.name}`, { head: '', deleted: true, tags: new Map([[tag.tag_name, tag.target.trim()]]) });
     }
     return catalog;
   } finally {
@@ -112,7 +125,13 @@ export async function readStream(redisUrl: string, stream: string): Promise<Obse
           data: { newRevision: string | null; oldRevision: string | null; tag?: { name: string }; previousTag?: { name: string } };
         };
         const tagName = event.data.tag?.name ?? event.data.previousTag?.name;
-        events.push({ subject: event.subject, type: event.type, newRevision: event.data.newRevision, oldRevision: event.data.oldRevision, ...(tagName ? { tagName } : {}) });
+        events.push({
+          subject: event.subject,
+          type: event.type,
+          newRevision: event.data.newRevision,
+          oldRevision: event.data.oldRevision,
+          ...(tagName ? { tagName } : {}),
+        });
       }
       if (entries.length < 1000) return events;
       start = `(${entries.at(-1)![0]}`;

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { buildReport, type CatalogDataset, type GitDataset, type ObservedEvent, type SoakEvidence, type TagRecord, type WriteRecord } from './ledger';
+import {
+  buildReport,
+  type CatalogDataset,
+  type GitDataset,
+  type ObservedEvent,
+  type SoakEvidence,
+  type TagRecord,
+  type WriteRecord,
+} from './ledger';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -41,7 +49,14 @@ function healthy(): SoakEvidence {
 describe('buildReport', () => {
   it('counts nothing wrong in a healthy run', () => {
     const report = buildReport(healthy());
-    expect(report).toMatchObject({ acknowledgedWrites: 2, missingFromGit: 0, catalogMismatches: 0, eventsMissing: 0, eventsDuplicated: 0, unacknowledged: 0 });
+    expect(report).toMatchObject({
+      acknowledgedWrites: 2,
+      missingFromGit: 0,
+      catalogMismatches: 0,
+      eventsMissing: 0,
+      eventsDuplicated: 0,
+      unacknowledged: 0,
+    });
   });
 
   it('counts an acknowledged revision that is not reachable from the head as missing from git', () => {
@@ -87,10 +102,22 @@ describe('buildReport', () => {
     ];
     const events = [...healthy().events, tagEvent('tag.created', 'v1', A)];
     for (const state of [A, B]) {
-      const report = buildReport({ ...healthy(), tagOps, events, git: new Map([[DS, git(B, [A, B], {}, { v1: state })]]), catalog: new Map([[DS, row(B, { v1: state })]]) });
+      const report = buildReport({
+        ...healthy(),
+        tagOps,
+        events,
+        git: new Map([[DS, git(B, [A, B], {}, { v1: state })]]),
+        catalog: new Map([[DS, row(B, { v1: state })]]),
+      });
       expect(report).toMatchObject({ missingFromGit: 0, acknowledgedTagChanges: 1, unacknowledged: 1 });
     }
-    const wrong = buildReport({ ...healthy(), tagOps, events, git: new Map([[DS, git(B, [A, B], {}, {})]]), catalog: new Map([[DS, row(B)]]) });
+    const wrong = buildReport({
+      ...healthy(),
+      tagOps,
+      events,
+      git: new Map([[DS, git(B, [A, B], {}, {})]]),
+      catalog: new Map([[DS, row(B)]]),
+    });
     expect(wrong.missingFromGit).toBe(1);
     expect(wrong.details.missingFromGit[0]).toContain('tag soak/ds-00 v1');
   });
@@ -102,7 +129,13 @@ describe('buildReport', () => {
       { dataset: DS, tag: 'v2', op: 'create', target: A, outcome: 'no-response' },
     ];
     const events = [...healthy().events, tagEvent('tag.created', 'v1', A), tagEvent('tag.deleted', 'v1', null, A)];
-    const report = buildReport({ ...healthy(), tagOps, events, git: new Map([[DS, git(B, [A, B], {}, { v1: A, v2: B })]]), catalog: new Map([[DS, row(B, { v1: A, v2: B })]]) });
+    const report = buildReport({
+      ...healthy(),
+      tagOps,
+      events,
+      git: new Map([[DS, git(B, [A, B], {}, { v1: A, v2: B })]]),
+      catalog: new Map([[DS, row(B, { v1: A, v2: B })]]),
+    });
     expect(report.missingFromGit).toBe(1);
     expect(report.eventsMissing).toBe(0);
   });
@@ -135,8 +168,15 @@ describe('buildReport', () => {
 
   it('takes an event of another dataset type for the same revision (the sync worker found it) as present, and expects none for a write that changed nothing', () => {
     const evidence = healthy();
-    const writes: WriteRecord[] = [...evidence.writes, { dataset: DS, kind: 'patch', token: 'w0-3', outcome: 'acknowledged', sha: B, changed: false }];
-    const report = buildReport({ ...evidence, writes, events: [datasetEvent('dataset.updated', A), datasetEvent('dataset.updated', B, A)] });
+    const writes: WriteRecord[] = [
+      ...evidence.writes,
+      { dataset: DS, kind: 'patch', token: 'w0-3', outcome: 'acknowledged', sha: B, changed: false },
+    ];
+    const report = buildReport({
+      ...evidence,
+      writes,
+      events: [datasetEvent('dataset.updated', A), datasetEvent('dataset.updated', B, A)],
+    });
     expect(report).toMatchObject({ eventsMissing: 0, eventsDuplicated: 0 });
   });
 
@@ -170,7 +210,10 @@ describe('buildReport', () => {
     ];
     const events = [...healthy().events, tagEvent('tag.created', 'v1', A), tagEvent('tag.updated', 'v1', B, A)];
     const git1 = new Map([[DS, git(B, [A, B], {}, { v1: B })]]);
-    expect(buildReport({ ...healthy(), tagOps, events, git: git1, catalog: new Map([[DS, row(B, { v1: B })]]) })).toMatchObject({ eventsMissing: 0, missingFromGit: 0 });
+    expect(buildReport({ ...healthy(), tagOps, events, git: git1, catalog: new Map([[DS, row(B, { v1: B })]]) })).toMatchObject({
+      eventsMissing: 0,
+      missingFromGit: 0,
+    });
   });
 
   it('takes a tag move announced as created (the sync worker found the tag the catalog lacked) as announced', () => {
@@ -179,7 +222,13 @@ describe('buildReport', () => {
       { dataset: DS, tag: 'v1', op: 'move', target: B, outcome: 'acknowledged' },
     ];
     const events = [...healthy().events, tagEvent('tag.created', 'v1', B)];
-    const report = buildReport({ ...healthy(), tagOps, events, git: new Map([[DS, git(B, [A, B], {}, { v1: B })]]), catalog: new Map([[DS, row(B, { v1: B })]]) });
+    const report = buildReport({
+      ...healthy(),
+      tagOps,
+      events,
+      git: new Map([[DS, git(B, [A, B], {}, { v1: B })]]),
+      catalog: new Map([[DS, row(B, { v1: B })]]),
+    });
     expect(report).toMatchObject({ eventsMissing: 0, eventsDuplicated: 0, missingFromGit: 0 });
   });
 
@@ -191,15 +240,24 @@ describe('buildReport', () => {
       { dataset: DS, tag: 'v1', op: 'create', target: B, outcome: 'acknowledged' },
     ];
     // The catalog was down for the create and the move: the sync worker found v1 at B and announced it as created.
-    const events = [...healthy().events, tagEvent('tag.created', 'v1', B), tagEvent('tag.deleted', 'v1', null, B), tagEvent('tag.created', 'v1', B)];
+    const events = [
+      ...healthy().events,
+      tagEvent('tag.created', 'v1', B),
+      tagEvent('tag.deleted', 'v1', null, B),
+      tagEvent('tag.created', 'v1', B),
+    ];
     const report = buildReport({ ...healthy(), tagOps, events });
     expect(report).toMatchObject({ eventsMissing: 1, eventsDuplicated: 0 });
     expect(report.details.eventsMissing).toEqual(['tag.created soak/ds-00 v1 → aaaaaaaaaa']);
-    const twice = buildReport({ ...healthy(), tagOps: tagOps.slice(0, 1), events: [...healthy().events, tagEvent('tag.created', 'v1', A), tagEvent('tag.created', 'v1', A)] });
+    const twice = buildReport({
+      ...healthy(),
+      tagOps: tagOps.slice(0, 1),
+      events: [...healthy().events, tagEvent('tag.created', 'v1', A), tagEvent('tag.created', 'v1', A)],
+    });
     expect(twice.eventsDuplicated).toBe(1);
   });
 
-  it('gives the same figures for any interleaving of the stream that keeps each tag\'s events in order', () => {
+  it("gives the same figures for any interleaving of the stream that keeps each tag's events in order", () => {
     const tagOps: TagRecord[] = [
       { dataset: DS, tag: 'v1', op: 'create', target: A, outcome: 'acknowledged' },
       { dataset: DS, tag: 'v1', op: 'move', target: B, outcome: 'no-response' },
@@ -219,7 +277,11 @@ describe('buildReport', () => {
         const next = lanes.map(() => 0);
         const events = order.map((lane) => lanes[lane]![next[lane]!++]!);
         const report = buildReport({ ...healthy(), tagOps, events });
-        expect({ ...report, details: undefined, eventsMissingFor: undefined }).toEqual({ ...expected, details: undefined, eventsMissingFor: undefined });
+        expect({ ...report, details: undefined, eventsMissingFor: undefined }).toEqual({
+          ...expected,
+          details: undefined,
+          eventsMissingFor: undefined,
+        });
       }),
     );
   });

@@ -158,12 +158,16 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     const git = evidence.git.get(write.dataset) ?? noGit;
     if (write.outcome === 'acknowledged') {
       if (!write.sha || !git.reachable.has(write.sha)) {
-        missingFromGit.push(`${write.kind} ${write.dataset} ${short(write.sha)} (${write.token}) not reachable from head ${short(git.head)}`);
+        missingFromGit.push(
+          `${write.kind} ${write.dataset} ${short(write.sha)} (${write.token}) not reachable from head ${short(git.head)}`,
+        );
       }
     } else if (mayHaveApplied(write.outcome) && git.tokens.has(write.token)) {
       unacknowledgedButPresent++;
     } else if (write.outcome === 'rejected' && git.tokens.has(write.token)) {
-      rejectedButPresent.push(`${write.kind} ${write.dataset} (${write.token}) answered ${write.status} but committed as ${short(git.tokens.get(write.token))}`);
+      rejectedButPresent.push(
+        `${write.kind} ${write.dataset} (${write.token}) answered ${write.status} but committed as ${short(git.tokens.get(write.token))}`,
+      );
     }
   }
 
@@ -201,7 +205,9 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     const [dataset, tag] = key.split('\u0000') as [string, string];
     const actual = (evidence.git.get(dataset) ?? noGit).tags.get(tag) ?? ABSENT;
     if (!history.possible.has(actual)) {
-      missingFromGit.push(`tag ${dataset} ${tag}: git has ${short(actual === ABSENT ? null : actual)}, acknowledged ${[...history.possible].map((state) => short(state === ABSENT ? null : state)).join(' or ')}`);
+      missingFromGit.push(
+        `tag ${dataset} ${tag}: git has ${short(actual === ABSENT ? null : actual)}, acknowledged ${[...history.possible].map((state) => short(state === ABSENT ? null : state)).join(' or ')}`,
+      );
     }
   }
 
@@ -233,7 +239,12 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     const key = eventKey(event.subject, event.type, event.tagName, event.type === 'tag.deleted' ? event.oldRevision : event.newRevision);
     counts.set(key, (counts.get(key) ?? 0) + 1);
     if (event.type.startsWith('tag.')) {
-      const match = matchKey(event.subject, event.type, event.tagName, event.type === 'tag.deleted' ? event.oldRevision : event.newRevision);
+      const match = matchKey(
+        event.subject,
+        event.type,
+        event.tagName,
+        event.type === 'tag.deleted' ? event.oldRevision : event.newRevision,
+      );
       unmatched.set(match, (unmatched.get(match) ?? 0) + 1);
     }
     if (DATASET_TYPES.has(event.type) && event.newRevision) revisionsWithEvent.add(`${event.subject}\u0000${event.newRevision}`);
@@ -282,7 +293,9 @@ export function buildReport(evidence: SoakEvidence): SoakReport {
     const extra = isTag ? Math.min(noOps.get(key) ?? 0, count - allowed) : count - allowed;
     if (extra <= 0) continue;
     duplicated += extra;
-    eventsDuplicated.push(`${type} ${subject}${tagName ? ` ${tagName}` : ''} ${short(revision || null)}: ${count} events, ${allowed} expected`);
+    eventsDuplicated.push(
+      `${type} ${subject}${tagName ? ` ${tagName}` : ''} ${short(revision || null)}: ${count} events, ${allowed} expected`,
+    );
   }
 
   return {

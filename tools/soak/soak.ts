@@ -60,7 +60,9 @@ function requireLoopback(label: string, url: string): URL {
 }
 
 /** One fault at a time, in order: a SIGKILL of the API (then a restart), or a cut of PostgreSQL or Redis for `seconds`. */
-type Fault = { readonly at: number; readonly kind: 'kill' } | { readonly at: number; readonly kind: 'postgres cut' | 'redis cut'; readonly seconds: number };
+type Fault =
+  | { readonly at: number; readonly kind: 'kill' }
+  | { readonly at: number; readonly kind: 'postgres cut' | 'redis cut'; readonly seconds: number };
 
 /** The faults of a run of `seconds`: one PostgreSQL cut, one Redis cut (5 to 10 s each), `kills` SIGKILLs outside them. */
 function faultSchedule(random: () => number, seconds: number, kills: number): Fault[] {
@@ -72,7 +74,8 @@ function faultSchedule(random: () => number, seconds: number, kills: number): Fa
   for (let kill = 0; kill < kills; kill++) {
     for (let attempt = 0; attempt < 200; attempt++) {
       const at = seconds * (0.05 + 0.9 * random());
-      const clear = busy.every(([from, to]) => at < from || at > to) && faults.every((fault) => fault.kind !== 'kill' || Math.abs(fault.at - at) > 5);
+      const clear =
+        busy.every(([from, to]) => at < from || at > to) && faults.every((fault) => fault.kind !== 'kill' || Math.abs(fault.at - at) > 5);
       if (clear || attempt === 199) {
         faults.push({ at, kind: 'kill' });
         break;
@@ -92,7 +95,10 @@ async function main(): Promise<number> {
   const stream = uniqueStreamKey('soak:events');
   const database = await databaseForTests({ serverUrl: DATABASE_URL });
   const postgresProxy = await TcpProxy.start({ targetHost: databaseServer.hostname, targetPort: Number(databaseServer.port || 5432) });
-  const redisProxy = await TcpProxy.start({ targetHost: redisServer.hostname.replace(/^\[|\]$/g, ''), targetPort: Number(redisServer.port || 6379) });
+  const redisProxy = await TcpProxy.start({
+    targetHost: redisServer.hostname.replace(/^\[|\]$/g, ''),
+    targetPort: Number(redisServer.port || 6379),
+  });
   const api = new ApiProcess(
     await freePort(),
     {
@@ -128,12 +134,17 @@ async function main(): Promise<number> {
   };
   let strictFailure = false;
   try {
-    console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${TAGGERS} taggers, ${DATASETS}–${MAX_DATASETS} datasets, seed ${SEED}; work directory ${workDir}`);
-    console.log(`faults: ${faults.map((fault) => `${fault.kind} at ${fault.at.toFixed(1)} s${'seconds' in fault ? ` for ${fault.seconds.toFixed(1)} s` : ''}`).join(', ')}`);
+    console.log(
+      `soak: ${SECONDS} s, ${WRITERS} writers, ${TAGGERS} taggers, ${DATASETS}–${MAX_DATASETS} datasets, seed ${SEED}; work directory ${workDir}`,
+    );
+    console.log(
+      `faults: ${faults.map((fault) => `${fault.kind} at ${fault.at.toFixed(1)} s${'seconds' in fault ? ` for ${fault.seconds.toFixed(1)} s` : ''}`).join(', ')}`,
+    );
     await api.start();
     for (let index = 0; index < DATASETS; index++) {
       const created = await createDataset(workload, `ds-${String(index).padStart(2, '0')}`, `setup-${index}`);
-      if (created.outcome !== 'acknowledged') throw new Error(`could not create the soak's datasets (${created.outcome} ${created.status ?? ''}); see ${workDir}/api.log`);
+      if (created.outcome !== 'acknowledged')
+        throw new Error(`could not create the soak's datasets (${created.outcome} ${created.status ?? ''}); see ${workDir}/api.log`);
     }
 
     // The load and the faults.
@@ -161,7 +172,9 @@ async function main(): Promise<number> {
         await sleep(fault.seconds * 1000);
         proxy.resume();
         cuts.push({ kind: fault.kind, from, to: Date.now() });
-        faultLog.push(`${fault.kind} at ${at} s for ${fault.seconds.toFixed(1)} s: ${cut} connections cut, ${proxy.counts().refused} refused while cut`);
+        faultLog.push(
+          `${fault.kind} at ${at} s for ${fault.seconds.toFixed(1)} s: ${cut} connections cut, ${proxy.counts().refused} refused while cut`,
+        );
       }
     }
     await Promise.all(load);
@@ -181,7 +194,8 @@ async function main(): Promise<number> {
       path.join(workDir, 'sync-worker.log'),
     );
     let outbox = await outboxCounts(database.url);
-    for (const deadline = Date.now() + 60_000; outbox.unpublished > 0 && Date.now() < deadline; outbox = await outboxCounts(database.url)) await sleep(200);
+    for (const deadline = Date.now() + 60_000; outbox.unpublished > 0 && Date.now() < deadline; outbox = await outboxCounts(database.url))
+      await sleep(200);
     await api.stop();
 
     // What git, the catalog and the stream hold now.
@@ -193,20 +207,36 @@ async function main(): Promise<number> {
       if (failure) fsckFailures.push(`${OWNER}/${name}: ${failure}`);
     }
     const events = await readStream(REDIS_URL, stream);
-    const report = buildReport({ writes: workload.writes, tagOps: workload.tagOps, git, catalog: await readCatalog(database.url, OWNER), events });
+    const report = buildReport({
+      writes: workload.writes,
+      tagOps: workload.tagOps,
+      git,
+      catalog: await readCatalog(database.url, OWNER),
+      events,
+    });
 
     // Everything the figures come from, for a closer look (SOAK_KEEP=1 keeps it).
     await writeFile(
       path.join(workDir, 'ledger.json'),
-      JSON.stringify({ seed: SEED, faults: faultLog, cuts, writes: workload.writes, tagOps: workload.tagOps, report, fsckFailures, stuck }, null, 1),
+      JSON.stringify(
+        { seed: SEED, faults: faultLog, cuts, writes: workload.writes, tagOps: workload.tagOps, report, fsckFailures, stuck },
+        null,
+        1,
+      ),
     );
     const outcomes = (records: readonly { outcome: string; status?: number }[]) => {
       const counts = new Map<string, number>();
       for (const record of records) {
-        const label = record.outcome === 'acknowledged' || record.outcome === 'refused' || record.outcome === 'no-response' ? record.outcome : `${record.status}`;
+        const label =
+          record.outcome === 'acknowledged' || record.outcome === 'refused' || record.outcome === 'no-response'
+            ? record.outcome
+            : `${record.status}`;
         counts.set(label, (counts.get(label) ?? 0) + 1);
       }
-      return [...counts].sort().map(([label, count]) => `${label} ${count}`).join(', ');
+      return [...counts]
+        .sort()
+        .map(([label, count]) => `${label} ${count}`)
+        .join(', ');
     };
     const columns: [string, number, boolean][] = [
       ['acknowledged writes (dataset writes + tag changes)', report.acknowledgedWrites + report.acknowledgedTagChanges, false],
@@ -219,7 +249,8 @@ async function main(): Promise<number> {
     ];
     console.log('');
     console.log(`${'column'.padEnd(52)} ${'count'.padStart(7)}`);
-    for (const [label, count, goal] of columns) console.log(`${label.padEnd(52)} ${String(count).padStart(7)}${goal && count > 0 ? '   ✗ (goal 0)' : ''}`);
+    for (const [label, count, goal] of columns)
+      console.log(`${label.padEnd(52)} ${String(count).padStart(7)}${goal && count > 0 ? '   ✗ (goal 0)' : ''}`);
     console.log('');
     console.log(`dataset writes: ${outcomes(workload.writes)}`);
     console.log(`tag changes:    ${outcomes(workload.tagOps)}`);
@@ -227,8 +258,12 @@ async function main(): Promise<number> {
       `unacknowledged (no answer or 5xx; may or may not have happened): ${report.unacknowledged}; writes among them present in git: ${report.unacknowledgedButPresent}` +
         `; answered 4xx yet present in git: ${report.rejectedButPresent}`,
     );
-    console.log(`API starts: ${api.starts}; datasets in git: ${repositories.size}; events in the stream: ${events.length}; outbox: ${outbox.total} events, ${outbox.unpublished} unpublished`);
-    console.log(`sync worker: exit ${sync.exitCode}${sync.summary ? ` ${JSON.stringify(Object.fromEntries(Object.entries(sync.summary).filter(([key]) => !['level', 'time', 'pid', 'hostname', 'service', 'msg'].includes(key))))}` : ''}`);
+    console.log(
+      `API starts: ${api.starts}; datasets in git: ${repositories.size}; events in the stream: ${events.length}; outbox: ${outbox.total} events, ${outbox.unpublished} unpublished`,
+    );
+    console.log(
+      `sync worker: exit ${sync.exitCode}${sync.summary ? ` ${JSON.stringify(Object.fromEntries(Object.entries(sync.summary).filter(([key]) => !['level', 'time', 'pid', 'hostname', 'service', 'msg'].includes(key))))}` : ''}`,
+    );
     if (report.eventsMissing > 0) {
       // Which fault the changes without an event met: a cut counts until 2 s after it ended (connections come back).
       const during = new Map<string, number>();
@@ -237,7 +272,9 @@ async function main(): Promise<number> {
         const label = cut ? `during the ${cut.kind}` : 'outside the cuts';
         during.set(label, (during.get(label) ?? 0) + 1);
       }
-      console.log(`events missing, by when the change was acknowledged: ${[...during].map(([label, count]) => `${label} ${count}`).join(', ')}`);
+      console.log(
+        `events missing, by when the change was acknowledged: ${[...during].map(([label, count]) => `${label} ${count}`).join(', ')}`,
+      );
     }
     const examples: [string, readonly string[]][] = [
       ['missing from git', report.details.missingFromGit],
@@ -258,7 +295,9 @@ async function main(): Promise<number> {
     await postgresProxy.close();
     await redisProxy.close();
     if (KEEP) {
-      console.log(`\nkept (SOAK_KEEP=1): ${workDir} (data, api.log, sync-worker.log, ledger.json), database ${new URL(database.url).pathname.slice(1)}, stream ${stream}`);
+      console.log(
+        `\nkept (SOAK_KEEP=1): ${workDir} (data, api.log, sync-worker.log, ledger.json), database ${new URL(database.url).pathname.slice(1)}, stream ${stream}`,
+      );
     } else {
       await database.drop();
       await deleteStreamKeys(REDIS_URL, stream);

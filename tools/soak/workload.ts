@@ -104,7 +104,12 @@ function recordWrite(workload: Workload, name: string, kind: WriteRecord['kind']
 export async function createDataset(workload: Workload, name: string, token: string): Promise<WriteRecord> {
   workload.creating++;
   try {
-    const answer = await send(workload, 'POST', '/api/v1/datasets', { owner: workload.owner, name, descriptor: descriptor(name, token), message: `soak ${token}` });
+    const answer = await send(workload, 'POST', '/api/v1/datasets', {
+      owner: workload.owner,
+      name,
+      descriptor: descriptor(name, token),
+      message: `soak ${token}`,
+    });
     const record = recordWrite(workload, name, 'create', token, answer);
     if (record.outcome === 'acknowledged') workload.datasets.push(name);
     return record;
@@ -114,7 +119,13 @@ export async function createDataset(workload: Workload, name: string, token: str
 }
 
 /** A merge patch of the title (`patch`, `final`) or a whole new descriptor (`put`), optionally conditional on `ifMatch`. */
-export async function writeDataset(workload: Workload, name: string, kind: 'patch' | 'put' | 'final', token: string, ifMatch?: string): Promise<WriteRecord> {
+export async function writeDataset(
+  workload: Workload,
+  name: string,
+  kind: 'patch' | 'put' | 'final',
+  token: string,
+  ifMatch?: string,
+): Promise<WriteRecord> {
   const path = `/api/v1/datasets/${workload.owner}/${name}?message=${encodeURIComponent(`soak ${token}`)}`;
   const conditional: Record<string, string> = ifMatch ? { 'if-match': `"${ifMatch}"` } : {};
   const answer =
@@ -158,7 +169,13 @@ export async function runTagger(workload: Workload, index: number, until: number
     const key = `${dataset} ${tag}`;
     const state = belief.get(key) ?? 'absent';
     const op: TagRecord['op'] =
-      state === 'absent' ? 'create' : state === 'present' ? (workload.random() < 0.6 ? 'move' : 'delete') : pick(workload, ['create', 'move', 'delete'] as const);
+      state === 'absent'
+        ? 'create'
+        : state === 'present'
+          ? workload.random() < 0.6
+            ? 'move'
+            : 'delete'
+          : pick(workload, ['create', 'move', 'delete'] as const);
     const target = pick(workload, workload.revisions.get(dataset) ?? []);
     const base = `/api/v1/datasets/${workload.owner}/${dataset}/tags`;
     const answer =

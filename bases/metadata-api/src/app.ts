@@ -26,7 +26,10 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  const metrics = createMetrics(dependencies.backendStorage, dependencies.outbox, dependencies.revocations, { journal: dependencies.journal, circuit: dependencies.catalogCircuit });
+  const metrics = createMetrics(dependencies.backendStorage, dependencies.outbox, dependencies.revocations, {
+    journal: dependencies.journal,
+    circuit: dependencies.catalogCircuit,
+  });
   app.use(metrics.observe);
   app.use(
     pinoHttp({

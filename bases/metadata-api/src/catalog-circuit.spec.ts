@@ -23,7 +23,11 @@ describe('CatalogCircuit', () => {
     store.down = true;
     for (let i = 0; i < 5; i++) await expect(guarded.checkReady()).rejects.toBeInstanceOf(StorageUnavailableError);
     expect(circuit.status()).toBe('open');
-    for (let i = 0; i < 100; i++) await expect(guarded.getDataset({ owner: 'acme', name: 'rain' })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringMatching(/circuit open/) });
+    for (let i = 0; i < 100; i++)
+      await expect(guarded.getDataset({ owner: 'acme', name: 'rain' })).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+        message: expect.stringMatching(/circuit open/),
+      });
     expect(calls()).toBe(5);
   });
 
@@ -79,7 +83,8 @@ describe('CatalogCircuit', () => {
     const { catalog } = countingCatalog();
     const circuit = new CatalogCircuit();
     const guarded = catalogThroughCircuit(catalog, circuit);
-    for (let i = 0; i < 10; i++) await expect(guarded.search({ limit: 10, cursor: 'not a cursor' })).rejects.toBeInstanceOf(ValidationError);
+    for (let i = 0; i < 10; i++)
+      await expect(guarded.search({ limit: 10, cursor: 'not a cursor' })).rejects.toBeInstanceOf(ValidationError);
     expect(circuit.status()).toBe('closed');
   });
 });

@@ -48,11 +48,20 @@ export class CatalogCircuit {
     this.policy = circuitBreaker(
       handleWhen((error) => error instanceof StorageUnavailableError),
       {
-        halfOpenAfter: new ExponentialBackoff({ initialDelay, maxDelay: Math.max(initialDelay, options.maxBackoffMs ?? 30_000), generator: halfJitterGenerator }),
+        halfOpenAfter: new ExponentialBackoff({
+          initialDelay,
+          maxDelay: Math.max(initialDelay, options.maxBackoffMs ?? 30_000),
+          generator: halfJitterGenerator,
+        }),
         breaker: new ConsecutiveBreaker(options.failures ?? 5),
       },
     );
-    this.policy.onBreak(() => options.logger?.warn({ circuit: 'open' }, 'the catalog database keeps failing: calls skip it for a while (reads from git, changes to the journal)'));
+    this.policy.onBreak(() =>
+      options.logger?.warn(
+        { circuit: 'open' },
+        'the catalog database keeps failing: calls skip it for a while (reads from git, changes to the journal)',
+      ),
+    );
     this.policy.onReset(() => options.logger?.info({ circuit: 'closed' }, 'the catalog database answers again'));
   }
 
@@ -64,11 +73,13 @@ export class CatalogCircuit {
   /** Runs a catalog call through the circuit: STORAGE_UNAVAILABLE at once while it is open, or while another call probes. */
   async run<T>(call: () => Promise<T>): Promise<T> {
     // cockatiel makes calls arriving during a probe wait for it (up to a connect timeout): they fall back at once instead.
-    if (this.policy.state === CircuitState.HalfOpen) throw new StorageUnavailableError('the catalog database is being probed after repeated failures; not asked meanwhile');
+    if (this.policy.state === CircuitState.HalfOpen)
+      throw new StorageUnavailableError('the catalog database is being probed after repeated failures; not asked meanwhile');
     try {
       return await this.policy.execute(call);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new StorageUnavailableError('the catalog database is skipped after repeated failures (circuit open)', { cause: error });
+      if (error instanceof BrokenCircuitError)
+        throw new StorageUnavailableError('the catalog database is skipped after repeated failures (circuit open)', { cause: error });
       throw error;
     }
   }

@@ -19,10 +19,26 @@ export interface ApiConfig {
    * The catalog database: PostgreSQL at `databaseUrl`, or (without one) an embedded PostgreSQL with its data in `embeddedDir`;
    * where changes it could not record wait (`journalDir`); the longest pause between attempts while it fails (`retryMaxSeconds`).
    */
-  readonly catalog: { readonly databaseUrl?: string; readonly embeddedDir: string; readonly journalDir: string; readonly retryMaxSeconds: number };
-  /** Change events: how they are stamped, and the Redis stream they are published to (without Redis they wait in the outbox, readable at /api/v1/events). */
-  readonly events: { readonly publicUrl: string; readonly maxDescriptorBytes: number; readonly stream: string; readonly redis?: RedisEventsConfig };
-  /** Authentication and access: JWT verification (absent: the installation's generated secret, HS256), anonymous reads, write rate limit, CORS. */
+  readonly catalog: {
+    readonly databaseUrl?: string;
+    readonly embeddedDir: string;
+    readonly journalDir: string;
+    readonly retryMaxSeconds: number;
+  };
+  /**
+   * Change events: how they are stamped, and the Redis stream they are published to (without Redis they wait in the outbox, readable at
+   * /api/v1/events).
+   */
+  readonly events: {
+    readonly publicUrl: string;
+    readonly maxDescriptorBytes: number;
+    readonly stream: string;
+    readonly redis?: RedisEventsConfig;
+  };
+  /**
+   * Authentication and access: JWT verification (absent: the installation's generated secret, HS256), anonymous reads, write rate limit,
+   * CORS.
+   */
   readonly auth: {
     readonly jwt?: JwtConfig;
     /** Owners whose datasets anonymous callers may read (`*`: every owner); empty: anonymous reads are off. */
@@ -51,7 +67,12 @@ const byteSize = z.string().transform((value, context) => {
   return parsed;
 });
 
-const list = z.string().transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -59,7 +80,10 @@ const schema = z.object({
   METASTORE_BODY_LIMIT: byteSize.default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STORAGE: z.enum(['local', 'github']).default('local'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
   METASTORE_PUBLIC_URL: z.url().optional(),
   METASTORE_EVENT_DESCRIPTOR_LIMIT: byteSize.default(DEFAULT_MAX_DESCRIPTOR_BYTES),
   METASTORE_PUBLIC_OWNERS: list.default([]),

@@ -82,11 +82,17 @@ export function buildDependencies(
   const { stream, jwt } = infrastructure;
   const retryMaxMs = config.catalog.retryMaxSeconds * 1000;
   const retryMs = Math.min(1000, retryMaxMs);
-  const catalogCircuit = new CatalogCircuit({ initialBackoffMs: retryMs, maxBackoffMs: retryMaxMs, logger: logger.child({ component: 'catalog-circuit' }) });
+  const catalogCircuit = new CatalogCircuit({
+    initialBackoffMs: retryMs,
+    maxBackoffMs: retryMaxMs,
+    logger: logger.child({ component: 'catalog-circuit' }),
+  });
   const catalog = catalogThroughCircuit(infrastructure.catalog, catalogCircuit);
   const outbox = outboxThroughCircuit(infrastructure.outbox, catalogCircuit);
   const revocations = revocationsThroughCircuit(infrastructure.revocations, catalogCircuit);
-  const relay = stream ? new OutboxRelay(infrastructure.outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
+  const relay = stream
+    ? new OutboxRelay(infrastructure.outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) })
+    : undefined;
   const { publicUrl, maxDescriptorBytes } = config.events;
   const events = eventOptionsForApi(publicUrl, maxDescriptorBytes);
   const changeJournal = infrastructure.journal ?? new FsChangeJournal({ directory: config.catalog.journalDir });

@@ -26,7 +26,11 @@ export interface Infrastructure {
  * Opens the catalog (PostgreSQL at DATABASE_URL, or an embedded PostgreSQL under the data directory),
  * applies the migrations, and connects the Redis stream when REDIS_URL is set.
  */
-export async function openInfrastructure(config: ApiConfig, logger: Logger, env: Record<string, string | undefined>): Promise<Infrastructure> {
+export async function openInfrastructure(
+  config: ApiConfig,
+  logger: Logger,
+  env: Record<string, string | undefined>,
+): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   try {
     const database = await openCatalogDatabase({
@@ -38,7 +42,12 @@ export async function openInfrastructure(config: ApiConfig, logger: Logger, env:
     let stream: RedisEventStream | undefined;
     const redis = config.events.redis;
     if (redis) {
-      stream = new RedisEventStream({ redis: redis.url, stream: redis.stream, maxLength: redis.maxLength, logger: logger.child({ component: 'events-redis' }) });
+      stream = new RedisEventStream({
+        redis: redis.url,
+        stream: redis.stream,
+        maxLength: redis.maxLength,
+        logger: logger.child({ component: 'events-redis' }),
+      });
       const opened = stream;
       closers.unshift(() => opened.close());
     }

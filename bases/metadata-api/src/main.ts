@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const dependencies = buildDependencies(config, infrastructure, { logger: bootLogger });
   await dependencies.storage.checkReady();
   // What an earlier process journaled is recorded before any new request (then the loop keeps draining in the background).
-  await dependencies.journal.drain().catch((error: unknown) => dependencies.logger.warn({ err: error }, 'could not record the journaled changes at start; retrying in the background'));
+  await dependencies.journal
+    .drain()
+    .catch((error: unknown) =>
+      dependencies.logger.warn({ err: error }, 'could not record the journaled changes at start; retrying in the background'),
+    );
   dependencies.journal.start();
   dependencies.relay?.start();
   const server = createApp(dependencies).listen(config.port, config.host);

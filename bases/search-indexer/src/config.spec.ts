@@ -8,7 +8,9 @@ describe('parseIndexerConfig', () => {
       dataDir: path.resolve('data/indexer'),
       logLevel: 'info',
     });
-    expect(parseIndexerConfig({ INDEXER_DATA_DIR: '/var/lib/indexer', INDEXER_CONSUMER: 'indexer-0', METASTORE_EVENTS_STREAM: 'x' })).toMatchObject({
+    expect(
+      parseIndexerConfig({ INDEXER_DATA_DIR: '/var/lib/indexer', INDEXER_CONSUMER: 'indexer-0', METASTORE_EVENTS_STREAM: 'x' }),
+    ).toMatchObject({
       dataDir: '/var/lib/indexer',
       consumer: 'indexer-0',
       redis: { stream: 'x' },

@@ -15,7 +15,10 @@ export interface IndexerConfig {
 
 const schema = z.object({
   INDEXER_DATA_DIR: z.string().min(1).default('./data/indexer'),
-  INDEXER_CONSUMER: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits, ., _, : or -').optional(),
+  INDEXER_CONSUMER: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits, ., _, : or -')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -15,7 +15,12 @@ import { startSearchIndexer } from './indexer';
 jest.setTimeout(60_000);
 
 const root = path.resolve(__dirname, '../../..');
-const weather = { name: 'weather', title: 'Weather observations', description: 'Hourly temperature and rain', keywords: ['climate', 'rain'] };
+const weather = {
+  name: 'weather',
+  title: 'Weather observations',
+  description: 'Hourly temperature and rain',
+  keywords: ['climate', 'rain'],
+};
 const event = (sequence: number, options: TestEventOptions = {}) => storedEventForTests(sequence, options);
 
 let redis: TestRedis;
@@ -50,7 +55,11 @@ describe('search indexer, against Redis', () => {
     const publisher = new RedisEventStream({ redis: redis.url, stream });
     const outcomes: ApplyOutcome[] = [];
     const config = parseIndexerConfig({ REDIS_URL: redis.url, METASTORE_EVENTS_STREAM: stream, INDEXER_DATA_DIR: dataDir });
-    const running = await startSearchIndexer(config, { logger: pino({ level: 'silent' }), blockMs: 200, onApplied: (outcome) => outcomes.push(outcome) });
+    const running = await startSearchIndexer(config, {
+      logger: pino({ level: 'silent' }),
+      blockMs: 200,
+      onApplied: (outcome) => outcomes.push(outcome),
+    });
     const client = new Redis(redis.url);
     try {
       await publisher.publish([
@@ -79,7 +88,13 @@ describe('search indexer, against Redis', () => {
   it('runs as a process: indexes what is published, stops on SIGTERM with 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bases/search-indexer/src/main.ts'], {
       cwd: root,
-      env: { PATH: process.env['PATH'], REDIS_URL: redis.url, METASTORE_EVENTS_STREAM: stream, INDEXER_DATA_DIR: dataDir, LOG_LEVEL: 'debug' },
+      env: {
+        PATH: process.env['PATH'],
+        REDIS_URL: redis.url,
+        METASTORE_EVENTS_STREAM: stream,
+        INDEXER_DATA_DIR: dataDir,
+        LOG_LEVEL: 'debug',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -102,8 +117,11 @@ describe('search indexer, against Redis', () => {
 
   it('exits 2 naming a bad variable', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['--import', 'tsx', 'bases/search-indexer/src/main.ts'], { cwd: root, env: { PATH: process.env['PATH'], INDEXER_CONSUMER: 'has space' } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bases/search-indexer/src/main.ts'],
+        { cwd: root, env: { PATH: process.env['PATH'], INDEXER_CONSUMER: 'has space' } },
+        (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       ),
     );
     expect(result.code).toBe(2);

@@ -42,7 +42,8 @@ async function liveContent(catalog: CatalogStore) {
   let cursor: string | undefined;
   do {
     const page = await catalog.scan({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const entry of page.items) if (!entry.deleted) content[`${entry.id.owner}/${entry.id.name}`] = { entry, tags: await catalog.listTags(entry.id) };
+    for (const entry of page.items)
+      if (!entry.deleted) content[`${entry.id.owner}/${entry.id.name}`] = { entry, tags: await catalog.listTags(entry.id) };
     cursor = page.nextCursor;
   } while (cursor);
   return content;
@@ -63,9 +64,16 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
   /** `metastore catalog <command>` on `database`; the embedded fallback takes one connection only, so the CLI then shares the test's. */
   const catalogCommand = (argv: string[], database: TestDatabase) => {
     const connection = database === kept ? keptDb : freshDb;
-    return cli(['catalog', ...argv], envFor(database), database.kind === 'embedded' ? { database: { catalog: connection.catalog, outbox: connection.outbox, close: async () => undefined } } : {});
+    return cli(
+      ['catalog', ...argv],
+      envFor(database),
+      database.kind === 'embedded'
+        ? { database: { catalog: connection.catalog, outbox: connection.outbox, close: async () => undefined } }
+        : {},
+    );
   };
-  const connect = (database: TestDatabase) => createCatalogDatabase({ url: database.url, ...(database.poolSize ? { poolSize: database.poolSize } : {}) });
+  const connect = (database: TestDatabase) =>
+    createCatalogDatabase({ url: database.url, ...(database.poolSize ? { poolSize: database.poolSize } : {}) });
 
   beforeEach(async () => {
     [kept, fresh] = await Promise.all([databaseForTests(), databaseForTests()]);
@@ -123,13 +131,23 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
   it('sync records what was pushed directly, with events; then the catalog equals a rebuild', async () => {
     await history();
     const head = await storage.resolveRef(rain);
-    const pushed = await storage.commit(rain, { parent: head, changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain, pushed')) }], message: 'pushed', author: pusher });
+    const pushed = await storage.commit(rain, {
+      parent: head,
+      changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain, pushed')) }],
+      message: 'pushed',
+      author: pusher,
+    });
     await storage.createTag(fog, { name: 'pushed', target: await storage.resolveRef(fog), description: 'by hand', author: pusher });
     const eventsBefore = (await keptDb.outbox.feed(undefined, 1000)).items.length;
 
     const result = await catalogCommand(['sync'], kept);
-    expect(result).toMatchObject({ code: 0, stdout: 'catalog synced: 4 datasets, 0 created, 1 updated, 0 deleted, 1 tag changes, 0 failures\n' });
-    const found = (await keptDb.outbox.feed(undefined, 1000)).items.slice(eventsBefore).map(({ event }) => [event.type, event.subject, event.data.origin]);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'catalog synced: 4 datasets, 0 created, 1 updated, 0 deleted, 1 tag changes, 0 failures\n',
+    });
+    const found = (await keptDb.outbox.feed(undefined, 1000)).items
+      .slice(eventsBefore)
+      .map(({ event }) => [event.type, event.subject, event.data.origin]);
     expect(found.sort()).toEqual([
       ['dataset.updated', 'acme/rain', 'sync'],
       ['tag.created', 'zeta/fog', 'sync'],
@@ -165,7 +183,11 @@ const serverUrl = process.env['DATABASE_URL'];
 
   it('creates the tables, then indexes every dataset', async () => {
     const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
-    const revision = await storage.createDataset(rain, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }], message: 'pushed', author: pusher });
+    const revision = await storage.createDataset(rain, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }],
+      message: 'pushed',
+      author: pusher,
+    });
     const url = new URL(serverUrl!);
     url.pathname = `/${name}`;
     const result = await cli(['catalog', 'rebuild'], { DATABASE_URL: url.toString(), METASTORE_DATA_DIR: dataDir });
@@ -196,7 +218,12 @@ describe('metastore: usage and configuration', () => {
   });
 
   it('names every bad variable without echoing secrets', async () => {
-    const bad = await cli(['catalog', 'sync'], { DATABASE_URL: 'mysql://root:hunter2@db/x', STORAGE: 'github', GITHUB_TOKEN: 'ghp_secret', GITHUB_OWNERS: 'not/valid' });
+    const bad = await cli(['catalog', 'sync'], {
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      STORAGE: 'github',
+      GITHUB_TOKEN: 'ghp_secret',
+      GITHUB_OWNERS: 'not/valid',
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('DATABASE_URL');
     expect(bad.stderr).toContain('GITHUB_OWNERS');
@@ -217,15 +244,26 @@ describe('metastore catalog rebuild / sync without DATABASE_URL: the embedded da
 
   it('creates and migrates it, rebuilds and syncs into it, and leaves it closed for the next process', async () => {
     const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
-    const rainRevision = await storage.createDataset(rain, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }], message: 'pushed', author: pusher });
+    const rainRevision = await storage.createDataset(rain, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain')) }],
+      message: 'pushed',
+      author: pusher,
+    });
     const env = { METASTORE_DATA_DIR: dataDir };
 
     const rebuilt = await cli(['catalog', 'rebuild'], env);
     expect(rebuilt).toMatchObject({ code: 0, stdout: 'catalog rebuilt: 1 datasets, 1 indexed, 0 marked deleted, 0 failures\n' });
     expect(rebuilt.stderr).toContain(`DATABASE_URL is not set: using the embedded database in ${embeddedDir}`);
 
-    const snowRevision = await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
-    expect(await cli(['catalog', 'sync'], env)).toMatchObject({ code: 0, stdout: 'catalog synced: 2 datasets, 1 created, 0 updated, 0 deleted, 0 tag changes, 0 failures\n' });
+    const snowRevision = await storage.createDataset(snow, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }],
+      message: 'pushed',
+      author: pusher,
+    });
+    expect(await cli(['catalog', 'sync'], env)).toMatchObject({
+      code: 0,
+      stdout: 'catalog synced: 2 datasets, 1 created, 0 updated, 0 deleted, 0 tag changes, 0 failures\n',
+    });
 
     const embedded = await startEmbeddedPostgres({ dataDir: embeddedDir });
     try {
@@ -234,7 +272,9 @@ describe('metastore catalog rebuild / sync without DATABASE_URL: the embedded da
         expect(await database.catalog.getDataset(rain)).toMatchObject({ headRevision: rainRevision.sha, title: 'Rain' });
         expect(await database.catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha, title: 'Snow' });
         // The rebuild announced nothing; the sync's event waits in the outbox for the API's relay.
-        expect((await database.outbox.feed(undefined, 10)).items.map(({ event }) => [event.type, event.subject, event.data.origin])).toEqual([['dataset.created', 'polar/snow', 'sync']]);
+        expect(
+          (await database.outbox.feed(undefined, 10)).items.map(({ event }) => [event.type, event.subject, event.data.origin]),
+        ).toEqual([['dataset.created', 'polar/snow', 'sync']]);
       } finally {
         await database.close();
       }

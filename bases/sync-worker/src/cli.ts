@@ -101,7 +101,11 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Depe
     return EXIT.failed;
   }
   const progress = progressReporter(`catalog ${command}`, io.stderr);
-  const options = { ...(values.owner ? { owners: values.owner } : {}), onProgress: progress.onProgress, ...(io.signal ? { signal: io.signal } : {}) };
+  const options = {
+    ...(values.owner ? { owners: values.owner } : {}),
+    onProgress: progress.onProgress,
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
   try {
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
     const summary = command === 'rebuild' ? await dependencies.sync.rebuild(options) : await dependencies.sync.reconcile(options);

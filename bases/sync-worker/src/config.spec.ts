@@ -53,12 +53,20 @@ describe('loadWorkerConfig', () => {
   });
 
   it('takes the GitHub storage with the owners to reconcile', () => {
-    const config = loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token', GITHUB_OWNERS: 'acme,open-data', GITHUB_USER: 'octocat' });
+    const config = loadWorkerConfig({
+      DATABASE_URL,
+      STORAGE: 'github',
+      GITHUB_TOKEN: 'ghp_token',
+      GITHUB_OWNERS: 'acme,open-data',
+      GITHUB_USER: 'octocat',
+    });
     expect(config.storage).toMatchObject({ backend: 'github', github: { owners: ['acme', 'open-data', 'octocat'] } });
   });
 
   it('waits up to 10 minutes for a GitHub rate limit unless told otherwise (the API: 10 s)', () => {
-    expect(loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token' }).storage).toMatchObject({ github: { maxRateLimitWaitSeconds: 600 } });
+    expect(loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token' }).storage).toMatchObject({
+      github: { maxRateLimitWaitSeconds: 600 },
+    });
     const told = loadWorkerConfig({ DATABASE_URL, STORAGE: 'github', GITHUB_TOKEN: 'ghp_token', GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '30' });
     expect(told.storage).toMatchObject({ github: { maxRateLimitWaitSeconds: 30 } });
   });
@@ -79,14 +87,21 @@ describe('loadWorkerConfig', () => {
       GITHUB_TOKEN: 'ghp_secretTokenValue',
       GITHUB_OWNERS: 'acme,not/valid',
     });
-    for (const variable of ['DATABASE_URL', 'SYNC_MODE', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'REDIS_URL', 'GITHUB_OWNERS']) expect(message).toContain(variable);
+    for (const variable of ['DATABASE_URL', 'SYNC_MODE', 'SYNC_INTERVAL_SECONDS', 'LOG_LEVEL', 'REDIS_URL', 'GITHUB_OWNERS'])
+      expect(message).toContain(variable);
     for (const secret of ['hunter2', 'redis-pass', 'ghp_secretTokenValue']) expect(message).not.toContain(secret);
   });
 });
 
 describe('loadCliConfig', () => {
   it('reads the same variables as the worker, logs at warn, and ignores Redis and the schedule', () => {
-    const config = loadCliConfig({ DATABASE_URL, DATABASE_POOL_SIZE: '3', METASTORE_DATA_DIR: '/srv/metastore', REDIS_URL: 'redis://cache:6379', SYNC_MODE: 'sometimes' });
+    const config = loadCliConfig({
+      DATABASE_URL,
+      DATABASE_POOL_SIZE: '3',
+      METASTORE_DATA_DIR: '/srv/metastore',
+      REDIS_URL: 'redis://cache:6379',
+      SYNC_MODE: 'sometimes',
+    });
     expect(config).toMatchObject({
       logLevel: 'warn',
       database: { url: DATABASE_URL, poolSize: 3, embeddedDir: '/srv/metastore/catalog' },
@@ -102,7 +117,16 @@ describe('loadCliConfig', () => {
   });
 
   it('names every bad variable in one message and never echoes a secret', () => {
-    const message = problem({ DATABASE_URL: 'mysql://root:hunter2@db/x', LOG_LEVEL: 'loud', STORAGE: 'github', GITHUB_TOKEN: 'ghp_secretTokenValue', GITHUB_OWNERS: 'not/valid' }, loadCliConfig);
+    const message = problem(
+      {
+        DATABASE_URL: 'mysql://root:hunter2@db/x',
+        LOG_LEVEL: 'loud',
+        STORAGE: 'github',
+        GITHUB_TOKEN: 'ghp_secretTokenValue',
+        GITHUB_OWNERS: 'not/valid',
+      },
+      loadCliConfig,
+    );
     for (const variable of ['DATABASE_URL', 'LOG_LEVEL', 'GITHUB_OWNERS']) expect(message).toContain(variable);
     for (const secret of ['hunter2', 'ghp_secretTokenValue']) expect(message).not.toContain(secret);
   });

@@ -11,7 +11,10 @@ import { parseLocalGitStorageConfig, type LocalGitStorageConfig } from '@metasto
 /** Log levels pino knows. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** What a catalog job (the sync worker, a `metastore` command) needs: storage, the catalog database, how events are stamped and where they go. */
+/**
+ * What a catalog job (the sync worker, a `metastore` command) needs: storage, the catalog database, how events are stamped and where they
+ * go.
+ */
 export interface CatalogJobConfig {
   readonly logLevel: LogLevel;
   /** The catalog database: PostgreSQL at `url`, or (without one) the embedded database in `embeddedDir`, the API's `<data dir>/catalog`. */
@@ -37,7 +40,10 @@ export interface WorkerConfig extends CatalogJobConfig {
   readonly intervalSeconds: number;
 }
 
-/** The `metastore` command line's configuration: no Redis (events wait in the outbox for a relay), the embedded database without `DATABASE_URL`. */
+/**
+ * The `metastore` command line's configuration: no Redis (events wait in the outbox for a relay), the embedded database without
+ * `DATABASE_URL`.
+ */
 export type CliConfig = Omit<CatalogJobConfig, 'redis'>;
 
 const byteSize = z.string().transform((value, context) => {
@@ -93,8 +99,10 @@ function parseCatalogJob(env: Environment, defaultLogLevel: LogLevel, problems: 
   const job = parseSchema(jobSchema.extend({ LOG_LEVEL: logLevel.default(defaultLogLevel) }), values, problems);
   const database = attempt(() => parseCatalogDatabaseConfig(env), problems);
   const local = attempt(() => parseLocalGitStorageConfig(env), problems);
-  // Nobody waits on a catalog job's answer and it writes nothing to GitHub: it may wait longer for a rate limit than the API (GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS).
-  const github = values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env, { maxRateLimitWaitSeconds: 600 }), problems) : undefined;
+  // Nobody waits on a catalog job's answer and it writes nothing to GitHub: it may wait longer for a rate limit than the API
+  // (GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS).
+  const github =
+    values['STORAGE'] === 'github' ? attempt(() => parseGitHubStorageConfig(env, { maxRateLimitWaitSeconds: 600 }), problems) : undefined;
   if (!job || !database || !local) return undefined;
   return {
     logLevel: job.LOG_LEVEL,
@@ -117,16 +125,27 @@ export function loadWorkerConfig(env: Environment): WorkerConfig {
   const values = present(env);
   const job = parseCatalogJob(env, 'info', problems);
   if (values['DATABASE_URL'] === undefined) {
-    problems.push('DATABASE_URL: required, the catalog database (postgresql://user:password@host:5432/database); the embedded one is the API process\'s');
+    problems.push(
+      "DATABASE_URL: required, the catalog database (postgresql://user:password@host:5432/database); the embedded one is the API process's",
+    );
   }
   const redis = values['REDIS_URL'] !== undefined ? attempt(() => parseRedisEventsConfig(env), problems) : undefined;
   const schedule = parseSchema(workerSchema, values, problems);
   const url = job?.database.url;
   if (!job || !schedule || url === undefined || problems.length > 0) throw invalid(problems);
-  return { ...job, database: { ...job.database, url }, ...(redis ? { redis } : {}), mode: schedule.SYNC_MODE, intervalSeconds: schedule.SYNC_INTERVAL_SECONDS };
+  return {
+    ...job,
+    database: { ...job.database, url },
+    ...(redis ? { redis } : {}),
+    mode: schedule.SYNC_MODE,
+    intervalSeconds: schedule.SYNC_INTERVAL_SECONDS,
+  };
 }
 
-/** Parses and validates the command line's environment (`LOG_LEVEL` defaults to `warn`); throws a ConfigurationError naming every bad variable. */
+/**
+ * Parses and validates the command line's environment (`LOG_LEVEL` defaults to `warn`); throws a ConfigurationError naming every bad
+ * variable.
+ */
 export function loadCliConfig(env: Environment): CliConfig {
   const problems: string[] = [];
   const job = parseCatalogJob(env, 'warn', problems);

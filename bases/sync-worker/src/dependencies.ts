@@ -56,7 +56,11 @@ export function createLogger(config: CatalogJobConfig, output: { readonly servic
 }
 
 /** Storage, the (migrated) catalog database, the sync service and (with Redis) the outbox relay, logging to `logger`. */
-export async function openDependencies(config: CatalogJobConfig, logger: Logger, overrides: DependencyOverrides = {}): Promise<CatalogJobDependencies> {
+export async function openDependencies(
+  config: CatalogJobConfig,
+  logger: Logger,
+  overrides: DependencyOverrides = {},
+): Promise<CatalogJobDependencies> {
   const storage = overrides.storage ?? createStorage(config, logger);
   const database =
     overrides.database ??
@@ -68,9 +72,17 @@ export async function openDependencies(config: CatalogJobConfig, logger: Logger,
   const stream =
     overrides.stream ??
     (config.redis
-      ? new RedisEventStream({ redis: config.redis.url, stream: config.redis.stream, maxLength: config.redis.maxLength, logger: logger.child({ component: 'events-redis' }) })
+      ? new RedisEventStream({
+          redis: config.redis.url,
+          stream: config.redis.stream,
+          maxLength: config.redis.maxLength,
+          logger: logger.child({ component: 'events-redis' }),
+        })
       : undefined);
-  const sync = new CatalogSync(storage, database.catalog, { events: eventOptions(config), logger: logger.child({ component: 'catalog-sync' }) });
+  const sync = new CatalogSync(storage, database.catalog, {
+    events: eventOptions(config),
+    logger: logger.child({ component: 'catalog-sync' }),
+  });
   const relay = stream ? new OutboxRelay(database.outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
   return {
     logger,

@@ -32,10 +32,14 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => stop('SIGINT'));
   let dependencies: CatalogJobDependencies | undefined;
   try {
-    // The migrations are applied first, as the API does at start: a worker scheduled before the API's first start finds the tables it needs.
+    // The migrations are applied first, as the API does at start: a worker scheduled before the API's first start finds the tables it
+    // needs.
     dependencies = await openDependencies(config, logger);
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
-    logger.info({ mode: config.mode, storage: dependencies.storage.backend, publishing: dependencies.relay !== undefined }, 'sync worker started');
+    logger.info(
+      { mode: config.mode, storage: dependencies.storage.backend, publishing: dependencies.relay !== undefined },
+      'sync worker started',
+    );
     if (config.mode === 'loop') {
       await runLoop(dependencies, config.intervalSeconds * 1000, controller.signal);
       return 0;

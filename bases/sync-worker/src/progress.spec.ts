@@ -2,7 +2,19 @@ import { progressReporter } from './progress';
 
 function output(isTTY: boolean) {
   let text = '';
-  return { stream: { isTTY, write: (chunk: string) => ((text += chunk), true), columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, on: () => undefined, removeListener: () => undefined }, text: () => text };
+  return {
+    stream: {
+      isTTY,
+      write: (chunk: string) => ((text += chunk), true),
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+      on: () => undefined,
+      removeListener: () => undefined,
+    },
+    text: () => text,
+  };
 }
 
 describe('progressReporter', () => {
@@ -18,7 +30,9 @@ describe('progressReporter', () => {
     reporter.onProgress(3, 4);
     reporter.onProgress(4, 4);
     reporter.finish();
-    expect(text()).toBe(['catalog rebuild: 0/4 datasets (0%)', 'catalog rebuild: 2/4 datasets (50%)', 'catalog rebuild: 4/4 datasets (100%)', ''].join('\n'));
+    expect(text()).toBe(
+      ['catalog rebuild: 0/4 datasets (0%)', 'catalog rebuild: 2/4 datasets (50%)', 'catalog rebuild: 4/4 datasets (100%)', ''].join('\n'),
+    );
   });
 
   it('says 100% for an empty run', () => {

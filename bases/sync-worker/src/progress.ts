@@ -14,7 +14,11 @@ export interface ProgressReporter {
 }
 
 /** A live bar (cli-progress) on a TTY; otherwise a line at most every `intervalMs` and at the end. */
-export function progressReporter(label: string, output: ProgressOutput, options: { intervalMs?: number; now?: () => number } = {}): ProgressReporter {
+export function progressReporter(
+  label: string,
+  output: ProgressOutput,
+  options: { intervalMs?: number; now?: () => number } = {},
+): ProgressReporter {
   if (output.isTTY) {
     const bar = new SingleBar(
       {

@@ -60,7 +60,8 @@ export async function runTokenCommand(argv: readonly string[], io: CliIo): Promi
   const problems: string[] = [];
   if (!values.sub) problems.push('--sub is required');
   const lifetime = Number(values.expires);
-  if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > MAX_LIFETIME) problems.push(`--expires must be whole seconds between 60 and ${MAX_LIFETIME}`);
+  if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > MAX_LIFETIME)
+    problems.push(`--expires must be whole seconds between 60 and ${MAX_LIFETIME}`);
   const roles: Record<string, Role> = {};
   for (const entry of values.role ?? []) {
     const [owner, role] = entry.split('=');

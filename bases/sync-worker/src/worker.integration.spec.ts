@@ -102,7 +102,8 @@ function runWorkerProcess(extra: Record<string, string> = {}, signalAfterMs?: nu
     child.once('exit', (code) => resolve({ code, output }));
     if (signalAfterMs !== undefined) {
       // Wait for the first run to be under way (its start-up line), then ask it to stop.
-      const waitForStart = () => (output.includes('sync worker started') ? setTimeout(() => child.kill('SIGTERM'), signalAfterMs) : setTimeout(waitForStart, 50));
+      const waitForStart = () =>
+        output.includes('sync worker started') ? setTimeout(() => child.kill('SIGTERM'), signalAfterMs) : setTimeout(waitForStart, 50);
       waitForStart();
     }
   });
@@ -117,7 +118,8 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     db = connect();
     storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
     // The embedded fallback serves one connection: the in-process worker then shares the test's.
-    const shared = database.kind === 'embedded' ? { database: { catalog: db.catalog, outbox: db.outbox, close: async () => undefined } } : {};
+    const shared =
+      database.kind === 'embedded' ? { database: { catalog: db.catalog, outbox: db.outbox, close: async () => undefined } } : {};
     worker = await openDependencies(loadWorkerConfig(env), pino({ level: 'silent' }), shared);
   });
 
@@ -140,9 +142,18 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     const before = (await allEvents(db)).length;
 
     // Behind the API's back: a new dataset with a tag, and a commit on an existing one.
-    const snowRevision = await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
+    const snowRevision = await storage.createDataset(snow, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }],
+      message: 'pushed',
+      author: pusher,
+    });
     await storage.createTag(snow, { name: 'v1', target: snowRevision.sha, description: 'first', author: pusher });
-    const pushed = await storage.commit(rain, { parent: created.revision.sha, changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain, pushed')) }], message: 'pushed', author: pusher });
+    const pushed = await storage.commit(rain, {
+      parent: created.revision.sha,
+      changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Rain, pushed')) }],
+      message: 'pushed',
+      author: pusher,
+    });
 
     const result = await runOnce(worker);
     expect(result).toMatchObject({ ok: true, summary: { datasets: 2, created: 1, updated: 1, deleted: 0, tagChanges: 1, failures: 0 } });
@@ -151,7 +162,9 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     const found = (await allEvents(db)).slice(before);
     const about = (subject: string) => found.filter(({ event }) => event.subject === subject).map(({ event }) => event);
     expect(found).toHaveLength(3);
-    expect(about('acme/rain').map((event) => [event.type, event.data.origin, event.data.newRevision])).toEqual([['dataset.updated', 'sync', pushed.sha]]);
+    expect(about('acme/rain').map((event) => [event.type, event.data.origin, event.data.newRevision])).toEqual([
+      ['dataset.updated', 'sync', pushed.sha],
+    ]);
     expect(about('polar/snow').map((event) => [event.type, event.data.origin, event.data.newRevision])).toEqual([
       ['dataset.created', 'sync', snowRevision.sha],
       ['tag.created', 'sync', snowRevision.sha],
@@ -164,7 +177,9 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     // Every event, the API's and the worker's, went out to the stream, in order.
     expect(result.published).toBe(before + 3);
     expect(await db.outbox.pendingCount()).toBe(0);
-    expect((await streamEntries()).slice(before)).toEqual(found.map(({ event }) => ({ type: event.type, subject: event.subject, origin: 'sync' })));
+    expect((await streamEntries()).slice(before)).toEqual(
+      found.map(({ event }) => ({ type: event.type, subject: event.subject, origin: 'sync' })),
+    );
 
     // A second run finds nothing and publishes nothing.
     expect(await runOnce(worker)).toMatchObject({ ok: true, published: 0, summary: { created: 0, updated: 0, deleted: 0, tagChanges: 0 } });
@@ -179,7 +194,9 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     const before = (await allEvents(db)).length;
     expect((await runOnce(worker)).summary).toMatchObject({ deleted: 1, tagChanges: 0 });
     const found = (await allEvents(db)).slice(before);
-    expect(found.map(({ event }) => [event.type, event.data.oldRevision, event.data.author])).toEqual([['dataset.deleted', created.revision.sha, null]]);
+    expect(found.map(({ event }) => [event.type, event.data.oldRevision, event.data.author])).toEqual([
+      ['dataset.deleted', created.revision.sha, null],
+    ]);
     expect(await db.catalog.getDataset(rain)).toMatchObject({ deleted: true });
     expect(await db.catalog.listTags(rain)).toEqual([]);
     expect((await runOnce(worker)).summary.deleted).toBe(0);
@@ -187,13 +204,27 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
 
   it('catalogues descriptors holding U+0000 pushed to git (PostgreSQL cannot store it) and goes on with the rest of the run', async () => {
     const escaped = '{"name":"fog","title":"Fog\\u0000bank","resources":[{"name":"r\\u0000","path":"r.csv"}]}';
-    const fog = await storage.createDataset({ owner: 'zeta', name: 'fog' }, { files: [{ path: 'datapackage.json', content: escaped }], message: 'escaped NUL', author: pusher });
-    const raw = await storage.createDataset({ owner: 'zeta', name: 'raw' }, { files: [{ path: 'datapackage.json', content: 'not json \u0000 at all' }], message: 'raw NUL', author: pusher });
-    const snowRevision = await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
+    const fog = await storage.createDataset(
+      { owner: 'zeta', name: 'fog' },
+      { files: [{ path: 'datapackage.json', content: escaped }], message: 'escaped NUL', author: pusher },
+    );
+    const raw = await storage.createDataset(
+      { owner: 'zeta', name: 'raw' },
+      { files: [{ path: 'datapackage.json', content: 'not json \u0000 at all' }], message: 'raw NUL', author: pusher },
+    );
+    const snowRevision = await storage.createDataset(snow, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }],
+      message: 'pushed',
+      author: pusher,
+    });
 
     const result = await runOnce(worker);
     expect(result).toMatchObject({ ok: true, summary: { datasets: 3, created: 3, failures: 0 } });
-    expect(await db.catalog.getDataset({ owner: 'zeta', name: 'fog' })).toMatchObject({ headRevision: fog.sha, title: 'Fog\uFFFDbank', resourceCount: 1 });
+    expect(await db.catalog.getDataset({ owner: 'zeta', name: 'fog' })).toMatchObject({
+      headRevision: fog.sha,
+      title: 'Fog\uFFFDbank',
+      resourceCount: 1,
+    });
     expect(await db.catalog.getDataset({ owner: 'zeta', name: 'raw' })).toMatchObject({ headRevision: raw.sha, resourceCount: 0 });
     expect(await db.catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha });
     // The escaped form is valid text and stays cached byte for byte; the raw byte cannot be, so reads of it go to git.
@@ -201,7 +232,9 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     expect(await db.catalog.descriptorAt({ owner: 'zeta', name: 'raw' }, raw.sha)).toBeUndefined();
     const events = (await allEvents(db)).map(({ event }) => event);
     // Linked (the descriptor is JSON, but no event carries U+0000), or marked invalid (not JSON at all).
-    const zeta = events.filter((event) => event.subject.startsWith('zeta/')).map((event) => [event.subject, event.type, event.data.descriptorTruncated, event.data.descriptorInvalid]);
+    const zeta = events
+      .filter((event) => event.subject.startsWith('zeta/'))
+      .map((event) => [event.subject, event.type, event.data.descriptorTruncated, event.data.descriptorInvalid]);
     expect(zeta.sort()).toEqual([
       ['zeta/fog', 'dataset.created', true, undefined],
       ['zeta/raw', 'dataset.created', undefined, true],
@@ -219,8 +252,19 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     const gitDir = path.join(dataDir, storage.locationOf(rain));
     const git = (...args: string[]) =>
       new Promise<string>((resolve, reject) =>
-        execFile('git', ['--git-dir', gitDir, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: pusher.name, GIT_AUTHOR_EMAIL: pusher.email, GIT_COMMITTER_NAME: pusher.name, GIT_COMMITTER_EMAIL: pusher.email } }, (error, stdout) =>
-          error ? reject(error) : resolve(stdout.trim()),
+        execFile(
+          'git',
+          ['--git-dir', gitDir, ...args],
+          {
+            env: {
+              ...process.env,
+              GIT_AUTHOR_NAME: pusher.name,
+              GIT_AUTHOR_EMAIL: pusher.email,
+              GIT_COMMITTER_NAME: pusher.name,
+              GIT_COMMITTER_EMAIL: pusher.email,
+            },
+          },
+          (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
         ),
       );
     const branch = await git('symbolic-ref', 'HEAD');
@@ -234,12 +278,20 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
       ['dataset.updated', patched.revision.sha, rewritten, true],
     ]);
     expect(found[0]!.data).toMatchObject({ message: 'Start again', changes: { fields: ['title'] }, descriptor: descriptor('Rain') });
-    expect(await db.catalog.getDataset(rain)).toMatchObject({ headRevision: rewritten, title: 'Rain', createdAt: new Date(created.revision.timestamp) });
+    expect(await db.catalog.getDataset(rain)).toMatchObject({
+      headRevision: rewritten,
+      title: 'Rain',
+      createdAt: new Date(created.revision.timestamp),
+    });
     expect((await runOnce(worker)).summary).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
   });
 
   it('runs as a process: SYNC_MODE=once exits 0 after reconciling and publishing', async () => {
-    await storage.createDataset(snow, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }], message: 'pushed', author: pusher });
+    await storage.createDataset(snow, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Snow')) }],
+      message: 'pushed',
+      author: pusher,
+    });
     const before = (await allEvents(db)).length;
     const { code, output } = await asProcess();
     expect({ code, output }).toMatchObject({ code: 0 });
@@ -247,7 +299,10 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
     expect(found.map(({ event }) => [event.type, event.subject])).toEqual([['dataset.created', 'polar/snow']]);
     expect(await db.outbox.pendingCount()).toBe(0);
     expect((await streamEntries()).map((entry) => entry.subject)).toContain('polar/snow');
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; ok?: boolean; published?: number });
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; ok?: boolean; published?: number });
     expect(lines.at(-1)).toMatchObject({ msg: 'sync run finished', ok: true });
   });
 
@@ -260,8 +315,11 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
 
   it('exits 2 on a configuration error, naming the variable', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bases/sync-worker/src/main.ts'], { cwd: root, env: { PATH: process.env['PATH'], SYNC_MODE: 'sometimes' } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bases/sync-worker/src/main.ts'],
+        { cwd: root, env: { PATH: process.env['PATH'], SYNC_MODE: 'sometimes' } },
+        (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       );
     });
     expect(result.code).toBe(2);

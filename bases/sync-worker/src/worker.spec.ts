@@ -36,7 +36,11 @@ function setup() {
   };
   const sync = new CatalogSync(storage, catalog, { events });
   const relay = new OutboxRelay(outbox, stream, { intervalMs: 10 });
-  const push = (name: string) => storage.createDataset({ owner: 'acme', name }, { files: [{ path: 'datapackage.json', content: `{"name":"${name}"}` }], message: 'pushed', author });
+  const push = (name: string) =>
+    storage.createDataset(
+      { owner: 'acme', name },
+      { files: [{ path: 'datapackage.json', content: `{"name":"${name}"}` }], message: 'pushed', author },
+    );
   return { storage, outbox, catalog, sync, relay, published, push, breakStream: () => (streamDown = true) };
 }
 
@@ -46,7 +50,9 @@ describe('runOnce', () => {
     await push('rain');
     const result = await runOnce({ sync, relay, outbox, logger });
     expect(result).toEqual({ ok: true, published: 1, summary: expect.objectContaining({ created: 1, failures: 0 }) });
-    expect(published.map(({ event }) => [event.type, event.subject, event.data.origin])).toEqual([['dataset.created', 'acme/rain', 'sync']]);
+    expect(published.map(({ event }) => [event.type, event.subject, event.data.origin])).toEqual([
+      ['dataset.created', 'acme/rain', 'sync'],
+    ]);
     expect(await outbox.pendingCount()).toBe(0);
   });
 

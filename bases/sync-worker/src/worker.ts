@@ -10,7 +10,10 @@ export interface RunResult {
 }
 
 /** One run (the CronJob's): reconcile the catalog with storage, then publish what waits in the outbox. */
-export async function runOnce(dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'outbox' | 'logger'>, signal?: AbortSignal): Promise<RunResult> {
+export async function runOnce(
+  dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'outbox' | 'logger'>,
+  signal?: AbortSignal,
+): Promise<RunResult> {
   const { logger } = dependencies;
   const summary = await dependencies.sync.reconcile(signal ? { signal } : {});
   let ok = summary.failures === 0;
@@ -23,7 +26,10 @@ export async function runOnce(dependencies: Pick<CatalogJobDependencies, 'sync' 
       logger.error({ err: error }, 'could not publish the outbox; its events wait for the next run');
     }
   } else {
-    logger.info({ pending: await dependencies.outbox.pendingCount().catch(() => undefined) }, 'REDIS_URL is not set: events wait in the outbox for the API to publish');
+    logger.info(
+      { pending: await dependencies.outbox.pendingCount().catch(() => undefined) },
+      'REDIS_URL is not set: events wait in the outbox for the API to publish',
+    );
   }
   logger.info({ ...summary, ...(published !== undefined ? { published } : {}), ok }, 'sync run finished');
   return { summary, ...(published !== undefined ? { published } : {}), ok };
@@ -33,7 +39,11 @@ export async function runOnce(dependencies: Pick<CatalogJobDependencies, 'sync' 
  * Reconciles every `intervalMs` until `signal` aborts; the relay runs meanwhile and is nudged after each
  * run. A failed run is logged and the loop goes on (the next run retries).
  */
-export async function runLoop(dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'logger'>, intervalMs: number, signal: AbortSignal): Promise<void> {
+export async function runLoop(
+  dependencies: Pick<CatalogJobDependencies, 'sync' | 'relay' | 'logger'>,
+  intervalMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const { logger, relay } = dependencies;
   relay?.start();
   try {

@@ -23,7 +23,16 @@ export {
   narrowScopes,
   parseMintRequest,
 } from './lib/policy.service';
-export type { AccessContext, AccessTarget, AuthorDecision, Decision, Denial, DenialCode, MintedClaims, MintRequest } from './lib/policy.service';
+export type {
+  AccessContext,
+  AccessTarget,
+  AuthorDecision,
+  Decision,
+  Denial,
+  DenialCode,
+  MintedClaims,
+  MintRequest,
+} from './lib/policy.service';
 export type { RevocationList, RevocationSource } from './lib/revocation.port';
 export { CachedRevocations } from './lib/revocation.cache';
 export type { CachedRevocationsOptions, RevocationListHealth, RevocationLogger } from './lib/revocation.cache';

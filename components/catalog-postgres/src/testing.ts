@@ -201,11 +201,41 @@ export async function databaseForTests(options: TestDatabaseOptions = {}): Promi
 
 /** Word lists for synthetic datasets: enough variety for realistic full-text and keyword selectivity. */
 const SEED_TOPICS = [
-  'rainfall', 'temperature', 'river discharge', 'air quality', 'soil moisture', 'population', 'crop yield',
-  'electricity demand', 'traffic counts', 'bird migration', 'sea level', 'groundwater', 'wildfire', 'snow cover',
-  'public transport', 'household income', 'hospital admissions', 'school enrolment', 'fish stocks', 'wind speed',
+  'rainfall',
+  'temperature',
+  'river discharge',
+  'air quality',
+  'soil moisture',
+  'population',
+  'crop yield',
+  'electricity demand',
+  'traffic counts',
+  'bird migration',
+  'sea level',
+  'groundwater',
+  'wildfire',
+  'snow cover',
+  'public transport',
+  'household income',
+  'hospital admissions',
+  'school enrolment',
+  'fish stocks',
+  'wind speed',
 ];
-const SEED_REGIONS = ['Norway', 'Kenya', 'Chile', 'Bavaria', 'Ontario', 'Kerala', 'Tasmania', 'Andalusia', 'Hokkaido', 'Patagonia', 'Scotland', 'Ghana'];
+const SEED_REGIONS = [
+  'Norway',
+  'Kenya',
+  'Chile',
+  'Bavaria',
+  'Ontario',
+  'Kerala',
+  'Tasmania',
+  'Andalusia',
+  'Hokkaido',
+  'Patagonia',
+  'Scotland',
+  'Ghana',
+];
 const SEED_CADENCES = ['Daily', 'Hourly', 'Monthly', 'Annual', 'Weekly'];
 const SEED_LICENSES = ['CC-BY-4.0', 'CC0-1.0', 'ODC-By-1.0', 'ODbL-1.0'];
 

@@ -9,10 +9,23 @@ export type { CatalogedStorageOptions, CatalogLogger } from './lib/cataloged.sto
 export { DatasetIndexer } from './lib/dataset-indexer';
 export type { IndexedDataset } from './lib/dataset-indexer';
 export { DatasetReconciler } from './lib/dataset-reconciler';
-export type { DatasetReconcileOptions, DatasetReconcileResult, DatasetReconcilerOptions, EventTally, ReconcileLogger } from './lib/dataset-reconciler';
+export type {
+  DatasetReconcileOptions,
+  DatasetReconcileResult,
+  DatasetReconcilerOptions,
+  EventTally,
+  ReconcileLogger,
+} from './lib/dataset-reconciler';
 export { decodeJournaledChange, encodeJournaledChange, JOURNAL_FORMAT_VERSION } from './lib/change-journal.codec';
 export type { ChangeJournal, JournaledChange, JournaledUpdate, JournalEntry } from './lib/change-journal.port';
 export { JournalDrainer } from './lib/journal-drainer.service';
 export type { DrainSummary, JournalDrainerOptions, JournalLogger, JournalStatus } from './lib/journal-drainer.service';
 export { CatalogSync } from './lib/catalog-sync.service';
-export type { CatalogSyncOptions, RebuildSummary, ReconcileSummary, SyncLogger, SyncProgress, SyncRunOptions } from './lib/catalog-sync.service';
+export type {
+  CatalogSyncOptions,
+  RebuildSummary,
+  ReconcileSummary,
+  SyncLogger,
+  SyncProgress,
+  SyncRunOptions,
+} from './lib/catalog-sync.service';

@@ -1,1 +1,9 @@
-export { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileAtomically, writeFileDurably, writeNewFileSynced } from './lib/durable-files';
+export {
+  makeDirectoryDurably,
+  nonce,
+  syncDirectory,
+  syncTree,
+  writeFileAtomically,
+  writeFileDurably,
+  writeNewFileSynced,
+} from './lib/durable-files';

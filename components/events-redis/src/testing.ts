@@ -30,7 +30,10 @@ export async function freePort(): Promise<number> {
 function waitForReady(child: ChildProcess, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`redis-server on port ${port} did not start within 10 s: ${output.slice(-500)}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server on port ${port} did not start within 10 s: ${output.slice(-500)}`)),
+      10_000,
+    );
     function fail(error: Error): void {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -55,9 +58,13 @@ function waitForReady(child: ChildProcess, port: number): Promise<void> {
  */
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServerProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   try {

@@ -3,7 +3,18 @@ export type { EventBuilderOptions } from './lib/event.builder';
 export { EVENT_TYPE_DEFINITIONS, EVENT_TYPES } from './lib/event-types';
 export type { AnyEventTypeDefinition, EventTypeDefinitionOf } from './lib/event-types';
 export type { EventTypeDefinition, EventTypeExample } from './lib/event-type';
-export type { ChangedParts, ChangeFields, ChangeOrigin, DatasetChange, DescriptorObject, EventData, EventType, MetastoreEvent, StoredEvent, TagData } from './lib/event.model';
+export type {
+  ChangedParts,
+  ChangeFields,
+  ChangeOrigin,
+  DatasetChange,
+  DescriptorObject,
+  EventData,
+  EventType,
+  MetastoreEvent,
+  StoredEvent,
+  TagData,
+} from './lib/event.model';
 export { BackoffLoop } from './lib/backoff-loop';
 export type { BackoffLoopOptions } from './lib/backoff-loop';
 export { OutboxRelay } from './lib/outbox-relay.service';

@@ -152,11 +152,17 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       const sha = await createSample();
       const injected = { name: `Evil\nparent ${'0'.repeat(40)}`, email: 'e@x.com' };
       const change = { path: 'datapackage.json', content: '{"v":2}' };
-      await expect(storage.commit(id, { parent: sha, changes: [change], message: 'x', author: injected })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      await expect(storage.commit(id, { parent: sha, changes: [change], message: 'x', author: injected })).rejects.toEqual(
+        withCode('VALIDATION_FAILED'),
+      );
       const tagger = { name: 'Mallory', email: 'm@x.com>\ntagger Alice <a@x.com' };
-      await expect(storage.createTag(id, { name: 'v1', target: sha, description: '', author: tagger })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      await expect(storage.createTag(id, { name: 'v1', target: sha, description: '', author: tagger })).rejects.toEqual(
+        withCode('VALIDATION_FAILED'),
+      );
       const other = { ...id, name: `${id.name}-x` };
-      await expect(storage.createDataset(other, { files: [change], message: 'x', author: injected })).rejects.toEqual(withCode('VALIDATION_FAILED'));
+      await expect(storage.createDataset(other, { files: [change], message: 'x', author: injected })).rejects.toEqual(
+        withCode('VALIDATION_FAILED'),
+      );
       expect(await storage.resolveRef(id)).toBe(sha);
       await expect(storage.getTag(id, 'v1')).rejects.toEqual(withCode('TAG_NOT_FOUND'));
       await expect(storage.resolveRef(other)).rejects.toEqual(withCode('DATASET_NOT_FOUND'));
@@ -236,9 +242,9 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       expect(await storage.resolveRef(id, 'v1.0')).toBe(first);
       expect(await storage.readFile(id, await storage.resolveRef(id, 'v1.0'), 'datapackage.json')).toBe('{"name":"sample"}\n');
 
-      await expect(
-        storage.createTag(id, { name: 'v1.0', target: second.sha, description: 'dup', author: bob }),
-      ).rejects.toEqual(withCode('TAG_ALREADY_EXISTS'));
+      await expect(storage.createTag(id, { name: 'v1.0', target: second.sha, description: 'dup', author: bob })).rejects.toEqual(
+        withCode('TAG_ALREADY_EXISTS'),
+      );
       expect((await storage.getTag(id, 'v1.0')).target).toBe(first);
 
       const rewritten = await storage.replaceTag(id, { name: 'v1.0', target: second.sha, description: 'Moved', author: alice });
@@ -290,7 +296,10 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       // In a shared namespace, names carry a unique prefix and the listing starts just before it.
       const prefix = subject.fixedOwner ? `${uniqueOwner('ls')}-` : '';
       for (const name of ['gamma', 'alpha', 'beta']) {
-        await storage.createDataset({ owner, name: `${prefix}${name}` }, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author: alice });
+        await storage.createDataset(
+          { owner, name: `${prefix}${name}` },
+          { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author: alice },
+        );
       }
       const start = prefix ? { cursor: prefix.slice(0, -1) } : {};
       const first = await storage.listDatasets(owner, { limit: 2, ...start });
@@ -299,11 +308,14 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       expect(second.items[0]).toBe(`${prefix}gamma`);
       if (!subject.fixedOwner) {
         expect(second).toEqual({ items: ['gamma'] });
-        await storage.createDataset({ owner: uniqueOwner(), name: 'other' }, {
-          files: [{ path: 'datapackage.json', content: '{}' }],
-          message: 'c',
-          author: alice,
-        });
+        await storage.createDataset(
+          { owner: uniqueOwner(), name: 'other' },
+          {
+            files: [{ path: 'datapackage.json', content: '{}' }],
+            message: 'c',
+            author: alice,
+          },
+        );
         expect(await storage.listDatasets(uniqueOwner(), { limit: 5 })).toEqual({ items: [] });
       }
     });
@@ -334,7 +346,12 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
 
     it('deletes a dataset only while its head is the expected one', async () => {
       const first = await createSample();
-      const second = await storage.commit(id, { parent: first, changes: [{ path: 'datapackage.json', content: '{"v":2}' }], message: 'v2', author: alice });
+      const second = await storage.commit(id, {
+        parent: first,
+        changes: [{ path: 'datapackage.json', content: '{"v":2}' }],
+        message: 'v2',
+        author: alice,
+      });
       await expect(storage.deleteDataset(id, { expectedHead: first, author: bob })).rejects.toEqual(withCode('REVISION_CONFLICT'));
       expect(await storage.resolveRef(id)).toBe(second.sha);
       expect(await storage.readFile(id, first, 'datapackage.json')).toBe('{"name":"sample"}\n');

@@ -63,9 +63,12 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
         principal = parsePrincipal(token.claims);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        throw new AuthenticationError(`the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`);
+        throw new AuthenticationError(
+          `the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`,
+        );
       }
-      if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId))) throw new AuthenticationError('the token has been revoked');
+      if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId)))
+        throw new AuthenticationError('the token has been revoked');
       res.locals['principal'] = principal;
       next();
     } catch (error) {
@@ -81,10 +84,16 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
 /** The policy's facts about a target: whether its owner's datasets are public, and whether anonymous reads are on. */
 export function accessContext(anonymous: AnonymousAccess, owner: string): AccessContext {
   const open = anonymous.publicOwners.length > 0;
-  return { anonymousReadOfPublic: open, datasetIsPublic: open && (anonymous.publicOwners.includes('*') || anonymous.publicOwners.includes(owner)) };
+  return {
+    anonymousReadOfPublic: open,
+    datasetIsPublic: open && (anonymous.publicOwners.includes('*') || anonymous.publicOwners.includes(owner)),
+  };
 }
 
-/** Sends the policy's refusal as a problem: its code gets its status from problem.ts's table (401, 403, or 404 worded like a missing dataset). */
+/**
+ * Sends the policy's refusal as a problem: its code gets its status from problem.ts's table (401, 403, or 404 worded like a missing
+ * dataset).
+ */
 export function sendDenial(res: Response, denial: Denial): void {
   sendProblem(res, denial.code, denial.reason);
 }
@@ -130,7 +139,11 @@ export function guard(operationId: OperationId, decide: (req: Request, res: Resp
 }
 
 /** Guards a route with the operation's policy; `target` says which dataset or owner the request is about. */
-export function policy(operationId: OperationId, anonymous: AnonymousAccess, target: (req: Request) => AccessTarget = () => ({ owner: '*' })): PolicyHandler {
+export function policy(
+  operationId: OperationId,
+  anonymous: AnonymousAccess,
+  target: (req: Request) => AccessTarget = () => ({ owner: '*' }),
+): PolicyHandler {
   return guard(operationId, (req, res) => {
     const accessTarget = target(req);
     return authorize(principalOf(res), operationId, accessTarget, accessContext(anonymous, accessTarget.owner));

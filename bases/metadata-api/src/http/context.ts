@@ -17,7 +17,10 @@ export function requestedAuthor(requested: Author | string | undefined): Author 
   if (typeof requested !== 'string') return validateAuthor(requested);
   const parsed = parseAuthorText(requested);
   if (parsed === undefined) throw new ValidationError('invalid author', [{ pointer: '/author', message: 'must be "Name <email>"' }]);
-  const issues = authorIssues(parsed).map((issue) => ({ pointer: '/author', message: `${issue.pointer.slice('/author/'.length)} ${issue.message}` }));
+  const issues = authorIssues(parsed).map((issue) => ({
+    pointer: '/author',
+    message: `${issue.pointer.slice('/author/'.length)} ${issue.message}`,
+  }));
   if (issues.length > 0) throw new ValidationError('invalid author', issues);
   return parsed;
 }

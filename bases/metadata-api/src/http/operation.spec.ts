@@ -3,7 +3,17 @@ import { API_OPERATIONS } from '../routes/operations';
 import { defineOperation, documentedPath, documentedPaths } from './operation';
 
 const declared = (path: string, pathParameters?: object[]) =>
-  defineOperation({ operationId: 'probe', method: 'get', path, tags: [], summary: 'probe', ...(pathParameters ? { pathParameters } : {}), responses: {}, policy: { operation: 'health' }, handler: () => undefined });
+  defineOperation({
+    operationId: 'probe',
+    method: 'get',
+    path,
+    tags: [],
+    summary: 'probe',
+    ...(pathParameters ? { pathParameters } : {}),
+    responses: {},
+    policy: { operation: 'health' },
+    handler: () => undefined,
+  });
 
 describe('metadata-api operations: one declaration yields the route and the document', () => {
   it('documents every declared operation at its path and method, under its operationId, and nothing else', () => {
@@ -13,7 +23,9 @@ describe('metadata-api operations: one declaration yields the route and the docu
         .filter(([method]) => method !== 'parameters' && method !== 'servers')
         .map(([method, operation]) => `${method} ${path} ${operation.operationId}`),
     );
-    const fromDeclarations = API_OPERATIONS.map((operation) => `${operation.method} ${documentedPath(operation.path)} ${operation.operationId}`);
+    const fromDeclarations = API_OPERATIONS.map(
+      (operation) => `${operation.method} ${documentedPath(operation.path)} ${operation.operationId}`,
+    );
     expect(fromDocument.sort()).toEqual(fromDeclarations.sort());
   });
 

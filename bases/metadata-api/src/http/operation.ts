@@ -20,7 +20,11 @@ type PathParamNames<Path extends string> = Path extends `${string}:${infer Name}
       : never;
 
 /** A query schema: an object of named parameters (coerced from text; defaults applied). */
-type QuerySchema = { readonly type: 'object'; readonly properties: Readonly<Record<string, object>>; readonly required?: readonly string[] };
+type QuerySchema = {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, object>>;
+  readonly required?: readonly string[];
+};
 
 /** The validated query of an operation: what its schema allows, defaults filled in. */
 type QueryOf<Query> = Query extends undefined
@@ -117,9 +121,11 @@ export interface Operation extends OperationShape<string, QuerySchema | undefine
 }
 
 /** Declares an operation; the types of its handler's inputs come from its path, query schema and body schema. */
-export function defineOperation<const Path extends string, Query extends QuerySchema | undefined = undefined, Body extends BodyDeclaration | undefined = undefined>(
-  declaration: OperationDeclaration<Path, Query, Body>,
-): Operation {
+export function defineOperation<
+  const Path extends string,
+  Query extends QuerySchema | undefined = undefined,
+  Body extends BodyDeclaration | undefined = undefined,
+>(declaration: OperationDeclaration<Path, Query, Body>): Operation {
   return declaration as unknown as Operation;
 }
 
@@ -132,7 +138,10 @@ function pathParamNames(path: string): { name: string; wildcard: boolean }[] {
 function firstGuard(operation: Operation, dependencies: Dependencies): RequestHandler {
   const declared = operation.policy;
   if ('bodyTarget' in declared || 'decide' in declared) return requireCaller;
-  if ('inHandler' in declared) return Object.assign((req: Request, res: Response, next: () => void) => requireCaller(req, res, next), { operationId: declared.operation }) satisfies PolicyHandler;
+  if ('inHandler' in declared)
+    return Object.assign((req: Request, res: Response, next: () => void) => requireCaller(req, res, next), {
+      operationId: declared.operation,
+    }) satisfies PolicyHandler;
   return policy(declared.operation, dependencies.access, declared.target);
 }
 
@@ -175,8 +184,19 @@ export function operationsRouter(operations: readonly Operation[], dependencies:
 
 /** Mounts operations on the app: the probes (`mount: 'root'`) at the root, the rest under /api/v1. */
 export function mountOperations(app: Express, operations: readonly Operation[], dependencies: Dependencies): void {
-  app.use(operationsRouter(operations.filter((operation) => operation.mount === 'root'), dependencies));
-  app.use('/api/v1', operationsRouter(operations.filter((operation) => operation.mount !== 'root'), dependencies));
+  app.use(
+    operationsRouter(
+      operations.filter((operation) => operation.mount === 'root'),
+      dependencies,
+    ),
+  );
+  app.use(
+    '/api/v1',
+    operationsRouter(
+      operations.filter((operation) => operation.mount !== 'root'),
+      dependencies,
+    ),
+  );
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -186,7 +206,13 @@ function queryParameters(query: QuerySchema): object[] {
   const required = new Set(query.required ?? []);
   return Object.entries(query.properties).map(([name, property]) => {
     const { description, ...schema } = property as { description?: string };
-    return { name, in: 'query', ...(required.has(name) ? { required: true } : {}), schema, ...(description !== undefined ? { description } : {}) };
+    return {
+      name,
+      in: 'query',
+      ...(required.has(name) ? { required: true } : {}),
+      schema,
+      ...(description !== undefined ? { description } : {}),
+    };
   });
 }
 
@@ -201,7 +227,9 @@ function documentedOperation(operation: Operation): object {
     ...(operation.description !== undefined ? { description: operation.description } : {}),
     ...(OPERATIONS[operation.policy.operation].target === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(body ? { requestBody: { required: true, content: { [body.mediaType]: { schema: body.component ? ref(body.component) : body.schema } } } } : {}),
+    ...(body
+      ? { requestBody: { required: true, content: { [body.mediaType]: { schema: body.component ? ref(body.component) : body.schema } } } }
+      : {}),
     responses: { ...operation.responses },
   };
 }

@@ -15,7 +15,9 @@ export function wildcardParam(req: Request, name: string): string {
 
 /** The API path of a dataset, with each segment percent-encoded. */
 export function datasetPath(id: DatasetId, ...rest: string[]): string {
-  return ['/api/v1/datasets', id.owner, id.name, ...rest].map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment))).join('/');
+  return ['/api/v1/datasets', id.owner, id.name, ...rest]
+    .map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment)))
+    .join('/');
 }
 
 /** The dataset a request is about, as the policy sees it (raw path parameters: an invalid name is simply a dataset nobody may see). */

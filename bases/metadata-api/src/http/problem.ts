@@ -102,7 +102,8 @@ export const routeNotFound: RequestHandler = (req, res) => {
  * the log (with the request id), never to the client. 501 (a capability this installation lacks) keeps its message.
  */
 const FAILURE_DETAILS: Partial<Record<ErrorCode | HttpErrorCode, string>> = {
-  STORAGE_UNAVAILABLE: 'a backend this service depends on (git storage or the catalog database) is unavailable; try again later (the request id identifies the failure in the logs)',
+  STORAGE_UNAVAILABLE:
+    'a backend this service depends on (git storage or the catalog database) is unavailable; try again later (the request id identifies the failure in the logs)',
   CONFIGURATION_INVALID: 'the service is misconfigured (the request id identifies the failure in the logs)',
   INTERNAL_ERROR: 'an unexpected error occurred; the request id identifies it in the logs',
 };
@@ -127,7 +128,8 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (error instanceof DomainError) {
     if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
     // A git host's rate limit: say when it resets instead of holding the request until then (RFC 9110 §10.2.3).
-    if (error instanceof StorageUnavailableError && error.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    if (error instanceof StorageUnavailableError && error.retryAfterSeconds !== undefined)
+      res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
     sendProblem(res, error.code, clientSafeDetail(error.code, error.message));
     return;
   }
@@ -147,7 +149,11 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
       sendProblem(res, 'INVALID_JSON', 'the request body did not arrive whole (its length differs from Content-Length)');
       return;
     case 'encoding.unsupported':
-      sendProblem(res, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${String(failure.encoding).slice(0, 40)}' is not supported: use identity, gzip, deflate or br`);
+      sendProblem(
+        res,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding '${String(failure.encoding).slice(0, 40)}' is not supported: use identity, gzip, deflate or br`,
+      );
       return;
     case 'charset.unsupported':
       sendProblem(res, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be UTF-8 JSON');
@@ -155,7 +161,11 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR, ...): the body is not what its Content-Encoding says.
   if (typeof failure.code === 'string' && /^Z_[A-Z_]+$/.test(failure.code)) {
-    sendProblem(res, 'INVALID_CONTENT_ENCODING', `the request body is not valid ${(req.get('content-encoding') ?? 'compressed').slice(0, 40)} data`);
+    sendProblem(
+      res,
+      'INVALID_CONTENT_ENCODING',
+      `the request body is not valid ${(req.get('content-encoding') ?? 'compressed').slice(0, 40)} data`,
+    );
     return;
   }
   req.log?.error({ err: error }, 'unhandled error');

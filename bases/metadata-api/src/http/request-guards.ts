@@ -123,11 +123,19 @@ export function nulPointers(value: unknown, limit = MAX_NUL_ISSUES): string[] {
   return found.sort();
 }
 
-/** Refuses a JSON body with U+0000 in any string or member name: 400 VALIDATION_FAILED, one pointer each (PostgreSQL's jsonb, and so the catalog and the events, cannot hold it). */
+/**
+ * Refuses a JSON body with U+0000 in any string or member name: 400 VALIDATION_FAILED, one pointer each (PostgreSQL's jsonb, and so the
+ * catalog and the events, cannot hold it).
+ */
 export const rejectNulInBody: RequestHandler = (req, _res, next) => {
   const pointers = req.body === undefined ? [] : nulPointers(req.body);
   if (pointers.length > 0) {
-    next(new ValidationError('the request body contains U+0000', pointers.map((pointer) => ({ pointer, message: 'must not contain U+0000' }))));
+    next(
+      new ValidationError(
+        'the request body contains U+0000',
+        pointers.map((pointer) => ({ pointer, message: 'must not contain U+0000' })),
+      ),
+    );
     return;
   }
   next();

@@ -6,7 +6,10 @@ import { refIssues } from '@metastore/storage';
 
 /** The first instant a `date-time` may name: year 0 and earlier do not exist for PostgreSQL's timestamps. */
 const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00Z');
-const RFC3339_DATE_TIME = addFormats.get('date-time') as { validate: (text: string) => boolean; compare: (left: string, right: string) => number | undefined };
+const RFC3339_DATE_TIME = addFormats.get('date-time') as {
+  validate: (text: string) => boolean;
+  compare: (left: string, right: string) => number | undefined;
+};
 
 /**
  * This API's additions to JSON Schema, in every schema it validates (and publishes in /openapi.json): `date-time`
@@ -23,7 +26,9 @@ function withMetastoreVocabulary(ajv: Ajv2020): Ajv2020 {
   });
   const gitRef = (enabled: boolean, data: unknown): boolean => {
     const issues = enabled ? refIssues(data) : [];
-    gitRef.errors = issues.map((issue) => ({ keyword: 'x-git-ref', message: issue.message.replace(/^ref /, ''), params: {} }) as ErrorObject);
+    gitRef.errors = issues.map(
+      (issue) => ({ keyword: 'x-git-ref', message: issue.message.replace(/^ref /, ''), params: {} }) as ErrorObject,
+    );
     return issues.length === 0;
   };
   gitRef.errors = [] as ErrorObject[];

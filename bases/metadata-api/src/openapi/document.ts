@@ -16,7 +16,10 @@ import { problem } from './parts';
 
 type Operation = { responses: Record<string, unknown> };
 
-/** Every operation answers 401 without a valid token and 403 when the caller may see but not do, and 503 when a backend is down; writes may be rate limited. */
+/**
+ * Every operation answers 401 without a valid token and 403 when the caller may see but not do, and 503 when a backend is down; writes may
+ * be rate limited.
+ */
 function withAccessResponses<T extends { paths: Record<string, Record<string, unknown>> }>(document: T): T {
   for (const item of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -24,9 +27,14 @@ function withAccessResponses<T extends { paths: Record<string, Record<string, un
       if (method === 'parameters' || method === 'servers') continue;
       const responses = (operation as Operation).responses;
       responses['401'] ??= problem('No valid bearer token (UNAUTHENTICATED); the WWW-Authenticate header says why.');
-      responses['403'] ??= problem('The token may see the dataset but not do this (FORBIDDEN). A caller who may not read it gets 404 instead.');
-      if (method !== 'get') responses['429'] ??= problem('Too many writes by this caller (RATE_LIMITED); Retry-After says when to try again.');
-      responses['503'] ??= problem('Git storage or the catalog is unavailable (STORAGE_UNAVAILABLE); when a git host\'s rate limit resets later than the service waits, Retry-After says when.');
+      responses['403'] ??= problem(
+        'The token may see the dataset but not do this (FORBIDDEN). A caller who may not read it gets 404 instead.',
+      );
+      if (method !== 'get')
+        responses['429'] ??= problem('Too many writes by this caller (RATE_LIMITED); Retry-After says when to try again.');
+      responses['503'] ??= problem(
+        "Git storage or the catalog is unavailable (STORAGE_UNAVAILABLE); when a git host's rate limit resets later than the service waits, Retry-After says when.",
+      );
     }
   }
   return document;
@@ -73,7 +81,8 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
             backend: { type: 'string' },
             location: {
               type: 'string',
-              description: 'Where the repository lives: its URL on a remote git host, or on the local backend `repositories/<owner>/<name>.git` (relative to the data directory).',
+              description:
+                'Where the repository lives: its URL on a remote git host, or on the local backend `repositories/<owner>/<name>.git` (relative to the data directory).',
             },
           },
         },
@@ -90,22 +99,44 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
           description: 'Each dependency: `up`, `degraded` (works, with a caveat) or `down`.',
           required: ['storage', 'catalog', 'events', 'revocations'],
           properties: {
-            storage: { type: 'object', required: ['status', 'backend'], properties: { status: { enum: ['up', 'down'] }, backend: { type: 'string' } } },
+            storage: {
+              type: 'object',
+              required: ['status', 'backend'],
+              properties: { status: { enum: ['up', 'down'] }, backend: { type: 'string' } },
+            },
             catalog: {
               type: 'object',
               required: ['status'],
               properties: {
-                status: { enum: ['up', 'degraded', 'down'], description: '`degraded`: it answers, but changes journaled while it did not still wait to be recorded.' },
-                pendingChanges: { type: 'integer', minimum: 0, description: 'Changes acknowledged while the catalog database did not answer, waiting in the journal to be recorded with their events.' },
+                status: {
+                  enum: ['up', 'degraded', 'down'],
+                  description: '`degraded`: it answers, but changes journaled while it did not still wait to be recorded.',
+                },
+                pendingChanges: {
+                  type: 'integer',
+                  minimum: 0,
+                  description:
+                    'Changes acknowledged while the catalog database did not answer, waiting in the journal to be recorded with their events.',
+                },
               },
             },
             events: {
               type: 'object',
               required: ['status', 'stream'],
               properties: {
-                status: { enum: ['up', 'degraded'], description: '`degraded` while publishing to the stream fails (events wait in the outbox).' },
-                stream: { enum: ['redis', 'none'], description: '`none` without REDIS_URL: events stay in the outbox (GET /api/v1/events).' },
-                pendingEvents: { type: 'integer', minimum: 0, description: 'Events not yet published (absent when the catalog database does not answer).' },
+                status: {
+                  enum: ['up', 'degraded'],
+                  description: '`degraded` while publishing to the stream fails (events wait in the outbox).',
+                },
+                stream: {
+                  enum: ['redis', 'none'],
+                  description: '`none` without REDIS_URL: events stay in the outbox (GET /api/v1/events).',
+                },
+                pendingEvents: {
+                  type: 'integer',
+                  minimum: 0,
+                  description: 'Events not yet published (absent when the catalog database does not answer).',
+                },
                 failingSince: { type: 'string', format: 'date-time' },
               },
             },
@@ -113,8 +144,16 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
               type: 'object',
               required: ['status', 'staleSeconds'],
               properties: {
-                status: { enum: ['up', 'degraded', 'down'], description: '`degraded`: it cannot be read and an older copy answers; `down`: none recent enough is left, tokens with an id get 503.' },
-                staleSeconds: { type: 'number', minimum: 0, description: 'Age of the copy answering while the list cannot be read; 0 otherwise.' },
+                status: {
+                  enum: ['up', 'degraded', 'down'],
+                  description:
+                    '`degraded`: it cannot be read and an older copy answers; `down`: none recent enough is left, tokens with an id get 503.',
+                },
+                staleSeconds: {
+                  type: 'number',
+                  minimum: 0,
+                  description: 'Age of the copy answering while the list cannot be read; 0 otherwise.',
+                },
                 loadedAt: { type: 'string', format: 'date-time' },
               },
             },

@@ -49,7 +49,11 @@ export const descriptorInvalid = problem(
 
 /** The responses of a write that makes a revision. */
 export const writeResponses = {
-  200: { description: 'The new head (or the unchanged head when nothing changed).', headers: etagHeader, content: json(ref('WriteResult')) },
+  200: {
+    description: 'The new head (or the unchanged head when nothing changed).',
+    headers: etagHeader,
+    content: json(ref('WriteResult')),
+  },
   ...common,
   409: problem(
     'A concurrent writer won (REVISION_CONFLICT), or the descriptor to build on is not a JSON object (DESCRIPTOR_INVALID): PATCH cannot merge into it and revert cannot restore it; PUT replaces it.',

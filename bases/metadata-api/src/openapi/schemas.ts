@@ -1,7 +1,11 @@
 /** JSON Schemas (2020-12) of the API's bodies and parameters: validated at runtime and published in /openapi.json. */
 import { FULL_SHA_PATTERN } from '@metastore/storage';
 
-const SHA = { type: 'string', pattern: FULL_SHA_PATTERN, description: 'A full git commit sha (40 hex digits, or 64 for SHA-256).' } as const;
+const SHA = {
+  type: 'string',
+  pattern: FULL_SHA_PATTERN,
+  description: 'A full git commit sha (40 hex digits, or 64 for SHA-256).',
+} as const;
 const REF = {
   type: 'string',
   minLength: 1,
@@ -21,14 +25,16 @@ const AUTHOR_TEXT = {
   type: 'string',
   maxLength: 300,
   pattern: '^[^<>]+<[^<>\\s]+@[^<>\\s]+>\\s*$',
-  description: "The author as `Name <email>`; defaults to the caller. The rules of `Author` apply (no control characters, no '<' or '>' in the name).",
+  description:
+    "The author as `Name <email>`; defaults to the caller. The rules of `Author` apply (no control characters, no '<' or '>' in the name).",
 } as const;
 
 export const authorSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'email'],
-  description: "A git identity. Neither part may contain '<', '>', control characters (line breaks), Unicode line separators or bidi controls: they would corrupt or spoof the commit's header (400 VALIDATION_FAILED).",
+  description:
+    "A git identity. Neither part may contain '<', '>', control characters (line breaks), Unicode line separators or bidi controls: they would corrupt or spoof the commit's header (400 VALIDATION_FAILED).",
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     email: { type: 'string', format: 'email', maxLength: 254 },
@@ -40,7 +46,10 @@ export const createDatasetBody = {
   additionalProperties: false,
   required: ['owner', 'name', 'descriptor'],
   properties: {
-    owner: { type: 'string', description: "Organisation or user namespace: lowercase letters, digits, '-', '_', '.'; at most 39 characters." },
+    owner: {
+      type: 'string',
+      description: "Organisation or user namespace: lowercase letters, digits, '-', '_', '.'; at most 39 characters.",
+    },
     name: { type: 'string', description: "Dataset name: lowercase letters, digits, '-', '_', '.'; at most 100 characters." },
     descriptor: { type: 'object', description: 'A Frictionless Data Package descriptor (v1 or v2).' },
     message: MESSAGE,
@@ -104,7 +113,8 @@ export const listDatasetsQuery = {
       type: 'string',
       minLength: 1,
       maxLength: 500,
-      description: 'Full-text query over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or); U+0000 is refused (400).',
+      description:
+        'Full-text query over title, description and keywords (web-search syntax: words, "phrases", -exclusions, or); U+0000 is refused (400).',
     },
     keyword: { type: 'string', minLength: 1, maxLength: 200, description: 'Only datasets with this keyword.' },
     updatedSince: {
@@ -120,7 +130,11 @@ export const listDatasetsQuery = {
 export const eventsQuery = {
   type: 'object',
   properties: {
-    after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,18})$', description: 'The sequence of the last event already seen (0 or absent: from the oldest kept).' },
+    after: {
+      type: 'string',
+      pattern: '^(0|[1-9][0-9]{0,18})$',
+      description: 'The sequence of the last event already seen (0 or absent: from the oldest kept).',
+    },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
 } as const;
@@ -138,7 +152,10 @@ export const writeQuery = {
 export const diffQuery = {
   type: 'object',
   required: ['from'],
-  properties: { from: { ...REF, description: 'A ref, as `ref` elsewhere.' }, to: { ...REF, description: 'A ref, as `ref` elsewhere; defaults to the head.' } },
+  properties: {
+    from: { ...REF, description: 'A ref, as `ref` elsewhere.' },
+    to: { ...REF, description: 'A ref, as `ref` elsewhere; defaults to the head.' },
+  },
 } as const;
 
 export const revisionSchema = {
@@ -321,7 +338,11 @@ export const mintTokenResult = {
     token: { type: 'string', description: 'The JWT (shown once). Its claims: `sub`, `act: {sub}`, and `scopes`, a JSON array.' },
     tokenId: { type: 'string', description: 'Its `jti`, for revocation.' },
     expiresAt: { type: 'string', format: 'date-time' },
-    scopes: { type: 'array', items: { type: 'string' }, description: 'One `obj:{owner}/{name}:{action}` per item (never joined with spaces).' },
+    scopes: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'One `obj:{owner}/{name}:{action}` per item (never joined with spaces).',
+    },
     subject: { type: 'string', description: "The token's subject: the caller, on whose behalf it acts." },
     actor: { type: 'string', description: 'Who acts with it (`act.sub`).' },
   },

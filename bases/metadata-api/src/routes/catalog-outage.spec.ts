@@ -41,7 +41,8 @@ async function outboxEvents(db: CatalogDatabase): Promise<StoredEvent[]> {
 }
 
 /** What tells two announcements of one change apart: dataset, type, revision (or tag). No two events may share it. */
-const changeKey = (event: MetastoreEvent) => `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
+const changeKey = (event: MetastoreEvent) =>
+  `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
 
 describe('metadata-api: a PostgreSQL and Redis outage loses no event and announces none twice', () => {
   let database: TestDatabase;
@@ -55,7 +56,8 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
 
   beforeAll(async () => {
     database = await databaseForTests();
-    if (database.kind === 'embedded') throw new Error('this test needs a PostgreSQL server (DATABASE_URL or a container runtime), not the embedded database');
+    if (database.kind === 'embedded')
+      throw new Error('this test needs a PostgreSQL server (DATABASE_URL or a container runtime), not the embedded database');
     redis = await redisForTests();
     [pgProxy, redisProxy] = await Promise.all([proxyFor(database.url), proxyFor(redis.url)]);
     streamKey = uniqueStreamKey('test:outage');
@@ -86,8 +88,20 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     const token = server.tokenFor({ sub: 'reader', roles: { '*': 'reader' } });
     const read = (path: string) => request(server.baseUrl).get(path).set('Authorization', `Bearer ${token}`);
 
-    expect((await http().post('/api/v1/datasets').send({ owner: 'acme', name: 'rain', descriptor: descriptor('rain', 'Rain') })).status).toBe(201);
-    expect((await http().post('/api/v1/datasets').send({ owner: 'acme', name: 'wind', descriptor: descriptor('wind', 'Wind') })).status).toBe(201);
+    expect(
+      (
+        await http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'acme', name: 'rain', descriptor: descriptor('rain', 'Rain') })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'acme', name: 'wind', descriptor: descriptor('wind', 'Wind') })
+      ).status,
+    ).toBe(201);
     expect((await http().post('/api/v1/datasets/acme/rain/tags').send({ name: 'v1' })).status).toBe(201);
     expect((await read('/api/v1/datasets/acme/rain')).status).toBe(200);
     const before = (await outboxEvents(direct)).length;
@@ -109,12 +123,24 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
       acknowledged.push({ subject, revision: response.body.revision.sha });
       return response.body.revision.sha as string;
     };
-    const patch = (path: string, title: string) => counted(http().patch(`/api/v1/datasets/${path}`).set('Content-Type', 'application/merge-patch+json').send({ title }));
+    const patch = (path: string, title: string) =>
+      counted(http().patch(`/api/v1/datasets/${path}`).set('Content-Type', 'application/merge-patch+json').send({ title }));
     const firstOfCut = await write('acme/rain', await patch('acme/rain', 'Rain 1'));
     for (let i = 2; i <= 30; i++) await write('acme/rain', await patch('acme/rain', `Rain ${i}`));
-    await write('polar/snow', await counted(http().post('/api/v1/datasets').send({ owner: 'polar', name: 'snow', descriptor: descriptor('snow', 'Snow') })));
+    await write(
+      'polar/snow',
+      await counted(
+        http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'polar', name: 'snow', descriptor: descriptor('snow', 'Snow') }),
+      ),
+    );
     await write('polar/snow', await patch('polar/snow', 'Snow, again'));
-    for (const [path, name] of [['polar/snow', 'v1'], ['polar/snow', 'v2'], ['acme/rain', 'v2']] as const) {
+    for (const [path, name] of [
+      ['polar/snow', 'v1'],
+      ['polar/snow', 'v2'],
+      ['acme/rain', 'v2'],
+    ] as const) {
       expect((await counted(http().post(`/api/v1/datasets/${path}/tags`).send({ name }))).status).toBe(201);
     }
     // What git does not keep: a tag that lived only during the cut, a tag's first target before it moved, a revert.
@@ -140,7 +166,12 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({
       status: 'degraded',
-      checks: { storage: { status: 'up' }, catalog: { status: 'down', pendingChanges: journaled }, revocations: { status: 'degraded' }, events: { stream: 'redis' } },
+      checks: {
+        storage: { status: 'up' },
+        catalog: { status: 'down', pendingChanges: journaled },
+        revocations: { status: 'degraded' },
+        events: { stream: 'redis' },
+      },
     });
     expect(ready.body.degraded).toEqual(expect.arrayContaining(['catalog', 'revocations']));
     expectDocumented('GET', '/readyz', ready);
@@ -169,12 +200,19 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     const found = (await outboxEvents(direct)).slice(before).map((stored) => stored.event);
     const commits = found.filter((event) => ['dataset.created', 'dataset.updated', 'dataset.reverted'].includes(event.type));
     // Exactly one event per acknowledged revision, in commit order per dataset, as the API made it (the revert says so).
-    const bySubject = <T extends { subject: string }>(list: T[]) => ['acme/rain', 'polar/snow'].flatMap((subject) => list.filter((item) => item.subject === subject));
-    expect(bySubject(commits.map((event) => ({ subject: event.subject, revision: event.data.newRevision })))).toEqual(bySubject(acknowledged));
-    expect(commits.find((event) => event.data.newRevision === reverted)).toMatchObject({ type: 'dataset.reverted', data: { revertedTo: firstOfCut } });
+    const bySubject = <T extends { subject: string }>(list: T[]) =>
+      ['acme/rain', 'polar/snow'].flatMap((subject) => list.filter((item) => item.subject === subject));
+    expect(bySubject(commits.map((event) => ({ subject: event.subject, revision: event.data.newRevision })))).toEqual(
+      bySubject(acknowledged),
+    );
+    expect(commits.find((event) => event.data.newRevision === reverted)).toMatchObject({
+      type: 'dataset.reverted',
+      data: { revertedTo: firstOfCut },
+    });
     // Datasets are drained at once: the order holds within each.
     const tagEvents = bySubject(found.filter((event) => event.type.startsWith('tag.'))).map(
-      (event) => `${event.subject} ${event.type} ${(event.data.tag ?? event.data.previousTag)!.name} ${event.data.oldRevision ?? '-'}>${event.data.newRevision ?? '-'}`,
+      (event) =>
+        `${event.subject} ${event.type} ${(event.data.tag ?? event.data.previousTag)!.name} ${event.data.oldRevision ?? '-'}>${event.data.newRevision ?? '-'}`,
     );
     expect(tagEvents).toEqual([
       expect.stringMatching(/^acme\/rain tag.created v2 ->/),
@@ -192,7 +230,10 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
 
     // One sync, as the worker runs it, on the same git data and database: nothing is left to find.
     const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: server.dataDir }));
-    const sync = new CatalogSync(storage, direct.catalog, { events: eventOptionsForApi(server.dependencies.config.events.publicUrl, 65536), logger: pino({ level: 'silent' }) });
+    const sync = new CatalogSync(storage, direct.catalog, {
+      events: eventOptionsForApi(server.dependencies.config.events.publicUrl, 65536),
+      logger: pino({ level: 'silent' }),
+    });
     expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
 
     // The relay publishes everything once.
@@ -207,18 +248,31 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     } finally {
       client.disconnect();
     }
-    expect((await http().get('/readyz')).body).toMatchObject({ checks: { catalog: { status: 'up', pendingChanges: 0 }, revocations: { status: 'up', staleSeconds: 0 } } });
+    expect((await http().get('/readyz')).body).toMatchObject({
+      checks: { catalog: { status: 'up', pendingChanges: 0 }, revocations: { status: 'up', staleSeconds: 0 } },
+    });
   });
 
   it('when the sync worker runs before the API drains its journal, each change is still announced once: the sync from git, the journal only what git no longer shows', async () => {
     const http = () => server.http();
-    const created = await http().post('/api/v1/datasets').send({ owner: 'polar', name: 'ice', descriptor: descriptor('ice', 'Ice') });
+    const created = await http()
+      .post('/api/v1/datasets')
+      .send({ owner: 'polar', name: 'ice', descriptor: descriptor('ice', 'Ice') });
     expect(created.status).toBe(201);
     const before = (await outboxEvents(direct)).length;
     cut(pgProxy);
-    const patched = await http().patch('/api/v1/datasets/polar/ice').set('Content-Type', 'application/merge-patch+json').send({ title: 'Ice 2' });
+    const patched = await http()
+      .patch('/api/v1/datasets/polar/ice')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ title: 'Ice 2' });
     expect(patched.status).toBe(200);
-    expect((await http().post('/api/v1/datasets').send({ owner: 'polar', name: 'floe', descriptor: descriptor('floe', 'Floe') })).status).toBe(201);
+    expect(
+      (
+        await http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'polar', name: 'floe', descriptor: descriptor('floe', 'Floe') })
+      ).status,
+    ).toBe(201);
     expect((await http().post('/api/v1/datasets/polar/ice/tags').send({ name: 'gone' })).status).toBe(201);
     expect((await http().delete('/api/v1/datasets/polar/ice/tags/gone')).status).toBe(204);
     expect((await http().post('/api/v1/datasets/polar/ice/tags').send({ name: 'moved', ref: patched.body.revision.sha })).status).toBe(201);
@@ -229,7 +283,10 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     // (Drained first, the revert would carry revertedTo and the tag its first target; the sync knows only what git shows.)
 
     const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: server.dataDir }));
-    const sync = new CatalogSync(storage, direct.catalog, { events: eventOptionsForApi(server.dependencies.config.events.publicUrl, 65536), logger: pino({ level: 'silent' }) });
+    const sync = new CatalogSync(storage, direct.catalog, {
+      events: eventOptionsForApi(server.dependencies.config.events.publicUrl, 65536),
+      logger: pino({ level: 'silent' }),
+    });
     expect(await sync.reconcile()).toMatchObject({ created: 1, updated: 2, deleted: 0, tagChanges: 1, failures: 0 });
     while ((await server.dependencies.journal.status()).pending > 0) {
       await server.dependencies.journal.drain().catch(() => undefined);
@@ -238,11 +295,12 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     const found = (await outboxEvents(direct)).slice(before).map((stored) => stored.event);
     expect(new Set(found.map(changeKey)).size).toBe(found.length);
     // The tag that lived only during the cut: git never showed it to the sync; the journal announces both changes.
-    expect(found.filter((event) => event.type.startsWith('tag.')).map((event) => `${event.type} ${(event.data.tag ?? event.data.previousTag)!.name} ${event.data.origin}`).sort()).toEqual([
-      'tag.created gone api',
-      'tag.created moved sync',
-      'tag.deleted gone api',
-    ]);
+    expect(
+      found
+        .filter((event) => event.type.startsWith('tag.'))
+        .map((event) => `${event.type} ${(event.data.tag ?? event.data.previousTag)!.name} ${event.data.origin}`)
+        .sort(),
+    ).toEqual(['tag.created gone api', 'tag.created moved sync', 'tag.deleted gone api']);
     expect(found).toHaveLength(6);
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
     expect((await direct.catalog.listTags({ owner: 'polar', name: 'ice' })).map((tag) => tag.name)).toEqual(['moved']);

@@ -9,7 +9,14 @@ addFormats(ajv);
 const validators = Object.fromEntries(Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]));
 
 function descriptor(name: string, title: string, keywords: string[], description?: string) {
-  return { name, title, keywords, ...(description ? { description } : {}), licenses: [{ name: 'CC-BY-4.0' }], resources: [{ name: 'main', path: 'main.csv' }] };
+  return {
+    name,
+    title,
+    keywords,
+    ...(description ? { description } : {}),
+    licenses: [{ name: 'CC-BY-4.0' }],
+    resources: [{ name: 'main', path: 'main.csv' }],
+  };
 }
 
 describe('metadata-api: the catalog (list, search) and the event feed, on PostgreSQL', () => {
@@ -26,7 +33,9 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
       ['globex', 'sales', 'Quarterly sales', ['finance']],
     ];
     for (const [owner, name, title, keywords, text] of datasets) {
-      const response = await api().post('/api/v1/datasets').send({ owner, name, descriptor: descriptor(name, title, keywords, text) });
+      const response = await api()
+        .post('/api/v1/datasets')
+        .send({ owner, name, descriptor: descriptor(name, title, keywords, text) });
       expect(response.status).toBe(201);
     }
   });
@@ -38,7 +47,13 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
     const all = await api().get('/api/v1/datasets');
     expectDocumented('GET', '/datasets', all);
     expect(ids(all.body)).toEqual(['acme/air', 'acme/rainfall', 'acme/wind', 'globex/rain-tokyo', 'globex/sales']);
-    expect(all.body.items[1]).toMatchObject({ title: 'Daily rainfall in Lisbon', keywords: ['weather', 'rain'], licenses: ['CC-BY-4.0'], resourceCount: 1, backend: 'local' });
+    expect(all.body.items[1]).toMatchObject({
+      title: 'Daily rainfall in Lisbon',
+      keywords: ['weather', 'rain'],
+      licenses: ['CC-BY-4.0'],
+      resourceCount: 1,
+      backend: 'local',
+    });
     expect(all.body.items[1].headRevision).toMatch(/^[0-9a-f]{40}$/);
     expect(ids((await api().get('/api/v1/datasets?owner=globex')).body)).toEqual(['globex/rain-tokyo', 'globex/sales']);
   });
@@ -50,7 +65,9 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
     expect(ids((await api().get('/api/v1/datasets?q=anemometer')).body)).toEqual(['acme/wind']);
     expect(ids((await api().get(`/api/v1/datasets?q=${encodeURIComponent('rainfall -tokyo')}`)).body)).toEqual(['acme/rainfall']);
     expect(ids((await api().get('/api/v1/datasets?keyword=weather&owner=acme')).body)).toEqual(['acme/rainfall', 'acme/wind']);
-    expect(ids((await api().get(`/api/v1/datasets?updatedSince=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body)).toEqual([]);
+    expect(
+      ids((await api().get(`/api/v1/datasets?updatedSince=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body),
+    ).toEqual([]);
     expect(ids((await api().get('/api/v1/datasets?updatedSince=2000-01-01T00:00:00Z&keyword=finance')).body)).toEqual(['globex/sales']);
   });
 
@@ -58,7 +75,9 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: request.Response = await api().get(`/api/v1/datasets?keyword=weather&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: request.Response = await api().get(
+        `/api/v1/datasets?keyword=weather&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       seen.push(...ids(page.body));
       cursor = page.body.nextCursor;
@@ -71,20 +90,32 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
   });
 
   it('follows every write at once: an update is searchable, a deleted dataset is gone', async () => {
-    await api().patch('/api/v1/datasets/acme/air').set('Content-Type', 'application/merge-patch+json').send({ description: 'Nitrogen dioxide hourly means' });
+    await api()
+      .patch('/api/v1/datasets/acme/air')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ description: 'Nitrogen dioxide hourly means' });
     expect(ids((await api().get('/api/v1/datasets?q=nitrogen')).body)).toEqual(['acme/air']);
-    await api().post('/api/v1/datasets').send({ owner: 'acme', name: 'temp', descriptor: descriptor('temp', 'Temporary', ['weather']) });
+    await api()
+      .post('/api/v1/datasets')
+      .send({ owner: 'acme', name: 'temp', descriptor: descriptor('temp', 'Temporary', ['weather']) });
     expect((await api().delete('/api/v1/datasets/acme/temp')).status).toBe(204);
     expect(ids((await api().get('/api/v1/datasets?owner=acme')).body)).not.toContain('acme/temp');
   });
 
   it('writes nothing to the catalog or the outbox when the git write fails', async () => {
     const before = (await api().get('/api/v1/events?limit=1000')).body.items.length;
-    const duplicate = await api().post('/api/v1/datasets').send({ owner: 'acme', name: 'wind', descriptor: descriptor('wind', 'Another wind', ['other']) });
+    const duplicate = await api()
+      .post('/api/v1/datasets')
+      .send({ owner: 'acme', name: 'wind', descriptor: descriptor('wind', 'Another wind', ['other']) });
     expect(duplicate.status).toBe(409);
-    const invalid = await api().post('/api/v1/datasets').send({ owner: 'acme', name: 'broken', descriptor: { resources: 'nope' } });
+    const invalid = await api()
+      .post('/api/v1/datasets')
+      .send({ owner: 'acme', name: 'broken', descriptor: { resources: 'nope' } });
     expect(invalid.status).toBe(400);
-    const stale = await api().put('/api/v1/datasets/acme/wind').set('If-Match', `"${'0'.repeat(40)}"`).send(descriptor('wind', 'Stale', []));
+    const stale = await api()
+      .put('/api/v1/datasets/acme/wind')
+      .set('If-Match', `"${'0'.repeat(40)}"`)
+      .send(descriptor('wind', 'Stale', []));
     expect(stale.status).toBe(412);
     expect((await api().get('/api/v1/events?limit=1000')).body.items).toHaveLength(before);
     expect(ids((await api().get('/api/v1/datasets?owner=acme')).body)).not.toContain('acme/broken');
@@ -107,13 +138,20 @@ describe('metadata-api: the catalog (list, search) and the event feed, on Postgr
     expect(new Set(all.map((item) => item.event.id)).size).toBe(all.length);
     for (const { event } of all) {
       const validate = validators[event.type]!;
-      expect({ event: event.type, valid: validate(event), errors: validate.errors ?? null }).toEqual({ event: event.type, valid: true, errors: null });
+      expect({ event: event.type, valid: validate(event), errors: validate.errors ?? null }).toEqual({
+        event: event.type,
+        valid: true,
+        errors: null,
+      });
     }
     const temp = all.filter((item) => item.event.subject === 'acme/temp').map((item) => item.event);
     expect(temp.map((event) => event.type)).toEqual(['dataset.created', 'dataset.deleted']);
     expect(temp[1]!.data.oldRevision).toBe(temp[0]!.data.newRevision);
     const air = all.filter((item) => item.event.subject === 'acme/air').map((item) => item.event);
-    expect(air[1]!.data).toMatchObject({ changes: { fields: ['description'] }, descriptor: { description: 'Nitrogen dioxide hourly means' } });
+    expect(air[1]!.data).toMatchObject({
+      changes: { fields: ['description'] },
+      descriptor: { description: 'Nitrogen dioxide hourly means' },
+    });
     expect((await api().get('/api/v1/events?after=-1')).status).toBe(400);
   });
 

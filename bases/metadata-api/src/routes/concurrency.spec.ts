@@ -14,11 +14,14 @@ describe('metadata-api: concurrent writers to one dataset', () => {
 
   it('20 concurrent conditional updates on one parent: exactly one succeeds, the rest get 412, no commit is lost', async () => {
     const api = server.http();
-    const created = await api.post('/api/v1/datasets').send({ owner: 'race', name: 'conditional', descriptor: { name: 'c', resources: [{ name: 'r', path: 'r.csv' }] } });
+    const created = await api
+      .post('/api/v1/datasets')
+      .send({ owner: 'race', name: 'conditional', descriptor: { name: 'c', resources: [{ name: 'r', path: 'r.csv' }] } });
     const parent = created.body.revision.sha as string;
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, writer) =>
-        server.http()
+        server
+          .http()
           .put('/api/v1/datasets/race/conditional')
           .set('If-Match', `"${parent}"`)
           .send({ name: 'c', title: `writer ${writer}`, resources: [{ name: 'r', path: 'r.csv' }] }),
@@ -35,10 +38,13 @@ describe('metadata-api: concurrent writers to one dataset', () => {
 
   it('20 concurrent unconditional patches: every one lands as its own commit', async () => {
     const api = server.http();
-    await api.post('/api/v1/datasets').send({ owner: 'race', name: 'unconditional', descriptor: { name: 'u', resources: [{ name: 'r', path: 'r.csv' }] } });
+    await api
+      .post('/api/v1/datasets')
+      .send({ owner: 'race', name: 'unconditional', descriptor: { name: 'u', resources: [{ name: 'r', path: 'r.csv' }] } });
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, writer) =>
-        server.http()
+        server
+          .http()
           .patch('/api/v1/datasets/race/unconditional')
           .set('Content-Type', 'application/merge-patch+json')
           .send(JSON.stringify({ [`field${writer}`]: writer })),

@@ -47,7 +47,13 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
   it('creates a dataset: 201, Location, ETag, the revision and SHOULD-level warnings', async () => {
     const response = await api()
       .post('/api/v1/datasets')
-      .send({ owner, name: 'weather', descriptor: { name: 'weather', resources: [{ name: 'a', path: 'a.csv' }] }, message: 'First import', author: { name: 'Ada', email: 'ada@example.com' } });
+      .send({
+        owner,
+        name: 'weather',
+        descriptor: { name: 'weather', resources: [{ name: 'a', path: 'a.csv' }] },
+        message: 'First import',
+        author: { name: 'Ada', email: 'ada@example.com' },
+      });
     expectDocumented('POST', '/datasets', response);
     expect(response.status).toBe(201);
     expect(response.headers['location']).toBe(`/api/v1/datasets/${owner}/weather`);
@@ -64,7 +70,9 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
 
   it('answers 409 for an existing dataset and keeps the original', async () => {
     const first = await create();
-    const again = await api().post('/api/v1/datasets').send({ owner, name: 'weather', descriptor: descriptor({ title: 'Other' }) });
+    const again = await api()
+      .post('/api/v1/datasets')
+      .send({ owner, name: 'weather', descriptor: descriptor({ title: 'Other' }) });
     expectDocumented('POST', '/datasets', again);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('DATASET_ALREADY_EXISTS');
@@ -79,14 +87,22 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
       .send({
         owner,
         name: 'broken',
-        descriptor: { name: 'broken', resources: [{ name: 'a', path: '../escape.csv' }, { name: 'a', data: [], path: 'x.csv' }] },
+        descriptor: {
+          name: 'broken',
+          resources: [
+            { name: 'a', path: '../escape.csv' },
+            { name: 'a', data: [], path: 'x.csv' },
+          ],
+        },
       });
     expectDocumented('POST', '/datasets', response);
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, type: expect.stringContaining('validation-failed') });
     const pointers = response.body.errors.map((error: { pointer: string }) => error.pointer);
-    expect(pointers).toEqual(expect.arrayContaining(['/descriptor/resources/0/path', '/descriptor/resources/1/name', '/descriptor/resources/1']));
+    expect(pointers).toEqual(
+      expect.arrayContaining(['/descriptor/resources/0/path', '/descriptor/resources/1/name', '/descriptor/resources/1']),
+    );
     expect((await api().get(`/api/v1/datasets/${owner}/broken`)).status).toBe(404);
   });
 
@@ -137,7 +153,12 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expect(read.headers['etag']).toBe(`"${sha}"`);
     expect(read.headers['cache-control']).toBe('private, no-cache');
     // The body is the stored file, byte for byte.
-    const stored = await run('git', ['-C', path.join(server.dataDir, 'repositories', owner, 'weather.git'), 'show', `${sha}:datapackage.json`]);
+    const stored = await run('git', [
+      '-C',
+      path.join(server.dataDir, 'repositories', owner, 'weather.git'),
+      'show',
+      `${sha}:datapackage.json`,
+    ]);
     expect(read.text).toBe(stored.stdout);
 
     const notModified = await api().get(`/api/v1/datasets/${owner}/weather`).set('If-None-Match', `"${sha}"`);
@@ -159,12 +180,17 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     const created = await create();
     const first = created.body.revision.sha as string;
     const updated = await api()
-      .put(`/api/v1/datasets/${owner}/weather?message=${encodeURIComponent('Retitle')}&author=${encodeURIComponent('Bea Ünal <bea@example.com>')}`)
+      .put(
+        `/api/v1/datasets/${owner}/weather?message=${encodeURIComponent('Retitle')}&author=${encodeURIComponent('Bea Ünal <bea@example.com>')}`,
+      )
       .set('If-Match', `"${first}"`)
       .send(descriptor({ title: 'Weather, revised' }));
     expectDocumented('PUT', '/datasets/{owner}/{name}', updated);
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ changed: true, revision: { parents: [first], message: 'Retitle', author: { name: 'Bea Ünal', email: 'bea@example.com' } } });
+    expect(updated.body).toMatchObject({
+      changed: true,
+      revision: { parents: [first], message: 'Retitle', author: { name: 'Bea Ünal', email: 'bea@example.com' } },
+    });
     const second = updated.body.revision.sha as string;
 
     // Same content, keys in another order: no commit.
@@ -175,18 +201,33 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     const history = await api().get(`/api/v1/datasets/${owner}/weather/revisions`);
     expect(history.body.items).toHaveLength(2);
 
-    const stale = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${first}"`).send(descriptor({ title: 'Lost?' }));
+    const stale = await api()
+      .put(`/api/v1/datasets/${owner}/weather`)
+      .set('If-Match', `"${first}"`)
+      .send(descriptor({ title: 'Lost?' }));
     expectDocumented('PUT', '/datasets/{owner}/{name}', stale);
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('PRECONDITION_FAILED');
-    const weak = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `W/"${second}"`).send(descriptor({ title: 'Weak' }));
+    const weak = await api()
+      .put(`/api/v1/datasets/${owner}/weather`)
+      .set('If-Match', `W/"${second}"`)
+      .send(descriptor({ title: 'Weak' }));
     expect(weak.status).toBe(412);
-    const unknown = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${'0'.repeat(40)}"`).send(descriptor({ title: 'Unknown' }));
+    const unknown = await api()
+      .put(`/api/v1/datasets/${owner}/weather`)
+      .set('If-Match', `"${'0'.repeat(40)}"`)
+      .send(descriptor({ title: 'Unknown' }));
     expect(unknown.status).toBe(412);
-    const garbage = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', '"not-a-revision"').send(descriptor({ title: 'Garbage' }));
+    const garbage = await api()
+      .put(`/api/v1/datasets/${owner}/weather`)
+      .set('If-Match', '"not-a-revision"')
+      .send(descriptor({ title: 'Garbage' }));
     expect(garbage.status).toBe(412);
     // An identical write against a stale revision still fails its precondition.
-    const staleIdentical = await api().put(`/api/v1/datasets/${owner}/weather`).set('If-Match', `"${first}"`).send(descriptor({ title: 'Weather, revised' }));
+    const staleIdentical = await api()
+      .put(`/api/v1/datasets/${owner}/weather`)
+      .set('If-Match', `"${first}"`)
+      .send(descriptor({ title: 'Weather, revised' }));
     expect(staleIdentical.status).toBe(412);
     expect((await api().get(`/api/v1/datasets/${owner}/weather`)).body.title).toBe('Weather, revised');
 
@@ -207,7 +248,10 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expect(read.body.title).toBeUndefined();
     expect(read.body).toMatchObject({ keywords: ['climate'], description: 'Daily', name: 'weather' });
 
-    const notObject = await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/merge-patch+json').send('[1]');
+    const notObject = await api()
+      .patch(`/api/v1/datasets/${owner}/weather`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('[1]');
     expect(notObject.status).toBe(400);
     const wrongType = await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/xml').send('<x/>');
     expect(wrongType.status).toBe(415);
@@ -232,7 +276,10 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
 
   it("reads one resource's metadata at a ref", async () => {
     const created = await create();
-    await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/merge-patch+json').send(JSON.stringify({ resources: [{ name: 'renamed', path: 'r.csv' }] }));
+    await api()
+      .patch(`/api/v1/datasets/${owner}/weather`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ resources: [{ name: 'renamed', path: 'r.csv' }] }));
     const old = await api().get(`/api/v1/datasets/${owner}/weather/resources/observations?ref=${created.body.revision.sha}`);
     expectDocumented('GET', '/datasets/{owner}/{name}/resources/{resource}', old);
     expect(old.status).toBe(200);
@@ -248,7 +295,21 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
     expectDocumented('GET', '/datasets', first);
     expect(first.body.items.map((item: { name: string }) => item.name)).toEqual(['a-set', 'b-set']);
     const second = await api().get(`/api/v1/datasets?owner=${owner}&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
-    expect(second.body).toMatchObject({ items: [{ id: `${owner}/c-set`, owner, name: 'c-set', title: 'Weather observations', keywords: [], licenses: ['CC0-1.0'], resourceCount: 1, backend: 'local' }], nextCursor: null });
+    expect(second.body).toMatchObject({
+      items: [
+        {
+          id: `${owner}/c-set`,
+          owner,
+          name: 'c-set',
+          title: 'Weather observations',
+          keywords: [],
+          licenses: ['CC0-1.0'],
+          resourceCount: 1,
+          backend: 'local',
+        },
+      ],
+      nextCursor: null,
+    });
     // A local repository's location is relative to the data directory: its path on the server is not shown.
     expect(second.body.items[0].location).toBe(`repositories/${owner}/c-set.git`);
     const badCursor = await api().get(`/api/v1/datasets?owner=${owner}&cursor=not-a-cursor`);
@@ -272,7 +333,9 @@ describe('metadata-api: datasets over real HTTP and real git repositories', () =
 
   it('deletes only when If-Match names the head: 412 and nothing deleted for a stale or weak one, `*` for any existing dataset', async () => {
     const first = (await create()).body.revision.sha as string;
-    const second = (await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/merge-patch+json').send('{"title":"Second"}')).body.revision.sha as string;
+    const second = (
+      await api().patch(`/api/v1/datasets/${owner}/weather`).set('Content-Type', 'application/merge-patch+json').send('{"title":"Second"}')
+    ).body.revision.sha as string;
     const gitdir = path.join(server.dataDir, 'repositories', owner, 'weather.git');
     for (const condition of [`"${first}"`, `W/"${second}"`, '"not-a-revision"']) {
       const refused = await api().delete(`/api/v1/datasets/${owner}/weather`).set('If-Match', condition);
@@ -317,13 +380,23 @@ describe('metadata-api: service endpoints and failures', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ready',
-      checks: { storage: { status: 'up', backend: 'local' }, catalog: { status: 'up', pendingChanges: 0 }, events: { status: 'up', stream: 'none', pendingEvents: 0 }, revocations: { status: 'up', staleSeconds: 0, loadedAt: expect.any(String) } },
+      checks: {
+        storage: { status: 'up', backend: 'local' },
+        catalog: { status: 'up', pendingChanges: 0 },
+        events: { status: 'up', stream: 'none', pendingEvents: 0 },
+        revocations: { status: 'up', staleSeconds: 0, loadedAt: expect.any(String) },
+      },
     });
     expectDocumented('GET', '/readyz', ready);
     const document = await server.http().get('/openapi.json');
     expect(document.body.openapi).toBe('3.1.0');
     expect(Object.keys(document.body.paths)).toEqual(
-      expect.arrayContaining(['/datasets', '/datasets/{owner}/{name}', '/datasets/{owner}/{name}/tags/{tag}', '/datasets/{owner}/{name}/diff']),
+      expect.arrayContaining([
+        '/datasets',
+        '/datasets/{owner}/{name}',
+        '/datasets/{owner}/{name}/tags/{tag}',
+        '/datasets/{owner}/{name}/diff',
+      ]),
     );
     const docs = await server.http().get('/docs/');
     expect(docs.status).toBe(200);

@@ -15,7 +15,10 @@ import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../o
 
 /** Sends a write's outcome with the new revision as the entity tag. */
 export function sendWriteResult(res: Response, id: DatasetId, result: WriteResult & { revertedTo?: string }, status = 200): void {
-  res.set('ETag', revisionEtag(result.revision.sha)).status(status).json({ id: formatDatasetId(id), ...result });
+  res
+    .set('ETag', revisionEtag(result.revision.sha))
+    .status(status)
+    .json({ id: formatDatasetId(id), ...result });
 }
 
 /** Reads at a full sha never change; anything else (head, tag, branch) is revalidated with the ETag. */
@@ -97,7 +100,11 @@ export const createDataset = defineOperation({
   summary: 'Create a dataset (its first revision)',
   body: { schema: createDatasetBody, component: 'CreateDatasetRequest', mediaType: 'application/json' },
   responses: {
-    201: { description: 'Created.', headers: { ...etagHeader, Location: { schema: { type: 'string' } } }, content: json(ref('WriteResult')) },
+    201: {
+      description: 'Created.',
+      headers: { ...etagHeader, Location: { schema: { type: 'string' } } },
+      content: json(ref('WriteResult')),
+    },
     400: common[400],
     409: problem('The dataset exists (DATASET_ALREADY_EXISTS).'),
     413: writeResponses[413],
@@ -200,10 +207,14 @@ export const deleteDataset = defineOperation({
   summary: 'Delete the dataset',
   description:
     'Deletes the repository and its whole history. With If-Match, only while the head is that revision (`*`: any existing dataset); ' +
-    'the local backend checks it under git\'s lock on the branch, GitHub (which cannot delete conditionally) right before the delete request.',
+    "the local backend checks it under git's lock on the branch, GitHub (which cannot delete conditionally) right before the delete request.",
   pathParameters,
   headers: [{ ...ifMatch, description: 'The revision sha (an ETag) last seen: 412 and nothing deleted when the head is another.' }],
-  responses: { 204: { description: 'Deleted.' }, ...common, 412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.') },
+  responses: {
+    204: { description: 'Deleted.' },
+    ...common,
+    412: problem('If-Match names a revision that is not the head (PRECONDITION_FAILED); nothing was deleted.'),
+  },
   policy: { operation: 'deleteDataset', target: datasetTargetOf },
   handler: async (input) => {
     const id = datasetIdOf(input.params);
@@ -226,7 +237,11 @@ export const readResource = defineOperation({
     200: {
       description: 'The resource object of the descriptor.',
       headers: etagHeader,
-      content: json({ type: 'object', required: ['revision', 'resource'], properties: { revision: { type: 'string' }, resource: { type: 'object' } } }),
+      content: json({
+        type: 'object',
+        required: ['revision', 'resource'],
+        properties: { revision: { type: 'string' }, resource: { type: 'object' } },
+      }),
     },
     ...common,
     409: descriptorInvalid,
@@ -240,5 +255,12 @@ export const readResource = defineOperation({
 });
 
 /** Dataset operations: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
-export const DATASET_OPERATIONS: readonly Operation[] = [listDatasets, createDataset, readDataset, replaceDataset, patchDataset, deleteDataset, readResource];
-
+export const DATASET_OPERATIONS: readonly Operation[] = [
+  listDatasets,
+  createDataset,
+  readDataset,
+  replaceDataset,
+  patchDataset,
+  deleteDataset,
+  readResource,
+];

@@ -31,7 +31,10 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
   let stream: RedisEventStream;
   let server: TestServer;
   const api = () => server.http();
-  const create = (name: string) => api().post('/api/v1/datasets').send({ owner: 'acme', name, descriptor: { name, resources: [{ name: 'a', path: 'a.csv' }] } });
+  const create = (name: string) =>
+    api()
+      .post('/api/v1/datasets')
+      .send({ owner: 'acme', name, descriptor: { name, resources: [{ name: 'a', path: 'a.csv' }] } });
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -47,7 +50,13 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
 
   it('delivers each write to a consumer group through the relay', async () => {
     const received: MetastoreEvent[] = [];
-    const consumer = new StreamConsumer({ redis: redis.url, stream: STREAM, group: 'indexer', blockMs: 200, handler: async (event) => void received.push(event) });
+    const consumer = new StreamConsumer({
+      redis: redis.url,
+      stream: STREAM,
+      group: 'indexer',
+      blockMs: 200,
+      handler: async (event) => void received.push(event),
+    });
     await consumer.start();
     try {
       expect((await create('first')).status).toBe(201);
@@ -61,7 +70,14 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
   it('keeps writing while Redis is down; the outbox publishes every event, in order and once, when it returns', async () => {
     await redis.stop();
     for (const name of ['while-down-1', 'while-down-2']) expect((await create(name)).status).toBe(201);
-    expect((await api().patch('/api/v1/datasets/acme/while-down-1').set('Content-Type', 'application/merge-patch+json').send({ title: 'edited while down' })).status).toBe(200);
+    expect(
+      (
+        await api()
+          .patch('/api/v1/datasets/acme/while-down-1')
+          .set('Content-Type', 'application/merge-patch+json')
+          .send({ title: 'edited while down' })
+      ).status,
+    ).toBe(200);
     expect(await server.dependencies.outbox.pendingCount()).toBe(3);
     expect((await api().get('/metrics')).text).toMatch(/^metastore_outbox_pending_events 3$/m);
 
@@ -76,6 +92,11 @@ describe('metadata-api: events reach Redis through the outbox, and none is lost 
     ]);
     // The relay's retries added nothing twice; the feed has all four events.
     const feed = await api().get('/api/v1/events');
-    expect(feed.body.items.map((item: { event: MetastoreEvent }) => item.event.subject)).toEqual(['acme/first', 'acme/while-down-1', 'acme/while-down-2', 'acme/while-down-1']);
+    expect(feed.body.items.map((item: { event: MetastoreEvent }) => item.event.subject)).toEqual([
+      'acme/first',
+      'acme/while-down-1',
+      'acme/while-down-2',
+      'acme/while-down-1',
+    ]);
   });
 });

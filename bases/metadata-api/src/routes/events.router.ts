@@ -10,7 +10,7 @@ export const listEvents = defineOperation({
   tags: ['events'],
   summary: 'Replay change events from the outbox',
   description:
-    'Every change event after `after`, oldest first: the same events the Redis stream carries (see /asyncapi.json), for consumers that fell behind the stream\'s retention. Continue with `after` = the last `sequence` seen (also given as `nextCursor` when the page is full).',
+    "Every change event after `after`, oldest first: the same events the Redis stream carries (see /asyncapi.json), for consumers that fell behind the stream's retention. Continue with `after` = the last `sequence` seen (also given as `nextCursor` when the page is full).",
   query: eventsQuery,
   responses: { 200: page('One page of events.', 'StoredEvent'), 400: common[400] },
   policy: { operation: 'listEvents' },

@@ -22,13 +22,26 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
 
   it('creates, updates, tags, reads at the tag, diffs and reverts through GitHub', async () => {
     const http = api.http();
-    expect((await http.get('/readyz')).body).toMatchObject({ status: 'ready', checks: { storage: { status: 'up', backend: 'github' }, catalog: { status: 'up' } } });
-    const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
+    expect((await http.get('/readyz')).body).toMatchObject({
+      status: 'ready',
+      checks: { storage: { status: 'up', backend: 'github' }, catalog: { status: 'up' } },
+    });
+    const created = await http
+      .post('/api/v1/datasets')
+      .send({ owner: 'gh-org', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
     expect(created.status).toBe(201);
     const first = created.body.revision.sha as string;
-    const updated = await http.patch('/api/v1/datasets/gh-org/rain').set('Content-Type', 'application/merge-patch+json').set('If-Match', `"${first}"`).send('{"title":"Rain"}');
+    const updated = await http
+      .patch('/api/v1/datasets/gh-org/rain')
+      .set('Content-Type', 'application/merge-patch+json')
+      .set('If-Match', `"${first}"`)
+      .send('{"title":"Rain"}');
     expect(updated.status).toBe(200);
-    const stale = await http.patch('/api/v1/datasets/gh-org/rain').set('Content-Type', 'application/merge-patch+json').set('If-Match', `"${first}"`).send('{"title":"Lost"}');
+    const stale = await http
+      .patch('/api/v1/datasets/gh-org/rain')
+      .set('Content-Type', 'application/merge-patch+json')
+      .set('If-Match', `"${first}"`)
+      .send('{"title":"Lost"}');
     expect(stale.status).toBe(412);
     expect((await http.post('/api/v1/datasets/gh-org/rain/tags').send({ name: 'v1', ref: first })).status).toBe(201);
     const atTag = await http.get('/api/v1/datasets/gh-org/rain?ref=v1');
@@ -44,7 +57,9 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
 
   it('reads at a sha or a tag with no GitHub request at all, even from a restarted process, thanks to the catalog', async () => {
     const http = api.http();
-    const created = await http.post('/api/v1/datasets').send({ owner: 'gh-org', name: 'cached', descriptor: { name: 'cached', resources: [{ name: 'r', path: 'r.csv' }] } });
+    const created = await http
+      .post('/api/v1/datasets')
+      .send({ owner: 'gh-org', name: 'cached', descriptor: { name: 'cached', resources: [{ name: 'r', path: 'r.csv' }] } });
     const sha = created.body.revision.sha as string;
     expect((await http.post('/api/v1/datasets/gh-org/cached/tags').send({ name: 'v1' })).status).toBe(201);
     // A second API process on the same catalog: its GitHub adapter's in-memory caches are empty. (The embedded
@@ -52,9 +67,13 @@ describe('metadata-api on the GitHub backend (STORAGE=github, local GitHub API t
     const shared = api.database.poolSize === 1;
     const restarted = shared
       ? api
-      : await startTestServer({ STORAGE: 'github', GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token', GITHUB_WRITE_INTERVAL_MS: '0' }, undefined, {
-          database: api.database,
-        });
+      : await startTestServer(
+          { STORAGE: 'github', GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token', GITHUB_WRITE_INTERVAL_MS: '0' },
+          undefined,
+          {
+            database: api.database,
+          },
+        );
     try {
       github.resetRequests();
       const atSha = await restarted.http().get(`/api/v1/datasets/gh-org/cached?ref=${sha}`);

@@ -7,7 +7,13 @@ describe('metadata-api on GitHub when a rate limit resets far in the future', ()
   beforeAll(async () => {
     github = await startGitHubTestServer();
     // GitHub's own seconds (GITHUB_RETRY_BASE_MS 1000): waiting for an hour-away reset would outlast the test's timeout.
-    api = await startTestServer({ STORAGE: 'github', GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token', GITHUB_WRITE_INTERVAL_MS: '0', GITHUB_RETRY_BASE_MS: '1000' });
+    api = await startTestServer({
+      STORAGE: 'github',
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: 'test-token',
+      GITHUB_WRITE_INTERVAL_MS: '0',
+      GITHUB_RETRY_BASE_MS: '1000',
+    });
   });
   afterAll(async () => {
     await api.close();
@@ -15,12 +21,20 @@ describe('metadata-api on GitHub when a rate limit resets far in the future', ()
     expect(github.violations).toEqual([]);
   });
 
-  const patch = (title: string) => api.http().patch('/api/v1/datasets/gh-limits/rain').set('Content-Type', 'application/merge-patch+json').send(JSON.stringify({ title }));
+  const patch = (title: string) =>
+    api.http().patch('/api/v1/datasets/gh-limits/rain').set('Content-Type', 'application/merge-patch+json').send(JSON.stringify({ title }));
 
   it('answers 503 with Retry-After at once, and a second write to the same dataset is not held behind it', async () => {
-    const created = await api.http().post('/api/v1/datasets').send({ owner: 'gh-limits', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
+    const created = await api
+      .http()
+      .post('/api/v1/datasets')
+      .send({ owner: 'gh-limits', name: 'rain', descriptor: { name: 'rain', resources: [{ name: 'r', path: 'r.csv' }] } });
     expect(created.status).toBe(201);
-    github.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind: { type: 'primary-rate-limit', status: 403, resetInSeconds: 3600 } });
+    github.faults.inject({
+      route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+      times: 1,
+      kind: { type: 'primary-rate-limit', status: 403, resetInSeconds: 3600 },
+    });
     // Both enter the dataset's write queue; whichever meets the limit fails fast, and the other is answered right after it.
     const answers = await Promise.all([patch('First'), patch('Second')]);
     const limited = answers.find((answer) => answer.status === 503);
@@ -34,7 +48,11 @@ describe('metadata-api on GitHub when a rate limit resets far in the future', ()
   });
 
   it('answers a read limited by a secondary rate limit with 503 and its retry-after', async () => {
-    github.faults.inject({ route: 'GET /repos/{owner}/{repo}/commits/{ref}', times: 1, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 90 } });
+    github.faults.inject({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}',
+      times: 1,
+      kind: { type: 'secondary-rate-limit', retryAfterSeconds: 90 },
+    });
     const read = await api.http().get('/api/v1/datasets/gh-limits/rain');
     expect([read.status, read.body.code, read.headers['retry-after']]).toEqual([503, 'STORAGE_UNAVAILABLE', '90']);
     expect((await api.http().get('/api/v1/datasets/gh-limits/rain')).status).toBe(200);

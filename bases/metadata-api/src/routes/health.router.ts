@@ -11,7 +11,12 @@ export interface ReadinessChecks {
   readonly storage: { readonly status: CheckStatus; readonly backend: string };
   /** `degraded`: it answers, but changes journaled while it did not still wait (`pendingChanges`). */
   readonly catalog: { readonly status: CheckStatus; readonly pendingChanges?: number };
-  readonly events: { readonly status: CheckStatus; readonly stream: 'redis' | 'none'; readonly pendingEvents?: number; readonly failingSince?: string };
+  readonly events: {
+    readonly status: CheckStatus;
+    readonly stream: 'redis' | 'none';
+    readonly pendingEvents?: number;
+    readonly failingSince?: string;
+  };
   readonly revocations: { readonly status: CheckStatus; readonly staleSeconds: number; readonly loadedAt?: string };
 }
 
@@ -51,7 +56,10 @@ async function readinessChecks({ storage, catalog, outbox, relay, revocations, j
   const list = revocations.health();
   return {
     storage: { status: storageUp ? 'up' : 'down', backend: storage.backend },
-    catalog: { status: !catalogUp ? 'down' : pendingChanges ? 'degraded' : 'up', ...(pendingChanges !== undefined ? { pendingChanges } : {}) },
+    catalog: {
+      status: !catalogUp ? 'down' : pendingChanges ? 'degraded' : 'up',
+      ...(pendingChanges !== undefined ? { pendingChanges } : {}),
+    },
     events: {
       status: failingSince ? 'degraded' : 'up',
       stream: relay ? 'redis' : 'none',
@@ -74,7 +82,9 @@ export const health = defineOperation({
   mount: 'root',
   tags: ['health'],
   summary: 'Liveness: the process answers',
-  responses: { 200: { description: 'Alive.', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } },
+  responses: {
+    200: { description: 'Alive.', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) },
+  },
   policy: { operation: 'health' },
   handler: ({ res }) => {
     res.json({ status: 'ok' });
@@ -114,13 +124,19 @@ export const readiness = defineOperation({
     },
     503: {
       description: 'Storage is down (STORAGE_UNAVAILABLE); `checks` says what else is.',
-      content: { 'application/problem+json': { schema: { allOf: [ref('Problem'), { type: 'object', required: ['checks'], properties: { checks: ref('ReadinessChecks') } }] } } },
+      content: {
+        'application/problem+json': {
+          schema: { allOf: [ref('Problem'), { type: 'object', required: ['checks'], properties: { checks: ref('ReadinessChecks') } }] },
+        },
+      },
     },
   },
   policy: { operation: 'readiness' },
   handler: async ({ req, res, dependencies }) => {
     const checks = await readinessChecks(dependencies);
-    const degraded = Object.entries(checks).filter(([, check]) => check.status !== 'up').map(([name]) => name);
+    const degraded = Object.entries(checks)
+      .filter(([, check]) => check.status !== 'up')
+      .map(([name]) => name);
     if (checks.storage.status === 'down') {
       req.log?.warn({ checks }, 'not ready');
       sendProblem(res, 'STORAGE_UNAVAILABLE', `storage backend '${checks.storage.backend}' is not ready`, { extensions: { checks } });

@@ -7,7 +7,12 @@ import { expectDocumented, startTestServer, type TestServer } from '../testing/t
 
 const run = promisify(execFile);
 const HASH = `sha256:${'ab'.repeat(32)}`;
-const PUSHER = { GIT_AUTHOR_NAME: 'Pusher', GIT_AUTHOR_EMAIL: 'pusher@example.com', GIT_COMMITTER_NAME: 'Pusher', GIT_COMMITTER_EMAIL: 'pusher@example.com' };
+const PUSHER = {
+  GIT_AUTHOR_NAME: 'Pusher',
+  GIT_AUTHOR_EMAIL: 'pusher@example.com',
+  GIT_COMMITTER_NAME: 'Pusher',
+  GIT_COMMITTER_EMAIL: 'pusher@example.com',
+};
 
 const descriptor = (title: string) => ({
   $schema: 'https://datapackage.org/profiles/2.0/datapackage.json',
@@ -33,7 +38,10 @@ async function git(gitdir: string, args: string[], input?: string): Promise<stri
   return output;
 }
 
-/** Commits `content` as datapackage.json on top of main with git's plumbing (hash-object, mktree, commit-tree, update-ref); the other files stay. */
+/**
+ * Commits `content` as datapackage.json on top of main with git's plumbing (hash-object, mktree, commit-tree, update-ref); the other files
+ * stay.
+ */
 async function pushDescriptor(gitdir: string, content: string): Promise<string> {
   const parent = await git(gitdir, ['rev-parse', 'refs/heads/main']);
   const blob = await git(gitdir, ['hash-object', '-w', '--stdin'], content);
@@ -62,7 +70,9 @@ describe('metadata-api: a datapackage.json that is not valid JSON, pushed into t
 
   /** A dataset with a good first revision, then a broken one pushed by hand. */
   async function brokenDataset(content = '{ "name": "rain", oops }') {
-    const created = await api().post('/api/v1/datasets').send({ owner, name: 'rain', descriptor: descriptor('Rain') });
+    const created = await api()
+      .post('/api/v1/datasets')
+      .send({ owner, name: 'rain', descriptor: descriptor('Rain') });
     expect(created.status).toBe(201);
     const broken = await pushDescriptor(gitdir(), content);
     return { first: created.body.revision.sha as string, broken };
@@ -99,7 +109,10 @@ describe('metadata-api: a datapackage.json that is not valid JSON, pushed into t
 
   it('refuses PATCH (nothing to merge into) and a revert to the broken revision, and writes nothing', async () => {
     const { broken } = await brokenDataset();
-    const patched = await api().patch(`/api/v1/datasets/${owner}/rain`).set('Content-Type', 'application/merge-patch+json').send('{"title":"Patched"}');
+    const patched = await api()
+      .patch(`/api/v1/datasets/${owner}/rain`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('{"title":"Patched"}');
     expectDocumented('PATCH', '/datasets/{owner}/{name}', patched);
     expect([patched.status, patched.body.code]).toEqual([409, 'DESCRIPTOR_INVALID']);
     const revertedToBroken = await api().post(`/api/v1/datasets/${owner}/rain/revert`).send({ to: broken });
@@ -129,10 +142,14 @@ describe('metadata-api: a datapackage.json that is not valid JSON, pushed into t
   it('announces the pushed revision from the sync with descriptorInvalid and no descriptor link', async () => {
     const { broken } = await brokenDataset();
     const { catalog, backendStorage, config } = server.dependencies;
-    const sync = new CatalogSync(backendStorage, catalog, { events: eventOptionsForApi(config.events.publicUrl, config.events.maxDescriptorBytes) });
+    const sync = new CatalogSync(backendStorage, catalog, {
+      events: eventOptionsForApi(config.events.publicUrl, config.events.maxDescriptorBytes),
+    });
     expect(await sync.reconcile({ owners: [owner] })).toMatchObject({ failures: 0 });
     const feed = await api().get('/api/v1/events?after=0&limit=1000');
-    const event = (feed.body.items as { event: MetastoreEvent }[]).map((item) => item.event).find((candidate) => candidate.data.newRevision === broken);
+    const event = (feed.body.items as { event: MetastoreEvent }[])
+      .map((item) => item.event)
+      .find((candidate) => candidate.data.newRevision === broken);
     expect(event).toMatchObject({ type: 'dataset.updated', subject: `${owner}/rain`, data: { origin: 'sync', descriptorInvalid: true } });
     for (const absent of ['descriptor', 'descriptorTruncated', 'descriptorUrl'] as const) expect(event!.data[absent]).toBeUndefined();
   });

@@ -13,8 +13,19 @@ describe('metadata-api: revisions, diff and revert', () => {
     shas.push(created.body.revision.sha);
     for (const [index, patch] of [
       { title: 'Sales' },
-      { resources: [{ name: 'q1', path: 'q1.csv' }, { name: 'q2', path: 'q2.csv' }] },
-      { title: 'Quarterly sales', resources: [{ name: 'q1', path: 'q1-final.csv' }, { name: 'q2', path: 'q2.csv' }] },
+      {
+        resources: [
+          { name: 'q1', path: 'q1.csv' },
+          { name: 'q2', path: 'q2.csv' },
+        ],
+      },
+      {
+        title: 'Quarterly sales',
+        resources: [
+          { name: 'q1', path: 'q1-final.csv' },
+          { name: 'q2', path: 'q2.csv' },
+        ],
+      },
     ].entries()) {
       const response = await api
         .patch(`/api/v1/datasets/${owner}/sales?message=step${index + 1}`)

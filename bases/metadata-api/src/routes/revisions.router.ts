@@ -82,4 +82,3 @@ export const revertDataset = defineOperation({
 
 /** Revision operations: history, one revision, diff and revert. */
 export const REVISION_OPERATIONS: readonly Operation[] = [listRevisions, getRevision, diffRevisions, revertDataset];
-

@@ -13,7 +13,10 @@ interface RouteEntry {
   readonly operationId: string | undefined;
 }
 
-type Layer = { route?: { path: string; methods: Record<string, boolean>; stack: { handle: Partial<PolicyHandler> }[] }; handle: { stack?: Layer[] } };
+type Layer = {
+  route?: { path: string; methods: Record<string, boolean>; stack: { handle: Partial<PolicyHandler> }[] };
+  handle: { stack?: Layer[] };
+};
 
 /** Every route of the app, from Express's own route table, with the operation its policy guard names. */
 function routeTable(app: Express): RouteEntry[] {
@@ -46,7 +49,10 @@ describe('metadata-api security: every route has a policy, and each refuses what
   beforeAll(async () => {
     server = await startTestServer();
     routes = routeTable(createApp(server.dependencies));
-    const created = await server.http().post('/api/v1/datasets').send({ owner: 'acme', name: 'secret', descriptor: descriptor('secret') });
+    const created = await server
+      .http()
+      .post('/api/v1/datasets')
+      .send({ owner: 'acme', name: 'secret', descriptor: descriptor('secret') });
     head = created.body.revision.sha;
     expect((await server.http().post('/api/v1/datasets/acme/secret/tags').send({ name: 'v1' })).status).toBe(201);
   });
@@ -96,7 +102,11 @@ describe('metadata-api security: every route has a policy, and each refuses what
         expect({ route: route.path, status: response.status }).not.toEqual({ route: route.path, status: 401 });
         continue;
       }
-      expect({ route: `${route.method} ${route.path}`, status: response.status, code: response.body.code }).toEqual({ route: `${route.method} ${route.path}`, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ route: `${route.method} ${route.path}`, status: response.status, code: response.body.code }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
       expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="metastore"/);
     }
   });
@@ -108,13 +118,15 @@ describe('metadata-api security: every route has a policy, and each refuses what
       if (policy.target === 'public') continue;
       const response = await send(route, stranger);
       const label = `${route.method} ${route.path}`;
-      if (policy.target === 'dataset') expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 404, code: 'DATASET_NOT_FOUND' });
+      if (policy.target === 'dataset')
+        expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 404, code: 'DATASET_NOT_FOUND' });
       else if (policy.target === 'listing') expect({ label, status: response.status }).toEqual({ label, status: 200 });
       // Revoking another's token needs admin over what it reaches: a dataset the stranger cannot see is hidden there too.
       else if (route.path === '/api/v1/tokens/revoke') expect({ label, status: response.status }).toEqual({ label, status: 404 });
       // The event feed spans every dataset, and a new dataset has nothing to hide: 403. Minting for acme/secret is about
       // a dataset the stranger cannot see: 404.
-      else if (policy.target === 'instance' || policy.target === 'newDataset') expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 403, code: 'FORBIDDEN' });
+      else if (policy.target === 'instance' || policy.target === 'newDataset')
+        expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 403, code: 'FORBIDDEN' });
       else expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 404, code: 'DATASET_NOT_FOUND' });
     }
     const listing = await request(server.baseUrl).get('/api/v1/datasets').set(stranger);
@@ -134,18 +146,48 @@ describe('metadata-api security: every route has a policy, and each refuses what
   });
 
   it.each([
-    ['alg none', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: 'metastore', aud: 'metastore', exp: 9999999999, roles: { '*': 'admin' } })).toString('base64url')}.`],
-    ['a tampered payload', () => {
-      const [header, , signature] = server.tokenFor({ sub: 'rita', roles: { acme: 'reader' } }).split('.');
-      return `${header}.${Buffer.from(JSON.stringify({ sub: 'rita', iss: 'metastore', aud: 'metastore', exp: 9999999999, roles: { '*': 'admin' } })).toString('base64url')}.${signature}`;
-    }],
-    ['an expired token', () => jwt.sign({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 3600 }, TEST_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore' })],
-    ['another secret', () => jwt.sign({ sub: 'x' }, 'y'.repeat(40), { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: 60 })],
-    ['an HS256 token keyed with a "public key" string', () => {
-      const input = `${Buffer.from('{"alg":"HS384","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: 9999999999 })).toString('base64url')}`;
-      return `${input}.${createHmac('sha384', TEST_JWT_SECRET).update(input).digest('base64url')}`;
-    }],
-    ['malformed claims (roles as a list)', () => jwt.sign({ sub: 'x', roles: ['admin'] }, TEST_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: 60 })],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: 'metastore', aud: 'metastore', exp: 9999999999, roles: { '*': 'admin' } })).toString('base64url')}.`,
+    ],
+    [
+      'a tampered payload',
+      () => {
+        const [header, , signature] = server.tokenFor({ sub: 'rita', roles: { acme: 'reader' } }).split('.');
+        return `${header}.${Buffer.from(JSON.stringify({ sub: 'rita', iss: 'metastore', aud: 'metastore', exp: 9999999999, roles: { '*': 'admin' } })).toString('base64url')}.${signature}`;
+      },
+    ],
+    [
+      'an expired token',
+      () =>
+        jwt.sign({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 3600 }, TEST_JWT_SECRET, {
+          algorithm: 'HS256',
+          issuer: 'metastore',
+          audience: 'metastore',
+        }),
+    ],
+    [
+      'another secret',
+      () => jwt.sign({ sub: 'x' }, 'y'.repeat(40), { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: 60 }),
+    ],
+    [
+      'an HS256 token keyed with a "public key" string',
+      () => {
+        const input = `${Buffer.from('{"alg":"HS384","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: 9999999999 })).toString('base64url')}`;
+        return `${input}.${createHmac('sha384', TEST_JWT_SECRET).update(input).digest('base64url')}`;
+      },
+    ],
+    [
+      'malformed claims (roles as a list)',
+      () =>
+        jwt.sign({ sub: 'x', roles: ['admin'] }, TEST_JWT_SECRET, {
+          algorithm: 'HS256',
+          issuer: 'metastore',
+          audience: 'metastore',
+          expiresIn: 60,
+        }),
+    ],
   ])('rejects %s with 401 invalid_token, never a 500', async (_label, token) => {
     const response = await request(server.baseUrl).get('/api/v1/datasets/acme/secret').set(bearer(token()));
     expect(response.status).toBe(401);
@@ -160,18 +202,39 @@ describe('metadata-api security: every route has a policy, and each refuses what
   });
 
   it('mints scoped tokens within the minter’s rights, and a revoked token is refused from then on', async () => {
-    const minted = await server.http().post('/api/v1/tokens').send({ owner: 'acme', name: 'secret', actions: ['read', 'tag'], actor: 'ci-job', expiresIn: 600 });
+    const minted = await server
+      .http()
+      .post('/api/v1/tokens')
+      .send({ owner: 'acme', name: 'secret', actions: ['read', 'tag'], actor: 'ci-job', expiresIn: 600 });
     expect(minted.status).toBe(201);
     expect(minted.body.scopes).toEqual(['obj:acme/secret:read', 'obj:acme/secret:tag']);
     const scoped = bearer(minted.body.token);
     expect((await request(server.baseUrl).get('/api/v1/datasets/acme/secret').set(scoped)).status).toBe(200);
-    expect((await request(server.baseUrl).patch('/api/v1/datasets/acme/secret').set(scoped).set('Content-Type', 'application/merge-patch+json').send({ title: 'x' })).status).toBe(403);
+    expect(
+      (
+        await request(server.baseUrl)
+          .patch('/api/v1/datasets/acme/secret')
+          .set(scoped)
+          .set('Content-Type', 'application/merge-patch+json')
+          .send({ title: 'x' })
+      ).status,
+    ).toBe(403);
     expect((await request(server.baseUrl).get('/api/v1/datasets/acme/other').set(scoped)).status).toBe(404);
 
     const editor = bearer(server.tokenFor({ sub: 'ed', roles: { acme: 'editor' } }));
-    expect((await request(server.baseUrl).post('/api/v1/tokens').set(editor).send({ owner: 'acme', name: 'secret', actions: ['read'] })).status).toBe(403);
+    expect(
+      (
+        await request(server.baseUrl)
+          .post('/api/v1/tokens')
+          .set(editor)
+          .send({ owner: 'acme', name: 'secret', actions: ['read'] })
+      ).status,
+    ).toBe(403);
     const admin = bearer(server.tokenFor({ sub: 'ada', roles: { acme: 'admin' } }));
-    const beyond = await request(server.baseUrl).post('/api/v1/tokens').set(bearer(server.tokenFor({ sub: 'ada2', scope: 'obj:acme/secret:admin obj:acme/secret:read' }))).send({ owner: 'acme', actions: ['read'] });
+    const beyond = await request(server.baseUrl)
+      .post('/api/v1/tokens')
+      .set(bearer(server.tokenFor({ sub: 'ada2', scope: 'obj:acme/secret:admin obj:acme/secret:read' })))
+      .send({ owner: 'acme', actions: ['read'] });
     expect(beyond.status).toBe(403);
     expect((await request(server.baseUrl).post('/api/v1/tokens/revoke').set(admin).send({ token: minted.body.token })).status).toBe(204);
     const revoked = await request(server.baseUrl).get('/api/v1/datasets/acme/secret').set(scoped);
@@ -181,7 +244,11 @@ describe('metadata-api security: every route has a policy, and each refuses what
 
   it('records the token’s identity as the author; only an admin may name another author', async () => {
     const editor = bearer(server.tokenFor({ sub: 'ed', name: 'Ed Itor', email: 'ed@example.com', roles: { acme: 'editor' } }));
-    const written = await request(server.baseUrl).patch('/api/v1/datasets/acme/secret').set(editor).set('Content-Type', 'application/merge-patch+json').send({ description: 'by ed' });
+    const written = await request(server.baseUrl)
+      .patch('/api/v1/datasets/acme/secret')
+      .set(editor)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ description: 'by ed' });
     expect(written.status).toBe(200);
     expect(written.body.revision.author).toEqual({ name: 'Ed Itor', email: 'ed@example.com' });
     const impersonating = await request(server.baseUrl)
@@ -190,7 +257,11 @@ describe('metadata-api security: every route has a policy, and each refuses what
       .set('Content-Type', 'application/merge-patch+json')
       .send({ description: 'as someone else' });
     expect(impersonating.status).toBe(403);
-    const asAdmin = await server.http().patch(`/api/v1/datasets/acme/secret?author=${encodeURIComponent('Someone Else <else@example.com>')}`).set('Content-Type', 'application/merge-patch+json').send({ description: 'on behalf' });
+    const asAdmin = await server
+      .http()
+      .patch(`/api/v1/datasets/acme/secret?author=${encodeURIComponent('Someone Else <else@example.com>')}`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ description: 'on behalf' });
     expect(asAdmin.body.revision.author).toEqual({ name: 'Someone Else', email: 'else@example.com' });
   });
 
@@ -205,11 +276,17 @@ describe('metadata-api security: configuration choices', () => {
   it('lets anonymous callers read public owners’ datasets only when configured, never write', async () => {
     const server = await startTestServer({ METASTORE_PUBLIC_OWNERS: 'open' });
     try {
-      for (const owner of ['open', 'closed']) await server.http().post('/api/v1/datasets').send({ owner, name: 'data', descriptor: descriptor('data') });
+      for (const owner of ['open', 'closed'])
+        await server
+          .http()
+          .post('/api/v1/datasets')
+          .send({ owner, name: 'data', descriptor: descriptor('data') });
       expect((await request(server.baseUrl).get('/api/v1/datasets/open/data')).status).toBe(200);
       expect((await request(server.baseUrl).get('/api/v1/datasets/closed/data')).status).toBe(401);
       expect((await request(server.baseUrl).put('/api/v1/datasets/open/data').send(descriptor('data'))).status).toBe(401);
-      expect((await request(server.baseUrl).get('/api/v1/datasets')).body.items.map((item: { id: string }) => item.id)).toEqual(['open/data']);
+      expect((await request(server.baseUrl).get('/api/v1/datasets')).body.items.map((item: { id: string }) => item.id)).toEqual([
+        'open/data',
+      ]);
     } finally {
       await server.close();
     }
@@ -220,16 +297,33 @@ describe('metadata-api security: configuration choices', () => {
     try {
       const statuses: number[] = [];
       for (let index = 0; index < 3; index += 1) {
-        statuses.push((await server.http().post('/api/v1/datasets').send({ owner: 'acme', name: `d${index}`, descriptor: descriptor(`d${index}`) })).status);
+        statuses.push(
+          (
+            await server
+              .http()
+              .post('/api/v1/datasets')
+              .send({ owner: 'acme', name: `d${index}`, descriptor: descriptor(`d${index}`) })
+          ).status,
+        );
       }
       expect(statuses).toEqual([201, 201, 429]);
-      const limited = await server.http().post('/api/v1/datasets').send({ owner: 'acme', name: 'd9', descriptor: descriptor('d9') });
+      const limited = await server
+        .http()
+        .post('/api/v1/datasets')
+        .send({ owner: 'acme', name: 'd9', descriptor: descriptor('d9') });
       expect(limited.body.code).toBe('RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect((await server.http().get('/api/v1/datasets/acme/d0')).status).toBe(200);
       // Another subject has its own budget.
       const other = server.tokenFor({ sub: 'other-writer', roles: { acme: 'editor' } });
-      expect((await request(server.baseUrl).post('/api/v1/datasets').set('Authorization', `Bearer ${other}`).send({ owner: 'acme', name: 'o1', descriptor: descriptor('o1') })).status).toBe(201);
+      expect(
+        (
+          await request(server.baseUrl)
+            .post('/api/v1/datasets')
+            .set('Authorization', `Bearer ${other}`)
+            .send({ owner: 'acme', name: 'o1', descriptor: descriptor('o1') })
+        ).status,
+      ).toBe(201);
     } finally {
       await server.close();
     }
@@ -238,9 +332,15 @@ describe('metadata-api security: configuration choices', () => {
   it('answers CORS preflights for configured origins only', async () => {
     const server = await startTestServer({ METASTORE_CORS_ORIGINS: 'https://app.example' });
     try {
-      const preflight = await request(server.baseUrl).options('/api/v1/datasets').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
+      const preflight = await request(server.baseUrl)
+        .options('/api/v1/datasets')
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', 'POST');
       expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
-      const foreign = await request(server.baseUrl).options('/api/v1/datasets').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+      const foreign = await request(server.baseUrl)
+        .options('/api/v1/datasets')
+        .set('Origin', 'https://evil.example')
+        .set('Access-Control-Request-Method', 'POST');
       expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await server.close();

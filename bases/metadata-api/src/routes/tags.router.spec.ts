@@ -14,7 +14,10 @@ describe('metadata-api: tags', () => {
       .post('/api/v1/datasets')
       .send({ owner, name: 'census', descriptor: { name: 'census', resources: [{ name: 'people', path: 'people.csv' }] } });
     first = created.body.revision.sha;
-    const updated = await api.patch(`/api/v1/datasets/${owner}/census`).set('Content-Type', 'application/merge-patch+json').send('{"title":"Census 2020"}');
+    const updated = await api
+      .patch(`/api/v1/datasets/${owner}/census`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('{"title":"Census 2020"}');
     second = updated.body.revision.sha;
   });
   afterAll(() => server.close());
@@ -27,9 +30,16 @@ describe('metadata-api: tags', () => {
     expectDocumented('POST', '/datasets/{owner}/{name}/tags', atHead);
     expect(atHead.status).toBe(201);
     expect(atHead.headers['location']).toBe(`${tagsPath}/v2.0`);
-    expect(atHead.body).toMatchObject({ name: 'v2.0', target: second, description: 'Second release', author: { name: 'Test Admin', email: 'admin@example.com' } });
+    expect(atHead.body).toMatchObject({
+      name: 'v2.0',
+      target: second,
+      description: 'Second release',
+      author: { name: 'Test Admin', email: 'admin@example.com' },
+    });
 
-    const nested = await api().post(tagsPath).send({ name: 'release/2020', ref: first, author: { name: 'Cy', email: 'cy@example.com' } });
+    const nested = await api()
+      .post(tagsPath)
+      .send({ name: 'release/2020', ref: first, author: { name: 'Cy', email: 'cy@example.com' } });
     expect(nested.status).toBe(201);
     expect(nested.headers['location']).toBe(`${tagsPath}/release/2020`);
     expect(nested.body).toMatchObject({ target: first, description: '', author: { name: 'Cy', email: 'cy@example.com' } });

@@ -4,7 +4,10 @@ import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
 import { common, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
 import { createTagBody, pageQuery, updateTagBody } from '../openapi/schemas';
 
-const tagParameters = [...pathParameters, { name: 'tag', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain `/` (raw or as %2F).' }];
+const tagParameters = [
+  ...pathParameters,
+  { name: 'tag', in: 'path', required: true, schema: { type: 'string' }, description: 'May contain `/` (raw or as %2F).' },
+];
 
 /** Tags in name order, a page at a time. */
 export const listTags = defineOperation({
@@ -47,7 +50,10 @@ export const createTag = defineOperation({
       ...(body.description !== undefined ? { description: body.description } : {}),
       author: authorFor(res, id, body.author),
     });
-    res.status(201).location(datasetPath(id, 'tags', ...tag.name.split('/'))).json(tag);
+    res
+      .status(201)
+      .location(datasetPath(id, 'tags', ...tag.name.split('/')))
+      .json(tag);
   },
 });
 
@@ -74,7 +80,12 @@ export const updateTag = defineOperation({
   tags: ['tags'],
   summary: 'Change the description, or move the tag with force',
   pathParameters: tagParameters,
-  body: { schema: updateTagBody, component: 'UpdateTagRequest', mediaType: 'application/json', alsoAccepted: ['application/merge-patch+json'] },
+  body: {
+    schema: updateTagBody,
+    component: 'UpdateTagRequest',
+    mediaType: 'application/json',
+    alsoAccepted: ['application/merge-patch+json'],
+  },
   responses: {
     200: { description: 'The tag.', content: json(ref('Tag')) },
     ...common,
@@ -113,4 +124,3 @@ export const deleteTag = defineOperation({
 
 /** Tag operations: create, list, read, update (description; move with force), delete. */
 export const TAG_OPERATIONS: readonly Operation[] = [listTags, createTag, getTag, updateTag, deleteTag];
-

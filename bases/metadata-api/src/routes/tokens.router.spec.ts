@@ -21,8 +21,23 @@ describe('POST /tokens: scoped tokens are structured, never beyond their minter,
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['x', 'y']) expect((await server.http().post('/api/v1/datasets').send({ owner: 'acme', name, descriptor: descriptor(name) })).status).toBe(201);
-    expect((await server.http().post('/api/v1/datasets').send({ owner: 'other', name: 'secret', descriptor: descriptor('secret') })).status).toBe(201);
+    for (const name of ['x', 'y'])
+      expect(
+        (
+          await server
+            .http()
+            .post('/api/v1/datasets')
+            .send({ owner: 'acme', name, descriptor: descriptor(name) })
+        ).status,
+      ).toBe(201);
+    expect(
+      (
+        await server
+          .http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'other', name: 'secret', descriptor: descriptor('secret') })
+      ).status,
+    ).toBe(201);
     alice = bearer(server.tokenFor({ sub: 'alice', name: 'Alice Example', email: 'alice@example.com', roles: { acme: 'admin' } }));
   });
   afterAll(() => server.close());
@@ -65,7 +80,12 @@ describe('POST /tokens: scoped tokens are structured, never beyond their minter,
     expectDocumented('POST', '/tokens', minted);
     expect(minted.body).toMatchObject({ scopes: ['obj:acme/x:read', 'obj:acme/x:tag'], subject: 'alice', actor: 'ci-nightly' });
     const claims = jwt.decode(minted.body.token) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: 'alice', name: 'Alice Example', act: { sub: 'ci-nightly' }, scopes: ['obj:acme/x:read', 'obj:acme/x:tag'] });
+    expect(claims).toMatchObject({
+      sub: 'alice',
+      name: 'Alice Example',
+      act: { sub: 'ci-nightly' },
+      scopes: ['obj:acme/x:read', 'obj:acme/x:tag'],
+    });
     expect(claims).not.toHaveProperty('scope');
     expect(claims).not.toHaveProperty('email');
     expect(claims).not.toHaveProperty('roles');
@@ -90,13 +110,22 @@ describe('POST /tokens: scoped tokens are structured, never beyond their minter,
     expect(tagged.status).toBe(201);
     expect(tagged.body.author).toEqual(expected);
     // Naming the minter as author is writing as another author: admin only, which this token is not.
-    const asAlice = await request(server.baseUrl).post('/api/v1/datasets/acme/y/tags').set(token).send({ name: 'nightly-2', author: { name: 'Alice Example', email: 'alice@example.com' } });
+    const asAlice = await request(server.baseUrl)
+      .post('/api/v1/datasets/acme/y/tags')
+      .set(token)
+      .send({ name: 'nightly-2', author: { name: 'Alice Example', email: 'alice@example.com' } });
     expect(asAlice.status).toBe(403);
 
     const repository = path.join(server.dataDir, 'repositories', 'acme', 'y.git');
     const { stdout: commit } = await git('git', ['--git-dir', repository, 'log', '-1', '--format=%an <%ae>', 'main']);
     expect(commit.trim()).toBe('ci-nightly (on behalf of Alice Example) <ci-nightly@tokens.metastore.invalid>');
-    const { stdout: tagger } = await git('git', ['--git-dir', repository, 'for-each-ref', '--format=%(taggername) %(taggeremail)', 'refs/tags/nightly-1']);
+    const { stdout: tagger } = await git('git', [
+      '--git-dir',
+      repository,
+      'for-each-ref',
+      '--format=%(taggername) %(taggeremail)',
+      'refs/tags/nightly-1',
+    ]);
     expect(tagger.trim()).toBe('ci-nightly (on behalf of Alice Example) <ci-nightly@tokens.metastore.invalid>');
   });
 
@@ -106,7 +135,8 @@ describe('POST /tokens: scoped tokens are structured, never beyond their minter,
     const token = bearer(minted.body.token);
     const realBot = server.tokenFor({ sub: 'ci-nightly', roles: { acme: 'reader' } });
     const aliceOwn = server.tokenFor({ sub: 'alice', scope: 'obj:acme/x:read' });
-    const revoke = (headers: Record<string, string>, target: string) => request(server.baseUrl).post('/api/v1/tokens/revoke').set(headers).send({ token: target });
+    const revoke = (headers: Record<string, string>, target: string) =>
+      request(server.baseUrl).post('/api/v1/tokens/revoke').set(headers).send({ token: target });
 
     expect((await revoke(token, realBot)).status).toBe(403);
     expect((await revoke(token, aliceOwn)).status).toBe(403);
@@ -141,11 +171,17 @@ describe('POST /tokens: a minted token has a write budget of its own', () => {
     try {
       const alice = bearer(server.tokenFor({ sub: 'alice', name: 'Alice', roles: { acme: 'admin' } }));
       const realBot = bearer(server.tokenFor({ sub: 'ci-nightly', roles: { acme: 'editor' } }));
-      const minted = await request(server.baseUrl).post('/api/v1/tokens').set(alice).send({ owner: 'acme', actions: ['write'], actor: 'ci-nightly' });
+      const minted = await request(server.baseUrl)
+        .post('/api/v1/tokens')
+        .set(alice)
+        .send({ owner: 'acme', actions: ['write'], actor: 'ci-nightly' });
       expect(minted.status).toBe(201);
       const bot = bearer(minted.body.token);
       const create = (headers: Record<string, string>, name: string) =>
-        request(server.baseUrl).post('/api/v1/datasets').set(headers).send({ owner: 'acme', name, descriptor: descriptor(name) });
+        request(server.baseUrl)
+          .post('/api/v1/datasets')
+          .set(headers)
+          .send({ owner: 'acme', name, descriptor: descriptor(name) });
 
       const realStatuses = [];
       for (const name of ['r1', 'r2', 'r3', 'r4']) realStatuses.push((await create(realBot, name)).status);
@@ -181,9 +217,18 @@ describe('POST /tokens on an installation that verifies with a JWKS only', () =>
   });
 
   it('answers 501 TOKEN_MINTING_UNAVAILABLE (documented), not a 500', async () => {
-    const admin = jwt.sign({ sub: 'idp-admin', roles: { '*': 'admin' } }, keys.privateKey, { algorithm: 'RS256', keyid: 'k1', issuer: 'metastore', audience: 'metastore', expiresIn: 300 });
+    const admin = jwt.sign({ sub: 'idp-admin', roles: { '*': 'admin' } }, keys.privateKey, {
+      algorithm: 'RS256',
+      keyid: 'k1',
+      issuer: 'metastore',
+      audience: 'metastore',
+      expiresIn: 300,
+    });
     expect((await request(server.baseUrl).get('/api/v1/datasets').set(bearer(admin))).status).toBe(200);
-    const refused = await request(server.baseUrl).post('/api/v1/tokens').set(bearer(admin)).send({ owner: 'acme', actions: ['read'] });
+    const refused = await request(server.baseUrl)
+      .post('/api/v1/tokens')
+      .set(bearer(admin))
+      .send({ owner: 'acme', actions: ['read'] });
     expect(refused.status).toBe(501);
     expect(refused.body).toMatchObject({ code: 'TOKEN_MINTING_UNAVAILABLE', type: 'urn:metastore:problem:token-minting-unavailable' });
     expect(refused.body.detail).toMatch(/identity provider/);

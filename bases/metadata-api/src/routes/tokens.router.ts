@@ -25,10 +25,15 @@ export const mintScopedToken = defineOperation({
     'An installation that verifies tokens with a public key or JWKS only, without METASTORE_JWT_PRIVATE_KEY, cannot sign: 501 TOKEN_MINTING_UNAVAILABLE.',
   body: { schema: mintTokenBody, component: 'MintTokenRequest', mediaType: 'application/json' },
   responses: {
-    201: { description: 'The token (shown once), its id (for revocation), its scopes, subject and actor.', content: json(ref('MintTokenResult')) },
+    201: {
+      description: 'The token (shown once), its id (for revocation), its scopes, subject and actor.',
+      content: json(ref('MintTokenResult')),
+    },
     400: common[400],
     404: problem('The caller holds no right on the dataset (worded as a missing dataset).'),
-    501: problem('This installation cannot sign tokens (TOKEN_MINTING_UNAVAILABLE): it verifies them with a public key or JWKS only; get tokens from the identity provider.'),
+    501: problem(
+      'This installation cannot sign tokens (TOKEN_MINTING_UNAVAILABLE): it verifies them with a public key or JWKS only; get tokens from the identity provider.',
+    ),
   },
   policy: {
     operation: 'mintScopedToken',
@@ -75,10 +80,12 @@ export const revokeToken = defineOperation({
     try {
       verified = await verifier.verify(token);
     } catch (error) {
-      if (error instanceof AuthenticationError) throw new ValidationError('not a token this service accepts', [{ pointer: '/token', message: error.message }]);
+      if (error instanceof AuthenticationError)
+        throw new ValidationError('not a token this service accepts', [{ pointer: '/token', message: error.message }]);
       throw error;
     }
-    if (verified.tokenId === undefined) throw new ValidationError('the token has no id (jti) and cannot be revoked', [{ pointer: '/token', message: 'no jti claim' }]);
+    if (verified.tokenId === undefined)
+      throw new ValidationError('the token has no id (jti) and cannot be revoked', [{ pointer: '/token', message: 'no jti claim' }]);
     const decision = mayRevoke(principalOf(res), parsePrincipal(verified.claims), (owner) => accessContext(access, owner));
     if (!decision.allowed) {
       sendDenial(res, decision);
@@ -91,4 +98,3 @@ export const revokeToken = defineOperation({
 
 /** Scoped tokens: mint and revoke. */
 export const TOKEN_OPERATIONS: readonly Operation[] = [mintScopedToken, revokeToken];
-

@@ -44,10 +44,22 @@ const ADMIN: TokenClaims = { sub: 'test-admin', name: 'Test Admin', email: 'admi
 export async function startTestServer(
   env: Record<string, string> = {},
   makeStorage?: (dataDir: string) => DatasetStorage,
-  options: { stream?: EventStream; /** Share another server's catalog database (a restarted process) instead of a new one. */ database?: { url: string; poolSize?: number } } = {},
+  options: {
+    stream?: EventStream;
+    /** Share another server's catalog database (a restarted process) instead of a new one. */ database?: {
+      url: string;
+      poolSize?: number;
+    };
+  } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
-  const config = loadConfig({ METASTORE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', METASTORE_JWT_SECRET: TEST_JWT_SECRET, METASTORE_WRITE_RATE_LIMIT: '0', ...env });
+  const config = loadConfig({
+    METASTORE_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    METASTORE_JWT_SECRET: TEST_JWT_SECRET,
+    METASTORE_WRITE_RATE_LIMIT: '0',
+    ...env,
+  });
   const logger = pino({ level: 'silent' });
   const testDatabase = options.database ? { ...options.database, drop: async () => undefined } : await databaseForTests();
   const database = createCatalogDatabase({ url: testDatabase.url, ...(testDatabase.poolSize ? { poolSize: testDatabase.poolSize } : {}) });
@@ -102,13 +114,17 @@ export function expectDocumented(
   pathTemplate: string,
   response: { status: number; body: unknown; headers: Record<string, string | string[] | undefined> },
 ): void {
-  const document = openApiDocument({ bodyLimitBytes: 1 }) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> };
+  const document = openApiDocument({ bodyLimitBytes: 1 }) as {
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+  };
   const operation = document.paths[pathTemplate]?.[method.toLowerCase()];
   if (!operation) throw new Error(`${method} ${pathTemplate} is not in the OpenAPI description`);
   const documented = operation.responses[String(response.status)];
   if (!documented) throw new Error(`${method} ${pathTemplate} answered ${response.status}, which is not documented`);
   if (!documented.content) return;
-  const mediaType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const mediaType = String(response.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim();
   if (!(mediaType in documented.content)) throw new Error(`${method} ${pathTemplate} ${response.status} sent ${mediaType}, not documented`);
   const pointer = ['paths', pathTemplate, method.toLowerCase(), 'responses', String(response.status), 'content', mediaType, 'schema']
     .map(escapePointer)

@@ -14,7 +14,14 @@ describe('JwtIssuer', () => {
 
   it.each([
     ['a JWKS URL', { METASTORE_JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' }],
-    ['a public key', { METASTORE_JWT_PUBLIC_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+    [
+      'a public key',
+      {
+        METASTORE_JWT_PUBLIC_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
+      },
+    ],
   ])('cannot sign when it verifies with %s only: TOKEN_MINTING_UNAVAILABLE, not a configuration error', (_label, env) => {
     const issuer = new JwtIssuer(parseJwtConfig(env));
     expect(issuer.canIssue).toBe(false);

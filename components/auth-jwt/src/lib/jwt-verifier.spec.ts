@@ -14,7 +14,11 @@ const privatePemOf = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pe
 const base64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: Record<string, unknown> = {}) =>
-  Object.fromEntries(Object.entries({ sub: 'alice', iss: 'metastore', aud: 'metastore', iat: now(), exp: now() + 600, ...extra }).filter(([, value]) => value !== undefined));
+  Object.fromEntries(
+    Object.entries({ sub: 'alice', iss: 'metastore', aud: 'metastore', iat: now(), exp: now() + 600, ...extra }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
 
 /** A token assembled by hand: any header, any payload, any signature. */
 function forge(header: Record<string, unknown>, payload: Record<string, unknown>, sign: (input: string) => string = () => ''): string {
@@ -43,10 +47,14 @@ describe('JwtVerifier: HS256 with a shared secret', () => {
 
   it.each([
     ['alg none', forge({ alg: 'none', typ: 'JWT' }, claims()), /algorithm/],
-    ['a tampered payload', (() => {
-      const [header, , signature] = jwt.sign(claims(), SECRET, { algorithm: 'HS256' }).split('.');
-      return `${header}.${base64url(claims({ sub: 'mallory' }))}.${signature}`;
-    })(), /signature/],
+    [
+      'a tampered payload',
+      (() => {
+        const [header, , signature] = jwt.sign(claims(), SECRET, { algorithm: 'HS256' }).split('.');
+        return `${header}.${base64url(claims({ sub: 'mallory' }))}.${signature}`;
+      })(),
+      /signature/,
+    ],
     ['an expired token', jwt.sign(claims({ exp: now() - 120 }), SECRET, { algorithm: 'HS256' }), /expired/],
     ['a token not valid yet', jwt.sign(claims({ nbf: now() + 600 }), SECRET, { algorithm: 'HS256' }), /not valid yet/],
     ['another issuer', jwt.sign(claims({ iss: 'elsewhere' }), SECRET, { algorithm: 'HS256' }), /issuer/],
@@ -65,7 +73,9 @@ describe('JwtVerifier: HS256 with a shared secret', () => {
 
   it('allows the configured clock skew, and no more', async () => {
     expect((await verifier.verify(jwt.sign(claims({ exp: now() - 10 }), SECRET, { algorithm: 'HS256' }))).subject).toBe('alice');
-    await expect(verifier.verify(jwt.sign(claims({ exp: now() - 31 }), SECRET, { algorithm: 'HS256' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(verifier.verify(jwt.sign(claims({ exp: now() - 31 }), SECRET, { algorithm: 'HS256' }))).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 });
 
@@ -73,7 +83,9 @@ describe('JwtVerifier: RS256 / ES256 with a public key', () => {
   it('accepts RS256 and refuses an HS256 token "signed" with the RSA public key as the secret (algorithm confusion)', async () => {
     const verifier = new JwtVerifier(parseJwtConfig({ METASTORE_JWT_PUBLIC_KEY: pemOf(rsa.publicKey) }));
     expect((await verifier.verify(jwt.sign(claims(), rsa.privateKey, { algorithm: 'RS256' }))).subject).toBe('alice');
-    const confused = forge({ alg: 'HS256', typ: 'JWT' }, claims(), (input) => createHmac('sha256', pemOf(rsa.publicKey)).update(input).digest('base64url'));
+    const confused = forge({ alg: 'HS256', typ: 'JWT' }, claims(), (input) =>
+      createHmac('sha256', pemOf(rsa.publicKey)).update(input).digest('base64url'),
+    );
     expect(await rejection(verifier, confused)).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/algorithm/) });
   });
 
@@ -120,9 +132,16 @@ describe('JwtVerifier: keys from a JWKS URL', () => {
     // Rotation: the issuer publishes k2 beside k1; a token signed with k2 makes the verifier refetch.
     keys = [jwk(rsa.publicKey, 'k1'), jwk(second.publicKey, 'k2')];
     expect((await verifier.verify(jwt.sign(claims(), second.privateKey, { algorithm: 'RS256', keyid: 'k2' }))).subject).toBe('alice');
-    expect(await rejection(verifier, jwt.sign(claims(), second.privateKey, { algorithm: 'RS256', keyid: 'k9' }))).toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is signed with an unknown key' });
-    expect(await rejection(verifier, jwt.sign(claims(), second.privateKey, { algorithm: 'RS256', keyid: 'k1' }))).toMatchObject({ message: expect.stringMatching(/signature/) });
-    expect(await rejection(verifier, jwt.sign(claims(), rsa.privateKey, { algorithm: 'RS256' }))).toMatchObject({ message: expect.stringMatching(/no key/) });
+    expect(await rejection(verifier, jwt.sign(claims(), second.privateKey, { algorithm: 'RS256', keyid: 'k9' }))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'the token is signed with an unknown key',
+    });
+    expect(await rejection(verifier, jwt.sign(claims(), second.privateKey, { algorithm: 'RS256', keyid: 'k1' }))).toMatchObject({
+      message: expect.stringMatching(/signature/),
+    });
+    expect(await rejection(verifier, jwt.sign(claims(), rsa.privateKey, { algorithm: 'RS256' }))).toMatchObject({
+      message: expect.stringMatching(/no key/),
+    });
   });
 });
 
@@ -148,6 +167,9 @@ describe('parseJwtConfig', () => {
 
   it('falls back to the installation’s generated secret when nothing is configured', () => {
     expect(parseJwtConfig({}, SECRET)).toMatchObject({ algorithms: ['HS256'], localSecret: true });
-    expect(parseJwtConfig({ METASTORE_JWT_PUBLIC_KEY: pemOf(rsa.publicKey) }, SECRET)).toMatchObject({ algorithms: ['RS256'], localSecret: false });
+    expect(parseJwtConfig({ METASTORE_JWT_PUBLIC_KEY: pemOf(rsa.publicKey) }, SECRET)).toMatchObject({
+      algorithms: ['RS256'],
+      localSecret: false,
+    });
   });
 });

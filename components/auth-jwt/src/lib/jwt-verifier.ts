@@ -35,7 +35,14 @@ export class JwtVerifier {
     const verification = config.verification;
     this.jwks =
       verification.type === 'jwks'
-        ? new JwksClient({ jwksUri: verification.url, cache: true, cacheMaxAge: verification.cacheMaxAgeMs, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5000 })
+        ? new JwksClient({
+            jwksUri: verification.url,
+            cache: true,
+            cacheMaxAge: verification.cacheMaxAgeMs,
+            rateLimit: true,
+            jwksRequestsPerMinute: 10,
+            timeout: 5000,
+          })
         : undefined;
   }
 
@@ -79,7 +86,9 @@ export class JwtVerifier {
       return (await this.jwks!.getSigningKey(keyId)).getPublicKey();
     } catch (error) {
       const unknown = (error as { name?: string }).name === 'SigningKeyNotFoundError';
-      throw new AuthenticationError(unknown ? 'the token is signed with an unknown key' : 'the signing keys cannot be fetched', { cause: error });
+      throw new AuthenticationError(unknown ? 'the token is signed with an unknown key' : 'the signing keys cannot be fetched', {
+        cause: error,
+      });
     }
   }
 }

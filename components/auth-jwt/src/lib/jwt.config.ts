@@ -18,7 +18,9 @@ export interface JwtConfig {
   readonly audience: string;
   readonly clockSkewSeconds: number;
   readonly verification: VerificationKey;
-  /** Signs tokens this service issues: the shared secret (HS256), or a private key (RS256/ES256). Absent with JWKS without a private key. */
+  /**
+   * Signs tokens this service issues: the shared secret (HS256), or a private key (RS256/ES256). Absent with JWKS without a private key.
+   */
   readonly signing?: { readonly algorithm: JwtAlgorithm; readonly key: Buffer | KeyObject; readonly keyId?: string };
   /** True when the secret was generated for this installation (the embedded default), not configured. */
   readonly localSecret: boolean;
@@ -29,7 +31,12 @@ const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
 const schema = z.object({
   METASTORE_JWT_ALGORITHMS: z
     .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(ALGORITHMS)).min(1))
     .optional(),
   METASTORE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
@@ -62,7 +69,9 @@ function algorithmOf(key: KeyObject): JwtAlgorithm | undefined {
  * "signed" with the public key as an HMAC secret.
  */
 export function parseJwtConfig(env: Record<string, string | undefined>, localSecret?: string): JwtConfig {
-  const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const values = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
   const result = schema.safeParse(values);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (!result.success) throw new ConfigurationError(problems.join('; '));
@@ -103,7 +112,8 @@ export function parseJwtConfig(env: Record<string, string | undefined>, localSec
     const algorithm = keyForAlgorithm ? algorithmOf(keyForAlgorithm) : undefined;
     if (keyForAlgorithm && !algorithm) problems.push('the JWT key must be RSA (RS256) or EC P-256 (ES256)');
     natural = algorithm ? [algorithm] : ['RS256', 'ES256'];
-    if (privateKey && algorithm) signing = { algorithm, key: privateKey, ...(config.METASTORE_JWT_KEY_ID ? { keyId: config.METASTORE_JWT_KEY_ID } : {}) };
+    if (privateKey && algorithm)
+      signing = { algorithm, key: privateKey, ...(config.METASTORE_JWT_KEY_ID ? { keyId: config.METASTORE_JWT_KEY_ID } : {}) };
   }
   if (!verification && problems.length === 0) {
     problems.push('no JWT key: set METASTORE_JWT_SECRET (HS256), METASTORE_JWT_PUBLIC_KEY or METASTORE_JWT_JWKS_URL (RS256/ES256)');
@@ -111,7 +121,9 @@ export function parseJwtConfig(env: Record<string, string | undefined>, localSec
   const algorithms = config.METASTORE_JWT_ALGORITHMS ?? natural;
   const symmetric = verification?.type === 'secret';
   if (algorithms.some((algorithm) => (algorithm === 'HS256') !== symmetric)) {
-    problems.push(`METASTORE_JWT_ALGORITHMS: ${symmetric ? 'a shared secret verifies HS256 only' : 'public keys verify RS256/ES256 only, never HS256'}`);
+    problems.push(
+      `METASTORE_JWT_ALGORITHMS: ${symmetric ? 'a shared secret verifies HS256 only' : 'public keys verify RS256/ES256 only, never HS256'}`,
+    );
   }
   if (problems.length > 0 || !verification) throw new ConfigurationError(problems.join('; '));
   return {

@@ -117,7 +117,9 @@ function describeTarget({ operation, target }: TargetCase): string {
 describe('authorize: every operation × role × scope (authenticated, private dataset)', () => {
   describe.each(TARGET_CASES.map((targetCase) => [describeTarget(targetCase), targetCase] as const))('%s', (_label, targetCase) => {
     it.each(ROLE_CASES.map((roleCase) => [roleCase.label, roleCase] as const))('%s, with each scope', (_role, roleCase) => {
-      const actual = Object.fromEntries(SCOPE_CASES.map((scopeCase) => [scopeCase.label, outcome(principalOf(roleCase, scopeCase), targetCase, CLOSED)]));
+      const actual = Object.fromEntries(
+        SCOPE_CASES.map((scopeCase) => [scopeCase.label, outcome(principalOf(roleCase, scopeCase), targetCase, CLOSED)]),
+      );
       const wanted = Object.fromEntries(SCOPE_CASES.map((scopeCase) => [scopeCase.label, expected(targetCase, roleCase, scopeCase)]));
       expect(actual).toEqual(wanted);
     });
@@ -161,9 +163,13 @@ describe('authorize: every operation without credentials, and with a public data
       expect(outcome(undefined, targetCase, context)).toBe(wanted);
       expect(outcome(ANONYMOUS, targetCase, context)).toBe(wanted);
       // A signed-in caller with rights only elsewhere: a dataset open to all is readable by them too.
-      expect(outcome(principalOf({ label: 'reader on other', role: { owner: 'other', role: 'reader', reach: 'none' } }, { label: 'no scope' }), targetCase, context)).toBe(
-        expectedStranger(targetCase, context),
-      );
+      expect(
+        outcome(
+          principalOf({ label: 'reader on other', role: { owner: 'other', role: 'reader', reach: 'none' } }, { label: 'no scope' }),
+          targetCase,
+          context,
+        ),
+      ).toBe(expectedStranger(targetCase, context));
       // A principal that says it is anonymous gets nothing from the roles it carries.
       expect(outcome({ ...ANONYMOUS, roles: { '*': 'admin' } }, targetCase, context)).toBe(wanted);
     });

@@ -4,7 +4,19 @@
 import fc from 'fast-check';
 import { ValidationError } from '@metastore/errors';
 import { OPERATION_IDS, OPERATIONS, type OperationId } from './operations.model';
-import { authorize, holdsTokenOf, identityOf, mayMint, mayRevoke, mintedClaims, mintScopes, parseMintRequest, type AccessContext, type AccessTarget, type Decision } from './policy.service';
+import {
+  authorize,
+  holdsTokenOf,
+  identityOf,
+  mayMint,
+  mayRevoke,
+  mintedClaims,
+  mintScopes,
+  parseMintRequest,
+  type AccessContext,
+  type AccessTarget,
+  type Decision,
+} from './policy.service';
 import { parsePrincipal, principalKey, type Principal } from './principal.model';
 import { ROLES } from './role.model';
 import { ACTIONS, type Scope } from './scope.model';
@@ -90,7 +102,9 @@ const CONTEXTS: readonly AccessContext[] = [
   { anonymousReadOfPublic: true, datasetIsPublic: true },
 ];
 
-/** How much a decision gives away: doing it, then knowing the dataset exists (FORBIDDEN), then nothing (DATASET_NOT_FOUND, UNAUTHENTICATED). */
+/**
+ * How much a decision gives away: doing it, then knowing the dataset exists (FORBIDDEN), then nothing (DATASET_NOT_FOUND, UNAUTHENTICATED).
+ */
 function rank(decision: Decision): number {
   if (decision.allowed) return 2;
   return decision.code === 'FORBIDDEN' ? 1 : 0;
@@ -141,7 +155,9 @@ describe('minting: a minted token never exceeds its minter (property-based)', ()
               const asMinted = authorize(holder, operation, target, context);
               const asMinter = authorize(principal, operation, target, context);
               if (rank(asMinted) > rank(asMinter)) {
-                throw new Error(`${operation} on ${JSON.stringify(target)}: minted ${JSON.stringify(asMinted)}, minter ${JSON.stringify(asMinter)}`);
+                throw new Error(
+                  `${operation} on ${JSON.stringify(target)}: minted ${JSON.stringify(asMinted)}, minter ${JSON.stringify(asMinter)}`,
+                );
               }
             }
           }
@@ -153,7 +169,8 @@ describe('minting: a minted token never exceeds its minter (property-based)', ()
         expect(principalKey(holder)).not.toBe(principalKey({ subject: request.actor, scopes: [], roles: {} }));
         expect(holdsTokenOf(holder, { ...principal, actor: undefined })).toBe(false);
         // A real principal named like the actor holds none of the minted tokens (unless it is the minter itself).
-        if (request.actor !== principal.subject) expect(holdsTokenOf({ subject: request.actor, scopes: [], roles: {} }, holder)).toBe(false);
+        if (request.actor !== principal.subject)
+          expect(holdsTokenOf({ subject: request.actor, scopes: [], roles: {} }, holder)).toBe(false);
         const author = identityOf(holder);
         expect(author.email).toBe(`${request.actor}@tokens.metastore.invalid`);
         expect(author.name).toContain(`${request.actor} (on behalf of `);

@@ -62,7 +62,9 @@ describe('authorize', () => {
       code: 'FORBIDDEN',
       reason: "create a dataset needs 'write' on acme/x",
     });
-    expect(authorize(principalWith({ scopes: ['obj:acme/new-*:write'] }), 'createDataset', { owner: 'acme', name: 'new-1' }, CLOSED).allowed).toBe(true);
+    expect(
+      authorize(principalWith({ scopes: ['obj:acme/new-*:write'] }), 'createDataset', { owner: 'acme', name: 'new-1' }, CLOSED).allowed,
+    ).toBe(true);
   });
 
   it('lets an owner admin mint tokens for the owner, a dataset admin only for the dataset', () => {
@@ -96,12 +98,24 @@ describe('authorize', () => {
 
   describe('anonymous reads of public datasets', () => {
     it('are off by default: a public dataset still needs credentials', () => {
-      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toMatchObject({ code: 'UNAUTHENTICATED' });
-      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: false })).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: false, datasetIsPublic: true })).toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      expect(authorize(undefined, 'listDatasets', { owner: '*' }, { anonymousReadOfPublic: false })).toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
     });
 
     it('when on, open every read of a public dataset and the listing, to everyone', () => {
-      for (const operation of ['readDataset', 'readResource', 'listRevisions', 'getRevision', 'diffRevisions', 'listTags', 'getTag'] as const) {
+      for (const operation of [
+        'readDataset',
+        'readResource',
+        'listRevisions',
+        'getRevision',
+        'diffRevisions',
+        'listTags',
+        'getTag',
+      ] as const) {
         expect(authorize(undefined, operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
         expect(authorize(ANONYMOUS, operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
         expect(authorize(principalWith({}), operation, X, OPEN_PUBLIC)).toEqual({ allowed: true });
@@ -115,7 +129,9 @@ describe('authorize', () => {
     });
 
     it('do not open private datasets, nor ones whose publicity is unknown (UNAUTHENTICATED for all, so nothing leaks)', () => {
-      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true, datasetIsPublic: false })).toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
       expect(authorize(undefined, 'readDataset', X, { anonymousReadOfPublic: true })).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
   });
@@ -186,8 +202,14 @@ describe('identityOf', () => {
 
 describe('identityOf a delegated token', () => {
   it('is the actor, on behalf of the subject, at an address that is never the subject’s', () => {
-    const delegated = { ...principalWith({ subject: 'alice', name: 'Alice Example', email: 'alice@example.com' }), actor: { subject: 'ci-nightly' } };
-    expect(identityOf(delegated)).toEqual({ name: 'ci-nightly (on behalf of Alice Example)', email: 'ci-nightly@tokens.metastore.invalid' });
+    const delegated = {
+      ...principalWith({ subject: 'alice', name: 'Alice Example', email: 'alice@example.com' }),
+      actor: { subject: 'ci-nightly' },
+    };
+    expect(identityOf(delegated)).toEqual({
+      name: 'ci-nightly (on behalf of Alice Example)',
+      email: 'ci-nightly@tokens.metastore.invalid',
+    });
     expect(identityOf({ ...principalWith({ subject: 'auth0|42' }), actor: { subject: 'svc:a<b>' } })).toEqual({
       name: 'svc:ab (on behalf of auth0|42)',
       email: 'svc-a-b-@tokens.metastore.invalid',
@@ -196,7 +218,10 @@ describe('identityOf a delegated token', () => {
 
   it('makes naming the subject as author a request for another author (admin only)', () => {
     const delegated = { ...principalWith({ subject: 'alice', ...ada, scopes: ['obj:acme/x:write'] }), actor: { subject: 'ci' } };
-    expect(authorOf(delegated, X)).toEqual({ allowed: true, author: { name: 'ci (on behalf of Ada Lovelace)', email: 'ci@tokens.metastore.invalid' } });
+    expect(authorOf(delegated, X)).toEqual({
+      allowed: true,
+      author: { name: 'ci (on behalf of Ada Lovelace)', email: 'ci@tokens.metastore.invalid' },
+    });
     expect(authorOf(delegated, X, ada)).toMatchObject({ allowed: false, code: 'FORBIDDEN' });
   });
 });
@@ -252,7 +277,12 @@ describe('minting scoped tokens', () => {
   it('keeps the minter as subject and records the actor, nesting the minter’s own actor', () => {
     const request = parseMintRequest({ owner: 'acme', name: 'x', actions: ['read'], actor: 'ci-nightly' });
     const scopes = mintScopes(ownerAdmin, request);
-    expect(mintedClaims(ownerAdmin, request, scopes)).toEqual({ sub: 'alice', name: 'Alice', act: { sub: 'ci-nightly' }, scopes: ['obj:acme/x:read'] });
+    expect(mintedClaims(ownerAdmin, request, scopes)).toEqual({
+      sub: 'alice',
+      name: 'Alice',
+      act: { sub: 'ci-nightly' },
+      scopes: ['obj:acme/x:read'],
+    });
     const delegated = { ...ownerAdmin, actor: { subject: 'deployer' } };
     expect(mintedClaims(delegated, request, scopes).act).toEqual({ sub: 'ci-nightly', act: { sub: 'deployer' } });
     expect(mintedClaims(principalWith({ subject: 'svc', email: 'svc@example.com' }), request, scopes)).not.toHaveProperty('email');
@@ -293,12 +323,17 @@ describe('narrowScopes', () => {
 
   it('keeps requested scopes the caller holds, dropping duplicates', () => {
     const requested = parseScopes(['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/x:read', 'obj:acme/data-*:write', 'obj:other/x:*']);
-    expect(narrowScopes(ownerEditor, requested)).toEqual(parseScopes(['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/data-*:write', 'obj:other/x:*']));
+    expect(narrowScopes(ownerEditor, requested)).toEqual(
+      parseScopes(['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/data-*:write', 'obj:other/x:*']),
+    );
   });
 
   it('refuses every scope beyond the caller, naming each', () => {
     const error = refusal(() =>
-      narrowScopes(ownerEditor, parseScopes(['obj:acme/x:read', 'obj:acme/x:delete', 'obj:acme*/*:read', 'obj:acme/x:*', 'obj:other/y:read'])),
+      narrowScopes(
+        ownerEditor,
+        parseScopes(['obj:acme/x:read', 'obj:acme/x:delete', 'obj:acme*/*:read', 'obj:acme/x:*', 'obj:other/y:read']),
+      ),
     );
     expect(error.message).toBe('requested scopes not allowed: obj:acme/x:delete, obj:acme*/*:read, obj:acme/x:*, obj:other/y:read');
     expect(error.issues).toEqual([

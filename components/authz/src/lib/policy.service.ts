@@ -1,5 +1,13 @@
 import { isOwner, parseDatasetId, parseOwner } from '@metastore/datasets';
-import { AuthenticationError, DomainError, ForbiddenError, NotFoundError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
+import {
+  AuthenticationError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type ErrorCode,
+  type ValidationIssue,
+} from '@metastore/errors';
 import { IDENTITY_FORBIDDEN, type Author } from '@metastore/storage';
 import { OPERATIONS, type OperationId } from './operations.model';
 import { actorClaimOf, principalKey, type ActorClaim, type Principal } from './principal.model';
@@ -12,7 +20,10 @@ export interface AccessTarget {
   readonly name?: string;
 }
 
-/** Facts the policy needs besides the caller: whether the dataset is public, and whether this instance lets anonymous callers read public datasets. */
+/**
+ * Facts the policy needs besides the caller: whether the dataset is public, and whether this instance lets anonymous callers read public
+ * datasets.
+ */
 export interface AccessContext {
   readonly datasetIsPublic?: boolean;
   readonly anonymousReadOfPublic: boolean;
@@ -82,7 +93,10 @@ function notFound(target: DatasetPattern): Denial {
   return { allowed: false, code: 'DATASET_NOT_FOUND', reason: `dataset ${label(target)} does not exist` };
 }
 
-/** The refusal as the error the errors brick defines for its code (AuthenticationError, ForbiddenError, NotFoundError), for callers that throw. */
+/**
+ * The refusal as the error the errors brick defines for its code (AuthenticationError, ForbiddenError, NotFoundError), for callers that
+ * throw.
+ */
 export function denialError(denial: Denial): DomainError {
   switch (denial.code) {
     case 'UNAUTHENTICATED':
@@ -99,7 +113,13 @@ function datasetOf(operation: OperationId, target: AccessTarget): DatasetPattern
   return { owner: target.owner, name: target.name };
 }
 
-function decideOnDataset(principal: Principal, operation: OperationId, action: Action, dataset: DatasetPattern, context: AccessContext): Decision {
+function decideOnDataset(
+  principal: Principal,
+  operation: OperationId,
+  action: Action,
+  dataset: DatasetPattern,
+  context: AccessContext,
+): Decision {
   const held = actionsOn(principal, dataset);
   if (held.has(action) || (action === 'read' && publiclyReadable(context))) return ALLOWED;
   // Any right on the dataset (or its being readable by all) already reveals that it exists; with none, answer as if it did not.
@@ -114,7 +134,12 @@ function decideOnDataset(principal: Principal, operation: OperationId, action: A
  * no right at all on an existing dataset is DATASET_NOT_FOUND (its existence does not leak), some right but not the one
  * needed is FORBIDDEN.
  */
-export function authorize(principal: Principal | undefined, operation: OperationId, target: AccessTarget, context: AccessContext): Decision {
+export function authorize(
+  principal: Principal | undefined,
+  operation: OperationId,
+  target: AccessTarget,
+  context: AccessContext,
+): Decision {
   const policy = OPERATIONS[operation];
   if (policy.target === 'public') return ALLOWED;
   if (!isAuthenticated(principal)) {
@@ -180,8 +205,15 @@ function sameAuthor(a: Author, b: Author): boolean {
   return a.name === b.name && a.email.toLowerCase() === b.email.toLowerCase();
 }
 
-/** The author of a write to `dataset`: the caller's own identity, or `requested` if the caller may `setAuthor` there (admin), else FORBIDDEN. */
-export function authorOf(principal: Principal | undefined, dataset: { readonly owner: string; readonly name: string }, requested?: Author): AuthorDecision {
+/**
+ * The author of a write to `dataset`: the caller's own identity, or `requested` if the caller may `setAuthor` there (admin), else
+ * FORBIDDEN.
+ */
+export function authorOf(
+  principal: Principal | undefined,
+  dataset: { readonly owner: string; readonly name: string },
+  requested?: Author,
+): AuthorDecision {
   if (!isAuthenticated(principal)) return { ...unauthenticated('setAuthor'), reason: 'authentication is required to write' };
   const own = identityOf(principal);
   if (requested === undefined || sameAuthor(requested, own)) return { allowed: true, author: own };
@@ -234,7 +266,12 @@ export const DEFAULT_ACTOR = 'minted-token';
  * spaces or colons), `actions` each one of ACTIONS, `actor` named like an owner. Every problem at once, with pointers
  * into the body (`/owner`, `/name`, `/actions/1`, `/actor`).
  */
-export function parseMintRequest(body: { readonly owner?: unknown; readonly name?: unknown; readonly actions?: unknown; readonly actor?: unknown }): MintRequest {
+export function parseMintRequest(body: {
+  readonly owner?: unknown;
+  readonly name?: unknown;
+  readonly actions?: unknown;
+  readonly actor?: unknown;
+}): MintRequest {
   const issues: ValidationIssue[] = [
     ...ValidationError.issuesOf(() => (body.name === undefined ? parseOwner(body.owner) : parseDatasetId(body.owner, body.name))),
   ];
@@ -284,7 +321,9 @@ export function mintScopes(principal: Principal | undefined, request: MintReques
   }
 }
 
-/** The claims of a token minted by `minter`: its subject and name, the actor acting for it (RFC 8693 `act`), and `scopes` as a JSON array. */
+/**
+ * The claims of a token minted by `minter`: its subject and name, the actor acting for it (RFC 8693 `act`), and `scopes` as a JSON array.
+ */
 export interface MintedClaims {
   readonly sub: string;
   readonly name?: string;
@@ -335,6 +374,7 @@ export function mayRevoke(caller: Principal | undefined, holder: Principal, cont
     const decision = authorize(caller, 'mintScopedToken', scopeTarget(scope), contextOf(scope.owner));
     if (!decision.allowed) return decision;
   }
-  if (holder.scopes.length === 0 || Object.keys(holder.roles).length > 0) return authorize(caller, 'mintScopedToken', { owner: '*' }, contextOf('*'));
+  if (holder.scopes.length === 0 || Object.keys(holder.roles).length > 0)
+    return authorize(caller, 'mintScopedToken', { owner: '*' }, contextOf('*'));
   return ALLOWED;
 }

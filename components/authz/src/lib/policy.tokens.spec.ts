@@ -3,13 +3,27 @@
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '@metastore/errors';
 import { principalWith } from '../testing';
 import { ANONYMOUS, type Principal } from './principal.model';
-import { denialError, mayMint, mayRevoke, mintScopes, narrowScopes, parseMintRequest, type AccessContext, type AccessTarget, type Decision, type Denial } from './policy.service';
+import {
+  denialError,
+  mayMint,
+  mayRevoke,
+  mintScopes,
+  narrowScopes,
+  parseMintRequest,
+  type AccessContext,
+  type AccessTarget,
+  type Decision,
+  type Denial,
+} from './policy.service';
 import { formatScope, parseScopes } from './scope.model';
 
 /** The facts `accessContext` gives for an owner when anonymous reads are on for `publicOwners` (none: off). */
 function contextFor(publicOwners: readonly string[]): (owner: string) => AccessContext {
   const open = publicOwners.length > 0;
-  return (owner) => ({ anonymousReadOfPublic: open, datasetIsPublic: open && (publicOwners.includes('*') || publicOwners.includes(owner)) });
+  return (owner) => ({
+    anonymousReadOfPublic: open,
+    datasetIsPublic: open && (publicOwners.includes('*') || publicOwners.includes(owner)),
+  });
 }
 
 /** A denial as the table writes it. */
@@ -33,24 +47,56 @@ const callers: Readonly<Record<string, Principal | undefined>> = {
 };
 
 describe('mayMint: only an admin of the dataset or owner a token is restricted to may mint it', () => {
-  it.each<[caller: string, body: { owner: string; name?: string; actions: string[] }, publicOwners: string[], expected: string[] | Denial]>([
-    ['owner admin', { owner: 'acme', name: 'x', actions: ['read'] }, [], ['obj:acme/x:read']],
-    ['owner admin', { owner: 'acme', actions: ['admin', 'read'] }, [], ['obj:acme/*:admin', 'obj:acme/*:read']],
-    ['dataset admin', { owner: 'acme', name: 'x', actions: ['read', 'write', 'read'] }, [], ['obj:acme/x:read', 'obj:acme/x:write']],
-    ['dataset all-actions', { owner: 'acme', name: 'x', actions: ['delete'] }, [], ['obj:acme/x:delete']],
-    ['pattern admin', { owner: 'acme', name: 'data-2024', actions: ['write'] }, [], ['obj:acme/data-2024:write']],
-    ['global admin', { owner: 'other', actions: ['delete'] }, [], ['obj:other/*:delete']],
-    ['dataset admin', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
-    ['pattern admin', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
-    ['dataset admin', { owner: 'acme', name: 'y', actions: ['read'] }, [], denied('DATASET_NOT_FOUND', 'dataset acme/y does not exist')],
-    ['dataset admin', { owner: 'acme', name: 'y', actions: ['read'] }, ['acme'], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/y")],
-    ['owner editor', { owner: 'acme', name: 'x', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/x")],
-    ['dataset writer and reader', { owner: 'acme', name: 'x', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/x")],
-    ['admin elsewhere', { owner: 'acme', name: 'x', actions: ['read'] }, [], denied('DATASET_NOT_FOUND', 'dataset acme/x does not exist')],
-    ['admin elsewhere', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
-    ['anonymous', { owner: 'acme', name: 'x', actions: ['read'] }, ['*'], denied('UNAUTHENTICATED', 'authentication is required to mint a scoped token')],
-    ['ANONYMOUS with roles', { owner: 'acme', actions: ['read'] }, [], denied('UNAUTHENTICATED', 'authentication is required to mint a scoped token')],
-  ])('%s minting %j (public owners %j)', (callerLabel, body, publicOwners, expected) => {
+  it.each<[caller: string, body: { owner: string; name?: string; actions: string[] }, publicOwners: string[], expected: string[] | Denial]>(
+    [
+      ['owner admin', { owner: 'acme', name: 'x', actions: ['read'] }, [], ['obj:acme/x:read']],
+      ['owner admin', { owner: 'acme', actions: ['admin', 'read'] }, [], ['obj:acme/*:admin', 'obj:acme/*:read']],
+      ['dataset admin', { owner: 'acme', name: 'x', actions: ['read', 'write', 'read'] }, [], ['obj:acme/x:read', 'obj:acme/x:write']],
+      ['dataset all-actions', { owner: 'acme', name: 'x', actions: ['delete'] }, [], ['obj:acme/x:delete']],
+      ['pattern admin', { owner: 'acme', name: 'data-2024', actions: ['write'] }, [], ['obj:acme/data-2024:write']],
+      ['global admin', { owner: 'other', actions: ['delete'] }, [], ['obj:other/*:delete']],
+      ['dataset admin', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
+      ['pattern admin', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
+      ['dataset admin', { owner: 'acme', name: 'y', actions: ['read'] }, [], denied('DATASET_NOT_FOUND', 'dataset acme/y does not exist')],
+      [
+        'dataset admin',
+        { owner: 'acme', name: 'y', actions: ['read'] },
+        ['acme'],
+        denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/y"),
+      ],
+      [
+        'owner editor',
+        { owner: 'acme', name: 'x', actions: ['read'] },
+        [],
+        denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/x"),
+      ],
+      [
+        'dataset writer and reader',
+        { owner: 'acme', name: 'x', actions: ['read'] },
+        [],
+        denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/x"),
+      ],
+      [
+        'admin elsewhere',
+        { owner: 'acme', name: 'x', actions: ['read'] },
+        [],
+        denied('DATASET_NOT_FOUND', 'dataset acme/x does not exist'),
+      ],
+      ['admin elsewhere', { owner: 'acme', actions: ['read'] }, [], denied('FORBIDDEN', "mint a scoped token needs 'admin' on acme/*")],
+      [
+        'anonymous',
+        { owner: 'acme', name: 'x', actions: ['read'] },
+        ['*'],
+        denied('UNAUTHENTICATED', 'authentication is required to mint a scoped token'),
+      ],
+      [
+        'ANONYMOUS with roles',
+        { owner: 'acme', actions: ['read'] },
+        [],
+        denied('UNAUTHENTICATED', 'authentication is required to mint a scoped token'),
+      ],
+    ],
+  )('%s minting %j (public owners %j)', (callerLabel, body, publicOwners, expected) => {
     const caller = callers[callerLabel];
     const request = parseMintRequest(body);
     const decision = mayMint(caller, request, contextFor(publicOwners)(request.owner));
@@ -125,7 +171,11 @@ describe('mayRevoke: a token’s holder may revoke it, and so may whoever could 
       asked.push(owner);
       return contextFor([])(owner);
     };
-    mayRevoke(callers['global admin'], principalWith({ subject: 'carol', scopes: ['obj:acme/x:read', 'obj:other/*:tag'], roles: { acme: 'reader' } }), contextOf);
+    mayRevoke(
+      callers['global admin'],
+      principalWith({ subject: 'carol', scopes: ['obj:acme/x:read', 'obj:other/*:tag'], roles: { acme: 'reader' } }),
+      contextOf,
+    );
     expect(asked).toEqual(['acme', 'other', '*']);
   });
 });
@@ -142,8 +192,15 @@ describe('narrowScopes: a token never exceeds its minter, nor the dataset or own
     'ANONYMOUS with roles': { ...ANONYMOUS, roles: { '*': 'admin' } },
   };
 
-  it.each<[caller: string, requested: string[], within: AccessTarget | undefined, expected: string[] | { pointer: string; message: string }[]]>([
-    ['editor', ['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/x:read', 'obj:acme/data-*:write', 'obj:other/x:*'], undefined, ['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/data-*:write', 'obj:other/x:*']],
+  it.each<
+    [caller: string, requested: string[], within: AccessTarget | undefined, expected: string[] | { pointer: string; message: string }[]]
+  >([
+    [
+      'editor',
+      ['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/x:read', 'obj:acme/data-*:write', 'obj:other/x:*'],
+      undefined,
+      ['obj:acme/x:read', 'obj:acme/*:tag', 'obj:acme/data-*:write', 'obj:other/x:*'],
+    ],
     ['editor', [], undefined, []],
     [
       'editor',
@@ -163,12 +220,27 @@ describe('narrowScopes: a token never exceeds its minter, nor the dataset or own
     // Bounds: the dataset or owner the token is minted for, checked before the caller's rights.
     ['admin', ['obj:acme/x:read'], { owner: 'acme', name: 'x' }, ['obj:acme/x:read']],
     ['admin', ['obj:acme/x:read', 'obj:acme/y*:write'], { owner: 'acme' }, ['obj:acme/x:read', 'obj:acme/y*:write']],
-    ['admin', ['obj:acme/*:read', 'obj:acmecorp/x:read'], { owner: 'acme' }, [{ pointer: '/1', message: "scope 'obj:acmecorp/x:read' reaches beyond acme/*" }]],
-    ['admin', ['obj:acme/x*:read'], { owner: 'acme', name: 'x' }, [{ pointer: '/0', message: "scope 'obj:acme/x*:read' reaches beyond acme/x" }]],
+    [
+      'admin',
+      ['obj:acme/*:read', 'obj:acmecorp/x:read'],
+      { owner: 'acme' },
+      [{ pointer: '/1', message: "scope 'obj:acmecorp/x:read' reaches beyond acme/*" }],
+    ],
+    [
+      'admin',
+      ['obj:acme/x*:read'],
+      { owner: 'acme', name: 'x' },
+      [{ pointer: '/0', message: "scope 'obj:acme/x*:read' reaches beyond acme/x" }],
+    ],
     ['editor', ['obj:other/x:read'], { owner: 'acme' }, [{ pointer: '/0', message: "scope 'obj:other/x:read' reaches beyond acme/*" }]],
     // No credentials, no rights: whatever roles a principal that says it is anonymous carries.
     ['anonymous', ['obj:acme/x:read'], undefined, [{ pointer: '/0', message: "scope 'obj:acme/x:read' exceeds the rights of the caller" }]],
-    ['ANONYMOUS with roles', ['obj:acme/x:read'], undefined, [{ pointer: '/0', message: "scope 'obj:acme/x:read' exceeds the rights of the caller" }]],
+    [
+      'ANONYMOUS with roles',
+      ['obj:acme/x:read'],
+      undefined,
+      [{ pointer: '/0', message: "scope 'obj:acme/x:read' exceeds the rights of the caller" }],
+    ],
   ])('%s asking for %j within %j', (callerLabel, requested, within, expected) => {
     const narrow = () => narrowScopes(narrowers[callerLabel], parseScopes(requested), within);
     if (expected.every((entry) => typeof entry === 'string')) {
@@ -183,7 +255,9 @@ describe('narrowScopes: a token never exceeds its minter, nor the dataset or own
     }
     expect(refusal).toBeInstanceOf(ValidationError);
     expect((refusal as ValidationError).issues).toEqual(expected);
-    expect((refusal as ValidationError).message).toBe(`requested scopes not allowed: ${expected.map((issue) => /'([^']+)'/.exec((issue as { message: string }).message)![1]).join(', ')}`);
+    expect((refusal as ValidationError).message).toBe(
+      `requested scopes not allowed: ${expected.map((issue) => /'([^']+)'/.exec((issue as { message: string }).message)![1]).join(', ')}`,
+    );
   });
 });
 

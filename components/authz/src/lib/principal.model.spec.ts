@@ -100,7 +100,11 @@ describe('parsePrincipal', () => {
     [{ sub: 's', act: {} }, '/act/sub', "'sub' must be a non-empty string"],
     [{ sub: 's', act: { sub: 'ci <x@y>' } }, '/act/sub', "without '<', '>' or control characters"],
     [{ sub: 's', act: { sub: 'ci', act: [] } }, '/act/act', "claim 'act' must be an object"],
-    [{ sub: 's', act: Array.from({ length: 9 }).reduce<object>((inner) => ({ sub: 'a', act: inner }), { sub: 'a' }) }, '/act/act/act/act/act/act/act/act/act', 'at most 8 nested actors'],
+    [
+      { sub: 's', act: Array.from({ length: 9 }).reduce<object>((inner) => ({ sub: 'a', act: inner }), { sub: 'a' }) },
+      '/act/act/act/act/act/act/act/act/act',
+      'at most 8 nested actors',
+    ],
   ])('rejects the actor claim of %j', (claims, pointer, message) => {
     expect(errorOf(claims).issues).toEqual([{ pointer, message: expect.stringContaining(message) }]);
   });
@@ -108,9 +112,13 @@ describe('parsePrincipal', () => {
   it('keys a delegated token apart from its subject and from any subject named like its actor', () => {
     const alice = parsePrincipal({ sub: 'alice' });
     const delegated = parsePrincipal({ sub: 'alice', act: { sub: 'ci-nightly' } });
-    const keys = [alice, delegated, parsePrincipal({ sub: 'ci-nightly' }), parsePrincipal({ sub: '["alice",["ci-nightly"]]' })].map(principalKey);
+    const keys = [alice, delegated, parsePrincipal({ sub: 'ci-nightly' }), parsePrincipal({ sub: '["alice",["ci-nightly"]]' })].map(
+      principalKey,
+    );
     expect(new Set(keys).size).toBe(4);
-    expect(principalKey(parsePrincipal({ sub: 'alice', act: { sub: 'ci-nightly' }, scope: 'obj:acme/x:read' }))).toBe(principalKey(delegated));
+    expect(principalKey(parsePrincipal({ sub: 'alice', act: { sub: 'ci-nightly' }, scope: 'obj:acme/x:read' }))).toBe(
+      principalKey(delegated),
+    );
   });
 
   it('never makes an anonymous principal from claims', () => {

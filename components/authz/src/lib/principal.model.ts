@@ -28,7 +28,12 @@ export interface Principal {
 }
 
 /** The caller without credentials; `authorize` treats it exactly like no principal at all. */
-export const ANONYMOUS: Principal = Object.freeze({ subject: 'anonymous', scopes: Object.freeze([]), roles: Object.freeze({}), anonymous: true });
+export const ANONYMOUS: Principal = Object.freeze({
+  subject: 'anonymous',
+  scopes: Object.freeze([]),
+  roles: Object.freeze({}),
+  anonymous: true,
+});
 
 /** Deeper `act` nesting than this is refused: each level is one more delegation, and claims should stay small. */
 const MAX_ACTOR_DEPTH = 8;
@@ -62,7 +67,8 @@ function scopesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationI
   const scope = claims['scope'];
   if (typeof scope === 'string') {
     // OAuth's scope claim is shared with other services ("openid email ..."): only obj: scopes are ours.
-    for (const token of scope.split(/\s+/).filter((part) => part.length > 0 && isObjectScope(part))) collectScope(token, '/scope', scopes, issues);
+    for (const token of scope.split(/\s+/).filter((part) => part.length > 0 && isObjectScope(part)))
+      collectScope(token, '/scope', scopes, issues);
   } else if (scope !== undefined && scope !== null) {
     issues.push({ pointer: '/scope', message: "claim 'scope' must be a space-separated string" });
   }
@@ -91,10 +97,14 @@ function actorOf(value: unknown, pointer: string, depth: number, issues: Validat
   const record = value as Readonly<Record<string, unknown>>;
   const subject = record['sub'];
   if (typeof subject !== 'string' || subject.trim().length === 0 || IDENTITY_FORBIDDEN.test(subject)) {
-    issues.push({ pointer: `${pointer}/sub`, message: "claim 'act': 'sub' must be a non-empty string without '<', '>' or control characters" });
+    issues.push({
+      pointer: `${pointer}/sub`,
+      message: "claim 'act': 'sub' must be a non-empty string without '<', '>' or control characters",
+    });
     return undefined;
   }
-  const prior = record['act'] === undefined || record['act'] === null ? undefined : actorOf(record['act'], `${pointer}/act`, depth + 1, issues);
+  const prior =
+    record['act'] === undefined || record['act'] === null ? undefined : actorOf(record['act'], `${pointer}/act`, depth + 1, issues);
   return { subject, ...(prior === undefined ? {} : { actor: prior }) };
 }
 
@@ -121,7 +131,8 @@ function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIs
 
 /**
  * The principal of already-verified JWT claims: `sub`, `name`, `email`, `scope` (space-separated), `scopes` (array),
- * `roles` (owner → role), `act` (RFC 8693 actor, possibly nested). Scopes without the `obj:` prefix belong to other services and are ignored; every malformed
+ * `roles` (owner → role), `act` (RFC 8693 actor, possibly nested). Scopes without the `obj:` prefix belong to other services and are
+ * ignored; every malformed
  * claim is reported in one ValidationError (pointer `/<claim>`).
  */
 export function parsePrincipal(claims: unknown): Principal {

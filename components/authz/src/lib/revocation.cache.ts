@@ -12,7 +12,10 @@ export interface RevocationLogger {
 export interface CachedRevocationsOptions {
   /** A loaded list answers for this long before it is loaded again (default 30 s). */
   readonly ttlMs?: number;
-  /** While loading fails, the last loaded list still answers until it is this much older than `ttlMs` (default 5 min); then tokens with an id get 503. */
+  /**
+   * While loading fails, the last loaded list still answers until it is this much older than `ttlMs` (default 5 min); then tokens with an
+   * id get 503.
+   */
   readonly staleMs?: number;
   /** Longest a request waits for the list to load; past it, a usable older list answers (default 2 s). */
   readonly loadTimeoutMs?: number;
@@ -22,7 +25,10 @@ export interface CachedRevocationsOptions {
 
 /** What the cache can say about the list right now, for readiness and metrics. */
 export interface RevocationListHealth {
-  /** `fresh`: the last load succeeded; `stale`: loading fails, an older list answers; `unavailable`: loading fails and no usable list is left (fail closed). */
+  /**
+   * `fresh`: the last load succeeded; `stale`: loading fails, an older list answers; `unavailable`: loading fails and no usable list is
+   * left (fail closed).
+   */
   readonly state: 'fresh' | 'stale' | 'unavailable';
   /** Seconds since the list answering was loaded, while loading fails (0 while it succeeds). */
   readonly staleSeconds: number;
@@ -108,7 +114,8 @@ export class CachedRevocations implements RevocationList {
       .then((ids) => {
         this.revoked = new Set(ids);
         this.loadedAt = this.clock();
-        if (this.failure) this.options.logger?.info({ failingSince: new Date(this.failure.since) }, 'the revocation list can be read again');
+        if (this.failure)
+          this.options.logger?.info({ failingSince: new Date(this.failure.since) }, 'the revocation list can be read again');
         this.failure = undefined;
       })
       .finally(() => {
@@ -120,12 +127,20 @@ export class CachedRevocations implements RevocationList {
       const now = this.clock();
       if (!this.failure) {
         this.options.logger?.warn(
-          { err: error, ...(this.revoked ? { loadedAt: new Date(this.loadedAt), servedForSeconds: (this.ttlMs + this.staleMs) / 1000 } : {}) },
+          {
+            err: error,
+            ...(this.revoked ? { loadedAt: new Date(this.loadedAt), servedForSeconds: (this.ttlMs + this.staleMs) / 1000 } : {}),
+          },
           this.revoked ? 'the revocation list cannot be read: the last one loaded answers meanwhile' : 'the revocation list cannot be read',
         );
       }
       // Try again soon, but not on every request: each attempt may wait for a connection that never comes.
-      this.failure = { error, since: this.failure?.since ?? now, retryAt: now + Math.min(this.ttlMs, 1000), closed: this.failure?.closed ?? false };
+      this.failure = {
+        error,
+        since: this.failure?.since ?? now,
+        retryAt: now + Math.min(this.ttlMs, 1000),
+        closed: this.failure?.closed ?? false,
+      };
     }
   }
 }

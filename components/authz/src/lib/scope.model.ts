@@ -84,7 +84,10 @@ export function formatScope(scope: Scope): string {
   return `${SCOPE_PREFIX}${scope.owner}/${scope.name}:${scope.action}`;
 }
 
-/** Whether `pattern` matches every value `target` (a literal or a pattern) stands for; nothing matches the empty string, `prefix*` matches `prefix`. */
+/**
+ * Whether `pattern` matches every value `target` (a literal or a pattern) stands for; nothing matches the empty string, `prefix*` matches
+ * `prefix`.
+ */
 export function segmentCovers(pattern: string, target: string): boolean {
   if (target.length === 0) return false;
   if (pattern === '*') return true;

@@ -29,7 +29,10 @@ describe('FsChangeJournal', () => {
     await journal.append(crashEntry(0, 0));
     await journal.append(crashEntry(0, 1));
     const names = (await readdir(directory)).sort();
-    expect(names).toEqual([expect.stringMatching(/^0000000000000001-[0-9a-f]{8}\.entry$/), expect.stringMatching(/^0000000000000002-[0-9a-f]{8}\.entry$/)]);
+    expect(names).toEqual([
+      expect.stringMatching(/^0000000000000001-[0-9a-f]{8}\.entry$/),
+      expect.stringMatching(/^0000000000000002-[0-9a-f]{8}\.entry$/),
+    ]);
     expect(await readFile(path.join(directory, names[0]!), 'utf8')).toBe(entryFileContent(crashEntry(0, 0)));
     // Entries hold descriptors and authors: only the service's user may read them.
     expect((await stat(path.join(directory, names[0]!))).mode & 0o777).toBe(0o600);
@@ -80,7 +83,9 @@ describe('FsChangeJournal', () => {
     expect(await journal.pending()).toBe(0);
     expect(await journal.read(10)).toEqual([]);
     expect((await readdir(path.join(directory, SET_ASIDE_DIRECTORY))).sort()).toEqual([entry!.key, `${entry!.key}.reason`]);
-    expect(await readFile(path.join(directory, SET_ASIDE_DIRECTORY, `${entry!.key}.reason`), 'utf8')).toBe('refused 3 times: value too long\n');
+    expect(await readFile(path.join(directory, SET_ASIDE_DIRECTORY, `${entry!.key}.reason`), 'utf8')).toBe(
+      'refused 3 times: value too long\n',
+    );
   });
 
   it('counts entries another process left once it has looked (pending opens the directory)', async () => {
@@ -91,7 +96,10 @@ describe('FsChangeJournal', () => {
   it('fails with STORAGE_UNAVAILABLE when the directory cannot be made (a file is in the way), naming what it tried', async () => {
     await writeFile(path.join(root, 'blocked'), 'not a directory');
     const journal = new FsChangeJournal({ directory: path.join(root, 'blocked', 'catalog-journal') });
-    await expect(journal.append(crashEntry(0, 0))).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('could not open the catalog journal') });
+    await expect(journal.append(crashEntry(0, 0))).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringContaining('could not open the catalog journal'),
+    });
     await expect(journal.pending()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
   });
 });

@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeJournaledChange, encodeJournaledChange, type ChangeJournal, type JournaledChange, type JournalEntry } from '@metastore/catalog';
+import {
+  decodeJournaledChange,
+  encodeJournaledChange,
+  type ChangeJournal,
+  type JournaledChange,
+  type JournalEntry,
+} from '@metastore/catalog';
 import { makeDirectoryDurably, syncDirectory, writeFileDurably, writeNewFileSynced } from '@metastore/durable-files';
 import { StorageUnavailableError } from '@metastore/errors';
 
@@ -35,7 +41,12 @@ export function entryFileContent(change: JournaledChange): string {
 /** The change a file holds; throws saying why it cannot be read (torn, damaged or of an unknown format). */
 function parseEntryFile(content: string): JournaledChange {
   const newline = content.indexOf('\n');
-  if (newline < 0) throw new Error(HEADER.startsWith(content.slice(0, HEADER.length)) ? 'a truncated entry (no complete header)' : 'not a journal entry (unknown header)');
+  if (newline < 0)
+    throw new Error(
+      HEADER.startsWith(content.slice(0, HEADER.length))
+        ? 'a truncated entry (no complete header)'
+        : 'not a journal entry (unknown header)',
+    );
   const header = content.slice(0, newline);
   if (!header.startsWith(HEADER)) throw new Error('not a journal entry (unknown header)');
   const body = content.slice(newline + 1);
@@ -118,9 +129,11 @@ export class FsChangeJournal implements ChangeJournal {
     const target = path.join(this.directory, SET_ASIDE_DIRECTORY);
     await this.guarded('set a catalog journal entry aside', async () => {
       await makeDirectoryDurably(target);
-      await writeNewFileSynced(path.join(target, `${entry.key}.reason`), `${reason}\n`, ENTRY_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
+      await writeNewFileSynced(path.join(target, `${entry.key}.reason`), `${reason}\n`, ENTRY_FILE_MODE).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        },
+      );
       await rename(path.join(this.directory, entry.key), path.join(target, entry.key)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
@@ -155,7 +168,9 @@ export class FsChangeJournal implements ChangeJournal {
 
   /** The entries' names in sequence order; notes them as pending and moves the sequence past them. */
   private async list(): Promise<string[]> {
-    const names = await this.guarded('list the catalog journal', async () => (await readdir(this.directory)).filter((name) => ENTRY_NAME.test(name)).sort());
+    const names = await this.guarded('list the catalog journal', async () =>
+      (await readdir(this.directory)).filter((name) => ENTRY_NAME.test(name)).sort(),
+    );
     this.listed = new Set(names);
     const last = names.at(-1);
     if (last) this.nextSequence = Math.max(this.nextSequence, Number(ENTRY_NAME.exec(last)![1]) + 1);

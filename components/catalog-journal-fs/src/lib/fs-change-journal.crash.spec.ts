@@ -17,7 +17,9 @@ describe('FsChangeJournal killed with SIGKILL at random points', () => {
     `keeps every acknowledged append, whole and in order, and never reads a torn one, through ${kills} kills`,
     async () => {
       const result = await runJournalCrashLoop({ directory: path.join(root, 'catalog-journal'), kills });
-      console.log(`${result.kills} kills: ${result.acknowledged} appends acknowledged, lost ${result.lost.length}, unreadable ${result.unreadable.length}, out of order ${result.outOfOrder.length}; kills that cut an append short ${result.appendsCutShort}`);
+      console.log(
+        `${result.kills} kills: ${result.acknowledged} appends acknowledged, lost ${result.lost.length}, unreadable ${result.unreadable.length}, out of order ${result.outOfOrder.length}; kills that cut an append short ${result.appendsCutShort}`,
+      );
       expect(result.writerErrors).toEqual([]);
       expect(result.lost).toEqual([]);
       expect(result.unreadable).toEqual([]);

@@ -1,6 +1,9 @@
 import type { JournaledChange } from '@metastore/catalog';
 
-/** The entry the crash writer appends as `index` of `run`: a dataset update with a descriptor large enough for a kill to land inside the write. */
+/**
+ * The entry the crash writer appends as `index` of `run`: a dataset update with a descriptor large enough for a kill to land inside the
+ * write.
+ */
 export function crashEntry(run: number, index: number): JournaledChange {
   return {
     change: {

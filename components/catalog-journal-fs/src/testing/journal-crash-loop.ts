@@ -30,7 +30,8 @@ export interface JournalCrashLoopResult {
   readonly writerErrors: readonly string[];
 }
 
-const temporaryFiles = async (directory: string) => new Set((await readdir(directory).catch(() => [] as string[])).filter((name) => name.startsWith('.append-')));
+const temporaryFiles = async (directory: string) =>
+  new Set((await readdir(directory).catch(() => [] as string[])).filter((name) => name.startsWith('.append-')));
 
 /**
  * Starts a journal writer `kills` times on the same directory, each time killing it with SIGKILL a random time after it
@@ -58,7 +59,8 @@ export async function runJournalCrashLoop(options: JournalCrashLoopOptions): Pro
   for (let index = 1; index < read.length; index += 1) {
     const [run, position] = read[index]!.split('/').map(Number) as [number, number];
     const [previousRun, previousPosition] = read[index - 1]!.split('/').map(Number) as [number, number];
-    if (run < previousRun || (run === previousRun && position <= previousPosition)) outOfOrder.push(`${read[index - 1]} before ${read[index]}`);
+    if (run < previousRun || (run === previousRun && position <= previousPosition))
+      outOfOrder.push(`${read[index - 1]} before ${read[index]}`);
   }
   return {
     kills: options.kills,

@@ -25,7 +25,10 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
-/** Parses the catalog database settings from environment-style values; throws a ConfigurationError naming each bad one (never echoing the URL). */
+/**
+ * Parses the catalog database settings from environment-style values; throws a ConfigurationError naming each bad one (never echoing the
+ * URL).
+ */
 export function parseCatalogDatabaseConfig(values: Record<string, string | undefined>): CatalogDatabaseConfig {
   const result = schema.safeParse({ ...values, DATABASE_URL: values['DATABASE_URL'] || undefined });
   if (!result.success) {

@@ -22,7 +22,12 @@ describe('createCatalogDatabase: a connection cut in the middle of a transaction
     // The embedded database has no TCP server to put a proxy in front of.
     if (!proxy) return;
     // One connection: a transaction that kept it would leave nothing for anyone else.
-    const db = createCatalogDatabase({ url: proxy.urlThrough(database.url), poolSize: 1, connectionWaitMs: 2_000, connectTimeoutMs: 2_000 });
+    const db = createCatalogDatabase({
+      url: proxy.urlThrough(database.url),
+      poolSize: 1,
+      connectionWaitMs: 2_000,
+      connectTimeoutMs: 2_000,
+    });
     try {
       await db.catalog.apply({ dataset: { owner: 'acme', name: 'weather' }, events: [storedEventForTests(1).event] });
       // The relay holds its transaction open while it publishes: the cut lands inside it, and so do its COMMIT and ROLLBACK.

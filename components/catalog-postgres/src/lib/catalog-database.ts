@@ -77,22 +77,29 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
   } catch {
     throw new ConfigurationError('the catalog database URL is not a valid URL');
   }
-  if (protocol !== 'postgresql:' && protocol !== 'postgres:') throw new ConfigurationError('the catalog database URL must be a postgresql:// URL');
+  if (protocol !== 'postgresql:' && protocol !== 'postgres:')
+    throw new ConfigurationError('the catalog database URL must be a postgresql:// URL');
 
   for (const [name, value] of [
     ['maxRankedMatches', options.maxRankedMatches],
     ['maintenanceMinChanges', options.maintenanceMinChanges],
   ] as const) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ConfigurationError(`the catalog's ${name} must be a positive integer`);
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      throw new ConfigurationError(`the catalog's ${name} must be a positive integer`);
   }
 
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+  });
   // An idle connection that breaks (server restart) is dropped by the pool; the next query reports the outage.
   pool.on('error', () => undefined);
   // Clients checked out for transactions (Prisma's only use of connect()) are released when their connection dies;
   // pool.query's own checkouts (the callback form) release themselves.
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
-  pool.connect = ((callback?: unknown) => (callback ? connect(callback) : connect()!.then(releasedOnConnectionLoss))) as typeof pool.connect;
+  pool.connect = ((callback?: unknown) =>
+    callback ? connect(callback) : connect()!.then(releasedOnConnectionLoss)) as typeof pool.connect;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const maxWaitMs = options.connectionWaitMs ?? 30_000;
   const catalog = new PostgresCatalogStore(

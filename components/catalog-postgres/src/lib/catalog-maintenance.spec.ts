@@ -102,7 +102,9 @@ describe('CatalogMaintenance', () => {
     db = undefined;
     expect(await seedCatalog(database.url, 3000, { prefix: `mt${randomBytes(4).toString('hex')}` })).toBe(3000);
     const analyses = async () =>
-      Number((await sql<{ count: string }>(`SELECT analyze_count AS count FROM pg_stat_user_tables WHERE relname = 'datasets'`))[0]?.count ?? 0);
+      Number(
+        (await sql<{ count: string }>(`SELECT analyze_count AS count FROM pg_stat_user_tables WHERE relname = 'datasets'`))[0]?.count ?? 0,
+      );
     const before = await analyses();
     const { catalog } = open();
     await catalog.maintenance.idle;
@@ -121,7 +123,9 @@ describe('CatalogMaintenance', () => {
   it('without autovacuum, vacuums and analyses after enough changes; with autovacuum, leaves it to autovacuum', async () => {
     const autovacuum = await autovacuumRuns();
     const vacuums = async () =>
-      Number((await sql<{ count: string }>(`SELECT vacuum_count AS count FROM pg_stat_user_tables WHERE relname = 'datasets'`))[0]?.count ?? 0);
+      Number(
+        (await sql<{ count: string }>(`SELECT vacuum_count AS count FROM pg_stat_user_tables WHERE relname = 'datasets'`))[0]?.count ?? 0,
+      );
     const before = await vacuums();
     const { catalog } = open({ maintenanceMinChanges: 5 });
     await catalog.maintenance.idle;

@@ -66,7 +66,9 @@ export class CatalogMaintenance {
     });
   }
 
-  /** Counts dataset changes that `apply` committed; past the threshold, vacuums and analyses in the background (only without autovacuum). */
+  /**
+   * Counts dataset changes that `apply` committed; past the threshold, vacuums and analyses in the background (only without autovacuum).
+   */
   recordChanges(count: number): void {
     if (this.knownAutovacuum === true || count === 0) return;
     this.changes += count;
@@ -102,14 +104,14 @@ export class CatalogMaintenance {
 
   /** Whether the server runs autovacuum: not a single-user backend (PGlite is one), and the setting is on. */
   withoutAutovacuum(): Promise<boolean> {
-    this.autovacuum ??= this.prisma
-      .$queryRaw<{ autovacuum: boolean }[]>`
+    this.autovacuum ??= this.prisma.$queryRaw<{ autovacuum: boolean }[]>`
         SELECT current_setting('autovacuum')::boolean
-           AND coalesce((SELECT backend_type <> 'standalone backend' FROM pg_stat_activity WHERE pid = pg_backend_pid()), true) AS autovacuum`
-      .then(([row]) => {
+           AND coalesce((SELECT backend_type <> 'standalone backend' FROM pg_stat_activity WHERE pid = pg_backend_pid()), true) AS autovacuum`.then(
+      ([row]) => {
         this.knownAutovacuum = row?.autovacuum === true;
         return this.knownAutovacuum;
-      });
+      },
+    );
     this.autovacuum.catch(() => {
       this.autovacuum = undefined;
     });
@@ -118,7 +120,9 @@ export class CatalogMaintenance {
 
   /** The catalog tables' sizes against their last statistics. */
   async tableStates(): Promise<TableState[]> {
-    const rows = await this.prisma.$queryRaw<{ table: string; reltuples: number; relpages: number; pages: bigint; hasStatistics: boolean }[]>`
+    const rows = await this.prisma.$queryRaw<
+      { table: string; reltuples: number; relpages: number; pages: bigint; hasStatistics: boolean }[]
+    >`
       SELECT c.relname::text AS "table", c.reltuples::float8 AS reltuples, c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int AS pages,
              EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname) AS "hasStatistics"
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

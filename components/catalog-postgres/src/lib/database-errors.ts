@@ -39,6 +39,9 @@ export function asUnavailable(error: unknown, url: string, action: string): Erro
 
 /** Prisma messages start with the invocation that failed (several lines); the last line says why. */
 function lastLine(message: string): string {
-  const lines = message.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? message;
 }

@@ -133,7 +133,10 @@ describe('startEmbeddedPostgres: one process per data directory', () => {
       expect(second.output).toContain(
         `STORAGE_UNAVAILABLE another Metastore process (pid ${process.pid}) is using the embedded database in ${dataDir}: stop it, or set DATABASE_URL to use a PostgreSQL server`,
       );
-      await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('already has the embedded database') });
+      await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({
+        code: 'STORAGE_UNAVAILABLE',
+        message: expect.stringContaining('already has the embedded database'),
+      });
       expect(await readFile(lockFile, 'utf8')).toBe(`${process.pid}\n`);
     } finally {
       await first.close();

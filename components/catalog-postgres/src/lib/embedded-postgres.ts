@@ -71,7 +71,8 @@ async function removeStaleLock(lockPath: string, staleContent: string): Promise<
  */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const lockPath = path.resolve(dataDir, LOCK_FILE);
-  const openHere = () => new StorageUnavailableError(`this process (pid ${process.pid}) already has the embedded database in ${dataDir} open`);
+  const openHere = () =>
+    new StorageUnavailableError(`this process (pid ${process.pid}) already has the embedded database in ${dataDir} open`);
   if (heldLocks.has(lockPath)) throw openHere();
   const content = `${process.pid}\n`;
   // Written in full under a unique name, then linked into place: link() fails with EEXIST when the lock exists
@@ -144,6 +145,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error) {
     await unlock?.();
     if (error instanceof StorageUnavailableError) throw error;
-    throw new StorageUnavailableError(`the embedded catalog database could not start in ${options.dataDir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new StorageUnavailableError(
+      `the embedded catalog database could not start in ${options.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

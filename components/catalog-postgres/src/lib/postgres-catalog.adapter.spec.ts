@@ -120,7 +120,8 @@ describe('PostgresCatalogStore', () => {
 
   it('rejects a cursor of one kind of search used with the other', async () => {
     const owner = uniqueOwner();
-    for (const name of ['a', 'b']) await db.catalog.apply({ dataset: { owner, name }, entry: entryFor(owner, name, { title: 'Shared words' }) });
+    for (const name of ['a', 'b'])
+      await db.catalog.apply({ dataset: { owner, name }, entry: entryFor(owner, name, { title: 'Shared words' }) });
     const listed = await db.catalog.search({ owner, limit: 1 });
     const ranked = await db.catalog.search({ owner, q: 'shared', limit: 1 });
     await expect(db.catalog.search({ owner, q: 'shared', limit: 1, cursor: listed.nextCursor! })).rejects.toMatchObject({
@@ -137,7 +138,11 @@ describe('PostgresCatalogStore', () => {
     expect(await names({ owner, keyword: "it's", limit: 10 })).toEqual(['x']);
     expect(await names({ owner: "x' OR '1'='1", limit: 10 })).toEqual([]);
     expect(await names({ owner, q: "'); DROP TABLE datasets; --", limit: 10 })).toEqual([]);
-    expect(await db.catalog.getDataset({ owner, name: 'x' })).toMatchObject({ id: { owner, name: 'x' }, keywords: ["it's"], deleted: false });
+    expect(await db.catalog.getDataset({ owner, name: 'x' })).toMatchObject({
+      id: { owner, name: 'x' },
+      keywords: ["it's"],
+      deleted: false,
+    });
   });
 
   it('rolls back an update whose own events repeat an event id', async () => {
@@ -149,7 +154,15 @@ describe('PostgresCatalogStore', () => {
         dataset: id,
         entry: entryFor(owner, 'twice'),
         descriptors: [{ revision: 'c'.repeat(40), source: '{}' }],
-        upsertTags: [{ name: 'v1', target: 'c'.repeat(40), description: 'x', author: { name: 'A', email: 'a@example.com' }, createdAt: '2024-01-01T00:00:00.000Z' }],
+        upsertTags: [
+          {
+            name: 'v1',
+            target: 'c'.repeat(40),
+            description: 'x',
+            author: { name: 'A', email: 'a@example.com' },
+            createdAt: '2024-01-01T00:00:00.000Z',
+          },
+        ],
         events: [eventFor(owner, 'twice', duplicate), eventFor(owner, 'twice', duplicate)],
       }),
     ).rejects.toBeInstanceOf(StorageUnavailableError);
@@ -220,7 +233,12 @@ describe('PostgresCatalogStore', () => {
     await apply('e', []);
     const rows = await withClient(
       async (client) =>
-        (await client.query<{ keyword: string; name: string }>('SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name', [owner])).rows,
+        (
+          await client.query<{ keyword: string; name: string }>(
+            'SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name',
+            [owner],
+          )
+        ).rows,
     );
     expect(rows).toEqual([
       { keyword: 'w', name: 'a' },
@@ -244,7 +262,12 @@ describe('PostgresCatalogStore', () => {
         await client.query('DELETE FROM dataset_keywords WHERE owner = $1', [owner]);
         // Other tests' rows are still there: only this owner's are missing, and the statement must add exactly those.
         await client.query(`${backfill!.replace(/WHERE NOT "deleted"/, 'WHERE NOT "deleted" AND "owner" = $1')}`, [owner]);
-        return (await client.query<{ keyword: string; name: string }>('SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name', [owner])).rows;
+        return (
+          await client.query<{ keyword: string; name: string }>(
+            'SELECT keyword, name FROM dataset_keywords WHERE owner = $1 ORDER BY keyword, name',
+            [owner],
+          )
+        ).rows;
       } finally {
         await client.query('ROLLBACK');
       }
@@ -276,7 +299,13 @@ describe('PostgresCatalogStore', () => {
       expect(last.items.map((entry) => entry.id.name)).toEqual(['e']);
       expect(last.nextCursor).toBeUndefined();
       // From the start: key order throughout.
-      expect((await limited.catalog.search({ owner, q: 'lichens', limit: 10 })).items.map((entry) => entry.id.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect((await limited.catalog.search({ owner, q: 'lichens', limit: 10 })).items.map((entry) => entry.id.name)).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+        'e',
+      ]);
       // A key-order cursor of a text search is no cursor for a listing, and the other way round.
       await expect(limited.catalog.search({ owner, limit: 2, cursor: next.nextCursor! })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
@@ -341,7 +370,11 @@ describe('PostgresCatalogStore without a database', () => {
     const silent = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
-    const { catalog, close } = createCatalogDatabase({ url: `postgresql://metastore@127.0.0.1:${port}/catalog`, poolSize: 1, connectTimeoutMs: 200 });
+    const { catalog, close } = createCatalogDatabase({
+      url: `postgresql://metastore@127.0.0.1:${port}/catalog`,
+      poolSize: 1,
+      connectTimeoutMs: 200,
+    });
     try {
       await expect(catalog.getDataset({ owner: 'acme', name: 'rain' })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     } finally {

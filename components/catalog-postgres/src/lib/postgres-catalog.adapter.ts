@@ -1,4 +1,14 @@
-import { isCacheable, meetsExpectation, sameTag, storableEntry, type ApplyOutcome, type CatalogEntry, type CatalogStore, type CatalogUpdate, type SearchQuery } from '@metastore/catalog';
+import {
+  isCacheable,
+  meetsExpectation,
+  sameTag,
+  storableEntry,
+  type ApplyOutcome,
+  type CatalogEntry,
+  type CatalogStore,
+  type CatalogUpdate,
+  type SearchQuery,
+} from '@metastore/catalog';
 import { withoutNul } from '@metastore/events';
 import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
@@ -6,7 +16,10 @@ import { CatalogMaintenance } from './catalog-maintenance';
 import { guarded } from './database-errors';
 import { decodeCursor, encodeCursor, type SearchCursor } from './search-cursor';
 
-/** Interactive-transaction limits (of `apply`, and of the outbox's `relayBatch`): waiting for a pooled connection, and the whole transaction. */
+/**
+ * Interactive-transaction limits (of `apply`, and of the outbox's `relayBatch`): waiting for a pooled connection, and the whole
+ * transaction.
+ */
 export interface TransactionLimits {
   readonly maxWaitMs: number;
   readonly timeoutMs: number;
@@ -249,13 +262,20 @@ export class PostgresCatalogStore implements CatalogStore {
    */
   private async searchByKey(query: SearchQuery, text: string | undefined, after: SearchCursor | undefined): Promise<Page<CatalogEntry>> {
     const fetch = query.limit + 1;
-    const cursorOf = (row: DatasetRow): SearchCursor => ({ owner: row.owner, name: row.name, ...(text !== undefined ? { byKey: true as const } : {}) });
+    const cursorOf = (row: DatasetRow): SearchCursor => ({
+      owner: row.owner,
+      name: row.name,
+      ...(text !== undefined ? { byKey: true as const } : {}),
+    });
     if (query.keyword !== undefined) {
       const keyFilters: Prisma.Sql[] = [Prisma.sql`k.keyword = ${query.keyword}`];
       if (query.owner !== undefined) keyFilters.push(Prisma.sql`k.owner = ${query.owner}`);
       if (after) keyFilters.push(Prisma.sql`(k.owner, k.name) > (${after.owner}, ${after.name})`);
-      const rows = await guarded(this.url, 'search the catalog', () =>
-        this.prisma.$queryRaw<DatasetRow[]>`
+      const rows = await guarded(
+        this.url,
+        'search the catalog',
+        () =>
+          this.prisma.$queryRaw<DatasetRow[]>`
           SELECT d.* FROM dataset_keywords k
           CROSS JOIN LATERAL (
             SELECT ${DATASET_COLUMNS} FROM datasets d
@@ -270,8 +290,11 @@ export class PostgresCatalogStore implements CatalogStore {
     }
     const filters = this.datasetFilters(query, text, true);
     if (after) filters.push(Prisma.sql`(d.owner, d.name) > (${after.owner}, ${after.name})`);
-    const rows = await guarded(this.url, 'search the catalog', () =>
-      this.prisma.$queryRaw<DatasetRow[]>`
+    const rows = await guarded(
+      this.url,
+      'search the catalog',
+      () =>
+        this.prisma.$queryRaw<DatasetRow[]>`
         SELECT ${DATASET_COLUMNS} FROM datasets d
         WHERE ${Prisma.join(filters, ' AND ')}
         ORDER BY d.owner, d.name
@@ -288,15 +311,20 @@ export class PostgresCatalogStore implements CatalogStore {
   private async searchRanked(query: SearchQuery, text: string, after: SearchCursor | undefined): Promise<Page<CatalogEntry> | undefined> {
     const filters = this.datasetFilters(query, text, true);
     if (query.keyword !== undefined) {
-      filters.push(Prisma.sql`EXISTS (SELECT 1 FROM dataset_keywords k WHERE k.keyword = ${query.keyword} AND k.owner = d.owner AND k.name = d.name)`);
+      filters.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM dataset_keywords k WHERE k.keyword = ${query.keyword} AND k.owner = d.owner AND k.name = d.name)`,
+      );
     }
     // The rank is compared as float8: ts_rank's real widens exactly, and a JavaScript number holds a float8 exactly.
     const position = after
       ? Prisma.sql`WHERE rank < ${after.rank ?? 0}::float8 OR (rank = ${after.rank ?? 0}::float8 AND (owner, name) > (${after.owner}, ${after.name}))`
       : Prisma.empty;
     const limit = this.options.maxRankedMatches;
-    const rows = await guarded(this.url, 'search the catalog', () =>
-      this.prisma.$queryRaw<(DatasetRow & { rank: number; matched: bigint })[]>`
+    const rows = await guarded(
+      this.url,
+      'search the catalog',
+      () =>
+        this.prisma.$queryRaw<(DatasetRow & { rank: number; matched: bigint })[]>`
         SELECT ${DATASET_FIELDS}, rank, matched FROM (
           SELECT m.*, ts_rank(m.search_vector, websearch_to_tsquery(${TEXT_SEARCH_CONFIG}, ${text}))::float8 AS rank, count(*) OVER () AS matched
           FROM (
@@ -316,8 +344,11 @@ export class PostgresCatalogStore implements CatalogStore {
   async scan(page: PageRequest): Promise<Page<CatalogEntry>> {
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, false);
     const position = after ? Prisma.sql`WHERE (owner, name) > (${after.owner}, ${after.name})` : Prisma.empty;
-    const rows = await guarded(this.url, 'scan the catalog', () =>
-      this.prisma.$queryRaw<DatasetRow[]>`
+    const rows = await guarded(
+      this.url,
+      'scan the catalog',
+      () =>
+        this.prisma.$queryRaw<DatasetRow[]>`
         SELECT ${DATASET_COLUMNS} FROM datasets
         ${position}
         ORDER BY owner, name
@@ -357,8 +388,11 @@ export class PostgresCatalogStore implements CatalogStore {
    */
   async announcedTagLeaving(id: DatasetId, tag: Tag): Promise<boolean> {
     const stored = withoutNul(tag);
-    const rows = await guarded(this.url, 'look for a tag change in the outbox', () =>
-      this.prisma.$queryRaw<{ previousTag: Tag }[]>`
+    const rows = await guarded(
+      this.url,
+      'look for a tag change in the outbox',
+      () =>
+        this.prisma.$queryRaw<{ previousTag: Tag }[]>`
         SELECT payload->'data'->'previousTag' AS "previousTag" FROM outbox_events
         WHERE owner = ${id.owner} AND name = ${id.name} AND type IN ('tag.deleted', 'tag.updated')
           AND payload->'data'->'previousTag'->>'name' = ${stored.name}

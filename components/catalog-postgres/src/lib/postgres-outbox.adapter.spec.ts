@@ -41,7 +41,8 @@ describe('PostgresOutbox', () => {
 
   describeOutboxContract('PostgreSQL', async () => ({
     outbox: db.outbox,
-    append: async (events) => void (await db.catalog.apply({ dataset: { owner: 'acme', name: events[0]?.data.dataset.name ?? 'x' }, events: [...events] })),
+    append: async (events) =>
+      void (await db.catalog.apply({ dataset: { owner: 'acme', name: events[0]?.data.dataset.name ?? 'x' }, events: [...events] })),
   }));
 
   // A first test database may need a migrated template made: more than Jest's default five seconds.
@@ -98,7 +99,10 @@ describe('PostgresOutbox', () => {
   });
 
   it('never publishes an event twice when many relays race', async () => {
-    const relays = database.kind === 'embedded' ? [db] : [db, ...Array.from({ length: 3 }, () => createCatalogDatabase({ url: database.url, poolSize: 2 }))];
+    const relays =
+      database.kind === 'embedded'
+        ? [db]
+        : [db, ...Array.from({ length: 3 }, () => createCatalogDatabase({ url: database.url, poolSize: 2 }))];
     try {
       await append(...Array.from({ length: 30 }, (_, index) => `race-${index}`));
       const published: string[] = [];
@@ -168,7 +172,9 @@ describe('PostgresOutbox', () => {
       await other.query('COMMIT');
       await write;
       const published: string[] = [];
-      expect(await db.outbox.relayBatch(10, async (events) => void published.push(...events.map((stored) => stored.event.subject)))).toBe(1);
+      expect(await db.outbox.relayBatch(10, async (events) => void published.push(...events.map((stored) => stored.event.subject)))).toBe(
+        1,
+      );
       expect(published).toEqual(['acme/waits']);
     } finally {
       await other.end();

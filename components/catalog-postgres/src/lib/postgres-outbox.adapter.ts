@@ -65,8 +65,11 @@ export class PostgresOutbox implements Outbox {
 
   async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
     const start = parseEventCursor(after) ?? 0n;
-    const rows = await guarded(this.url, 'read the event feed', () =>
-      this.prisma.$queryRaw<EventRow[]>`
+    const rows = await guarded(
+      this.url,
+      'read the event feed',
+      () =>
+        this.prisma.$queryRaw<EventRow[]>`
         SELECT sequence, payload FROM outbox_events
         WHERE sequence > ${start}
         ORDER BY sequence
@@ -78,8 +81,10 @@ export class PostgresOutbox implements Outbox {
   }
 
   async pendingCount(): Promise<number> {
-    const [row] = await guarded(this.url, 'count pending events', () =>
-      this.prisma.$queryRaw<{ pending: number }[]>`SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
+    const [row] = await guarded(
+      this.url,
+      'count pending events',
+      () => this.prisma.$queryRaw<{ pending: number }[]>`SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
     );
     return row?.pending ?? 0;
   }

@@ -13,7 +13,8 @@ export class PostgresRevocationList implements RevocationList {
 
   async revoke(tokenId: string, expiresAt: Date): Promise<void> {
     await guarded(this.url, 'revoke a token', async () => {
-      await this.prisma.$executeRaw`INSERT INTO revoked_tokens (token_id, expires_at) VALUES (${tokenId}, ${expiresAt}) ON CONFLICT (token_id) DO NOTHING`;
+      await this.prisma
+        .$executeRaw`INSERT INTO revoked_tokens (token_id, expires_at) VALUES (${tokenId}, ${expiresAt}) ON CONFLICT (token_id) DO NOTHING`;
       // A token past its expiry is refused anyway: its revocation need not be kept.
       await this.prisma.$executeRaw`DELETE FROM revoked_tokens WHERE expires_at < ${this.clock()}`;
     });
@@ -21,14 +22,21 @@ export class PostgresRevocationList implements RevocationList {
 
   /** Every revoked token id not yet past its expiry: the whole list, for a cache that must answer while the database is down. */
   async revokedTokenIds(): Promise<string[]> {
-    const rows = await guarded(this.url, 'read the revocation list', () =>
-      this.prisma.$queryRaw<{ tokenId: string }[]>`SELECT token_id AS "tokenId" FROM revoked_tokens WHERE expires_at >= ${this.clock()}`,
+    const rows = await guarded(
+      this.url,
+      'read the revocation list',
+      () =>
+        this.prisma.$queryRaw<{ tokenId: string }[]>`SELECT token_id AS "tokenId" FROM revoked_tokens WHERE expires_at >= ${this.clock()}`,
     );
     return rows.map((row) => row.tokenId);
   }
 
   async isRevoked(tokenId: string): Promise<boolean> {
-    const rows = await guarded(this.url, 'check a token', () => this.prisma.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM revoked_tokens WHERE token_id = ${tokenId}`);
+    const rows = await guarded(
+      this.url,
+      'check a token',
+      () => this.prisma.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM revoked_tokens WHERE token_id = ${tokenId}`,
+    );
     return rows.length > 0;
   }
 }

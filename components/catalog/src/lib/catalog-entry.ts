@@ -54,8 +54,12 @@ export function isCacheable(source: string): boolean {
 export function catalogEntryOf(input: EntrySource): CatalogEntry {
   // A descriptor that is not a JSON object (written to git by hand) is indexed by name only.
   const descriptor = parseDescriptor(input.source) ?? {};
-  const keywords = Array.isArray(descriptor['keywords']) ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string') : [];
-  const licenses = Array.isArray(descriptor['licenses']) ? descriptor['licenses'].map(licenseName).filter((name): name is string => name !== undefined) : [];
+  const keywords = Array.isArray(descriptor['keywords'])
+    ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string')
+    : [];
+  const licenses = Array.isArray(descriptor['licenses'])
+    ? descriptor['licenses'].map(licenseName).filter((name): name is string => name !== undefined)
+    : [];
   const title = text(descriptor['title']);
   const description = text(descriptor['description']);
   return storableEntry({

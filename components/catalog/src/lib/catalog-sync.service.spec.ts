@@ -11,7 +11,11 @@ import type { CatalogEntry, CatalogUpdate } from './catalog.model';
 import { CatalogSync, type SyncLogger } from './catalog-sync.service';
 import { CatalogedStorage } from './cataloged.storage';
 
-const events = { source: 'urn:metastore:test', maxDescriptorBytes: 64 * 1024, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
+const events = {
+  source: 'urn:metastore:test',
+  maxDescriptorBytes: 64 * 1024,
+  descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}`,
+};
 const { ada, grace, pusher } = SAMPLE_AUTHORS;
 const { rain, wind, snow, fog } = SAMPLE_DATASETS;
 const descriptor = sampleDescriptor;
@@ -76,7 +80,16 @@ describe('CatalogSync.reconcile', () => {
     // Behind the catalog's back: a commit, tag changes, a new dataset with a tag, a deleted one.
     const pushed = await storage.commit(rain, {
       parent: created.revision.sha,
-      changes: [file(descriptor('Rain, pushed', { resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'hourly', path: 'hourly.csv' }] }))],
+      changes: [
+        file(
+          descriptor('Rain, pushed', {
+            resources: [
+              { name: 'daily', path: 'daily.csv' },
+              { name: 'hourly', path: 'hourly.csv' },
+            ],
+          }),
+        ),
+      ],
       message: 'Pushed with git',
       author: pusher,
     });
@@ -115,23 +128,58 @@ describe('CatalogSync.reconcile', () => {
     });
     expect(update!.time).toBe(pushed.timestamp);
     expect(deletedTag!.data).toMatchObject({ oldRevision: created.revision.sha, newRevision: null, author: null });
-    expect(movedTag!.data).toMatchObject({ oldRevision: created.revision.sha, newRevision: pushed.sha, tag: { description: 'moved by hand' }, previousTag: { description: 'moves' } });
+    expect(movedTag!.data).toMatchObject({
+      oldRevision: created.revision.sha,
+      newRevision: pushed.sha,
+      tag: { description: 'moved by hand' },
+      previousTag: { description: 'moves' },
+    });
     expect(newTag!.data).toMatchObject({ newRevision: pushed.sha, author: pusher, tag: { name: 'v2', description: 'second' } });
 
     expect(eventsOf(found, snow).map((event) => event.type)).toEqual(['dataset.created', 'tag.created']);
-    expect(eventsOf(found, snow)[0]!.data).toMatchObject({ oldRevision: null, newRevision: snowRevision.sha, author: pusher, descriptor: descriptor('Snow') });
+    expect(eventsOf(found, snow)[0]!.data).toMatchObject({
+      oldRevision: null,
+      newRevision: snowRevision.sha,
+      author: pusher,
+      descriptor: descriptor('Snow'),
+    });
     expect(eventsOf(found, snow)[1]!.data.tag).toEqual(snowTag);
 
-    expect(eventsOf(found, wind).map((event) => event.data)).toEqual([expect.objectContaining({ oldRevision: windHead, newRevision: null, author: null })]);
+    expect(eventsOf(found, wind).map((event) => event.data)).toEqual([
+      expect.objectContaining({ oldRevision: windHead, newRevision: null, author: null }),
+    ]);
     expect(eventsOf(found, wind)[0]!.type).toBe('dataset.deleted');
 
     // The rows and tags now say what storage says.
-    expect(await catalog.getDataset(rain)).toMatchObject({ headRevision: pushed.sha, title: 'Rain, pushed', resourceCount: 2, createdAt: new Date(created.revision.timestamp) });
-    expect((await catalog.listTags(rain)).map((tag) => [tag.name, tag.target])).toEqual([['moving', pushed.sha], ['v1', created.revision.sha], ['v2', pushed.sha]]);
-    expect(await catalog.getDataset(snow)).toMatchObject({ headRevision: snowRevision.sha, title: 'Snow', deleted: false, createdAt: new Date(snowRevision.timestamp) });
+    expect(await catalog.getDataset(rain)).toMatchObject({
+      headRevision: pushed.sha,
+      title: 'Rain, pushed',
+      resourceCount: 2,
+      createdAt: new Date(created.revision.timestamp),
+    });
+    expect((await catalog.listTags(rain)).map((tag) => [tag.name, tag.target])).toEqual([
+      ['moving', pushed.sha],
+      ['v1', created.revision.sha],
+      ['v2', pushed.sha],
+    ]);
+    expect(await catalog.getDataset(snow)).toMatchObject({
+      headRevision: snowRevision.sha,
+      title: 'Snow',
+      deleted: false,
+      createdAt: new Date(snowRevision.timestamp),
+    });
     expect(await catalog.listTags(snow)).toEqual([snowTag]);
     expect(await catalog.getDataset(wind)).toMatchObject({ deleted: true });
-    expect(await catalog.descriptorAt(rain, pushed.sha)).toBe(serializeDescriptor(descriptor('Rain, pushed', { resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'hourly', path: 'hourly.csv' }] })));
+    expect(await catalog.descriptorAt(rain, pushed.sha)).toBe(
+      serializeDescriptor(
+        descriptor('Rain, pushed', {
+          resources: [
+            { name: 'daily', path: 'daily.csv' },
+            { name: 'hourly', path: 'hourly.csv' },
+          ],
+        }),
+      ),
+    );
 
     // Nothing is left to find.
     const before = catalog.events.length;
@@ -186,7 +234,12 @@ describe('CatalogSync.reconcile', () => {
     }
     const { storage, catalog, datasets, sync } = world(new UnlistedOwners(tickingClock()));
     const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
-    const pushed = await storage.commit(rain, { parent: created.revision.sha, changes: [file(descriptor('Rain 2'))], message: 'direct', author: pusher });
+    const pushed = await storage.commit(rain, {
+      parent: created.revision.sha,
+      changes: [file(descriptor('Rain 2'))],
+      message: 'direct',
+      author: pusher,
+    });
     await storage.createDataset(fog, { files: [file(descriptor('Fog'))], message: 'direct', author: pusher });
 
     // acme is known from the catalog's row; zeta from nowhere yet.
@@ -213,14 +266,16 @@ describe('CatalogSync.reconcile', () => {
     const snowRevision = await storage.createDataset(snow, { files: [file(descriptor('Snow'))], message: 'direct', author: pusher });
 
     expect(await sync.reconcile()).toEqual({ datasets: 3, created: 2, updated: 0, deleted: 0, tagChanges: 0, failures: 1 });
-    expect(logged.filter((entry) => entry.level === 'error')).toEqual([expect.objectContaining({ object: expect.objectContaining({ dataset: 'acme/rain' }) })]);
+    expect(logged.filter((entry) => entry.level === 'error')).toEqual([
+      expect.objectContaining({ object: expect.objectContaining({ dataset: 'acme/rain' }) }),
+    ]);
     expect((await catalog.getDataset(wind))?.headRevision).toBe(windRevision.sha);
     expect((await catalog.getDataset(snow))?.headRevision).toBe(snowRevision.sha);
     // Its row is left as it was: a failure is not a deletion.
     expect(await catalog.getDataset(rain)).toMatchObject({ deleted: false });
   });
 
-  it("never takes the rows of an owner whose listing failed for deleted", async () => {
+  it('never takes the rows of an owner whose listing failed for deleted', async () => {
     class UnlistableStorage extends InMemoryDatasetStorage {
       override async listDatasets(owner: string, page: PageRequest): Promise<Page<string>> {
         if (owner === 'acme') throw new StorageUnavailableError('listing acme failed');
@@ -254,8 +309,12 @@ describe('CatalogSync.reconcile', () => {
     racing.meanwhile = () => datasets.patch(rain, { title: 'Meanwhile, through the API' }, { author: ada });
     const before = catalog.events.length;
     expect(await sync.reconcile()).toMatchObject({ updated: 0, tagChanges: 0, failures: 0 });
-    // The API found the catalog behind its parent (the push): it announced the push, then its own write; the sync's update expected the old head.
-    expect(catalog.events.slice(before).map((event) => [event.type, event.data.origin])).toEqual([['dataset.updated', 'sync'], ['dataset.updated', 'api']]);
+    // The API found the catalog behind its parent (the push): it announced the push, then its own write; the sync's update expected the old
+    // head.
+    expect(catalog.events.slice(before).map((event) => [event.type, event.data.origin])).toEqual([
+      ['dataset.updated', 'sync'],
+      ['dataset.updated', 'api'],
+    ]);
     expect((await catalog.getDataset(rain))?.title).toBe('Meanwhile, through the API');
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0 });
   });
@@ -263,7 +322,8 @@ describe('CatalogSync.reconcile', () => {
   it('stops taking datasets once its signal aborts', async () => {
     const { storage, catalog } = world();
     const sync = new CatalogSync(storage, catalog, { events, concurrency: 1 });
-    for (const name of ['a', 'b', 'c', 'd']) await storage.createDataset({ owner: 'acme', name }, { files: [file(descriptor(name))], message: 'direct', author: pusher });
+    for (const name of ['a', 'b', 'c', 'd'])
+      await storage.createDataset({ owner: 'acme', name }, { files: [file(descriptor(name))], message: 'direct', author: pusher });
     const controller = new AbortController();
     const summary = await sync.reconcile({ signal: controller.signal, onProgress: (done) => done === 1 && controller.abort() });
     expect(summary.datasets).toBe(4);
@@ -281,7 +341,8 @@ describe('CatalogSync.reconcile', () => {
 
 describe('CatalogSync.reconcile after the catalog was down', () => {
   /** What identifies a change: no two events may share it. */
-  const changeKey = (event: MetastoreEvent) => `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
+  const changeKey = (event: MetastoreEvent) =>
+    `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
 
   it('announces every write acknowledged while it was down exactly once: each revision in order, each tag, a new dataset, a deletion', async () => {
     const { catalog, datasets, tags, sync } = world();
@@ -293,7 +354,10 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
     catalog.down = true;
     const rainRevisions: string[] = [];
     for (let i = 1; i <= 12; i++) rainRevisions.push((await datasets.patch(rain, { title: `Rain ${i}` }, { author: grace })).revision.sha);
-    const snowRevisions = [(await datasets.create(snow, descriptor('Snow'), { author: ada })).revision.sha, (await datasets.patch(snow, { title: 'Snow 2' }, { author: ada })).revision.sha];
+    const snowRevisions = [
+      (await datasets.create(snow, descriptor('Snow'), { author: ada })).revision.sha,
+      (await datasets.patch(snow, { title: 'Snow 2' }, { author: ada })).revision.sha,
+    ];
     await tags.create(snow, { name: 'v1', author: ada });
     await tags.create(snow, { name: 'v2', author: ada });
     await tags.create(rain, { name: 'v2', author: ada });
@@ -378,7 +442,8 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
     let head = created.revision.sha;
     const pushed: string[] = [];
     for (let i = 1; i <= 230; i++) {
-      head = (await storage.commit(rain, { parent: head, changes: [file(descriptor(`Rain ${i}`))], message: `push ${i}`, author: pusher })).sha;
+      head = (await storage.commit(rain, { parent: head, changes: [file(descriptor(`Rain ${i}`))], message: `push ${i}`, author: pusher }))
+        .sha;
       pushed.push(head);
     }
     const updates: CatalogUpdate[] = [];
@@ -413,7 +478,12 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
     const old = await datasets.create(rain, descriptor('Rain'), { author: ada });
     await storage.deleteDataset(rain);
     const again = await storage.createDataset(rain, { files: [file(descriptor('Rain again'))], message: 'again', author: pusher });
-    const next = await storage.commit(rain, { parent: again.sha, changes: [file(descriptor('Rain again, 2'))], message: 'again 2', author: pusher });
+    const next = await storage.commit(rain, {
+      parent: again.sha,
+      changes: [file(descriptor('Rain again, 2'))],
+      message: 'again 2',
+      author: pusher,
+    });
     const before = catalog.events.length;
     expect(await sync.reconcile()).toMatchObject({ created: 1, updated: 1, deleted: 1, failures: 0 });
     expect(catalog.events.slice(before).map((event) => [event.type, event.data.oldRevision, event.data.newRevision])).toEqual([
@@ -427,7 +497,11 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
   it('catalogues a descriptor holding U+0000 pushed to git: text gets U+FFFD, the event links to the descriptor', async () => {
     const { storage, catalog, sync } = world();
     const source = '{"name":"fog","title":"Fog\\u0000bank","keywords":["a\\u0000"],"resources":[]}';
-    const pushed = await storage.createDataset(fog, { files: [{ path: 'datapackage.json', content: source }], message: 'nul\u0000', author: pusher });
+    const pushed = await storage.createDataset(fog, {
+      files: [{ path: 'datapackage.json', content: source }],
+      message: 'nul\u0000',
+      author: pusher,
+    });
     await storage.createDataset(wind, { files: [file(descriptor('Wind'))], message: 'direct', author: pusher });
     expect(await sync.reconcile()).toMatchObject({ created: 2, failures: 0 });
     expect(await catalog.getDataset(fog)).toMatchObject({ headRevision: pushed.sha, title: 'Fog\uFFFDbank', keywords: ['a\uFFFD'] });
@@ -449,9 +523,17 @@ describe('CatalogSync.rebuild', () => {
 
     const fresh = new InMemoryCatalogStore();
     const progress: [number, number][] = [];
-    const summary = await new CatalogSync(w.storage, fresh, { events }).rebuild({ onProgress: (done, total) => progress.push([done, total]) });
+    const summary = await new CatalogSync(w.storage, fresh, { events }).rebuild({
+      onProgress: (done, total) => progress.push([done, total]),
+    });
     expect(summary).toEqual({ datasets: 4, indexed: 4, deleted: 0, failures: 0 });
-    expect(progress).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(progress).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
     expect(await liveContent(fresh)).toEqual(incremental);
     expect(fresh.events).toEqual([]);
 

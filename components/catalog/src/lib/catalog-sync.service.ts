@@ -79,7 +79,12 @@ const byKey = (left: DatasetId, right: DatasetId) => {
 const live = (entry: CatalogEntry | undefined) => (entry && !entry.deleted ? entry : undefined);
 
 /** Runs `work` on every item, at most `concurrency` at a time, until `signal` aborts. */
-async function forEachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length && !signal?.aborted) {
@@ -121,19 +126,33 @@ export class CatalogSync {
   /** Records, with `origin: 'sync'` events, every difference between storage and the catalog. */
   async reconcile(options: SyncRunOptions = {}): Promise<ReconcileSummary> {
     const survey = await this.survey(options.owners ?? []);
-    const counts: Counts = { datasets: survey.present.length + survey.missing.length, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: survey.failures };
+    const counts: Counts = {
+      datasets: survey.present.length + survey.missing.length,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: survey.failures,
+    };
     await this.eachDataset(survey, options, counts, (id) => this.reconcileDataset(id, counts));
     return counts;
   }
 
-  /** Recomputes every row and tag set from storage without events (re-indexing is not news); rows of vanished datasets are marked deleted. */
+  /**
+   * Recomputes every row and tag set from storage without events (re-indexing is not news); rows of vanished datasets are marked deleted.
+   */
   async rebuild(options: SyncRunOptions = {}): Promise<RebuildSummary> {
     const survey = await this.survey(options.owners ?? []);
     const summary = { datasets: survey.present.length + survey.missing.length, indexed: 0, deleted: 0, failures: survey.failures };
     await this.eachDataset(survey, options, summary, async (id) => {
       const indexed = await this.indexer.read(id);
       if (indexed) {
-        await this.catalog.apply({ dataset: id, entry: indexed.entry, descriptors: [{ revision: indexed.entry.headRevision, source: indexed.source }], replaceAllTags: indexed.tags });
+        await this.catalog.apply({
+          dataset: id,
+          entry: indexed.entry,
+          descriptors: [{ revision: indexed.entry.headRevision, source: indexed.source }],
+          replaceAllTags: indexed.tags,
+        });
         summary.indexed += 1;
       } else if (live(await this.catalog.getDataset(id)) && (await this.isGone(id))) {
         await this.catalog.apply({ dataset: id, deletedAt: this.clock() });
@@ -164,7 +183,9 @@ export class CatalogSync {
         unlisted.add(owner);
       }
     }
-    const missing = rows.filter((row) => !row.deleted && !present.has(formatDatasetId(row.id)) && !unlisted.has(row.id.owner)).map((row) => row.id);
+    const missing = rows
+      .filter((row) => !row.deleted && !present.has(formatDatasetId(row.id)) && !unlisted.has(row.id.owner))
+      .map((row) => row.id);
     return { present: [...present.values()].sort(byKey), missing: missing.sort(byKey), failures: unlisted.size };
   }
 
@@ -190,16 +211,24 @@ export class CatalogSync {
     const all = [...survey.present, ...survey.missing];
     let done = 0;
     onProgress?.(0, all.length);
-    await forEachConcurrently(all, this.concurrency, async (id) => {
-      try {
-        await work(id);
-      } catch (error) {
-        counts.failures += 1;
-        this.options.logger?.error({ err: error, dataset: formatDatasetId(id) }, 'could not bring the dataset into the catalog; the next run retries');
-      }
-      done += 1;
-      onProgress?.(done, all.length);
-    }, signal);
+    await forEachConcurrently(
+      all,
+      this.concurrency,
+      async (id) => {
+        try {
+          await work(id);
+        } catch (error) {
+          counts.failures += 1;
+          this.options.logger?.error(
+            { err: error, dataset: formatDatasetId(id) },
+            'could not bring the dataset into the catalog; the next run retries',
+          );
+        }
+        done += 1;
+        onProgress?.(done, all.length);
+      },
+      signal,
+    );
   }
 
   private async reconcileDataset(id: DatasetId, counts: Counts): Promise<void> {

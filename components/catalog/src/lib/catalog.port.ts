@@ -16,7 +16,10 @@ export interface CatalogStore {
   /** The dataset's row, deleted ones included; `undefined` when the catalog has never seen it. */
   getDataset(id: DatasetId): Promise<CatalogEntry | undefined>;
 
-  /** Datasets that are not deleted and match every given filter, one keyset page at a time. Rejects a malformed cursor with VALIDATION_FAILED. */
+  /**
+   * Datasets that are not deleted and match every given filter, one keyset page at a time. Rejects a malformed cursor with
+   * VALIDATION_FAILED.
+   */
   search(query: SearchQuery): Promise<Page<CatalogEntry>>;
 
   /** Every row (deleted ones included) in (owner, name) order, for reconciliation and rebuilds. */

@@ -7,7 +7,11 @@ import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
 import { CatalogedStorage, type CatalogLogger } from './cataloged.storage';
 
-const events = { source: 'urn:metastore:test', maxDescriptorBytes: 2048, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
+const events = {
+  source: 'urn:metastore:test',
+  maxDescriptorBytes: 2048,
+  descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}`,
+};
 const ada: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const grace: Author = { name: 'Grace Hopper', email: 'grace@example.com' };
 
@@ -51,14 +55,32 @@ describe('CatalogedStorage', () => {
   it('records each write as a catalog row and one event, in commit order, with what an indexer needs', async () => {
     const { catalog, datasets, revisions, tags, nudges } = setup();
     const created = await datasets.create(id, descriptor, { author: ada });
-    const updated = await datasets.patch(id, { description: 'Daily rainfall', resources: [{ name: 'daily', path: 'daily.csv' }, { name: 'monthly', path: 'm.csv' }] }, { author: grace });
+    const updated = await datasets.patch(
+      id,
+      {
+        description: 'Daily rainfall',
+        resources: [
+          { name: 'daily', path: 'daily.csv' },
+          { name: 'monthly', path: 'm.csv' },
+        ],
+      },
+      { author: grace },
+    );
     await tags.create(id, { name: 'v1', description: 'first', author: ada });
     await tags.update(id, 'v1', { description: 'first release', author: ada });
     const reverted = await revisions.revert(id, created.revision.sha, { author: grace });
     await tags.delete(id, 'v1');
     await datasets.delete(id, { author: ada });
 
-    expect(types(catalog.events)).toEqual(['dataset.created', 'dataset.updated', 'tag.created', 'tag.updated', 'dataset.reverted', 'tag.deleted', 'dataset.deleted']);
+    expect(types(catalog.events)).toEqual([
+      'dataset.created',
+      'dataset.updated',
+      'tag.created',
+      'tag.updated',
+      'dataset.reverted',
+      'tag.deleted',
+      'dataset.deleted',
+    ]);
     expect(nudges()).toBe(7);
     const [create, update, , , revert, , remove] = catalog.events;
     expect(create).toMatchObject({
@@ -82,7 +104,12 @@ describe('CatalogedStorage', () => {
       author: grace,
       changes: { fields: ['description'], resources: { added: ['monthly'], removed: [], modified: [] } },
     });
-    expect(revert!.data).toMatchObject({ revertedTo: created.revision.sha, oldRevision: updated.revision.sha, newRevision: reverted.revision.sha, changes: { fields: ['description'], resources: { removed: ['monthly'] } } });
+    expect(revert!.data).toMatchObject({
+      revertedTo: created.revision.sha,
+      oldRevision: updated.revision.sha,
+      newRevision: reverted.revision.sha,
+      changes: { fields: ['description'], resources: { removed: ['monthly'] } },
+    });
     expect(remove!.data).toMatchObject({ oldRevision: reverted.revision.sha, newRevision: null, author: ada });
     expect(new Set(catalog.events.map((event) => event.id)).size).toBe(7);
   });
@@ -125,7 +152,10 @@ describe('CatalogedStorage', () => {
     const created = await datasets.create(id, { ...descriptor, description: 'x'.repeat(4096) }, { author: ada });
     const [event] = catalog.events;
     expect(event!.data.descriptor).toBeUndefined();
-    expect(event!.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: `http://api/datasets/acme/rain?ref=${created.revision.sha}` });
+    expect(event!.data).toMatchObject({
+      descriptorTruncated: true,
+      descriptorUrl: `http://api/datasets/acme/rain?ref=${created.revision.sha}`,
+    });
     expect(event!.data.changes?.fields).toContain('description');
   });
 
@@ -134,7 +164,9 @@ describe('CatalogedStorage', () => {
     await datasets.create(id, descriptor, { author: ada });
     const before = { events: catalog.events.length, entry: await catalog.getDataset(id) };
     await expect(datasets.create(id, descriptor, { author: grace })).rejects.toMatchObject({ code: 'DATASET_ALREADY_EXISTS' });
-    await expect(datasets.replace(id, { ...descriptor, title: 'stale' }, { author: grace, ifMatch: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(datasets.replace(id, { ...descriptor, title: 'stale' }, { author: grace, ifMatch: 'f'.repeat(40) })).rejects.toMatchObject(
+      { code: 'PRECONDITION_FAILED' },
+    );
     await expect(datasets.replace(id, { resources: 'not a list' }, { author: grace })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(catalog.events).toHaveLength(before.events);
     expect(await catalog.getDataset(id)).toEqual(before.entry);
@@ -155,7 +187,12 @@ describe('CatalogedStorage', () => {
 
   it('catches up a dataset the catalog missed on the next write: its creation from history, then the write', async () => {
     const { storage, catalog, datasets } = setup();
-    const first = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor) }], message: 'pushed directly', author: ada, timestamp: new Date('2020-01-02T03:04:05Z') });
+    const first = await storage.createDataset(id, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor) }],
+      message: 'pushed directly',
+      author: ada,
+      timestamp: new Date('2020-01-02T03:04:05Z'),
+    });
     const patched = await datasets.patch(id, { title: 'Now through the API' }, { author: ada });
     expect(await catalog.getDataset(id)).toMatchObject({ createdAt: new Date(first.timestamp), title: 'Now through the API' });
     expect(catalog.events.map((event) => [event.type, event.data.origin, event.data.oldRevision, event.data.newRevision])).toEqual([
@@ -187,7 +224,15 @@ describe('CatalogedStorage', () => {
     const { storage, catalog, datasets } = setup();
     const created = await datasets.create(id, descriptor, { author: ada });
     let head = created.revision.sha;
-    for (let i = 1; i <= 101; i++) head = (await storage.commit(id, { parent: head, changes: [{ path: 'datapackage.json', content: serializeDescriptor({ ...descriptor, title: `Pushed ${i}` }) }], message: 'push', author: grace })).sha;
+    for (let i = 1; i <= 101; i++)
+      head = (
+        await storage.commit(id, {
+          parent: head,
+          changes: [{ path: 'datapackage.json', content: serializeDescriptor({ ...descriptor, title: `Pushed ${i}` }) }],
+          message: 'push',
+          author: grace,
+        })
+      ).sha;
     await datasets.patch(id, { title: 'Through the API' }, { author: ada });
     expect(catalog.events).toHaveLength(1);
     expect((await catalog.getDataset(id))?.headRevision).toBe(created.revision.sha);
@@ -197,11 +242,33 @@ describe('CatalogedStorage', () => {
     const { storage, catalog, datasets, tags } = setup();
     const created = await datasets.create(id, descriptor, { author: ada });
     const updated = await datasets.patch(id, { title: 'Rain 2' }, { author: ada });
-    const unrecorded = await storage.createTag(id, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
-    await storage.createTag(id, { name: 'v2', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    const unrecorded = await storage.createTag(id, {
+      name: 'v1',
+      target: created.revision.sha,
+      description: '',
+      author: grace,
+      timestamp: new Date('2024-01-01T00:00:00Z'),
+    });
+    await storage.createTag(id, {
+      name: 'v2',
+      target: created.revision.sha,
+      description: '',
+      author: grace,
+      timestamp: new Date('2024-01-01T00:00:00Z'),
+    });
     await tags.delete(id, 'v1', ada);
     const moved = await tags.update(id, 'v2', { ref: updated.revision.sha, force: true, author: ada });
-    expect(catalog.events.slice(2).map((event) => [event.type, event.data.origin, event.data.tag?.name ?? event.data.previousTag?.name, event.data.oldRevision, event.data.newRevision])).toEqual([
+    expect(
+      catalog.events
+        .slice(2)
+        .map((event) => [
+          event.type,
+          event.data.origin,
+          event.data.tag?.name ?? event.data.previousTag?.name,
+          event.data.oldRevision,
+          event.data.newRevision,
+        ]),
+    ).toEqual([
       ['tag.created', 'sync', 'v1', null, unrecorded.target],
       ['tag.deleted', 'api', 'v1', unrecorded.target, null],
       ['tag.created', 'sync', 'v2', null, created.revision.sha],
@@ -219,7 +286,11 @@ describe('CatalogedStorage', () => {
     expect(await catalog.getTag(id, 'v1')).toBeUndefined();
     await expect(tags.get(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
     // Its deletion is announced (as found on the host), since no sync can see a difference any more.
-    expect(catalog.events.map((event) => [event.type, event.data.origin])).toEqual([['dataset.created', 'api'], ['tag.created', 'api'], ['tag.deleted', 'sync']]);
+    expect(catalog.events.map((event) => [event.type, event.data.origin])).toEqual([
+      ['dataset.created', 'api'],
+      ['tag.created', 'api'],
+      ['tag.deleted', 'sync'],
+    ]);
   });
 
   it('does not offer the catalog, read after read, a descriptor it cannot hold (U+0000), and caches one it can', async () => {

@@ -70,7 +70,12 @@ export class CatalogedStorage implements DatasetStorage {
   private readonly writes = new KeyedLock();
   private readonly clock: () => Date;
   /** Descriptors just read from the catalog, by `owner/name@sha` (see `descriptorFromCatalog`). */
-  private readonly recentDescriptors = new LRUCache<string, string>({ max: 1000, maxSize: 32 * 1024 * 1024, sizeCalculation: (source) => Math.max(1, source.length), ttl: 10_000 });
+  private readonly recentDescriptors = new LRUCache<string, string>({
+    max: 1000,
+    maxSize: 32 * 1024 * 1024,
+    sizeCalculation: (source) => Math.max(1, source.length),
+    ttl: 10_000,
+  });
 
   constructor(
     private readonly storage: DatasetStorage,
@@ -103,7 +108,13 @@ export class CatalogedStorage implements DatasetStorage {
         const time = new Date(revision.timestamp);
         const entry = catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: time, source });
         await this.record(
-          { ...this.change('dataset.created', id, time), author: revision.author, message: revision.message, newRevision: revision.sha, descriptorSource: source },
+          {
+            ...this.change('dataset.created', id, time),
+            author: revision.author,
+            message: revision.message,
+            newRevision: revision.sha,
+            descriptorSource: source,
+          },
           { entry, descriptors: [{ revision: revision.sha, source }], replaceAllTags: [], expect: { head: null } },
         );
       }
@@ -124,12 +135,21 @@ export class CatalogedStorage implements DatasetStorage {
     await this.writes.run(formatDatasetId(id), async () => {
       const prior = await this.catalogState(() => this.catalog.getDataset(id), id);
       // Unknown to the catalog (down, or behind the journal): the change is journaled expecting the head git has now.
-      const head = prior === BEHIND ? (options.expectedHead ?? (await this.storage.resolveRef(id))) : prior && !prior.deleted ? prior.headRevision : undefined;
+      const head =
+        prior === BEHIND
+          ? (options.expectedHead ?? (await this.storage.resolveRef(id)))
+          : prior && !prior.deleted
+            ? prior.headRevision
+            : undefined;
       await this.storage.deleteDataset(id, options);
       for (const key of this.recentDescriptors.keys()) if (key.startsWith(`${formatDatasetId(id)}@`)) this.recentDescriptors.delete(key);
       const time = this.clock();
       await this.record(
-        { ...this.change('dataset.deleted', id, time), ...(author ? { author } : {}), ...(head !== undefined ? { oldRevision: head } : {}) },
+        {
+          ...this.change('dataset.deleted', id, time),
+          ...(author ? { author } : {}),
+          ...(head !== undefined ? { oldRevision: head } : {}),
+        },
         { deletedAt: time, expect: { head: head ?? null } },
       );
     });
@@ -185,7 +205,12 @@ export class CatalogedStorage implements DatasetStorage {
         throw error;
       }
       await this.record(
-        { ...this.change('tag.deleted', id, this.clock()), ...(author ? { author } : {}), oldRevision: previous.target, previousTag: previous },
+        {
+          ...this.change('tag.deleted', id, this.clock()),
+          ...(author ? { author } : {}),
+          oldRevision: previous.target,
+          previousTag: previous,
+        },
         { removeTags: [name], expect: { tag: { name, state: missed ? null : previous } } },
         true,
         missed,
@@ -277,7 +302,10 @@ export class CatalogedStorage implements DatasetStorage {
         ...(request.revertedTo !== undefined ? { revertedTo: request.revertedTo } : {}),
       };
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(id), revision: revision.sha }, 'committed, but could not describe the change for the catalog; the sync worker will record it');
+      this.options.logger?.error(
+        { err: error, dataset: formatDatasetId(id), revision: revision.sha },
+        'committed, but could not describe the change for the catalog; the sync worker will record it',
+      );
       return;
     }
     const location = this.locationOf(id);
@@ -309,10 +337,16 @@ export class CatalogedStorage implements DatasetStorage {
       outcome = await this.catalog.apply({ dataset: change.id, ...update, events });
     } catch (error) {
       if (this.options.journal) {
-        this.options.logger?.warn({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but the catalog does not answer; the change is journaled');
+        this.options.logger?.warn(
+          { err: error, dataset: formatDatasetId(change.id), type: change.type },
+          'written to git, but the catalog does not answer; the change is journaled',
+        );
         return this.journalChange(change, update, false, missed);
       }
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error(
+        { err: error, dataset: formatDatasetId(change.id), type: change.type },
+        'written to git, but could not record the change in the catalog; the sync worker will',
+      );
       return;
     }
     if (outcome === 'applied') this.options.onRecorded?.();
@@ -323,17 +357,31 @@ export class CatalogedStorage implements DatasetStorage {
    * Appends a change to the journal before its write is acknowledged; without a journal, logs it for the sync worker. A
    * journal that cannot be written fails the request (503): the write is in git, but its event would be incomplete.
    */
-  private async journalChange(change: DatasetChange, update: JournaledUpdate, createdAtFromCatalog = false, missed?: DatasetChange): Promise<void> {
+  private async journalChange(
+    change: DatasetChange,
+    update: JournaledUpdate,
+    createdAtFromCatalog = false,
+    missed?: DatasetChange,
+  ): Promise<void> {
     const { journal } = this.options;
     if (!journal) {
-      this.options.logger?.error({ dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not record the change in the catalog; the sync worker will');
+      this.options.logger?.error(
+        { dataset: formatDatasetId(change.id), type: change.type },
+        'written to git, but could not record the change in the catalog; the sync worker will',
+      );
       return;
     }
     try {
       await journal.append({ change, update, ...(missed ? { missed } : {}), ...(createdAtFromCatalog ? { createdAtFromCatalog } : {}) });
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but neither the catalog nor the journal could record the change; the sync worker will');
-      throw new StorageUnavailableError('the change was written to git, but could not be recorded for its event; it will be announced as found by the next sync', { cause: error });
+      this.options.logger?.error(
+        { err: error, dataset: formatDatasetId(change.id), type: change.type },
+        'written to git, but neither the catalog nor the journal could record the change; the sync worker will',
+      );
+      throw new StorageUnavailableError(
+        'the change was written to git, but could not be recorded for its event; it will be announced as found by the next sync',
+        { cause: error },
+      );
     }
     this.options.onJournaled?.();
   }
@@ -348,7 +396,10 @@ export class CatalogedStorage implements DatasetStorage {
       if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
       return true;
     } catch (error) {
-      this.options.logger?.error({ err: error, dataset: formatDatasetId(change.id), type: change.type }, 'written to git, but could not catch the catalog up');
+      this.options.logger?.error(
+        { err: error, dataset: formatDatasetId(change.id), type: change.type },
+        'written to git, but could not catch the catalog up',
+      );
       return false;
     }
   }
@@ -372,7 +423,12 @@ export class CatalogedStorage implements DatasetStorage {
     if (recorded) return { previous: recorded };
     const previous = await this.storage.getTag(id, name);
     if (!answered) return { previous };
-    const missed = foundTagChange({ id, backend: this.backend, location: this.locationOf(id), origin: 'sync' }, undefined, previous, this.clock);
+    const missed = foundTagChange(
+      { id, backend: this.backend, location: this.locationOf(id), origin: 'sync' },
+      undefined,
+      previous,
+      this.clock,
+    );
     return { previous, ...(missed ? { missed } : {}) };
   }
 

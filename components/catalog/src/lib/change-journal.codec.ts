@@ -24,7 +24,9 @@ export function encodeJournaledChange(journaled: JournaledChange): string {
     ...(journaled.missed ? { missed: { ...journaled.missed, time: journaled.missed.time.toISOString() } } : {}),
     update: {
       ...update,
-      ...(update.entry ? { entry: { ...update.entry, createdAt: update.entry.createdAt.toISOString(), updatedAt: update.entry.updatedAt.toISOString() } } : {}),
+      ...(update.entry
+        ? { entry: { ...update.entry, createdAt: update.entry.createdAt.toISOString(), updatedAt: update.entry.updatedAt.toISOString() } }
+        : {}),
       ...(update.deletedAt ? { deletedAt: update.deletedAt.toISOString() } : {}),
     },
     ...(journaled.createdAtFromCatalog ? { createdAtFromCatalog: true } : {}),
@@ -38,18 +40,32 @@ export function decodeJournaledChange(text: string): JournaledChange {
   if (parsed['version'] !== JOURNAL_FORMAT_VERSION) throw new Error(`unknown format version ${JSON.stringify(parsed['version'])}`);
   const { change, update, missed } = parsed;
   if (!isObject(change) || !isObject(update)) throw new Error('no change or no update');
-  if (missed !== undefined && !(isObject(missed) && (EVENT_TYPES as readonly unknown[]).includes(missed['type']))) throw new Error('a malformed missed change');
-  if (!(EVENT_TYPES as readonly unknown[]).includes(change['type'])) throw new Error(`unknown change type ${JSON.stringify(change['type'])}`);
+  if (missed !== undefined && !(isObject(missed) && (EVENT_TYPES as readonly unknown[]).includes(missed['type'])))
+    throw new Error('a malformed missed change');
+  if (!(EVENT_TYPES as readonly unknown[]).includes(change['type']))
+    throw new Error(`unknown change type ${JSON.stringify(change['type'])}`);
   const id = change['id'];
   if (!isObject(id) || typeof id['owner'] !== 'string' || typeof id['name'] !== 'string') throw new Error('no dataset id');
-  if (typeof change['backend'] !== 'string' || typeof change['location'] !== 'string' || (change['origin'] !== 'api' && change['origin'] !== 'sync')) {
+  if (
+    typeof change['backend'] !== 'string' ||
+    typeof change['location'] !== 'string' ||
+    (change['origin'] !== 'api' && change['origin'] !== 'sync')
+  ) {
     throw new Error('no backend, location or origin');
   }
   const entry = update['entry'];
   if (entry !== undefined && !(isObject(entry) && typeof entry['headRevision'] === 'string')) throw new Error('a malformed entry');
   const decoded: JournaledUpdate = {
     ...(update as JournaledUpdate),
-    ...(isObject(entry) ? { entry: { ...(entry as unknown as CatalogEntry), createdAt: date(entry['createdAt'], 'entry.createdAt'), updatedAt: date(entry['updatedAt'], 'entry.updatedAt') } } : {}),
+    ...(isObject(entry)
+      ? {
+          entry: {
+            ...(entry as unknown as CatalogEntry),
+            createdAt: date(entry['createdAt'], 'entry.createdAt'),
+            updatedAt: date(entry['updatedAt'], 'entry.updatedAt'),
+          },
+        }
+      : {}),
     ...(update['deletedAt'] !== undefined ? { deletedAt: date(update['deletedAt'], 'deletedAt') } : {}),
   };
   return {

@@ -1,7 +1,10 @@
 import type { DatasetChange } from '@metastore/events';
 import type { CatalogUpdate } from './catalog.model';
 
-/** The catalog update recording a journaled change, without what is filled in when it is applied (the dataset is the change's, the event is built from it). */
+/**
+ * The catalog update recording a journaled change, without what is filled in when it is applied (the dataset is the change's, the event is
+ * built from it).
+ */
 export type JournaledUpdate = Omit<CatalogUpdate, 'dataset' | 'events'>;
 
 /**

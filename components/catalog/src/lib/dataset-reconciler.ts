@@ -68,8 +68,19 @@ export function foundTagChange(
   tag: Tag | undefined,
   now: () => Date,
 ): DatasetChange | undefined {
-  if (tag && !previous) return { ...base, type: 'tag.created', time: new Date(tag.createdAt), author: tag.author, newRevision: tag.target, tag };
-  if (tag && previous && !sameTag(tag, previous)) return { ...base, type: 'tag.updated', time: now(), author: tag.author, oldRevision: previous.target, newRevision: tag.target, tag, previousTag: previous };
+  if (tag && !previous)
+    return { ...base, type: 'tag.created', time: new Date(tag.createdAt), author: tag.author, newRevision: tag.target, tag };
+  if (tag && previous && !sameTag(tag, previous))
+    return {
+      ...base,
+      type: 'tag.updated',
+      time: now(),
+      author: tag.author,
+      oldRevision: previous.target,
+      newRevision: tag.target,
+      tag,
+      previousTag: previous,
+    };
   if (!tag && previous) return { ...base, type: 'tag.deleted', time: now(), oldRevision: previous.target, previousTag: previous };
   return undefined;
 }
@@ -117,7 +128,14 @@ export class DatasetReconciler {
 
   /** Records, with their events, the differences between storage and the catalog for `id`. */
   async reconcile(id: DatasetId, options: DatasetReconcileOptions = {}): Promise<DatasetReconcileResult> {
-    const counts: Counts = { created: 0, updated: 0, deleted: 0, tagChanges: 0, stale: false, ...(options.tally ? { tally: options.tally } : {}) };
+    const counts: Counts = {
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      stale: false,
+      ...(options.tally ? { tally: options.tally } : {}),
+    };
     await this.reconcileInto(id, options, counts);
     const { created, updated, deleted, tagChanges, stale } = counts;
     return { created, updated, deleted, tagChanges, stale };
@@ -160,23 +178,29 @@ export class DatasetReconciler {
     if (known && head === known.headRevision) {
       const stored = await this.indexer.tags(id);
       const events = this.tagEvents(id, recordedTags, stored, options.made);
-      if (events.length > 0) await this.applyCounted({ dataset: id, replaceAllTags: stored, events, expect: { head, allTags: recordedTags } }, counts);
+      if (events.length > 0)
+        await this.applyCounted({ dataset: id, replaceAllTags: stored, events, expect: { head, allTags: recordedTags } }, counts);
       return counts;
     }
     const walk = await this.walk(id, head, known?.headRevision, options.maxRevisions);
     if (!walk) {
-      this.options.logger?.info({ dataset: formatDatasetId(id), maxRevisions: options.maxRevisions }, 'too many revisions to catch up here; left to the sync worker');
+      this.options.logger?.info(
+        { dataset: formatDatasetId(id), maxRevisions: options.maxRevisions },
+        'too many revisions to catch up here; left to the sync worker',
+      );
       counts.stale = true;
       return counts;
     }
     if (known && walk.rewritten) {
-      if (await this.revisionExists(id, known.headRevision)) return this.recordRewrite(id, known, walk.revisions, recordedTags, options.made, counts);
+      if (await this.revisionExists(id, known.headRevision))
+        return this.recordRewrite(id, known, walk.revisions, recordedTags, options.made, counts);
       // The head the catalog knew is gone with its repository: that dataset was deleted, and this one is new.
       if (!(await this.recordDeletion(known, undefined, counts))) return counts;
       known = undefined;
       recordedTags = [];
     }
-    // Without a live row the catalog may still hold tags (recorded by the API while the row was missing): compared too, never announced twice.
+    // Without a live row the catalog may still hold tags (recorded by the API while the row was missing): compared too, never announced
+    // twice.
     return this.recordHistory(id, known, walk.revisions, recordedTags, options.made, counts);
   }
 
@@ -184,7 +208,12 @@ export class DatasetReconciler {
    * The revisions after `from` up to `head` (oldest first) on the first-parent history, paging through it; `rewritten`
    * when `from` is not on it (then all of it). Undefined past `maxRevisions`.
    */
-  private async walk(id: DatasetId, head: string, from: string | undefined, maxRevisions?: number): Promise<{ revisions: Revision[]; rewritten: boolean } | undefined> {
+  private async walk(
+    id: DatasetId,
+    head: string,
+    from: string | undefined,
+    maxRevisions?: number,
+  ): Promise<{ revisions: Revision[]; rewritten: boolean } | undefined> {
     const newestFirst: Revision[] = [];
     let cursor: string | undefined;
     for (;;) {
@@ -216,7 +245,9 @@ export class DatasetReconciler {
     for (let start = 0; start < revisions.length; start += this.batch) {
       const chunk = revisions.slice(start, start + this.batch);
       const last = start + this.batch >= revisions.length;
-      const sources = await mapConcurrently(chunk, READ_CONCURRENCY, (revision) => this.storage.readFile(id, revision.sha, DESCRIPTOR_PATH));
+      const sources = await mapConcurrently(chunk, READ_CONCURRENCY, (revision) =>
+        this.storage.readFile(id, revision.sha, DESCRIPTOR_PATH),
+      );
       const events: MetastoreEvent[] = [];
       const descriptors: { revision: string; source: string }[] = [];
       let entry: CatalogEntry | undefined;
@@ -237,10 +268,26 @@ export class DatasetReconciler {
           descriptorSource: source,
           ...(previousDescriptor ? { previousDescriptor } : {}),
         };
-        const ours = made?.newRevision === revision.sha && made.type.startsWith('dataset.') && (made.type === 'dataset.created') === (found.type === 'dataset.created');
-        events.push(this.event(ours ? { ...made, ...(oldRevision !== undefined ? { oldRevision } : {}), ...(previousDescriptor ? { previousDescriptor } : {}) } : found));
+        const ours =
+          made?.newRevision === revision.sha &&
+          made.type.startsWith('dataset.') &&
+          (made.type === 'dataset.created') === (found.type === 'dataset.created');
+        events.push(
+          this.event(
+            ours
+              ? { ...made, ...(oldRevision !== undefined ? { oldRevision } : {}), ...(previousDescriptor ? { previousDescriptor } : {}) }
+              : found,
+          ),
+        );
         descriptors.push({ revision: revision.sha, source });
-        entry = catalogEntryOf({ id, backend: this.storage.backend, location: this.storage.locationOf(id), head: revision, createdAt, source });
+        entry = catalogEntryOf({
+          id,
+          backend: this.storage.backend,
+          location: this.storage.locationOf(id),
+          head: revision,
+          createdAt,
+          source,
+        });
         previousSource = source;
       }
       if (!entry) continue;
@@ -248,7 +295,13 @@ export class DatasetReconciler {
       if (last && withTags) {
         const stored = await this.indexer.tags(id);
         const tagEvents = this.tagEvents(id, recordedTags, stored, made);
-        if (!(await this.applyCounted({ ...update, events: [...events, ...tagEvents], replaceAllTags: stored, expect: { head: recordedHead, allTags: recordedTags } }, counts))) return counts;
+        if (
+          !(await this.applyCounted(
+            { ...update, events: [...events, ...tagEvents], replaceAllTags: stored, expect: { head: recordedHead, allTags: recordedTags } },
+            counts,
+          ))
+        )
+          return counts;
       } else if (!(await this.applyCounted(update, counts))) {
         return counts;
       }
@@ -282,11 +335,25 @@ export class DatasetReconciler {
       ...(previousDescriptor ? { previousDescriptor } : {}),
       historyRewritten: true,
     };
-    const entry = catalogEntryOf({ id, backend: this.storage.backend, location: this.storage.locationOf(id), head, createdAt: new Date(revisions[0]!.timestamp), source });
+    const entry = catalogEntryOf({
+      id,
+      backend: this.storage.backend,
+      location: this.storage.locationOf(id),
+      head,
+      createdAt: new Date(revisions[0]!.timestamp),
+      source,
+    });
     const stored = await this.indexer.tags(id);
     const events = [this.event(change), ...this.tagEvents(id, recordedTags, stored, made)];
     await this.applyCounted(
-      { dataset: id, entry, descriptors: [{ revision: head.sha, source }], replaceAllTags: stored, events, expect: { head: known.headRevision, allTags: recordedTags } },
+      {
+        dataset: id,
+        entry,
+        descriptors: [{ revision: head.sha, source }],
+        replaceAllTags: stored,
+        events,
+        expect: { head: known.headRevision, allTags: recordedTags },
+      },
       counts,
     );
     return counts;
@@ -297,7 +364,10 @@ export class DatasetReconciler {
     const time = this.clock();
     const found: DatasetChange = { ...this.base(known.id), type: 'dataset.deleted', time, oldRevision: known.headRevision };
     const change = made?.type === 'dataset.deleted' ? { ...made, oldRevision: known.headRevision } : found;
-    return this.applyCounted({ dataset: known.id, deletedAt: time, events: [this.event(change)], expect: { head: known.headRevision } }, counts);
+    return this.applyCounted(
+      { dataset: known.id, deletedAt: time, events: [this.event(change)], expect: { head: known.headRevision } },
+      counts,
+    );
   }
 
   /** Applies an update and counts its events; false (and `stale`) when the catalog moved on meanwhile. */
@@ -312,7 +382,14 @@ export class DatasetReconciler {
     const types = new Map<EventType, number>();
     for (const event of update.events ?? []) {
       types.set(event.type, (types.get(event.type) ?? 0) + 1);
-      const kind = event.type === 'dataset.created' ? 'created' : event.type === 'dataset.deleted' ? 'deleted' : event.type.startsWith('dataset.') ? 'updated' : 'tagChanges';
+      const kind =
+        event.type === 'dataset.created'
+          ? 'created'
+          : event.type === 'dataset.deleted'
+            ? 'deleted'
+            : event.type.startsWith('dataset.')
+              ? 'updated'
+              : 'tagChanges';
       counts[kind] += 1;
       if (counts.tally) counts.tally[kind] += 1;
     }

@@ -12,7 +12,11 @@ import { CatalogSync } from './catalog-sync.service';
 import { CatalogedStorage } from './cataloged.storage';
 import { JournalDrainer } from './journal-drainer.service';
 
-const events = { source: 'urn:metastore:test', maxDescriptorBytes: 64 * 1024, descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}` };
+const events = {
+  source: 'urn:metastore:test',
+  maxDescriptorBytes: 64 * 1024,
+  descriptorUrl: (id: DatasetId, revision: string) => `http://api/datasets/${id.owner}/${id.name}?ref=${revision}`,
+};
 const ada: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const grace: Author = { name: 'Grace Hopper', email: 'grace@example.com' };
 const rain: DatasetId = { owner: 'acme', name: 'rain' };
@@ -26,7 +30,10 @@ function tickingClock(start = '2024-03-01T00:00:00Z'): () => Date {
   return () => new Date((time += 60_000));
 }
 
-/** A catalog that can lose the answer to an update it applied (a connection cut after COMMIT), or refuse one dataset's updates while answering. */
+/**
+ * A catalog that can lose the answer to an update it applied (a connection cut after COMMIT), or refuse one dataset's updates while
+ * answering.
+ */
 class FaultyCatalog extends InMemoryCatalogStore {
   loseNextAnswer = false;
   failNextApply = false;
@@ -37,7 +44,8 @@ class FaultyCatalog extends InMemoryCatalogStore {
       this.failNextApply = false;
       throw new StorageUnavailableError('connection terminated');
     }
-    if (this.refuseUpdatesOf === `${update.dataset.owner}/${update.dataset.name}`) throw new StorageUnavailableError('value too long for type character varying(200)');
+    if (this.refuseUpdatesOf === `${update.dataset.owner}/${update.dataset.name}`)
+      throw new StorageUnavailableError('value too long for type character varying(200)');
     const outcome = await super.apply(update);
     if (this.loseNextAnswer) {
       this.loseNextAnswer = false;
@@ -70,11 +78,20 @@ function world() {
 }
 
 /** What tells two announcements of one change apart; no two events may share it. */
-const changeKey = (event: MetastoreEvent) => `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
+const changeKey = (event: MetastoreEvent) =>
+  `${event.subject} ${event.type} ${event.data.newRevision ?? event.data.oldRevision} ${event.data.tag?.name ?? event.data.previousTag?.name ?? ''}`;
 /** Events grouped by dataset (a stable sort): the order that holds when datasets are taken at once. */
-const bySubject = (list: readonly MetastoreEvent[]) => [...list].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+const bySubject = (list: readonly MetastoreEvent[]) =>
+  [...list].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
 const summary = (list: readonly MetastoreEvent[]) =>
-  list.map((event) => [event.subject, event.type, event.data.origin, event.data.oldRevision, event.data.newRevision, event.data.tag?.name ?? event.data.previousTag?.name ?? null]);
+  list.map((event) => [
+    event.subject,
+    event.type,
+    event.data.origin,
+    event.data.oldRevision,
+    event.data.newRevision,
+    event.data.tag?.name ?? event.data.previousTag?.name ?? null,
+  ]);
 
 describe('JournalDrainer with CatalogedStorage', () => {
   it('journals every change made while the catalog is down and records each with the event it would have had; a sync then adds nothing', async () => {
@@ -122,8 +139,15 @@ describe('JournalDrainer with CatalogedStorage', () => {
     expect(recorded[5]!.data).toMatchObject({ revertedTo: created.revision.sha, author: grace });
     expect(recorded[0]!.data.changes).toMatchObject({ fields: ['title'] });
     // The row keeps its creation time, which nobody could read from the catalog while it was down.
-    expect(await catalog.getDataset(rain)).toMatchObject({ headRevision: reverted.revision.sha, createdAt: new Date(created.revision.timestamp), title: 'Rain' });
-    expect(await catalog.getDataset(snow)).toMatchObject({ headRevision: snowPatched.revision.sha, createdAt: new Date(snowCreated.revision.timestamp) });
+    expect(await catalog.getDataset(rain)).toMatchObject({
+      headRevision: reverted.revision.sha,
+      createdAt: new Date(created.revision.timestamp),
+      title: 'Rain',
+    });
+    expect(await catalog.getDataset(snow)).toMatchObject({
+      headRevision: snowPatched.revision.sha,
+      createdAt: new Date(snowCreated.revision.timestamp),
+    });
     expect((await catalog.listTags(rain)).map((tag) => [tag.name, tag.target])).toEqual([['v2', first.revision.sha]]);
 
     expect(await sync.reconcile()).toMatchObject({ created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
@@ -171,7 +195,12 @@ describe('JournalDrainer with CatalogedStorage', () => {
     const first = await tags.create(rain, { name: 'v1', author: ada });
     // Written to git by a process killed before it recorded them: a tag deletion and a commit the catalog never saw.
     await storage.deleteTag(rain, 'v1');
-    const missed = await storage.commit(rain, { parent: created.revision.sha, changes: [{ path: 'datapackage.json', content: JSON.stringify(descriptor('Missed')) }], message: 'killed before recording', author: grace });
+    const missed = await storage.commit(rain, {
+      parent: created.revision.sha,
+      changes: [{ path: 'datapackage.json', content: JSON.stringify(descriptor('Missed')) }],
+      message: 'killed before recording',
+      author: grace,
+    });
     const before = catalog.events.length;
 
     catalog.down = true;
@@ -198,7 +227,13 @@ describe('JournalDrainer with CatalogedStorage', () => {
   it('journals, with the change, the creation it found the catalog had missed, and records both', async () => {
     const { storage, catalog, journal, datasets, tags, drainer } = world();
     const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
-    const unrecorded = await storage.createTag(rain, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    const unrecorded = await storage.createTag(rain, {
+      name: 'v1',
+      target: created.revision.sha,
+      description: '',
+      author: grace,
+      timestamp: new Date('2024-01-01T00:00:00Z'),
+    });
     catalog.failNextApply = true;
     await tags.delete(rain, 'v1', ada);
     expect(journal.changes().map((entry) => [entry.missed?.type, entry.change.type])).toEqual([['tag.created', 'tag.deleted']]);
@@ -213,7 +248,13 @@ describe('JournalDrainer with CatalogedStorage', () => {
     const { storage, catalog, datasets, tags, drainer, sync } = world();
     const created = await datasets.create(rain, descriptor('Rain'), { author: ada });
     // Written to git by a process killed before it recorded the tag: the catalog never sees it.
-    const unrecorded = await storage.createTag(rain, { name: 'v1', target: created.revision.sha, description: '', author: grace, timestamp: new Date('2024-01-01T00:00:00Z') });
+    const unrecorded = await storage.createTag(rain, {
+      name: 'v1',
+      target: created.revision.sha,
+      description: '',
+      author: grace,
+      timestamp: new Date('2024-01-01T00:00:00Z'),
+    });
     catalog.down = true;
     await tags.delete(rain, 'v1', ada);
     catalog.down = false;
@@ -292,13 +333,21 @@ describe('JournalDrainer with CatalogedStorage', () => {
     // Datasets are drained at once: acme/rain's entry did not wait behind acme/wind's.
     expect(await journal.pending()).toBe(1);
     expect(await drainer.drain()).toEqual({ applied: 0, stale: 0, setAside: 1 });
-    expect(journal.setAsideEntries.map((entry) => entry.reason)).toEqual([expect.stringMatching(/JSON/), expect.stringMatching(/refused 3 times/)]);
+    expect(journal.setAsideEntries.map((entry) => entry.reason)).toEqual([
+      expect.stringMatching(/JSON/),
+      expect.stringMatching(/refused 3 times/),
+    ]);
     expect((await catalog.listTags(rain)).map((tag) => tag.name)).toEqual(['fine']);
 
     // What was set aside is in git: the sync worker announces it, as found.
     catalog.refuseUpdatesOf = undefined;
     expect(await sync.reconcile()).toMatchObject({ tagChanges: 2 });
-    expect(catalog.events.filter((event) => event.type === 'tag.created').map((event) => `${event.data.tag!.name} ${event.data.origin}`).sort()).toEqual(['fine api', 'refused sync', 'torn sync']);
+    expect(
+      catalog.events
+        .filter((event) => event.type === 'tag.created')
+        .map((event) => `${event.data.tag!.name} ${event.data.origin}`)
+        .sort(),
+    ).toEqual(['fine api', 'refused sync', 'torn sync']);
   });
 
   it('fails a write with STORAGE_UNAVAILABLE when neither the catalog nor the journal can record it (the change is in git)', async () => {

@@ -24,7 +24,9 @@ export interface JournalDrainerOptions {
   readonly onRecorded?: () => void;
   /** The first wait after a drain failed (default 1 s), doubling after each failure up to `maxRetryMs`. */
   readonly retryMs?: number;
-  /** The longest wait between attempts while the catalog does not answer (default 30 s); also how often an idle loop looks at the journal. */
+  /**
+   * The longest wait between attempts while the catalog does not answer (default 30 s); also how often an idle loop looks at the journal.
+   */
   readonly maxRetryMs?: number;
   /** Entries read at a time (default 100). */
   readonly batchSize?: number;
@@ -103,7 +105,10 @@ export class JournalDrainer {
       maxRetryMs,
       ...(options.clock ? { clock: options.clock } : {}),
       onFailure: async (error, retryInMs) =>
-        options.logger?.warn({ err: error, pending: await journal.pending().catch(() => undefined), retryInMs }, 'the catalog does not answer; journaled changes wait'),
+        options.logger?.warn(
+          { err: error, pending: await journal.pending().catch(() => undefined), retryInMs },
+          'the catalog does not answer; journaled changes wait',
+        ),
     });
     this.batchSize = options.batchSize ?? 100;
     this.maxEntryFailures = options.maxEntryFailures ?? 3;
@@ -141,7 +146,10 @@ export class JournalDrainer {
     this.loop.nudge();
   }
 
-  /** Tells the loop that a catalog call succeeded: while drains fail, it tries again now (at most once per `retryMs`) and the backoff starts over. */
+  /**
+   * Tells the loop that a catalog call succeeded: while drains fail, it tries again now (at most once per `retryMs`) and the backoff starts
+   * over.
+   */
   catalogAnswered(): void {
     this.loop.retryNow();
   }
@@ -159,7 +167,10 @@ export class JournalDrainer {
       const byDataset = new Map<string, JournalEntry[]>();
       for (const entry of entries) {
         if (!entry.change) {
-          this.options.logger?.error({ entry: entry.key, problem: entry.problem }, 'an unreadable journal entry was set aside; the sync worker records its change from git');
+          this.options.logger?.error(
+            { entry: entry.key, problem: entry.problem },
+            'an unreadable journal entry was set aside; the sync worker records its change from git',
+          );
           await this.journal.setAside(entry, entry.problem ?? 'unreadable');
           pass.summary.setAside += 1;
           continue;
@@ -185,7 +196,8 @@ export class JournalDrainer {
     const { summary } = pass;
     if (summary.applied > 0) this.options.onRecorded?.();
     for (const id of pass.behind.values()) await this.catchUp(id);
-    if (summary.applied + summary.stale + summary.setAside > 0) this.options.logger?.info({ ...summary }, 'journaled changes recorded in the catalog');
+    if (summary.applied + summary.stale + summary.setAside > 0)
+      this.options.logger?.info({ ...summary }, 'journaled changes recorded in the catalog');
     return { ...summary };
   }
 
@@ -202,7 +214,10 @@ export class JournalDrainer {
       this.failures.set(entry.key, failures);
       if (failures < this.maxEntryFailures) throw error;
       this.failures.delete(entry.key);
-      this.options.logger?.error({ err: error, entry: entry.key, dataset, type: change.type }, 'a journal entry the catalog keeps refusing was set aside; the sync worker records its change from git');
+      this.options.logger?.error(
+        { err: error, entry: entry.key, dataset, type: change.type },
+        'a journal entry the catalog keeps refusing was set aside; the sync worker records its change from git',
+      );
       await this.journal.setAside(entry, `refused ${failures} times: ${(error as Error).message}`);
       pass.summary.setAside += 1;
       pass.behind.set(dataset, change.id);
@@ -210,7 +225,10 @@ export class JournalDrainer {
     }
     this.failures.delete(entry.key);
     if (outcome === 'stale') {
-      this.options.logger?.info({ entry: entry.key, dataset, type: change.type }, 'the catalog already moved past a journaled change (the sync recorded it); dropped');
+      this.options.logger?.info(
+        { entry: entry.key, dataset, type: change.type },
+        'the catalog already moved past a journaled change (the sync recorded it); dropped',
+      );
       pass.summary.stale += 1;
       pass.behind.set(dataset, change.id);
     } else {
@@ -256,10 +274,18 @@ export class JournalDrainer {
     // A tag absent from the catalog is ambiguous: recorded, and its leaving announced (by the sync, or by this entry
     // whose commit's answer was lost): stale; or never recorded (its creation written to git by a killed process):
     // then its creation, as found, is recorded before the entry.
-    if ((await this.leadsTo(entry, expected.name, recorded, pass)) && (recorded !== undefined || !expected.state || (await this.catalog.announcedTagLeaving(change.id, expected.state)))) {
+    if (
+      (await this.leadsTo(entry, expected.name, recorded, pass)) &&
+      (recorded !== undefined || !expected.state || (await this.catalog.announcedTagLeaving(change.id, expected.state)))
+    ) {
       return 'stale';
     }
-    const base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'> = { id: change.id, backend: change.backend, location: change.location, origin: 'sync' };
+    const base: Pick<DatasetChange, 'id' | 'backend' | 'location' | 'origin'> = {
+      id: change.id,
+      backend: change.backend,
+      location: change.location,
+      origin: 'sync',
+    };
     // The tag the change was made on (what the entry expected, or what it found the catalog had missed).
     const madeOn = change.type === 'tag.created' ? undefined : change.previousTag;
     const missed = foundTagChange(base, recorded, madeOn, () => this.now());
@@ -276,7 +302,11 @@ export class JournalDrainer {
   private async leadsTo(entry: JournalEntry, name: string, state: Tag | undefined, pass: Pass): Promise<boolean> {
     pass.tagStates ??= this.tagStates();
     const states = (await pass.tagStates).get(tagKey(entry.change!.change.id, name)) ?? [];
-    return states.some((later) => later.sequence >= entry.sequence && (later.state === undefined ? state === undefined : state !== undefined && sameTag(later.state, state)));
+    return states.some(
+      (later) =>
+        later.sequence >= entry.sequence &&
+        (later.state === undefined ? state === undefined : state !== undefined && sameTag(later.state, state)),
+    );
   }
 
   /** Every tag state the journal's entries lead to, by dataset and tag, in order. */
@@ -287,7 +317,10 @@ export class JournalDrainer {
       const name = change?.tag?.name ?? change?.previousTag?.name;
       if (!change || !change.type.startsWith('tag.') || name === undefined) continue;
       const key = tagKey(change.id, name);
-      states.set(key, [...(states.get(key) ?? []), { sequence: entry.sequence, state: change.type === 'tag.deleted' ? undefined : change.tag }]);
+      states.set(key, [
+        ...(states.get(key) ?? []),
+        { sequence: entry.sequence, state: change.type === 'tag.deleted' ? undefined : change.tag },
+      ]);
     }
     return states;
   }
@@ -320,7 +353,10 @@ export class JournalDrainer {
       const result = await this.reconciler.reconcile(id, { maxRevisions: CATCH_UP_REVISIONS });
       if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
     } catch (error) {
-      this.options.logger?.warn({ err: error, dataset: formatDatasetId(id) }, 'could not catch the dataset up after a stale journal entry; the sync worker will');
+      this.options.logger?.warn(
+        { err: error, dataset: formatDatasetId(id) },
+        'could not catch the dataset up after a stale journal entry; the sync worker will',
+      );
     }
   }
 

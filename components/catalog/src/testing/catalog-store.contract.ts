@@ -144,7 +144,11 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
 
     it('inserts a row and returns it as given', async () => {
       const id = { owner: uniqueWord('ct'), name: 'climate.v1_data-set' };
-      const entry = entryFor(id, { keywords: ['climate', 'Climate Change', 'rain'], licenses: ['ODC-By-1.0', 'LICENSE.txt'], resourceCount: 7 });
+      const entry = entryFor(id, {
+        keywords: ['climate', 'Climate Change', 'rain'],
+        licenses: ['ODC-By-1.0', 'LICENSE.txt'],
+        resourceCount: 7,
+      });
       await store.apply({ dataset: id, entry });
       expect(await store.getDataset(id)).toEqual(entry);
     });
@@ -194,11 +198,19 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
     it('upserts, removes and replaces tags; lists them in name order', async () => {
       const id = { owner: uniqueWord('ct'), name: 'tagged' };
       const [one, two] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
-      await store.apply({ dataset: id, entry: entryFor(id), upsertTags: [tagFor('v2', two), tagFor('v1', one), tagFor('release/2024', one)] });
+      await store.apply({
+        dataset: id,
+        entry: entryFor(id),
+        upsertTags: [tagFor('v2', two), tagFor('v1', one), tagFor('release/2024', one)],
+      });
       expect((await store.listTags(id)).map((tag) => tag.name)).toEqual(['release/2024', 'v1', 'v2']);
       expect(await store.getTag(id, 'v1')).toEqual(tagFor('v1', one));
 
-      const moved = { ...tagFor('v1', two, 'Moved'), author: { name: 'Bob Ünicode', email: 'bob@example.com' }, createdAt: '2024-06-07T08:09:10.111Z' };
+      const moved = {
+        ...tagFor('v1', two, 'Moved'),
+        author: { name: 'Bob Ünicode', email: 'bob@example.com' },
+        createdAt: '2024-06-07T08:09:10.111Z',
+      };
       await store.apply({ dataset: id, upsertTags: [moved], removeTags: ['v2', 'never-existed'] });
       expect(await store.getTag(id, 'v1')).toEqual(moved);
       expect(await store.getTag(id, 'v2')).toBeUndefined();
@@ -212,7 +224,10 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
 
     it('tells whether it announced a tag state leaving (deleted, or moved from): that exact state, of that dataset', async () => {
       const owner = uniqueWord('ct');
-      const [id, other] = [{ owner, name: 'left' }, { owner, name: 'other' }];
+      const [id, other] = [
+        { owner, name: 'left' },
+        { owner, name: 'other' },
+      ];
       const [one, two] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
       const [v1, v2, moved] = [tagFor('v1', one), tagFor('v2', one), tagFor('v2', two, 'Moved')];
       const leaving = (dataset: DatasetId, type: EventType, tag: Tag, next?: Tag): MetastoreEvent => {
@@ -236,7 +251,10 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
 
     it('keeps tags of different datasets apart', async () => {
       const owner = uniqueWord('ct');
-      const [a, b] = [{ owner, name: 'a' }, { owner, name: 'b' }];
+      const [a, b] = [
+        { owner, name: 'a' },
+        { owner, name: 'b' },
+      ];
       await store.apply({ dataset: a, entry: entryFor(a), upsertTags: [tagFor('v1', 'a'.repeat(40))] });
       await store.apply({ dataset: b, entry: entryFor(b), replaceAllTags: [tagFor('v1', 'b'.repeat(40))] });
       expect((await store.getTag(a, 'v1'))?.target).toBe('a'.repeat(40));
@@ -282,18 +300,26 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
       const id = { owner: uniqueWord('ct'), name: 'expected' };
       const [one, two] = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
       const created = entryFor(id, { headRevision: one });
-      expect(await store.apply({ dataset: id, entry: created, expect: { head: null }, events: [eventFor(id, 'dataset.created')] })).toBe('applied');
-      expect(await store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] })).toBe('stale');
+      expect(await store.apply({ dataset: id, entry: created, expect: { head: null }, events: [eventFor(id, 'dataset.created')] })).toBe(
+        'applied',
+      );
+      expect(
+        await store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] }),
+      ).toBe('stale');
       expect(await store.apply({ dataset: id, entry: entryFor(id), expect: { head: two }, upsertTags: [tagFor('v9', two)] })).toBe('stale');
       expect(await store.getDataset(id)).toEqual(created);
       expect(await store.listTags(id)).toEqual([]);
 
       const v1 = tagFor('v1', one);
       expect(await store.apply({ dataset: id, upsertTags: [v1], expect: { tag: { name: 'v1', state: null } } })).toBe('applied');
-      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: null } } })).toBe('stale');
+      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: null } } })).toBe(
+        'stale',
+      );
       // Times are compared as instants, whatever their text.
       const sameInstant = { ...v1, createdAt: v1.createdAt.replace('.000Z', 'Z') };
-      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: sameInstant } } })).toBe('applied');
+      expect(await store.apply({ dataset: id, upsertTags: [tagFor('v1', two)], expect: { tag: { name: 'v1', state: sameInstant } } })).toBe(
+        'applied',
+      );
       expect(await store.apply({ dataset: id, replaceAllTags: [], expect: { head: one, allTags: [v1] } })).toBe('stale');
       expect(await store.apply({ dataset: id, replaceAllTags: [], expect: { head: one, allTags: [tagFor('v1', two)] } })).toBe('applied');
       expect(await store.listTags(id)).toEqual([]);
@@ -307,7 +333,9 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
     it('lets exactly one of concurrent updates that expect the same state apply', async () => {
       const id = { owner: uniqueWord('ct'), name: 'raced' };
       const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () => store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] })),
+        Array.from({ length: 6 }, () =>
+          store.apply({ dataset: id, entry: entryFor(id), expect: { head: null }, events: [eventFor(id, 'dataset.created')] }),
+        ),
       );
       expect(outcomes.filter((outcome) => outcome === 'applied')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'stale')).toHaveLength(5);
@@ -319,7 +347,13 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
       const event = eventFor(id, 'dataset.created');
       const outcome = await store.apply({
         dataset: id,
-        entry: entryFor(id, { headRevision: revision, title: 'Nul\u0000title', description: '\u0000', keywords: ['k\u0000'], licenses: ['l\u0000'] }),
+        entry: entryFor(id, {
+          headRevision: revision,
+          title: 'Nul\u0000title',
+          description: '\u0000',
+          keywords: ['k\u0000'],
+          licenses: ['l\u0000'],
+        }),
         descriptors: [
           { revision, source: '{"title":"escaped \\u0000 is fine"}' },
           { revision: 'e'.repeat(40), source: 'raw \u0000 byte' },
@@ -327,7 +361,12 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
         events: [{ ...event, data: { ...event.data, message: 'nul\u0000', author: { name: '\u0000', email: 'a@example.com' } } }],
       });
       expect(outcome).toBe('applied');
-      expect(await store.getDataset(id)).toMatchObject({ title: 'Nul\uFFFDtitle', description: '\uFFFD', keywords: ['k\uFFFD'], licenses: ['l\uFFFD'] });
+      expect(await store.getDataset(id)).toMatchObject({
+        title: 'Nul\uFFFDtitle',
+        description: '\uFFFD',
+        keywords: ['k\uFFFD'],
+        licenses: ['l\uFFFD'],
+      });
       expect(await store.descriptorAt(id, revision)).toBe('{"title":"escaped \\u0000 is fine"}');
       expect(await store.descriptorAt(id, 'e'.repeat(40))).toBeUndefined();
     });
@@ -431,7 +470,10 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
           entryFor({ owner: other, name: 'other-owner' }, { title: `About ${word}`, keywords: [keyword], updatedAt: recent }),
           entryFor({ owner, name: 'no-keyword' }, { title: `About ${word}`, keywords: [], updatedAt: recent }),
           entryFor({ owner, name: 'no-word' }, { title: 'About nothing', keywords: [keyword], updatedAt: recent }),
-          entryFor({ owner, name: 'stale' }, { title: `About ${word}`, keywords: [keyword], updatedAt: new Date('2020-01-01T00:00:00.000Z') }),
+          entryFor(
+            { owner, name: 'stale' },
+            { title: `About ${word}`, keywords: [keyword], updatedAt: new Date('2020-01-01T00:00:00.000Z') },
+          ),
         );
         const page = await store.search({ owner, keyword, q: word, updatedSince: new Date('2025-01-01T00:00:00.000Z'), limit: 10 });
         expect(page.items).toEqual([match]);
@@ -486,7 +528,9 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
         const word = uniqueWord('w');
         const owner = uniqueWord('ct');
         const tied = ['t1', 't2', 't3', 't4', 't5'].map((name) => entryFor({ owner, name }, { title: `${word} series`, keywords: [] }));
-        const lower = ['l1', 'l2', 'l3'].map((name) => entryFor({ owner, name }, { title: 'Series', description: `About ${word}.`, keywords: [] }));
+        const lower = ['l1', 'l2', 'l3'].map((name) =>
+          entryFor({ owner, name }, { title: 'Series', description: `About ${word}.`, keywords: [] }),
+        );
         await put(...lower, ...tied);
         const onePage = (await store.search({ q: word, limit: 100 })).items;
         expect(onePage).toHaveLength(8);
@@ -537,7 +581,11 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
         // An update that fails as a whole changes no keyword either.
         const taken = randomUUID();
         await expect(
-          store.apply({ dataset: id, entry: entryFor(id, { keywords: [dropped] }), events: [eventFor(id, 'dataset.updated', taken), eventFor(id, 'dataset.updated', taken)] }),
+          store.apply({
+            dataset: id,
+            entry: entryFor(id, { keywords: [dropped] }),
+            events: [eventFor(id, 'dataset.updated', taken), eventFor(id, 'dataset.updated', taken)],
+          }),
         ).rejects.toThrow();
         expect(await found(dropped)).toEqual([]);
         expect(await found(added)).toEqual([`${owner}/changing`]);

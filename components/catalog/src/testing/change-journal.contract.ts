@@ -10,7 +10,13 @@ export interface ChangeJournalUnderTest {
 }
 
 const sha = (digit: string) => digit.repeat(40);
-const tag: Tag = { name: 'v1/é', target: sha('a'), description: 'first\u2028release', author: { name: 'Ada', email: 'ada@example.com' }, createdAt: '2025-03-14T09:26:53.000Z' };
+const tag: Tag = {
+  name: 'v1/é',
+  target: sha('a'),
+  description: 'first\u2028release',
+  author: { name: 'Ada', email: 'ada@example.com' },
+  createdAt: '2025-03-14T09:26:53.000Z',
+};
 
 /** A change of each shape the API journals, with what a careless encoding would lose: times, U+0000, nulls, nested descriptors. */
 function sampleChanges(): JournaledChange[] {
@@ -38,19 +44,41 @@ function sampleChanges(): JournaledChange[] {
     deleted: false,
   };
   return [
-    { change: created, update: { entry, descriptors: [{ revision: sha('1'), source: created.descriptorSource! }], replaceAllTags: [], expect: { head: null } } },
     {
-      change: { ...base, type: 'dataset.reverted', time: new Date('2025-03-15T00:00:00.000Z'), oldRevision: sha('1'), newRevision: sha('2'), revertedTo: sha('1'), previousDescriptor: { name: 'rain', nested: { list: [1, null, 'x'] } } },
+      change: created,
+      update: {
+        entry,
+        descriptors: [{ revision: sha('1'), source: created.descriptorSource! }],
+        replaceAllTags: [],
+        expect: { head: null },
+      },
+    },
+    {
+      change: {
+        ...base,
+        type: 'dataset.reverted',
+        time: new Date('2025-03-15T00:00:00.000Z'),
+        oldRevision: sha('1'),
+        newRevision: sha('2'),
+        revertedTo: sha('1'),
+        previousDescriptor: { name: 'rain', nested: { list: [1, null, 'x'] } },
+      },
       update: { entry: { ...entry, headRevision: sha('2') }, expect: { head: sha('1') } },
       createdAtFromCatalog: true,
     },
-    { change: { ...base, type: 'tag.created', time: new Date(tag.createdAt), newRevision: tag.target, tag }, update: { upsertTags: [tag], expect: { tag: { name: tag.name, state: null } } } },
+    {
+      change: { ...base, type: 'tag.created', time: new Date(tag.createdAt), newRevision: tag.target, tag },
+      update: { upsertTags: [tag], expect: { tag: { name: tag.name, state: null } } },
+    },
     {
       change: { ...base, type: 'tag.deleted', time: new Date('2025-03-16T00:00:00.000Z'), oldRevision: tag.target, previousTag: tag },
       missed: { ...base, origin: 'sync', type: 'tag.created', time: new Date(tag.createdAt), newRevision: tag.target, tag },
       update: { removeTags: [tag.name], expect: { tag: { name: tag.name, state: null } } },
     },
-    { change: { ...base, type: 'dataset.deleted', time: new Date('2025-03-17T00:00:00.000Z'), oldRevision: sha('2') }, update: { deletedAt: new Date('2025-03-17T00:00:00.000Z'), expect: { head: sha('2') } } },
+    {
+      change: { ...base, type: 'dataset.deleted', time: new Date('2025-03-17T00:00:00.000Z'), oldRevision: sha('2') },
+      update: { deletedAt: new Date('2025-03-17T00:00:00.000Z'), expect: { head: sha('2') } },
+    },
   ];
 }
 
@@ -96,7 +124,10 @@ export function describeChangeJournalContract(label: string, setup: () => Promis
 
     it('keeps order for appends made at once (distinct sequences, each one read back)', async () => {
       const { journal } = subject;
-      const changes = Array.from({ length: 20 }, (_, index) => ({ ...sampleChanges()[2]!, change: { ...sampleChanges()[2]!.change, message: `change ${index}` } }));
+      const changes = Array.from({ length: 20 }, (_, index) => ({
+        ...sampleChanges()[2]!,
+        change: { ...sampleChanges()[2]!.change, message: `change ${index}` },
+      }));
       await Promise.all(changes.map((change) => journal.append(change)));
       const entries = await journal.read(100);
       expect(entries).toHaveLength(20);

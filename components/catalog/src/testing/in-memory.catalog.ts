@@ -14,7 +14,8 @@ const encodeKey = (id: DatasetId) => Buffer.from(JSON.stringify([id.owner, id.na
 function decodeKey(cursor: string): DatasetId {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')) return { owner: parsed[0] as string, name: parsed[1] as string };
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string'))
+      return { owner: parsed[0] as string, name: parsed[1] as string };
   } catch {
     // reported below
   }
@@ -57,7 +58,8 @@ export class InMemoryCatalogStore implements CatalogStore {
       this.tags.delete(key);
     }
     for (const descriptor of update.descriptors ?? []) {
-      if (isCacheable(descriptor.source) && !this.descriptors.has(`${key}@${descriptor.revision}`)) this.descriptors.set(`${key}@${descriptor.revision}`, descriptor.source);
+      if (isCacheable(descriptor.source) && !this.descriptors.has(`${key}@${descriptor.revision}`))
+        this.descriptors.set(`${key}@${descriptor.revision}`, descriptor.source);
     }
     if (update.replaceAllTags) this.tags.set(key, new Map(update.replaceAllTags.map((tag) => [tag.name, tag])));
     const tags = this.tags.get(key) ?? new Map<string, Tag>();
@@ -122,7 +124,11 @@ export class InMemoryCatalogStore implements CatalogStore {
     const subject = formatDatasetId(id);
     const stored = withoutNul(tag);
     return this.events.some(
-      (event) => event.subject === subject && (event.type === 'tag.deleted' || event.type === 'tag.updated') && event.data.previousTag !== undefined && sameTag(event.data.previousTag, stored),
+      (event) =>
+        event.subject === subject &&
+        (event.type === 'tag.deleted' || event.type === 'tag.updated') &&
+        event.data.previousTag !== undefined &&
+        sameTag(event.data.previousTag, stored),
     );
   }
 

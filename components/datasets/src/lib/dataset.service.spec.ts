@@ -1,4 +1,11 @@
-import { DescriptorInvalidError, DomainError, PreconditionFailedError, RevisionConflictError, StorageUnavailableError, ValidationError } from '@metastore/errors';
+import {
+  DescriptorInvalidError,
+  DomainError,
+  PreconditionFailedError,
+  RevisionConflictError,
+  StorageUnavailableError,
+  ValidationError,
+} from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { DatasetService, serializeDescriptor } from './dataset.service';
@@ -117,10 +124,16 @@ describe('DatasetService', () => {
 
     it('rejects an invalid descriptor with every issue and stores nothing', async () => {
       const { storage, service } = setup();
-      const error = await rejectionOf(service.create(id, descriptorWith([temps({ path: '../etc/passwd' }), { name: 'temps' }]), { author }));
+      const error = await rejectionOf(
+        service.create(id, descriptorWith([temps({ path: '../etc/passwd' }), { name: 'temps' }]), { author }),
+      );
       expect(error).toBeInstanceOf(ValidationError);
       expect(error.code).toBe('VALIDATION_FAILED');
-      expect((error as ValidationError).issues.map((issue) => issue.pointer)).toEqual(['/resources/0/path', '/resources/1', '/resources/1/name']);
+      expect((error as ValidationError).issues.map((issue) => issue.pointer)).toEqual([
+        '/resources/0/path',
+        '/resources/1',
+        '/resources/1/name',
+      ]);
       expect(storage.calls.has('createDataset')).toBe(false);
       await expect(service.read(id)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
     });
@@ -210,14 +223,22 @@ describe('DatasetService', () => {
 
     it('fails with DESCRIPTOR_INVALID naming the revision (keeping the cause) when the stored file is not JSON, or not an object', async () => {
       const { storage, service } = setup();
-      const { sha } = await storage.createDataset(id, { files: [{ path: DESCRIPTOR_PATH, content: '{ not json' }], message: 'init', author });
+      const { sha } = await storage.createDataset(id, {
+        files: [{ path: DESCRIPTOR_PATH, content: '{ not json' }],
+        message: 'init',
+        author,
+      });
       const error = await rejectionOf(service.read(id));
       expect(error).toBeInstanceOf(DescriptorInvalidError);
       expect(error).toMatchObject({ code: 'DESCRIPTOR_INVALID', dataset: 'acme/x', revision: sha });
       expect(error.message).toContain(`acme/x at revision ${sha} is not valid JSON`);
       expect(error.cause).toBeInstanceOf(SyntaxError);
 
-      for (const [name, content, kind] of [['array', '[]\n', 'an array'], ['null', 'null', 'null'], ['text', '"text"', 'a string']] as const) {
+      for (const [name, content, kind] of [
+        ['array', '[]\n', 'an array'],
+        ['null', 'null', 'null'],
+        ['text', '"text"', 'a string'],
+      ] as const) {
         await storage.createDataset({ owner: 'acme', name }, { files: [{ path: DESCRIPTOR_PATH, content }], message: 'init', author });
         const notObject = await rejectionOf(service.read({ owner: 'acme', name }));
         expect(notObject).toMatchObject({ code: 'DESCRIPTOR_INVALID' });
@@ -231,7 +252,12 @@ describe('DatasetService', () => {
     async function brokenHead(content = '{"name": "x", oops}') {
       const { storage, service } = setup();
       const good = await service.create(id, descriptorWith([temps(), rain()]), { author });
-      const broken = await storage.commit(id, { parent: good.revision.sha, changes: [{ path: DESCRIPTOR_PATH, content }], message: 'pushed by hand', author: otherAuthor });
+      const broken = await storage.commit(id, {
+        parent: good.revision.sha,
+        changes: [{ path: DESCRIPTOR_PATH, content }],
+        message: 'pushed by hand',
+        author: otherAuthor,
+      });
       return { storage, service, good: good.revision.sha, broken: broken.sha };
     }
 
@@ -280,7 +306,9 @@ describe('DatasetService', () => {
 
     it('is replaced conditionally (If-Match on the broken head), and a stale condition still fails its precondition', async () => {
       const { service, good, broken } = await brokenHead();
-      await expect(service.replace(id, descriptorWith([temps()]), { author, ifMatch: good })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      await expect(service.replace(id, descriptorWith([temps()]), { author, ifMatch: good })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+      });
       const result = await service.replace(id, descriptorWith([temps()]), { author, ifMatch: broken });
       expect(result.revision.parents).toEqual([broken]);
     });
@@ -315,7 +343,10 @@ describe('DatasetService', () => {
       const { storage, service } = setup();
       const descriptor = descriptorWith([temps()]);
       const { revision } = await service.create(id, descriptor, { author });
-      const reordered = { ...Object.fromEntries(Object.entries(descriptor).reverse()), resources: [Object.fromEntries(Object.entries(temps()).reverse())] };
+      const reordered = {
+        ...Object.fromEntries(Object.entries(descriptor).reverse()),
+        resources: [Object.fromEntries(Object.entries(temps()).reverse())],
+      };
       expect(serializeDescriptor(reordered)).not.toBe(serializeDescriptor(descriptor));
 
       const result = await service.replace(id, reordered, { author: otherAuthor });
@@ -348,7 +379,11 @@ describe('DatasetService', () => {
       expect(result.revision).toMatchObject({ parents: [first.sha], message: 'Update dataset acme/x', author: otherAuthor });
       expect(storage.calls.get('commit')).toBe(1);
       expect(await revisionCount(storage)).toBe(2);
-      await expect(service.read(id)).resolves.toMatchObject({ revision: result.revision.sha, descriptor: next, source: serializeDescriptor(next) });
+      await expect(service.read(id)).resolves.toMatchObject({
+        revision: result.revision.sha,
+        descriptor: next,
+        source: serializeDescriptor(next),
+      });
       expect(await storage.readFile(id, result.revision.sha, 'data/rain.csv')).toBe(renderLfsPointer(OID_B, 200));
       expect(await storage.readFile(id, result.revision.sha, GITATTRIBUTES_PATH)).toContain(`/data/rain.csv ${LFS_LINE}`);
     });
@@ -411,7 +446,9 @@ describe('DatasetService', () => {
       const { service } = setup();
       const descriptor = descriptorWith([temps()]);
       await service.create(id, descriptor, { author });
-      await expect(service.replace(id, descriptor, { author, ifMatch: '0'.repeat(40) })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      await expect(service.replace(id, descriptor, { author, ifMatch: '0'.repeat(40) })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+      });
     });
 
     it('fails with DATASET_NOT_FOUND for an unknown dataset', async () => {
@@ -447,7 +484,11 @@ describe('DatasetService', () => {
     it('makes no commit when the patch changes nothing', async () => {
       const { storage, service } = setup();
       const { revision } = await service.create(id, descriptorWith([temps()]), { author });
-      await expect(service.patch(id, { name: 'x', missing: null }, { author })).resolves.toEqual({ revision, changed: false, warnings: [] });
+      await expect(service.patch(id, { name: 'x', missing: null }, { author })).resolves.toEqual({
+        revision,
+        changed: false,
+        warnings: [],
+      });
       expect(storage.calls.has('commit')).toBe(false);
     });
 
@@ -480,7 +521,9 @@ describe('DatasetService', () => {
       const { storage, service } = setup();
       const { revision } = await service.create(id, descriptorWith([temps()]), { author });
       await service.patch(id, { title: 'A' }, { author, ifMatch: revision.sha });
-      await expect(service.patch(id, { title: 'B' }, { author, ifMatch: revision.sha })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      await expect(service.patch(id, { title: 'B' }, { author, ifMatch: revision.sha })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+      });
       expect((await service.read(id)).descriptor['title']).toBe('A');
       expect((await storage.listRevisions(id, { limit: 10 })).items).toHaveLength(2);
     });
@@ -504,7 +547,9 @@ describe('DatasetService', () => {
     it('applies all of 20 concurrent unconditional patches, one revision each', async () => {
       const { storage, service } = setup();
       await service.create(id, descriptorWith([temps()]), { author });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, index) => service.patch(id, { [`key${index}`]: index }, { author })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => service.patch(id, { [`key${index}`]: index }, { author })),
+      );
       expect(results.every((result) => result.changed)).toBe(true);
       const { descriptor } = await service.read(id);
       for (let index = 0; index < 20; index += 1) expect(descriptor[`key${index}`]).toBe(index);
@@ -597,7 +642,10 @@ describe('DatasetService', () => {
     it('checks If-Match in the same per-dataset queue as writes: a delete queued behind a write sees its new head', async () => {
       const { service } = setup();
       const first = await service.create(id, descriptorWith([temps()]), { author });
-      const [patched, deleted] = await Promise.allSettled([service.patch(id, { title: 'Racing' }, { author }), service.delete(id, { ifMatch: first.revision.sha })]);
+      const [patched, deleted] = await Promise.allSettled([
+        service.patch(id, { title: 'Racing' }, { author }),
+        service.delete(id, { ifMatch: first.revision.sha }),
+      ]);
       expect(patched.status).toBe('fulfilled');
       expect(deleted).toMatchObject({ status: 'rejected', reason: { code: 'PRECONDITION_FAILED' } });
       expect((await service.read(id)).descriptor['title']).toBe('Racing');

@@ -1,12 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import mergePatch from 'json-merge-patch';
-import {
-  DescriptorInvalidError,
-  NotFoundError,
-  PreconditionFailedError,
-  RevisionConflictError,
-  ValidationError,
-} from '@metastore/errors';
+import { DescriptorInvalidError, NotFoundError, PreconditionFailedError, RevisionConflictError, ValidationError } from '@metastore/errors';
 import {
   formatDatasetId,
   isFullSha,
@@ -66,7 +60,6 @@ export interface DatasetServiceDependencies {
   readonly maxWriteAttempts?: number;
 }
 
-
 /** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline. */
 export function serializeDescriptor(descriptor: Descriptor): string {
   return `${JSON.stringify(descriptor, null, 2)}\n`;
@@ -124,7 +117,9 @@ export class DatasetService {
     try {
       descriptor = JSON.parse(source);
     } catch (error) {
-      const invalid = new DescriptorInvalidError(formatDatasetId(id), revision, `not valid JSON (${(error as Error).message})`, { cause: error });
+      const invalid = new DescriptorInvalidError(formatDatasetId(id), revision, `not valid JSON (${(error as Error).message})`, {
+        cause: error,
+      });
       return { revision, source, invalid };
     }
     if (!isJsonObject(descriptor)) {
@@ -277,7 +272,6 @@ export class DatasetService {
       warnings: [...report.warnings, ...lfs.warnings],
     };
   }
-
 }
 
 /** The file changes from the managed files `before` to `files`. */

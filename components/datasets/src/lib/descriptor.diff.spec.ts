@@ -2,8 +2,22 @@ import { summarizeDiff } from './descriptor.diff';
 
 describe('summarizeDiff', () => {
   it('lists resources added, removed and changed by name, and changed top-level fields other than resources, sorted', () => {
-    const from = { name: 'x', title: 'T', keep: 1, resources: [{ name: 'b', path: 'b.csv' }, { name: 'a', path: 'a.csv' }, { name: 'same', data: [] }] };
-    const to = { name: 'y', keep: 1, version: '2', resources: [{ name: 'same', data: [] }, { name: 'a', path: 'a2.csv' }, { name: 'd' }, { name: 'c' }] };
+    const from = {
+      name: 'x',
+      title: 'T',
+      keep: 1,
+      resources: [
+        { name: 'b', path: 'b.csv' },
+        { name: 'a', path: 'a.csv' },
+        { name: 'same', data: [] },
+      ],
+    };
+    const to = {
+      name: 'y',
+      keep: 1,
+      version: '2',
+      resources: [{ name: 'same', data: [] }, { name: 'a', path: 'a2.csv' }, { name: 'd' }, { name: 'c' }],
+    };
     expect(summarizeDiff(from, to)).toEqual({
       resourcesAdded: ['c', 'd'],
       resourcesRemoved: ['b'],

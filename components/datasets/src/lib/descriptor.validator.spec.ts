@@ -40,7 +40,9 @@ describe('DescriptorValidator', () => {
     });
 
     it('selects v1.0 from the published v1 $schema URL', () => {
-      const report = validator.validate(complete([{ name: 'a', path: 'a.csv' }], { $schema: 'https://datapackage.org/profiles/1.0/datapackage.json' }));
+      const report = validator.validate(
+        complete([{ name: 'a', path: 'a.csv' }], { $schema: 'https://datapackage.org/profiles/1.0/datapackage.json' }),
+      );
       expect(report.version).toBe('1.0');
       expect(report.warnings).toEqual([]);
     });
@@ -48,13 +50,17 @@ describe('DescriptorValidator', () => {
     it('validates a custom $schema as v2.0 and says it was not fetched', () => {
       const report = validator.validate(complete([{ name: 'a', path: 'a.csv' }], { $schema: 'https://example.com/my-profile.json' }));
       expect(report.version).toBe('2.0');
-      expect(report.warnings).toEqual([{ pointer: '/$schema', code: 'CUSTOM_PROFILE', message: expect.stringContaining('https://example.com/my-profile.json') }]);
+      expect(report.warnings).toEqual([
+        { pointer: '/$schema', code: 'CUSTOM_PROFILE', message: expect.stringContaining('https://example.com/my-profile.json') },
+      ]);
     });
 
     it('validates a v1 profile other than data-package against the base profile with a CUSTOM_PROFILE warning', () => {
       const report = validator.validate(complete([{ name: 'a', path: 'a.csv' }], { profile: 'tabular-data-package' }));
       expect(report.version).toBe('1.0');
-      expect(report.warnings).toEqual([{ pointer: '/profile', code: 'CUSTOM_PROFILE', message: expect.stringContaining('tabular-data-package') }]);
+      expect(report.warnings).toEqual([
+        { pointer: '/profile', code: 'CUSTOM_PROFILE', message: expect.stringContaining('tabular-data-package') },
+      ]);
     });
 
     it('actually applies the selected profile: v1 names must be lowercase, v2 names only should be', () => {
@@ -80,7 +86,10 @@ describe('DescriptorValidator', () => {
     });
 
     it('rejects U+0000 in any string or member name, at each place (no catalog can store it)', () => {
-      const descriptor = v2([{ name: 'a', path: 'a.csv', schema: { fields: [{ name: 'x\u0000y' }] } }], { title: 'Weather\u0000', 'ke\u0000y': 1 });
+      const descriptor = v2([{ name: 'a', path: 'a.csv', schema: { fields: [{ name: 'x\u0000y' }] } }], {
+        title: 'Weather\u0000',
+        'ke\u0000y': 1,
+      });
       expect(validator.validate(descriptor).errors).toEqual([
         { pointer: '/ke\u0000y', message: 'member names must not contain U+0000' },
         { pointer: '/resources/0/schema/fields/0/name', message: 'must not contain U+0000' },
@@ -98,7 +107,10 @@ describe('DescriptorValidator', () => {
     it(`accepts nesting up to ${MAX_DESCRIPTOR_DEPTH} levels and rejects deeper once, where it starts, without walking further`, () => {
       expect(validator.validate(nested(MAX_DESCRIPTOR_DEPTH - 1)).errors).toEqual([]);
       expect(validator.validate(nested(MAX_DESCRIPTOR_DEPTH)).errors).toEqual([
-        { pointer: `/extra${'/a'.repeat(MAX_DESCRIPTOR_DEPTH - 1)}`, message: `nests deeper than ${MAX_DESCRIPTOR_DEPTH} levels of objects and arrays` },
+        {
+          pointer: `/extra${'/a'.repeat(MAX_DESCRIPTOR_DEPTH - 1)}`,
+          message: `nests deeper than ${MAX_DESCRIPTOR_DEPTH} levels of objects and arrays`,
+        },
       ]);
       expect(validator.validate(nested(100_000)).errors).toHaveLength(1);
     });
@@ -121,11 +133,7 @@ describe('DescriptorValidator', () => {
       ['v2', v2],
     ])('rejects a resource with both path and data, and one with neither (%s)', (_label, build) => {
       const report = validator.validate(
-        build([
-          { name: 'a', path: 'a.csv' },
-          { name: 'both', path: 'b.csv', data: [{ x: 1 }] },
-          { name: 'neither' },
-        ]),
+        build([{ name: 'a', path: 'a.csv' }, { name: 'both', path: 'b.csv', data: [{ x: 1 }] }, { name: 'neither' }]),
       );
       expect(report.errors).toEqual([
         { pointer: '/resources/1', message: "must have exactly one of 'path' or 'data', not both" },
@@ -138,7 +146,9 @@ describe('DescriptorValidator', () => {
     });
 
     it('requires a resource name', () => {
-      expect(validator.validate(v2([{ path: 'a.csv' }])).errors).toEqual([{ pointer: '/resources/0', message: "must have property 'name'" }]);
+      expect(validator.validate(v2([{ path: 'a.csv' }])).errors).toEqual([
+        { pointer: '/resources/0', message: "must have property 'name'" },
+      ]);
     });
 
     it('rejects a non-object resource', () => {
@@ -153,7 +163,9 @@ describe('DescriptorValidator', () => {
           { name: 'a', data: [] },
         ]),
       );
-      expect(report.errors).toEqual([{ pointer: '/resources/2/name', message: "duplicate resource name 'a' (first used at /resources/0)" }]);
+      expect(report.errors).toEqual([
+        { pointer: '/resources/2/name', message: "duplicate resource name 'a' (first used at /resources/0)" },
+      ]);
     });
 
     it.each([
@@ -170,14 +182,21 @@ describe('DescriptorValidator', () => {
       ['another URL scheme', 's3://bucket/a.csv'],
     ])('rejects a path with %s at its pointer (v1 and v2)', (_label, path) => {
       for (const build of [v1, v2]) {
-        expect(validator.validate(build([{ name: 'ok', path: 'ok.csv' }, { name: 'bad', path }])).errors).toEqual([
-          { pointer: '/resources/1/path', message: expect.stringContaining('relative POSIX path') },
-        ]);
+        expect(
+          validator.validate(
+            build([
+              { name: 'ok', path: 'ok.csv' },
+              { name: 'bad', path },
+            ]),
+          ).errors,
+        ).toEqual([{ pointer: '/resources/1/path', message: expect.stringContaining('relative POSIX path') }]);
       }
     });
 
     it('rejects an empty path', () => {
-      expect(validator.validate(v1([{ name: 'a', path: '' }])).errors).toEqual([{ pointer: '/resources/0/path', message: 'must not be empty' }]);
+      expect(validator.validate(v1([{ name: 'a', path: '' }])).errors).toEqual([
+        { pointer: '/resources/0/path', message: 'must not be empty' },
+      ]);
     });
 
     it('points at the bad item of an array path', () => {
@@ -198,14 +217,12 @@ describe('DescriptorValidator', () => {
       ]);
     });
 
-    it.each([
-      'https://example.com/data/a.csv',
-      'http://example.com/a.csv?x=1',
-      'ftp://example.com/a.csv',
-      'HTTPS://EXAMPLE.COM/A.CSV',
-    ])('accepts the URL path %s', (path) => {
-      for (const build of [v1, v2]) expect(validator.validate(build([{ name: 'a', path }])).errors).toEqual([]);
-    });
+    it.each(['https://example.com/data/a.csv', 'http://example.com/a.csv?x=1', 'ftp://example.com/a.csv', 'HTTPS://EXAMPLE.COM/A.CSV'])(
+      'accepts the URL path %s',
+      (path) => {
+        for (const build of [v1, v2]) expect(validator.validate(build([{ name: 'a', path }])).errors).toEqual([]);
+      },
+    );
 
     it('accepts nested relative paths and arrays of them', () => {
       expect(validator.validate(v2([{ name: 'a', path: ['data/2024/a.csv', 'data/2025/a.csv'] }])).errors).toEqual([]);
@@ -250,9 +267,9 @@ describe('DescriptorValidator', () => {
       expect(validator.validate(v1([{ name: 'a', path: 'a.csv' }], { created: 'yesterday' })).errors).toEqual([
         { pointer: '/created', message: 'must match format "date-time"' },
       ]);
-      expect(validator.validate(v2([{ name: 'a', path: 'a.csv' }], { created: '2024-01-02' })).errors.map((error) => error.pointer)).toEqual([
-        '/created',
-      ]);
+      expect(
+        validator.validate(v2([{ name: 'a', path: 'a.csv' }], { created: '2024-01-02' })).errors.map((error) => error.pointer),
+      ).toEqual(['/created']);
       expect(validator.validate(v1([{ name: 'a', path: 'a.csv' }], { created: '1985-04-12T23:20:50.52Z' })).errors).toEqual([]);
     });
 
@@ -313,7 +330,9 @@ describe('DescriptorValidator', () => {
         ]),
       );
       expect(report.errors).toEqual([]);
-      expect(report.warnings).toEqual([{ pointer: '/resources/1/hash', code: 'UNKNOWN_HASH_ALGORITHM', message: expect.stringContaining('blake3') }]);
+      expect(report.warnings).toEqual([
+        { pointer: '/resources/1/hash', code: 'UNKNOWN_HASH_ALGORITHM', message: expect.stringContaining('blake3') },
+      ]);
     });
 
     it('gives no warning to a complete v2 descriptor with portable names and known hashes', () => {

@@ -71,7 +71,13 @@ function selectVersion(descriptor: Record<string, unknown>): { version: ProfileV
     if (/\/profiles\/(v?1\.0|v?1)\/datapackage\.json$/.test(schema)) return { version: '1.0', warnings: [] };
     return {
       version: '2.0',
-      warnings: [{ pointer: '/$schema', code: 'CUSTOM_PROFILE', message: `custom profile ${schema} is not fetched; validated against Data Package v2.0 only` }],
+      warnings: [
+        {
+          pointer: '/$schema',
+          code: 'CUSTOM_PROFILE',
+          message: `custom profile ${schema} is not fetched; validated against Data Package v2.0 only`,
+        },
+      ],
     };
   }
   if (typeof profile === 'string') {
@@ -79,7 +85,9 @@ function selectVersion(descriptor: Record<string, unknown>): { version: ProfileV
     const note = V1_PROFILES.has(profile) ? `profile '${profile}'` : `custom profile ${profile}`;
     return {
       version: '1.0',
-      warnings: [{ pointer: '/profile', code: 'CUSTOM_PROFILE', message: `${note} is not checked beyond the base Data Package v1.0 profile` }],
+      warnings: [
+        { pointer: '/profile', code: 'CUSTOM_PROFILE', message: `${note} is not checked beyond the base Data Package v1.0 profile` },
+      ],
     };
   }
   return {
@@ -121,7 +129,10 @@ function resourceIssues(resources: unknown): Issue[] {
     if (typeof resource['name'] === 'string') {
       const first = firstByName.get(resource['name']);
       if (first !== undefined) {
-        issues.push({ pointer: `${at}/name`, message: `duplicate resource name '${resource['name']}' (first used at /resources/${first})` });
+        issues.push({
+          pointer: `${at}/name`,
+          message: `duplicate resource name '${resource['name']}' (first used at /resources/${first})`,
+        });
       } else {
         firstByName.set(resource['name'], index);
       }
@@ -150,7 +161,9 @@ function pathIssues(pointer: string, value: unknown): Issue[] {
   }
   if (Array.isArray(value) && value.length > 0) {
     return value.flatMap((item, index) =>
-      typeof item === 'string' ? pathIssues(`${pointer}/${index}`, item) : [{ pointer: `${pointer}/${index}`, message: 'must be a string' }],
+      typeof item === 'string'
+        ? pathIssues(`${pointer}/${index}`, item)
+        : [{ pointer: `${pointer}/${index}`, message: 'must be a string' }],
     );
   }
   return [{ pointer, message: 'must be a path string or a non-empty array of path strings' }];
@@ -162,7 +175,11 @@ function recommendations(descriptor: Record<string, unknown>, version: ProfileVe
   if (descriptor['name'] === undefined) {
     warnings.push({ pointer: '', code: 'MISSING_NAME', message: 'a Data Package SHOULD have a name' });
   } else if (version === '2.0' && typeof descriptor['name'] === 'string' && !PORTABLE_NAME.test(descriptor['name'])) {
-    warnings.push({ pointer: '/name', code: 'NAME_NOT_PORTABLE', message: "name SHOULD use only lowercase letters, digits, '.', '-' and '_'" });
+    warnings.push({
+      pointer: '/name',
+      code: 'NAME_NOT_PORTABLE',
+      message: "name SHOULD use only lowercase letters, digits, '.', '-' and '_'",
+    });
   }
   if (descriptor['id'] === undefined) {
     warnings.push({ pointer: '', code: 'MISSING_ID', message: 'a Data Package SHOULD have a globally unique id (e.g. a UUID or DOI)' });
@@ -183,7 +200,11 @@ function recommendations(descriptor: Record<string, unknown>, version: ProfileVe
     }
     const hash = resource['hash'];
     if (typeof hash === 'string' && /^[^:]+:/.test(hash) && !(hash.split(':')[0]!.toLowerCase() in HASH_HEX_LENGTHS)) {
-      warnings.push({ pointer: `/resources/${index}/hash`, code: 'UNKNOWN_HASH_ALGORITHM', message: `hash algorithm '${hash.split(':')[0]}' is not one of md5, sha1, sha256, sha512` });
+      warnings.push({
+        pointer: `/resources/${index}/hash`,
+        code: 'UNKNOWN_HASH_ALGORITHM',
+        message: `hash algorithm '${hash.split(':')[0]}' is not one of md5, sha1, sha256, sha512`,
+      });
     }
   });
   return warnings;

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf, renderLfsPointer } from './lfs-pointers';
+import {
+  DESCRIPTOR_PATH,
+  GITATTRIBUTES_PATH,
+  isLfsPointer,
+  lfsPointersOf,
+  managedFiles,
+  pointerPathsOf,
+  renderLfsPointer,
+} from './lfs-pointers';
 
 const OID_A = 'a'.repeat(64);
 const OID_B = '0123456789abcdef'.repeat(4);
@@ -15,7 +23,12 @@ describe('renderLfsPointer', () => {
   });
 
   it('writes a zero size for an empty object', () => {
-    expect(renderLfsPointer(OID_A, 0).split('\n')).toEqual(['version https://git-lfs.github.com/spec/v1', `oid sha256:${OID_A}`, 'size 0', '']);
+    expect(renderLfsPointer(OID_A, 0).split('\n')).toEqual([
+      'version https://git-lfs.github.com/spec/v1',
+      `oid sha256:${OID_A}`,
+      'size 0',
+      '',
+    ]);
   });
 });
 
@@ -38,7 +51,9 @@ describe('lfsPointersOf', () => {
   it("accepts an upper-case 'SHA256:' prefix and hex digits and lowercases the oid", () => {
     const { pointers, errors } = lfsPointersOf(packageOf({ name: 'a', path: 'a.csv', hash: `SHA256:${OID_B.toUpperCase()}`, bytes: 7 }));
     expect(errors).toEqual([]);
-    expect(pointers).toEqual([{ path: 'a.csv', oid: OID_B, size: 7, pointer: `version https://git-lfs.github.com/spec/v1\noid sha256:${OID_B}\nsize 7\n` }]);
+    expect(pointers).toEqual([
+      { path: 'a.csv', oid: OID_B, size: 7, pointer: `version https://git-lfs.github.com/spec/v1\noid sha256:${OID_B}\nsize 7\n` },
+    ]);
   });
 
   it.each([
@@ -65,11 +80,19 @@ describe('lfsPointersOf', () => {
     expect(lfsPointersOf(packageOf({ name: 'a', ...resource }))).toEqual({ pointers: [], errors: [], warnings: [] });
   });
 
-  it.each([DESCRIPTOR_PATH, `${DESCRIPTOR_PATH}/inner.csv`])("refuses the reserved path '%s' as an error at the resource's path", (path) => {
-    const result = lfsPointersOf(packageOf({ name: 'ok', path: 'ok.csv', hash: `sha256:${OID_A}`, bytes: 1 }, { name: 'x', path, hash: `sha256:${OID_B}`, bytes: 1 }));
-    expect(result.errors).toEqual([{ pointer: '/resources/1/path', message: `'${path}' is reserved for the repository itself` }]);
-    expect(result.pointers.map((pointer) => pointer.path)).toEqual(['ok.csv']);
-  });
+  it.each([DESCRIPTOR_PATH, `${DESCRIPTOR_PATH}/inner.csv`])(
+    "refuses the reserved path '%s' as an error at the resource's path",
+    (path) => {
+      const result = lfsPointersOf(
+        packageOf(
+          { name: 'ok', path: 'ok.csv', hash: `sha256:${OID_A}`, bytes: 1 },
+          { name: 'x', path, hash: `sha256:${OID_B}`, bytes: 1 },
+        ),
+      );
+      expect(result.errors).toEqual([{ pointer: '/resources/1/path', message: `'${path}' is reserved for the repository itself` }]);
+      expect(result.pointers.map((pointer) => pointer.path)).toEqual(['ok.csv']);
+    },
+  );
 
   it.each([GITATTRIBUTES_PATH, '.git/config', '.lfsconfig'])('never writes a pointer over the repository file %s', (path) => {
     // These start with '.', which the validator already rejects (see the DatasetService spec); here they are only never written.
@@ -88,8 +111,14 @@ describe('lfsPointersOf', () => {
     );
     expect(result.pointers).toEqual([{ path: 'a.csv', oid: OID_A, size: 1, pointer: renderLfsPointer(OID_A, 1) }]);
     expect(result.errors).toEqual([
-      { pointer: '/resources/2/path', message: expect.stringMatching(/^resources [01] and 2 share the path 'a.csv' with different hash or bytes$/) },
-      { pointer: '/resources/3/path', message: expect.stringMatching(/^resources [01] and 3 share the path 'a.csv' with different hash or bytes$/) },
+      {
+        pointer: '/resources/2/path',
+        message: expect.stringMatching(/^resources [01] and 2 share the path 'a.csv' with different hash or bytes$/),
+      },
+      {
+        pointer: '/resources/3/path',
+        message: expect.stringMatching(/^resources [01] and 3 share the path 'a.csv' with different hash or bytes$/),
+      },
     ]);
   });
 
@@ -136,18 +165,28 @@ describe('managedFiles', () => {
   it('anchors each pattern at the root and escapes glob characters and spaces (gitattributes pattern syntax)', () => {
     const { pointers } = lfsPointersOf(packageOf({ name: 'odd', path: 'my data/#1 [draft]!*?.csv', hash: `sha256:${OID_A}`, bytes: 3 }));
     const attributes = managedFiles('{}\n', pointers).get(GITATTRIBUTES_PATH);
-    expect(attributes).toBe(`${ATTRIBUTES_HEADER}\n/my[[:space:]]data/\\#1[[:space:]]\\[draft\\]\\!\\*\\?.csv filter=lfs diff=lfs merge=lfs -text\n`);
+    expect(attributes).toBe(
+      `${ATTRIBUTES_HEADER}\n/my[[:space:]]data/\\#1[[:space:]]\\[draft\\]\\!\\*\\?.csv filter=lfs diff=lfs merge=lfs -text\n`,
+    );
   });
 });
 
 describe('pointerPathsOf', () => {
-  const segment = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.', ' ', '#', '[', ']', '!', '*', '?', 'é', ':'), minLength: 1, maxLength: 6 });
+  const segment = fc.string({
+    unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.', ' ', '#', '[', ']', '!', '*', '?', 'é', ':'),
+    minLength: 1,
+    maxLength: 6,
+  });
   const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((segments) => segments.join('/'));
 
   it('reads back every pointer path of a .gitattributes Metastore wrote, whatever it had to escape', () => {
     fc.assert(
       fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 5 }), (paths) => {
-        const { pointers, errors } = lfsPointersOf(packageOf(...paths.map((resourcePath, index) => ({ name: `r${index}`, path: resourcePath, hash: `sha256:${OID_A}`, bytes: index }))));
+        const { pointers, errors } = lfsPointersOf(
+          packageOf(
+            ...paths.map((resourcePath, index) => ({ name: `r${index}`, path: resourcePath, hash: `sha256:${OID_A}`, bytes: index })),
+          ),
+        );
         fc.pre(errors.length === 0 && pointers.length > 0);
         const attributes = managedFiles('{}\n', pointers).get(GITATTRIBUTES_PATH)!;
         expect(pointerPathsOf(attributes)).toEqual(pointers.map((pointer) => pointer.path).sort());
@@ -155,7 +194,7 @@ describe('pointerPathsOf', () => {
     );
   });
 
-  it("lists nothing from a .gitattributes someone else wrote, and tells pointer files from others", () => {
+  it('lists nothing from a .gitattributes someone else wrote, and tells pointer files from others', () => {
     expect(pointerPathsOf('/data/a.csv filter=lfs diff=lfs merge=lfs -text\n')).toEqual([]);
     expect(isLfsPointer(renderLfsPointer(OID_A, 1))).toBe(true);
     expect(isLfsPointer('a,b\n1,2\n')).toBe(false);

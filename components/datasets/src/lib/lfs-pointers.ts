@@ -69,7 +69,10 @@ export function lfsPointersOf(descriptor: Descriptor): {
   // A path that is both a file and a directory (a.csv and a.csv/b.csv) cannot exist in one git tree.
   for (const outer of all) {
     if (all.some((inner) => inner.path.startsWith(`${outer.path}/`))) {
-      errors.push({ pointer: `/resources/${outer.index}/path`, message: `'${outer.path}' is also used as a directory by another resource` });
+      errors.push({
+        pointer: `/resources/${outer.index}/path`,
+        message: `'${outer.path}' is also used as a directory by another resource`,
+      });
     }
   }
   return { pointers: all.map(({ index: _index, ...pointer }) => pointer), errors, warnings };
@@ -90,7 +93,9 @@ export function pointerPathsOf(gitattributes: string): string[] {
   if (header !== MANAGED_ATTRIBUTES_HEADER) return [];
   return lines
     .filter((line) => line.startsWith('/') && line.endsWith(` ${LFS_ATTRIBUTES}`))
-    .map((line) => line.slice(1, -LFS_ATTRIBUTES.length - 1).replace(/\[\[:space:\]\]|\\(.)/g, (_match, escaped: string | undefined) => escaped ?? ' '));
+    .map((line) =>
+      line.slice(1, -LFS_ATTRIBUTES.length - 1).replace(/\[\[:space:\]\]|\\(.)/g, (_match, escaped: string | undefined) => escaped ?? ' '),
+    );
 }
 
 /** Escapes a path as a literal .gitattributes pattern (https://git-scm.com/docs/gitattributes). */

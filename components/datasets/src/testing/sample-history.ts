@@ -18,7 +18,14 @@ export const SAMPLE_DATASETS = {
 
 /** A small valid descriptor (v1 profile) titled `title`, with `extra` fields merged in. */
 export function sampleDescriptor(title: string, extra: Record<string, unknown> = {}) {
-  return { name: 'sample', title, keywords: ['weather'], licenses: [{ name: 'CC-BY-4.0' }], resources: [{ name: 'daily', path: 'daily.csv' }], ...extra };
+  return {
+    name: 'sample',
+    title,
+    keywords: ['weather'],
+    licenses: [{ name: 'CC-BY-4.0' }],
+    resources: [{ name: 'daily', path: 'daily.csv' }],
+    ...extra,
+  };
 }
 
 /** The services {@link writeSampleHistory} writes through (RevisionService and TagService fit; datasets cannot import them). */

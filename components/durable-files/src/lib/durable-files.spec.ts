@@ -43,7 +43,9 @@ describe('durable files', () => {
       const target = path.join(root, 'occupied');
       await mkdir(path.join(target, 'child'), { recursive: true });
       const temporary = path.join(root, 'occupied.tmp');
-      await expect(writeFileDurably(target, 'data', temporary)).rejects.toMatchObject({ code: expect.stringMatching(/^(EISDIR|ENOTEMPTY|EEXIST)$/) });
+      await expect(writeFileDurably(target, 'data', temporary)).rejects.toMatchObject({
+        code: expect.stringMatching(/^(EISDIR|ENOTEMPTY|EEXIST)$/),
+      });
       expect(await readdir(root)).toEqual(['occupied']);
       expect(await readdir(target)).toEqual(['child']);
     });

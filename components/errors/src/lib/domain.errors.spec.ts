@@ -1,4 +1,11 @@
-import { DescriptorInvalidError, DomainError, NotFoundError, RevisionConflictError, StorageUnavailableError, ValidationError } from '../index';
+import {
+  DescriptorInvalidError,
+  DomainError,
+  NotFoundError,
+  RevisionConflictError,
+  StorageUnavailableError,
+  ValidationError,
+} from '../index';
 
 describe('DomainError hierarchy', () => {
   it('keeps a stable code, a readable name and the cause', () => {
@@ -23,14 +30,18 @@ describe('DomainError hierarchy', () => {
 
   it('collects the issues a check throws, none when it passes, and rethrows any other error', () => {
     const issues = [{ pointer: '/name', message: 'bad name' }];
-    expect(ValidationError.issuesOf(() => {
-      throw new ValidationError('invalid', issues);
-    })).toEqual(issues);
+    expect(
+      ValidationError.issuesOf(() => {
+        throw new ValidationError('invalid', issues);
+      }),
+    ).toEqual(issues);
     expect(ValidationError.issuesOf(() => 'fine')).toEqual([]);
     const other = new Error('boom');
-    expect(() => ValidationError.issuesOf(() => {
-      throw other;
-    })).toThrow(other);
+    expect(() =>
+      ValidationError.issuesOf(() => {
+        throw other;
+      }),
+    ).toThrow(other);
   });
 
   it('carries when to retry on an unavailable storage, only when known', () => {

@@ -68,11 +68,7 @@ export class ValidationError extends DomainError {
 
 /** Something named by the caller does not exist (a dataset, ref, revision, resource or tag). */
 export class NotFoundError extends DomainError {
-  constructor(
-    code: Extract<ErrorCode, `${string}_NOT_FOUND`>,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: Extract<ErrorCode, `${string}_NOT_FOUND`>, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -91,11 +87,7 @@ export class RevisionConflictError extends DomainError {
     readonly actualHead: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(
-      'REVISION_CONFLICT',
-      `the dataset changed concurrently: expected head ${expectedParent}, found ${actualHead ?? 'none'}`,
-      options,
-    );
+    super('REVISION_CONFLICT', `the dataset changed concurrently: expected head ${expectedParent}, found ${actualHead ?? 'none'}`, options);
   }
 }
 

@@ -19,7 +19,11 @@ const asyncApiValidator = (() => {
 /** Schemas inside the document, resolved as AsyncAPI tools do (its default schema format is a draft-07 superset). */
 function documentSchemas(target: AsyncApiDocument) {
   const warnings: unknown[] = [];
-  const ajv = new Ajv({ strictSchema: false, allErrors: true, logger: { log: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) } });
+  const ajv = new Ajv({
+    strictSchema: false,
+    allErrors: true,
+    logger: { log: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) },
+  });
   addFormats(ajv);
   const base = 'https://metastore.test/asyncapi.json';
   ajv.addSchema({ ...target, $id: base }, base, undefined, false);
@@ -39,7 +43,10 @@ function resolve(root: unknown, pointer: string): unknown {
     .slice(2)
     .split('/')
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, token) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[token] : undefined), root);
+    .reduce<unknown>(
+      (node, token) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[token] : undefined),
+      root,
+    );
 }
 
 describe('asyncApiDocument', () => {
@@ -49,13 +56,21 @@ describe('asyncApiDocument', () => {
   });
 
   it('is checked for real: the official schema rejects a broken variant', () => {
-    const broken = { ...document, operations: { ...document.operations, receiveEvents: { ...document.operations['receiveEvents'], action: 'consume' } } };
+    const broken = {
+      ...document,
+      operations: { ...document.operations, receiveEvents: { ...document.operations['receiveEvents'], action: 'consume' } },
+    };
     expect(asyncApiValidator(broken)).toBe(false);
     expect(asyncApiValidator({ ...document, channels: { events: { ...document.channels['events'], address: 42 } } })).toBe(false);
   });
 
   it('describes the server without credentials, and the streams at their keys', () => {
-    const custom = asyncApiDocument({ ...options, serverUrl: 'rediss://indexer:s3cret@redis.internal:6380/2', title: 'Acme events', version: '2.1.0' });
+    const custom = asyncApiDocument({
+      ...options,
+      serverUrl: 'rediss://indexer:s3cret@redis.internal:6380/2',
+      title: 'Acme events',
+      version: '2.1.0',
+    });
     expect(custom.servers['redis']).toMatchObject({ host: 'redis.internal:6380', protocol: 'rediss', pathname: '/2' });
     expect(JSON.stringify(custom)).not.toMatch(/s3cret|indexer@/);
     expect(custom.info).toMatchObject({ title: 'Acme events', version: '2.1.0' });
@@ -69,7 +84,10 @@ describe('asyncApiDocument', () => {
 
   it('keeps a Redis Cluster hash tag in a key literal (a parameter whose only value is itself)', () => {
     const clustered = asyncApiDocument({ streamKey: '{metastore}:events', deadLetterKey: '{metastore}:events:dead' });
-    expect(clustered.channels['events']).toMatchObject({ address: '{metastore}:events', parameters: { metastore: { enum: ['{metastore}'] } } });
+    expect(clustered.channels['events']).toMatchObject({
+      address: '{metastore}:events',
+      parameters: { metastore: { enum: ['{metastore}'] } },
+    });
     expect(asyncApiValidator(clustered)).toBe(true);
     expect(document.channels['events']).not.toHaveProperty('parameters');
   });
@@ -81,7 +99,16 @@ describe('asyncApiDocument', () => {
     const receive = document.operations['receiveEvents']!;
     expect(receive).toMatchObject({ action: 'receive', channel: { $ref: '#/channels/events' } });
     expect((receive['messages'] as unknown[]).length).toBe(EVENT_TYPES.length);
-    for (const word of ['XGROUP CREATE', 'XREADGROUP', 'XACK', 'XAUTOCLAIM', 'XPENDING', 'at least once', 'metastore:events:dead', '/api/v1/events?after=']) {
+    for (const word of [
+      'XGROUP CREATE',
+      'XREADGROUP',
+      'XACK',
+      'XAUTOCLAIM',
+      'XPENDING',
+      'at least once',
+      'metastore:events:dead',
+      '/api/v1/events?after=',
+    ]) {
       expect(receive['description']).toContain(word);
     }
     expect(document.operations['receiveDeadLetters']).toMatchObject({ action: 'receive', channel: { $ref: '#/channels/deadLetters' } });
@@ -102,7 +129,9 @@ describe('asyncApiDocument', () => {
     for (const [name, schema] of Object.entries(document.components.schemas)) {
       expect([name, titles.get(schema['title'] as string)]).toEqual([name, [`/components/schemas/${name}`]]);
     }
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['CloudEventEnvelope', 'MetastoreEvent', 'DatasetCreatedData', 'Author', 'Tag', 'EventFeedPage']));
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['CloudEventEnvelope', 'MetastoreEvent', 'DatasetCreatedData', 'Author', 'Tag', 'EventFeedPage']),
+    );
   });
 
   it('every message example matches its headers and payload schemas, and the standalone event schema', () => {
@@ -127,8 +156,15 @@ describe('asyncApiDocument', () => {
     expect(schemas.warnings).toEqual([]);
     const examples = Object.values(document.components.messages).flatMap((message) => message.examples);
     expect(examples.some((example) => (example.payload['data'] as Record<string, unknown>)['descriptorTruncated'] === true)).toBe(true);
-    expect(examples.some((example) => example.payload['type'] === 'dataset.deleted' && (example.payload['data'] as Record<string, unknown>)['author'] === null)).toBe(true);
-    const eventExamples = Object.entries(document.components.messages).filter(([key]) => key !== 'deadLetter').flatMap(([, message]) => message.examples);
+    expect(
+      examples.some(
+        (example) =>
+          example.payload['type'] === 'dataset.deleted' && (example.payload['data'] as Record<string, unknown>)['author'] === null,
+      ),
+    ).toBe(true);
+    const eventExamples = Object.entries(document.components.messages)
+      .filter(([key]) => key !== 'deadLetter')
+      .flatMap(([, message]) => message.examples);
     expect(new Set(eventExamples.map((example) => example.payload['id'])).size).toBe(eventExamples.length);
     expect(seen.size).toBe(examples.length);
   });

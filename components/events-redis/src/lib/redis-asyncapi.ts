@@ -45,7 +45,10 @@ export interface AsyncApiDocument {
   readonly servers: Readonly<Record<string, JsonObject>>;
   readonly channels: Readonly<Record<string, JsonObject>>;
   readonly operations: Readonly<Record<string, JsonObject>>;
-  readonly components: { readonly schemas: Readonly<Record<string, JsonObject>>; readonly messages: Readonly<Record<string, AsyncApiMessage>> };
+  readonly components: {
+    readonly schemas: Readonly<Record<string, JsonObject>>;
+    readonly messages: Readonly<Record<string, AsyncApiMessage>>;
+  };
 }
 
 const CONTENT_TYPE = 'application/cloudevents+json';
@@ -67,7 +70,8 @@ const STREAM_ENTRY_FIELDS = {
 
 const DEAD_LETTER_FIELDS = {
   title: 'DeadLetterFields',
-  description: 'A dead-lettered entry: the original entry fields (its `event` field is the payload, copied as it was), and why it was given up.',
+  description:
+    'A dead-lettered entry: the original entry fields (its `event` field is the payload, copied as it was), and why it was given up.',
   allOf: [
     STREAM_ENTRY_FIELDS,
     {
@@ -96,7 +100,12 @@ function messageOf(message: AsyncApiEventMessage): AsyncApiMessage {
     examples: message.examples.map((example) => ({
       name: example.name,
       summary: example.summary,
-      headers: { id: example.payload['id'], type: example.payload['type'], subject: example.payload['subject'], sequence: example.sequence },
+      headers: {
+        id: example.payload['id'],
+        type: example.payload['type'],
+        subject: example.payload['subject'],
+        sequence: example.sequence,
+      },
       payload: example.payload,
     })),
   };
@@ -122,14 +131,21 @@ function redisServer(serverUrl: string): JsonObject {
   };
 }
 
-/** `{tag}` in a key is a Redis Cluster hash tag, a literal; AsyncAPI reads braces as parameters, so each is one whose only value is itself. */
+/**
+ * `{tag}` in a key is a Redis Cluster hash tag, a literal; AsyncAPI reads braces as parameters, so each is one whose only value is itself.
+ */
 function literalBraces(address: string): JsonObject | undefined {
   const names = [...address.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1]!);
   if (names.length === 0) return undefined;
-  return Object.fromEntries(names.map((name) => [name, { description: 'Part of the key itself (a Redis Cluster hash tag), not a variable.', enum: [`{${name}}`] }]));
+  return Object.fromEntries(
+    names.map((name) => [name, { description: 'Part of the key itself (a Redis Cluster hash tag), not a variable.', enum: [`{${name}}`] }]),
+  );
 }
 
-const CONSUMING = (streamKey: string, deadLetterKey: string) => `Consume with a consumer group, so that each entry is handled by one consumer of the group and survives consumer crashes:
+const CONSUMING = (
+  streamKey: string,
+  deadLetterKey: string,
+) => `Consume with a consumer group, so that each entry is handled by one consumer of the group and survives consumer crashes:
 
 1. Once: \`XGROUP CREATE ${streamKey} <group> $ MKSTREAM\` (\`0\` instead of \`$\` starts from the oldest entry the stream keeps).
 2. Loop: \`XREADGROUP GROUP <group> <consumer> COUNT 100 BLOCK 5000 STREAMS ${streamKey} >\`, handle each entry, then \`XACK ${streamKey} <group> <entry-id>\`.
@@ -161,7 +177,14 @@ export function asyncApiDocument(options: AsyncApiOptions): AsyncApiDocument {
       {
         name: 'deadLetter',
         summary: 'An update the search indexer kept failing on.',
-        headers: { ...deadLetterExample.headers, error: 'search index rejected the document: mapping conflict on field "version"', deliveries: '5', consumer: 'indexer-7f9c', group: 'search-indexer', streamId: '1764489600000-0' },
+        headers: {
+          ...deadLetterExample.headers,
+          error: 'search index rejected the document: mapping conflict on field "version"',
+          deliveries: '5',
+          consumer: 'indexer-7f9c',
+          group: 'search-indexer',
+          streamId: '1764489600000-0',
+        },
         payload: deadLetterExample.payload,
       },
     ],

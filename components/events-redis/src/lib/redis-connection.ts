@@ -92,7 +92,10 @@ export function createRedisClient(url: string, options: RedisConnectionOptions):
   client.on('error', (error: unknown) => {
     if (lost) return;
     lost = true;
-    options.logger?.warn({ err: scrubRedisError(error, url), redis: redactRedisUrl(url), connection: options.name }, 'Redis connection lost');
+    options.logger?.warn(
+      { err: scrubRedisError(error, url), redis: redactRedisUrl(url), connection: options.name },
+      'Redis connection lost',
+    );
   });
   client.on('ready', () => {
     if (!lost) return;

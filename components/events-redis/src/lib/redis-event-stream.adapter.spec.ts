@@ -50,7 +50,13 @@ describe('RedisEventStream', () => {
     await stream.publish(batch);
     const entries = await client.xrange(stream.stream, '-', '+');
     expect(entries.map(([, fields]) => fieldsOf(fields))).toEqual(
-      batch.map(({ sequence, event }) => ({ id: event.id, type: event.type, subject: event.subject, sequence, event: JSON.stringify(event) })),
+      batch.map(({ sequence, event }) => ({
+        id: event.id,
+        type: event.type,
+        subject: event.subject,
+        sequence,
+        event: JSON.stringify(event),
+      })),
     );
     expect(JSON.parse(fieldsOf(entries[2]![1])['event']!)).toEqual(batch[2]!.event);
     expect(await stream.lastPublishedSequence()).toBe('3');

@@ -82,7 +82,11 @@ export class RedisEventStream implements EventStream {
     this.ownsClient = typeof options.redis === 'string';
     const client =
       typeof options.redis === 'string'
-        ? createRedisClient(options.redis, { name: 'metastore-events-publisher', timeoutMs: options.timeoutMs ?? 2000, logger: options.logger })
+        ? createRedisClient(options.redis, {
+            name: 'metastore-events-publisher',
+            timeoutMs: options.timeoutMs ?? 2000,
+            logger: options.logger,
+          })
         : options.redis;
     this.url = typeof options.redis === 'string' ? options.redis : undefined;
     if (!(PUBLISH_COMMAND in client)) client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 2, lua: PUBLISH_SCRIPT });

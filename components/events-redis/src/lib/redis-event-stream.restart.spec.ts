@@ -15,7 +15,11 @@ afterEach(async () => {
 });
 
 /** Publishes like the outbox relay: retries (with a short pause) until the stream takes the batch. */
-async function publishUntilAccepted(stream: RedisEventStream, batch: Parameters<RedisEventStream['publish']>[0], withinMs: number): Promise<number> {
+async function publishUntilAccepted(
+  stream: RedisEventStream,
+  batch: Parameters<RedisEventStream['publish']>[0],
+  withinMs: number,
+): Promise<number> {
   const deadline = Date.now() + withinMs;
   for (let attempts = 1; ; attempts += 1) {
     try {

@@ -21,12 +21,20 @@ describe('parseRedisEventsConfig', () => {
 
   it('takes the URL, stream key and retention', () => {
     expect(
-      parseRedisEventsConfig({ REDIS_URL: 'rediss://user:pw@redis.example:6380/2', METASTORE_EVENTS_STREAM: 'prod:events', METASTORE_EVENTS_MAXLEN: '5000' }),
+      parseRedisEventsConfig({
+        REDIS_URL: 'rediss://user:pw@redis.example:6380/2',
+        METASTORE_EVENTS_STREAM: 'prod:events',
+        METASTORE_EVENTS_MAXLEN: '5000',
+      }),
     ).toEqual({ url: 'rediss://user:pw@redis.example:6380/2', stream: 'prod:events', maxLength: 5000 });
   });
 
   it('names every bad variable and never echoes the URL', () => {
-    const message = problem({ REDIS_URL: 'http://:topsecret@redis.example', METASTORE_EVENTS_STREAM: 'has space', METASTORE_EVENTS_MAXLEN: '0' });
+    const message = problem({
+      REDIS_URL: 'http://:topsecret@redis.example',
+      METASTORE_EVENTS_STREAM: 'has space',
+      METASTORE_EVENTS_MAXLEN: '0',
+    });
     expect(message).toContain('REDIS_URL: must be a redis:// or rediss:// URL');
     expect(message).toContain('METASTORE_EVENTS_STREAM');
     expect(message).toContain('METASTORE_EVENTS_MAXLEN');
@@ -45,7 +53,9 @@ describe('redactRedisUrl and scrubRedisError', () => {
 
   it('replaces an error that carries the password (a failed AUTH keeps its arguments) by a redacted copy', () => {
     const url = 'redis://user:p%40ss@redis.example:6379';
-    const authError = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['user', 'p@ss'] } });
+    const authError = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['user', 'p@ss'] },
+    });
     const scrubbed = scrubRedisError(authError, url);
     expect(scrubbed).not.toBe(authError);
     expect(scrubbed.message).toBe('WRONGPASS invalid username-password pair');

@@ -44,7 +44,8 @@ function freshStream(): { key: string; publish(...sequences: number[]): Promise<
   return { key, publish: (...sequences) => publisher.publish(sequences.map((sequence) => storedEventForTests(sequence))) };
 }
 
-type ConsumerSettings = Omit<StreamConsumerOptions, 'redis' | 'stream' | 'group' | 'handler'> & Partial<Pick<StreamConsumerOptions, 'group' | 'handler'>>;
+type ConsumerSettings = Omit<StreamConsumerOptions, 'redis' | 'stream' | 'group' | 'handler'> &
+  Partial<Pick<StreamConsumerOptions, 'group' | 'handler'>>;
 
 /** A consumer of `key` with short timings (tests wait for reclaims in milliseconds, not minutes). */
 function consumerOf(key: string, settings: ConsumerSettings & { handled?: Handled[] } = {}): StreamConsumer {
@@ -137,7 +138,7 @@ describe('StreamConsumer', () => {
     expect(await client.exists(consumer.deadLetterStream)).toBe(0);
   });
 
-  it("reclaims the entries of a consumer that crashed before acknowledging them (XAUTOCLAIM)", async () => {
+  it('reclaims the entries of a consumer that crashed before acknowledging them (XAUTOCLAIM)', async () => {
     const stream = freshStream();
     await stream.publish(1, 2, 3);
     // The crashed member: its read delivered the entries to it, then its process died without XACK.
@@ -150,7 +151,11 @@ describe('StreamConsumer', () => {
     const handled: Handled[] = [];
     await consumerOf(stream.key, { handled, consumer: 'survivor', minIdleMs: 300 }).start();
     await waitFor(() => handled.length === 3, 'the reclaimed events');
-    expect(handled.map((item) => [item.sequence, item.meta.deliveryCount])).toEqual([['1', 2], ['2', 2], ['3', 2]]);
+    expect(handled.map((item) => [item.sequence, item.meta.deliveryCount])).toEqual([
+      ['1', 2],
+      ['2', 2],
+      ['3', 2],
+    ]);
     await waitFor(async () => (await pendingCount(stream.key)) === 0, 'every event acknowledged');
   });
 
@@ -279,7 +284,10 @@ describe('StreamConsumer', () => {
     const handled: Handled[] = [];
     await consumerOf(stream.key, { handled, consumer: 'indexer-1', minIdleMs: 60_000 }).start();
     await waitFor(() => handled.length === 2, 'the resumed events');
-    expect(handled.map((item) => [item.sequence, item.meta.deliveryCount])).toEqual([['2', 2], ['3', 2]]);
+    expect(handled.map((item) => [item.sequence, item.meta.deliveryCount])).toEqual([
+      ['2', 2],
+      ['3', 2],
+    ]);
     await waitFor(async () => (await pendingCount(stream.key)) === 0, 'every event acknowledged');
   });
 

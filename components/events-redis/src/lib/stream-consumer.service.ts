@@ -44,7 +44,10 @@ export interface StreamConsumerOptions {
   readonly batchSize?: number;
   /** Longest wait of one read for new entries (default 5000 ms); `stop()` interrupts it. */
   readonly blockMs?: number;
-  /** Entries pending (delivered, unacknowledged) longer than this are reclaimed, from any member (default 60000 ms); keep it above the slowest handler. */
+  /**
+   * Entries pending (delivered, unacknowledged) longer than this are reclaimed, from any member (default 60000 ms); keep it above the
+   * slowest handler.
+   */
   readonly minIdleMs?: number;
   /** How often to look for such entries (default 30000 ms). */
   readonly claimIntervalMs?: number;
@@ -226,7 +229,10 @@ export class StreamConsumer {
         if (!this.running) break;
         failures += 1;
         const retryInMs = Math.min(100 * 2 ** failures, 5000);
-        this.options.logger?.warn({ err: scrubRedisError(error, this.url), stream: this.stream, group: this.group, retryInMs }, 'stream consumer failed; retrying');
+        this.options.logger?.warn(
+          { err: scrubRedisError(error, this.url), stream: this.stream, group: this.group, retryInMs },
+          'stream consumer failed; retrying',
+        );
         if (isMissingGroup(error)) {
           // The stream was deleted, or Redis restarted without persistence: make the group again.
           await this.ensureGroup().catch(() => undefined);
@@ -251,7 +257,16 @@ export class StreamConsumer {
     this.reading = true;
     try {
       const reply: unknown = await this.blocking!.xreadgroup(
-        'GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'BLOCK', blockMs, 'STREAMS', this.stream, '>',
+        'GROUP',
+        this.group,
+        this.consumer,
+        'COUNT',
+        this.batchSize,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        this.stream,
+        '>',
       );
       return entriesOfRead(reply, this.stream);
     } finally {
@@ -263,7 +278,16 @@ export class StreamConsumer {
   private async resumeOwnPending(): Promise<void> {
     let after = '0';
     while (this.running) {
-      const reply: unknown = await this.commands!.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.stream, after);
+      const reply: unknown = await this.commands!.xreadgroup(
+        'GROUP',
+        this.group,
+        this.consumer,
+        'COUNT',
+        this.batchSize,
+        'STREAMS',
+        this.stream,
+        after,
+      );
       const entries = entriesOfRead(reply, this.stream);
       if (entries.length === 0) return;
       await this.handleRedelivered(entries);
@@ -275,11 +299,22 @@ export class StreamConsumer {
   private async claimStale(): Promise<void> {
     let cursor = '0-0';
     do {
-      const reply = (await this.commands!.xautoclaim(this.stream, this.group, this.consumer, this.minIdleMs, cursor, 'COUNT', this.batchSize)) as unknown[];
+      const reply = (await this.commands!.xautoclaim(
+        this.stream,
+        this.group,
+        this.consumer,
+        this.minIdleMs,
+        cursor,
+        'COUNT',
+        this.batchSize,
+      )) as unknown[];
       cursor = typeof reply[0] === 'string' ? reply[0] : '0-0';
       const entries = entriesOf(reply[1]);
       if (entries.length > 0) {
-        this.options.logger?.debug({ stream: this.stream, group: this.group, streamIds: entries.map(([id]) => id) }, 'reclaimed pending entries');
+        this.options.logger?.debug(
+          { stream: this.stream, group: this.group, streamIds: entries.map(([id]) => id) },
+          'reclaimed pending entries',
+        );
         await this.handleRedelivered(entries);
       }
     } while (cursor !== '0-0' && this.running);
@@ -287,7 +322,9 @@ export class StreamConsumer {
 
   /** Delivery counts of entries pending for this member, from XPENDING (one pipelined round trip). */
   private async deliveryCounts(streamIds: readonly string[]): Promise<Map<string, number>> {
-    const replies = await this.commands!.pipeline(streamIds.map((id) => ['xpending', this.stream, this.group, id, id, 1, this.consumer])).exec();
+    const replies = await this.commands!.pipeline(
+      streamIds.map((id) => ['xpending', this.stream, this.group, id, id, 1, this.consumer]),
+    ).exec();
     const counts = new Map<string, number>();
     for (const [error, reply] of replies ?? []) {
       if (error) throw error;
@@ -346,18 +383,39 @@ export class StreamConsumer {
 
   private async deadLetter(entry: StreamEntry, error: string, deliveries: number): Promise<void> {
     const [streamId, fields] = entry;
-    const results = await this.commands!
-      .multi()
+    const results = await this.commands!.multi()
       .xadd(
-        this.deadLetterStream, 'MAXLEN', '~', this.deadLetterMaxLength, '*',
-        ...(fields ?? []), 'error', error, 'deliveries', String(deliveries), 'consumer', this.consumer, 'group', this.group, 'streamId', streamId,
+        this.deadLetterStream,
+        'MAXLEN',
+        '~',
+        this.deadLetterMaxLength,
+        '*',
+        ...(fields ?? []),
+        'error',
+        error,
+        'deliveries',
+        String(deliveries),
+        'consumer',
+        this.consumer,
+        'group',
+        this.group,
+        'streamId',
+        streamId,
       )
       .xack(this.stream, this.group, streamId)
       .exec();
     const failed = (results ?? []).find(([failure]) => failure);
     if (failed) throw failed[0];
     this.options.logger?.error(
-      { stream: this.stream, group: this.group, streamId, eventId: fieldsOf(fields ?? [])['id'], deliveries, error, deadLetterStream: this.deadLetterStream },
+      {
+        stream: this.stream,
+        group: this.group,
+        streamId,
+        eventId: fieldsOf(fields ?? [])['id'],
+        deliveries,
+        error,
+        deadLetterStream: this.deadLetterStream,
+      },
       'event moved to the dead-letter stream',
     );
   }

@@ -51,7 +51,8 @@ export const EVENT_SEQUENCE_SCHEMA = {
 
 const EVENT_FEED_PAGE = {
   title: 'EventFeedPage',
-  description: 'A page of `GET /api/v1/events?after=<sequence>&limit=<1..1000>`: events after `after`, in sequence order. Ask again with `after=nextCursor` until it is null.',
+  description:
+    'A page of `GET /api/v1/events?after=<sequence>&limit=<1..1000>`: events after `after`, in sequence order. Ask again with `after=nextCursor` until it is null.',
   type: 'object',
   required: ['items', 'nextCursor'],
   additionalProperties: false,
@@ -103,7 +104,12 @@ function exampleOf(type: EventType, example: EventTypeExample, index: number): A
     newId: () => `5f0e6c1a-9b7d-4e2f-8a3c-${String(index).padStart(12, '0')}`,
   };
   const event = eventFromChange({ ...example.change, type }, options);
-  return { name: example.name, summary: example.summary, sequence: example.sequence, payload: JSON.parse(JSON.stringify(event)) as JsonObject };
+  return {
+    name: example.name,
+    summary: example.summary,
+    sequence: example.sequence,
+    payload: JSON.parse(JSON.stringify(event)) as JsonObject,
+  };
 }
 
 /**

@@ -23,7 +23,12 @@ describe('BackoffLoop', () => {
   it('backs off from retryMs doubling to maxRetryMs while passes fail, reports each wait, and starts over after a success', async () => {
     const script = scriptedPass(['fail', 'fail', 'fail', 'fail', 'ok', 'fail']);
     const waits: number[] = [];
-    const loop = new BackoffLoop(script.pass, { idleMs: 1, retryMs: 1, maxRetryMs: 4, onFailure: (_error, retryInMs) => waits.push(retryInMs) });
+    const loop = new BackoffLoop(script.pass, {
+      idleMs: 1,
+      retryMs: 1,
+      maxRetryMs: 4,
+      onFailure: (_error, retryInMs) => waits.push(retryInMs),
+    });
     loop.start();
     await script.ranTimes(7);
     await loop.stop();

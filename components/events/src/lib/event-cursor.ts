@@ -11,7 +11,9 @@ export function parseEventCursor(after: string | undefined): bigint | undefined 
   if (after === undefined) return undefined;
   const sequence = /^[0-9]{1,19}$/.test(after) ? BigInt(after) : undefined;
   if (sequence === undefined || sequence > MAX_SEQUENCE) {
-    throw new ValidationError('invalid cursor: not an event sequence', [{ pointer: '/after', message: 'must be an event sequence number' }]);
+    throw new ValidationError('invalid cursor: not an event sequence', [
+      { pointer: '/after', message: 'must be an event sequence number' },
+    ]);
   }
   return sequence;
 }

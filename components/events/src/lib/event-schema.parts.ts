@@ -40,7 +40,12 @@ export const DATASET = {
     owner: { type: 'string', pattern: `^(?!.*\\.\\.)(?!.*\\.git$)${SEGMENT}$`, maxLength: 39 },
     name: { type: 'string', pattern: `^(?!.*\\.\\.)(?!.*\\.git$)${SEGMENT}$`, maxLength: 100 },
     backend: { description: 'The storage backend (`local`, `github`, ...).', type: 'string', minLength: 1 },
-    location: { description: 'Where the repository lives on that backend: a URL, or a path relative to the backend (local: `repositories/<owner>/<name>.git` under its data directory); never a path on the server.', type: 'string', minLength: 1 },
+    location: {
+      description:
+        'Where the repository lives on that backend: a URL, or a path relative to the backend (local: `repositories/<owner>/<name>.git` under its data directory); never a path on the server.',
+      type: 'string',
+      minLength: 1,
+    },
   },
 } as const;
 
@@ -63,7 +68,10 @@ export const AUTHOR = {
 } as const;
 
 /** An author, or null when nobody is known. */
-export const AUTHOR_OR_NULL = { description: 'Who made the change; null when nobody is known.', anyOf: [AUTHOR, { type: 'null' }] } as const;
+export const AUTHOR_OR_NULL = {
+  description: 'Who made the change; null when nobody is known.',
+  anyOf: [AUTHOR, { type: 'null' }],
+} as const;
 
 /** The commit message. */
 export const MESSAGE = { description: 'The commit message.', type: 'string' } as const;
@@ -116,7 +124,11 @@ export const DESCRIPTOR = {
 
 const DESCRIPTOR_TRUNCATED = { description: 'The descriptor was too large to embed; read it at `descriptorUrl`.', const: true } as const;
 
-const DESCRIPTOR_URL = { description: 'Where to read the descriptor at `newRevision` (a Metastore API URL).', type: 'string', format: 'uri' } as const;
+const DESCRIPTOR_URL = {
+  description: 'Where to read the descriptor at `newRevision` (a Metastore API URL).',
+  type: 'string',
+  format: 'uri',
+} as const;
 
 const DESCRIPTOR_INVALID = {
   description:
@@ -125,11 +137,21 @@ const DESCRIPTOR_INVALID = {
   const: true,
 } as const;
 
-// Exactly one of: the descriptor embedded, the pair saying where to read it, or the mark that it cannot be read. Mixed states fail every branch.
+// Exactly one of: the descriptor embedded, the pair saying where to read it, or the mark that it cannot be read. Mixed states fail every
+// branch.
 const DESCRIPTOR_EMBEDDED_OR_LINKED = [
-  { required: ['descriptor'], not: { anyOf: [{ required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }, { required: ['descriptorInvalid'] }] } },
-  { required: ['descriptorTruncated', 'descriptorUrl'], not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorInvalid'] }] } },
-  { required: ['descriptorInvalid'], not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }] } },
+  {
+    required: ['descriptor'],
+    not: { anyOf: [{ required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }, { required: ['descriptorInvalid'] }] },
+  },
+  {
+    required: ['descriptorTruncated', 'descriptorUrl'],
+    not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorInvalid'] }] },
+  },
+  {
+    required: ['descriptorInvalid'],
+    not: { anyOf: [{ required: ['descriptor'] }, { required: ['descriptorTruncated'] }, { required: ['descriptorUrl'] }] },
+  },
 ] as const;
 
 /** An annotated git tag. */
@@ -149,7 +171,12 @@ export const TAG = {
 } as const;
 
 /** The `data` of an event type: the dataset and origin every event names, then the type's own properties, all required but `optional`. */
-export function eventData<const P extends Readonly<Record<string, object>>>(title: string, description: string, properties: P, optional: readonly (keyof P)[] = []) {
+export function eventData<const P extends Readonly<Record<string, object>>>(
+  title: string,
+  description: string,
+  properties: P,
+  optional: readonly (keyof P)[] = [],
+) {
   const all = { dataset: DATASET, origin: ORIGIN, ...properties };
   return {
     title,
@@ -161,7 +188,9 @@ export function eventData<const P extends Readonly<Record<string, object>>>(titl
   } as const;
 }
 
-/** The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded, linked or marked invalid. */
+/**
+ * The `data` of a change that made a commit: revisions, author, message, `changes`, and the descriptor embedded, linked or marked invalid.
+ */
 export function commitData(
   title: string,
   description: string,
@@ -192,4 +221,14 @@ export function commitData(
 }
 
 /** The titled parts shared by several event types, in the order documents list them (AsyncAPI components). */
-export const SHARED_SCHEMA_PARTS = [REVISION, DATASET_ID, DATASET, ORIGIN, AUTHOR, CHANGED_PARTS, CHANGED_PARTS_ON_CREATE, DESCRIPTOR, TAG] as const;
+export const SHARED_SCHEMA_PARTS = [
+  REVISION,
+  DATASET_ID,
+  DATASET,
+  ORIGIN,
+  AUTHOR,
+  CHANGED_PARTS,
+  CHANGED_PARTS_ON_CREATE,
+  DESCRIPTOR,
+  TAG,
+] as const;

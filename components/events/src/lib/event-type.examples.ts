@@ -43,6 +43,12 @@ export const SECOND_DESCRIPTOR: DescriptorObject = {
   ],
 };
 /** A release tag on the first revision. */
-export const TAG_V1 = { name: 'v1.0', target: REVISIONS.first, description: 'First release', author: ADA, createdAt: '2025-03-14T09:40:00.000Z' };
+export const TAG_V1 = {
+  name: 'v1.0',
+  target: REVISIONS.first,
+  description: 'First release',
+  author: ADA,
+  createdAt: '2025-03-14T09:40:00.000Z',
+};
 /** The release tag moved to the second revision. */
 export const TAG_V1_MOVED = { ...TAG_V1, target: REVISIONS.second, author: GRACE };

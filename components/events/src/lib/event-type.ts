@@ -28,6 +28,8 @@ export interface EventTypeDefinition<T extends string = string, D extends { read
 }
 
 /** Declares an event type, keeping its literal `type` and data schema types for the derived schemas. */
-export function defineEventType<const T extends string, const D extends { readonly title: string }>(definition: EventTypeDefinition<T, D>): EventTypeDefinition<T, D> {
+export function defineEventType<const T extends string, const D extends { readonly title: string }>(
+  definition: EventTypeDefinition<T, D>,
+): EventTypeDefinition<T, D> {
   return definition;
 }

@@ -3,7 +3,11 @@ import addFormats from 'ajv-formats';
 import { eventFromChange } from './event.builder';
 import { eventSchemaFor } from './event.schemas';
 
-const options = { source: 'https://metastore.example', maxDescriptorBytes: 1024, descriptorUrl: () => 'https://metastore.example/api/v1/datasets/acme/x?ref=abc' };
+const options = {
+  source: 'https://metastore.example',
+  maxDescriptorBytes: 1024,
+  descriptorUrl: () => 'https://metastore.example/api/v1/datasets/acme/x?ref=abc',
+};
 const ajv = new Ajv2020({ strict: false });
 addFormats(ajv);
 

@@ -22,7 +22,8 @@ export function eventOptionsForApi(publicUrl: string, maxDescriptorBytes: number
   return {
     source: base,
     maxDescriptorBytes,
-    descriptorUrl: (id, revision) => `${base}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
+    descriptorUrl: (id, revision) =>
+      `${base}/api/v1/datasets/${encodeURIComponent(id.owner)}/${encodeURIComponent(id.name)}?ref=${revision}`,
   };
 }
 
@@ -65,9 +66,7 @@ export function eventFromChange(change: DatasetChange, options: EventBuilderOpti
       const tooLarge = Buffer.byteLength(change.descriptorSource, 'utf8') > options.maxDescriptorBytes || containsNul(descriptor);
       descriptorPart = {
         changes: changedParts(change.previousDescriptor, descriptor),
-        ...(tooLarge
-          ? { descriptorTruncated: true, descriptorUrl: options.descriptorUrl(change.id, change.newRevision) }
-          : { descriptor }),
+        ...(tooLarge ? { descriptorTruncated: true, descriptorUrl: options.descriptorUrl(change.id, change.newRevision) } : { descriptor }),
       };
     }
   }

@@ -65,7 +65,13 @@ export interface TagData {
 
 /** The `data` of every Metastore event: enough for a search indexer to act without calling back. */
 export interface EventData {
-  readonly dataset: { readonly id: string; readonly owner: string; readonly name: string; readonly backend: string; readonly location: string };
+  readonly dataset: {
+    readonly id: string;
+    readonly owner: string;
+    readonly name: string;
+    readonly backend: string;
+    readonly location: string;
+  };
   readonly origin: ChangeOrigin;
   readonly oldRevision: string | null;
   readonly newRevision: string | null;
@@ -77,7 +83,10 @@ export interface EventData {
   readonly descriptor?: DescriptorObject;
   readonly descriptorTruncated?: boolean;
   readonly descriptorUrl?: string;
-  /** The stored descriptor is not valid JSON or not a JSON object (pushed to git by other means): neither carried nor linked, since reading it fails. */
+  /**
+   * The stored descriptor is not valid JSON or not a JSON object (pushed to git by other means): neither carried nor linked, since reading
+   * it fails.
+   */
   readonly descriptorInvalid?: boolean;
   readonly revertedTo?: string;
   /** `dataset.updated` only: `oldRevision` is not an ancestor of `newRevision` (history was rewritten). */

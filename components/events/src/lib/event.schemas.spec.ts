@@ -6,7 +6,10 @@ import { EVENT_TYPE_DEFINITIONS, EVENT_TYPES } from './event-types';
 import { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMAS, eventSchemaFor } from './event.schemas';
 
 const warnings: unknown[] = [];
-const ajv = new Ajv2020({ allErrors: true, logger: { log: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) } });
+const ajv = new Ajv2020({
+  allErrors: true,
+  logger: { log: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) },
+});
 addFormats(ajv);
 for (const schema of [EVENT_ENVELOPE_SCHEMA, ...Object.values(EVENT_DATA_SCHEMAS), ...Object.values(EVENT_SCHEMAS)]) ajv.addSchema(schema);
 
@@ -19,10 +22,23 @@ const clone = (event: MetastoreEvent): Record<string, unknown> & { data: Record<
 const SHA = { a: 'a'.repeat(40), b: 'b'.repeat(40), c: 'c'.repeat(40), long: '0123456789abcdef'.repeat(4) };
 const author = { name: 'Ada Lovelace', email: 'ada@example.org' };
 const descriptor = { name: 'rain', title: 'Rain', resources: [{ name: 'daily', path: 'data/daily.csv' }] };
-const changed = { ...descriptor, title: 'Rainfall', resources: [{ name: 'daily', path: 'data/daily.csv', format: 'csv' }, { name: 'hourly', path: 'data/hourly.csv' }] };
+const changed = {
+  ...descriptor,
+  title: 'Rainfall',
+  resources: [
+    { name: 'daily', path: 'data/daily.csv', format: 'csv' },
+    { name: 'hourly', path: 'data/hourly.csv' },
+  ],
+};
 const tag = { name: 'release/v1', target: SHA.a, description: 'first', author, createdAt: '2025-01-02T03:04:05.000Z' };
 const movedTag = { ...tag, target: SHA.b, author: { name: 'Grace', email: 'grace@example.org' } };
-const base = { id: { owner: 'acme', name: 'rain' }, backend: 'local', location: '/data/acme/rain.git', time: new Date('2025-01-02T03:04:05Z'), origin: 'api' } as const;
+const base = {
+  id: { owner: 'acme', name: 'rain' },
+  backend: 'local',
+  location: '/data/acme/rain.git',
+  time: new Date('2025-01-02T03:04:05Z'),
+  origin: 'api',
+} as const;
 const options: EventBuilderOptions = {
   source: 'urn:metastore:test',
   maxDescriptorBytes: 4096,
@@ -30,21 +46,59 @@ const options: EventBuilderOptions = {
 };
 
 const cases: readonly { readonly name: string; readonly change: DatasetChange; readonly maxDescriptorBytes?: number }[] = [
-  { name: 'created', change: { ...base, type: 'dataset.created', author, message: 'Create', newRevision: SHA.a, descriptorSource: JSON.stringify(descriptor) } },
-  { name: 'created without a message, SHA-256', change: { ...base, type: 'dataset.created', author, newRevision: SHA.long, descriptorSource: JSON.stringify(descriptor) } },
+  {
+    name: 'created',
+    change: {
+      ...base,
+      type: 'dataset.created',
+      author,
+      message: 'Create',
+      newRevision: SHA.a,
+      descriptorSource: JSON.stringify(descriptor),
+    },
+  },
+  {
+    name: 'created without a message, SHA-256',
+    change: { ...base, type: 'dataset.created', author, newRevision: SHA.long, descriptorSource: JSON.stringify(descriptor) },
+  },
   {
     name: 'created with a truncated descriptor',
     maxDescriptorBytes: 10,
-    change: { ...base, type: 'dataset.created', author, message: 'Create', newRevision: SHA.a, descriptorSource: JSON.stringify(descriptor) },
+    change: {
+      ...base,
+      type: 'dataset.created',
+      author,
+      message: 'Create',
+      newRevision: SHA.a,
+      descriptorSource: JSON.stringify(descriptor),
+    },
   },
   {
     name: 'updated',
-    change: { ...base, type: 'dataset.updated', author, message: 'Add hourly', oldRevision: SHA.a, newRevision: SHA.b, descriptorSource: JSON.stringify(changed), previousDescriptor: descriptor },
+    change: {
+      ...base,
+      type: 'dataset.updated',
+      author,
+      message: 'Add hourly',
+      oldRevision: SHA.a,
+      newRevision: SHA.b,
+      descriptorSource: JSON.stringify(changed),
+      previousDescriptor: descriptor,
+    },
   },
   {
     name: 'updated by a push, previous descriptor unknown, truncated',
     maxDescriptorBytes: 10,
-    change: { ...base, origin: 'sync', type: 'dataset.updated', author, message: 'Add hourly', oldRevision: SHA.a, newRevision: SHA.b, descriptorSource: JSON.stringify(changed) },
+    change: {
+      ...base,
+      origin: 'sync',
+      type: 'dataset.updated',
+      author,
+      message: 'Add hourly',
+      oldRevision: SHA.a,
+      newRevision: SHA.b,
+      descriptorSource: JSON.stringify(changed),
+    },
   },
   {
     name: 'updated, history rewritten (a force-push found by the sync worker)',
@@ -78,7 +132,18 @@ const cases: readonly { readonly name: string; readonly change: DatasetChange; r
   { name: 'deleted through the API', change: { ...base, type: 'dataset.deleted', author, oldRevision: SHA.c } },
   { name: 'deleted, found by the sync worker, nobody known', change: { ...base, origin: 'sync', type: 'dataset.deleted' } },
   { name: 'tag created', change: { ...base, type: 'tag.created', author, newRevision: tag.target, tag } },
-  { name: 'tag moved', change: { ...base, type: 'tag.updated', author: movedTag.author, oldRevision: tag.target, newRevision: movedTag.target, tag: movedTag, previousTag: tag } },
+  {
+    name: 'tag moved',
+    change: {
+      ...base,
+      type: 'tag.updated',
+      author: movedTag.author,
+      oldRevision: tag.target,
+      newRevision: movedTag.target,
+      tag: movedTag,
+      previousTag: tag,
+    },
+  },
   { name: 'tag deleted', change: { ...base, type: 'tag.deleted', oldRevision: movedTag.target, previousTag: movedTag } },
 ];
 
@@ -110,7 +175,11 @@ describe('event schemas', () => {
     expect(EVENT_TYPES).toEqual(EVENT_TYPE_DEFINITIONS.map((definition) => definition.type));
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
     for (const definition of EVENT_TYPE_DEFINITIONS) {
-      expect(EVENT_DATA_SCHEMAS[definition.type]).toEqual({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: `https://metastore.dev/schemas/events/${definition.type}.json`, ...definition.data });
+      expect(EVENT_DATA_SCHEMAS[definition.type]).toEqual({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `https://metastore.dev/schemas/events/${definition.type}.json`,
+        ...definition.data,
+      });
       expect(EVENT_SCHEMAS[definition.type].properties.data).toBe(definition.data);
     }
   });
@@ -118,7 +187,10 @@ describe('event schemas', () => {
   it.each(EVENT_TYPE_DEFINITIONS.flatMap((definition) => definition.examples.map((example) => ({ type: definition.type, example }))))(
     "accept every example of an event type's definition: $type $example.name",
     ({ type, example }) => {
-      const event = eventFromChange({ ...example.change, type }, { ...options, maxDescriptorBytes: example.maxDescriptorBytes ?? 256 * 1024 });
+      const event = eventFromChange(
+        { ...example.change, type },
+        { ...options, maxDescriptorBytes: example.maxDescriptorBytes ?? 256 * 1024 },
+      );
       const json = JSON.parse(JSON.stringify(event));
       expect(validate(eventSchemaFor(type), json)).toEqual([]);
       expect(validate(EVENT_ENVELOPE_SCHEMA, json)).toEqual([]);
@@ -131,7 +203,8 @@ describe('event schemas', () => {
     expect(validate(eventSchemaFor(event.type), json)).toEqual([]);
     expect(validate(EVENT_ENVELOPE_SCHEMA, json)).toEqual([]);
     expect(validate(EVENT_DATA_SCHEMAS[event.type], json.data)).toEqual([]);
-    if (maxDescriptorBytes !== undefined) expect(json.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: expect.stringMatching(/^https:/) });
+    if (maxDescriptorBytes !== undefined)
+      expect(json.data).toMatchObject({ descriptorTruncated: true, descriptorUrl: expect.stringMatching(/^https:/) });
   });
 
   it('accept a dataschema attribute naming the data schema, and no other', () => {
@@ -191,18 +264,31 @@ describe('event schemas', () => {
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorTruncated: true } });
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorTruncated: false, descriptorUrl: url } });
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorTruncated: true, descriptorUrl: 'not a url' } });
-      expect(validate(eventSchemaFor('dataset.updated'), { ...updated, data: { ...withoutDescriptor, descriptorTruncated: true, descriptorUrl: url } })).toEqual([]);
+      expect(
+        validate(eventSchemaFor('dataset.updated'), {
+          ...updated,
+          data: { ...withoutDescriptor, descriptorTruncated: true, descriptorUrl: url },
+        }),
+      ).toEqual([]);
       rejected('dataset.updated', { ...updated, data: { ...updated.data, descriptorInvalid: true } });
-      rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorInvalid: true, descriptorTruncated: true, descriptorUrl: url } });
+      rejected('dataset.updated', {
+        ...updated,
+        data: { ...withoutDescriptor, descriptorInvalid: true, descriptorTruncated: true, descriptorUrl: url },
+      });
       rejected('dataset.updated', { ...updated, data: { ...withoutDescriptor, descriptorInvalid: false } });
-      expect(validate(eventSchemaFor('dataset.updated'), { ...updated, data: { ...withoutDescriptor, descriptorInvalid: true } })).toEqual([]);
+      expect(validate(eventSchemaFor('dataset.updated'), { ...updated, data: { ...withoutDescriptor, descriptorInvalid: true } })).toEqual(
+        [],
+      );
     });
 
     it('per-type rules: changes, revertedTo, tags, deletions, revisions, identifiers', () => {
       const created = clone(build('dataset.created'));
       const { changes: _changes, ...withoutChanges } = created.data;
       rejected('dataset.created', { ...created, data: withoutChanges });
-      rejected('dataset.created', { ...created, data: { ...created.data, changes: { fields: [], resources: { added: [], removed: ['x'], modified: [] } } } });
+      rejected('dataset.created', {
+        ...created,
+        data: { ...created.data, changes: { fields: [], resources: { added: [], removed: ['x'], modified: [] } } },
+      });
       rejected('dataset.created', { ...created, data: { ...created.data, author: null } });
       rejected('dataset.created', { ...created, data: { ...created.data, newRevision: 'abc1234' } });
 
@@ -211,7 +297,10 @@ describe('event schemas', () => {
       rejected('dataset.reverted', { ...reverted, data: withoutRevertedTo });
       rejected('dataset.reverted', { ...reverted, data: { ...reverted.data, historyRewritten: true } });
       rejected('dataset.created', { ...created, data: { ...created.data, historyRewritten: true } });
-      rejected('dataset.updated', { ...clone(build('dataset.updated')), data: { ...clone(build('dataset.updated')).data, historyRewritten: false } });
+      rejected('dataset.updated', {
+        ...clone(build('dataset.updated')),
+        data: { ...clone(build('dataset.updated')).data, historyRewritten: false },
+      });
       const updated = clone(build('dataset.updated'));
       rejected('dataset.updated', { ...updated, data: { ...updated.data, revertedTo: SHA.a } });
 
@@ -234,7 +323,10 @@ describe('event schemas', () => {
       rejected('tag.deleted', { ...tagDeleted, data: { ...tagDeleted.data, newRevision: SHA.a } });
 
       rejected('dataset.updated', { ...updated, subject: 'Acme/Rain' });
-      rejected('dataset.updated', { ...updated, data: { ...updated.data, dataset: { ...(updated.data['dataset'] as object), name: 'rain.git' } } });
+      rejected('dataset.updated', {
+        ...updated,
+        data: { ...updated.data, dataset: { ...(updated.data['dataset'] as object), name: 'rain.git' } },
+      });
       rejected('dataset.updated', { ...updated, specversion: '0.3' });
       rejected('dataset.updated', { ...updated, time: 'yesterday' });
       rejected('dataset.updated', { ...updated, data: { ...updated.data, origin: 'cron' } });

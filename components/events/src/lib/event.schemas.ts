@@ -15,7 +15,11 @@ const ENVELOPE_PROPERTIES = {
   id: { description: 'Unique per event; consumers de-duplicate on it.', type: 'string', minLength: 1 },
   source: { description: 'The Metastore instance that recorded the event.', type: 'string', minLength: 1, format: 'uri-reference' },
   subject: DATASET_ID,
-  time: { description: 'When the change happened (commit or tag time, or when it was noticed), RFC 3339.', type: 'string', format: 'date-time' },
+  time: {
+    description: 'When the change happened (commit or tag time, or when it was noticed), RFC 3339.',
+    type: 'string',
+    format: 'date-time',
+  },
   datacontenttype: { const: 'application/json' },
   dataschema: { description: 'The schema `data` conforms to.', type: 'string', format: 'uri' },
 } as const;
@@ -36,7 +40,10 @@ const CLOUD_EVENT_ENVELOPE = {
 } as const;
 
 /** The JSON Schema (draft 2020-12) of the `data` of `T`. */
-export type EventDataSchema<T extends EventType> = { readonly $schema: typeof DIALECT; readonly $id: `${typeof BASE_URI}${T}.json` } & DataBody<T>;
+export type EventDataSchema<T extends EventType> = {
+  readonly $schema: typeof DIALECT;
+  readonly $id: `${typeof BASE_URI}${T}.json`;
+} & DataBody<T>;
 
 function dataSchema<T extends EventType>(type: T): EventDataSchema<T> {
   return { $schema: DIALECT, $id: `${BASE_URI}${type}.json` as const, ...dataBody(type) } as EventDataSchema<T>;
@@ -70,10 +77,16 @@ function byType<S>(build: (type: EventType) => S): Record<EventType, S> {
 /** The JSON Schema (draft 2020-12) of the `data` of each event type; its `$id` is what a CloudEvents `dataschema` names. */
 export const EVENT_DATA_SCHEMAS = byType(dataSchema) as { readonly [T in EventType]: EventDataSchema<T> };
 
-/** The JSON Schema (draft 2020-12) of a whole event of each type: envelope, `type` fixed, `data` as the type defines it. Each is self-contained. */
+/**
+ * The JSON Schema (draft 2020-12) of a whole event of each type: envelope, `type` fixed, `data` as the type defines it. Each is
+ * self-contained.
+ */
 export const EVENT_SCHEMAS = byType(eventSchema) as { readonly [T in EventType]: EventSchema<T> };
 
-/** The JSON Schema (draft 2020-12) of any Metastore event: the CloudEvents envelope, with `data` checked against the schema of the event's `type`. */
+/**
+ * The JSON Schema (draft 2020-12) of any Metastore event: the CloudEvents envelope, with `data` checked against the schema of the event's
+ * `type`.
+ */
 export const EVENT_ENVELOPE_SCHEMA = {
   $schema: DIALECT,
   $id: `${BASE_URI}envelope.json`,
@@ -94,7 +107,12 @@ export function eventSchemaFor<T extends EventType>(type: T): EventSchema<T> {
   return EVENT_SCHEMAS[type];
 }
 
-/** The named parts the schemas share, by component name (their `title`): documents that reference schemas by name (AsyncAPI) define each once. */
+/**
+ * The named parts the schemas share, by component name (their `title`): documents that reference schemas by name (AsyncAPI) define each
+ * once.
+ */
 export const EVENT_SCHEMA_COMPONENTS: Readonly<Record<string, object>> = Object.fromEntries(
-  [...SHARED_SCHEMA_PARTS, ...EVENT_TYPE_DEFINITIONS.map((definition) => definition.data), CLOUD_EVENT_ENVELOPE, EVENT_ENVELOPE_SCHEMA].map((schema) => [schema.title, schema]),
+  [...SHARED_SCHEMA_PARTS, ...EVENT_TYPE_DEFINITIONS.map((definition) => definition.data), CLOUD_EVENT_ENVELOPE, EVENT_ENVELOPE_SCHEMA].map(
+    (schema) => [schema.title, schema],
+  ),
 );

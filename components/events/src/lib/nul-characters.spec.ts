@@ -5,7 +5,11 @@ describe('withoutNul', () => {
     const untouched = { fields: [{ name: 'a' }] };
     const value = { untouched, list: ['x', 'y\u0000z'], 'k\u0000': { deep: { deeper: 'n\u0000' } } };
     const cleaned = withoutNul(value);
-    expect(cleaned).toEqual({ untouched: { fields: [{ name: 'a' }] }, list: ['x', 'y\uFFFDz'], 'k\uFFFD': { deep: { deeper: 'n\uFFFD' } } });
+    expect(cleaned).toEqual({
+      untouched: { fields: [{ name: 'a' }] },
+      list: ['x', 'y\uFFFDz'],
+      'k\uFFFD': { deep: { deeper: 'n\uFFFD' } },
+    });
     expect(containsNul(cleaned)).toBe(false);
     expect(cleaned.untouched).toBe(untouched);
     expect(value.list[1]).toBe('y\u0000z');

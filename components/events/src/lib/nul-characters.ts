@@ -8,7 +8,8 @@ const REPLACEMENT = '\uFFFD';
 export function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes(NUL);
   if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes(NUL) || containsNul(item));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes(NUL) || containsNul(item));
   return false;
 }
 
@@ -24,7 +25,11 @@ export function withoutNul<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
     const replaced = entries.map(([key, item]) => [withoutNul(key), withoutNul(item)] as const);
-    return (replaced.some(([key, item], index) => key !== entries[index]![0] || item !== entries[index]![1]) ? Object.fromEntries(replaced) : value) as T;
+    return (
+      replaced.some(([key, item], index) => key !== entries[index]![0] || item !== entries[index]![1])
+        ? Object.fromEntries(replaced)
+        : value
+    ) as T;
   }
   return value;
 }

@@ -5,7 +5,10 @@ import { OutboxRelay } from './outbox-relay.service';
 
 const options = { source: 'urn:test', maxDescriptorBytes: 1024, descriptorUrl: () => 'http://x' };
 const event = (name: string) =>
-  eventFromChange({ type: 'dataset.deleted', id: { owner: 'acme', name }, backend: 'memory', location: 'memory:x', time: new Date(0), origin: 'api' }, options);
+  eventFromChange(
+    { type: 'dataset.deleted', id: { owner: 'acme', name }, backend: 'memory', location: 'memory:x', time: new Date(0), origin: 'api' },
+    options,
+  );
 
 /** A stream that can be switched off, keeping what it received in order. */
 class SwitchableStream {
@@ -31,7 +34,10 @@ describe('OutboxRelay', () => {
     const outbox = new InMemoryOutbox();
     const stream = new SwitchableStream();
     const warnings: string[] = [];
-    const relay = new OutboxRelay(outbox, stream, { intervalMs: 10, logger: { warn: (_o, message) => warnings.push(message), debug: () => undefined } });
+    const relay = new OutboxRelay(outbox, stream, {
+      intervalMs: 10,
+      logger: { warn: (_o, message) => warnings.push(message), debug: () => undefined },
+    });
     stream.up = false;
     relay.start();
     outbox.append(event('a'), event('b'));

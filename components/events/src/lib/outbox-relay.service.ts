@@ -47,7 +47,8 @@ export class OutboxRelay {
         idleMs: intervalMs,
         retryMs: intervalMs,
         maxRetryMs: 30_000,
-        onFailure: (error, retryInMs) => options.logger?.warn({ err: error, retryInMs }, 'could not publish events; they wait in the outbox'),
+        onFailure: (error, retryInMs) =>
+          options.logger?.warn({ err: error, retryInMs }, 'could not publish events; they wait in the outbox'),
       },
     );
   }

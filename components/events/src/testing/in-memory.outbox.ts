@@ -29,7 +29,10 @@ export class InMemoryOutbox implements Outbox {
 
   async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
     const start = parseEventCursor(after) ?? 0n;
-    const items = this.events.map((entry) => entry.stored).filter((stored) => BigInt(stored.sequence) > start).slice(0, limit);
+    const items = this.events
+      .map((entry) => entry.stored)
+      .filter((stored) => BigInt(stored.sequence) > start)
+      .slice(0, limit);
     return { items, ...(items.length === limit ? { nextCursor: items.at(-1)!.sequence } : {}) };
   }
 

@@ -119,10 +119,13 @@ export function describeOutboxContract(label: string, setup: () => Promise<Outbo
       expect(await subject.outbox.feed(seen.at(-1)!.sequence, 100)).toEqual({ items: [] });
     });
 
-    it.each(MALFORMED_CURSORS.map((cursor) => [JSON.stringify(cursor), cursor]))('refuses the cursor %s as VALIDATION_FAILED', async (_name, cursor) => {
-      await append('c');
-      await expect(subject.outbox.feed(cursor, 10)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ pointer: '/after' }] });
-    });
+    it.each(MALFORMED_CURSORS.map((cursor) => [JSON.stringify(cursor), cursor]))(
+      'refuses the cursor %s as VALIDATION_FAILED',
+      async (_name, cursor) => {
+        await append('c');
+        await expect(subject.outbox.feed(cursor, 10)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ pointer: '/after' }] });
+      },
+    );
 
     it('accepts the largest sequence there can be as a cursor: nothing after it', async () => {
       await append('d');

@@ -36,7 +36,14 @@ export function storedEventForTests(sequence: number | string, options: TestEven
       author: { name: 'Ada', email: 'ada@example.org' },
       ...(deleted || type.startsWith('tag.') ? {} : { descriptor: options.descriptor ?? { name, title: `Dataset ${subject}` } }),
       ...(options.tag
-        ? { tag: { ...options.tag, description: '', author: { name: 'Ada', email: 'ada@example.org' }, createdAt: '2026-01-01T00:00:00.000Z' } }
+        ? {
+            tag: {
+              ...options.tag,
+              description: '',
+              author: { name: 'Ada', email: 'ada@example.org' },
+              createdAt: '2026-01-01T00:00:00.000Z',
+            },
+          }
         : {}),
     },
   };

@@ -182,7 +182,11 @@ const redisUrl = process.env['REDIS_URL'];
   });
 
   it('answers through the proxy; while cut and refused commands fail and reconnects are refused; after resume it reconnects', async () => {
-    redis = new Redis(proxy.urlThrough(redisUrl as string), { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 20 });
+    redis = new Redis(proxy.urlThrough(redisUrl as string), {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 20,
+    });
     redis.on('error', () => undefined);
     await once(redis, 'ready');
     expect(await redis.ping()).toBe('PONG');

@@ -30,7 +30,10 @@ function setup() {
 async function history() {
   const context = setup();
   const v1 = descriptorWith([temps, rain], { description: 'first' });
-  const v2 = descriptorWith([temps, { ...rain, bytes: 250, hash: `sha256:${'c'.repeat(64)}` }, wind], { description: 'first', title: 'Climate' });
+  const v2 = descriptorWith([temps, { ...rain, bytes: 250, hash: `sha256:${'c'.repeat(64)}` }, wind], {
+    description: 'first',
+    title: 'Climate',
+  });
   const v3 = descriptorWith([{ ...rain, bytes: 250, hash: `sha256:${'c'.repeat(64)}` }, wind], { title: 'Climate', version: '3' });
   const first = (await context.datasets.create(id, v1, { author })).revision;
   const second = (await context.datasets.replace(id, v2, { author })).revision;
@@ -42,7 +45,6 @@ function applied(from: Descriptor, patch: readonly Operation[]): unknown {
   expect(jsonPatch.validate([...patch], from)).toBeUndefined();
   return jsonPatch.applyPatch(jsonPatch.deepClone(from), [...patch]).newDocument;
 }
-
 
 describe('RevisionService', () => {
   describe('list and get', () => {
@@ -229,7 +231,12 @@ describe('RevisionService', () => {
   describe('a descriptor that is not valid JSON at the head (pushed by other means)', () => {
     async function brokenHistory() {
       const context = await history();
-      const broken = await context.storage.commit(id, { parent: context.shas.third, changes: [{ path: 'datapackage.json', content: '{"name": ' }], message: 'pushed by hand', author: reverter });
+      const broken = await context.storage.commit(id, {
+        parent: context.shas.third,
+        changes: [{ path: 'datapackage.json', content: '{"name": ' }],
+        message: 'pushed by hand',
+        author: reverter,
+      });
       return { ...context, broken: broken.sha };
     }
 
@@ -238,7 +245,9 @@ describe('RevisionService', () => {
       const result = await revisions.revert(id, shas.first, { author: reverter });
       expect(result).toMatchObject({ changed: true, revertedTo: shas.first, revision: { parents: [broken] } });
       expect((await datasets.read(id)).descriptor).toEqual(descriptors.v1);
-      expect(await storage.readFile(id, result.revision.sha, 'data/temps.csv')).toBe(await storage.readFile(id, shas.first, 'data/temps.csv'));
+      expect(await storage.readFile(id, result.revision.sha, 'data/temps.csv')).toBe(
+        await storage.readFile(id, shas.first, 'data/temps.csv'),
+      );
     });
 
     it('refuses a revert to the broken revision and a diff from or to it with DESCRIPTOR_INVALID naming it', async () => {

@@ -1,5 +1,12 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { formatDatasetId, summarizeDiff, type DatasetService, type DiffSummary, type WriteOptions, type WriteResult } from '@metastore/datasets';
+import {
+  formatDatasetId,
+  summarizeDiff,
+  type DatasetService,
+  type DiffSummary,
+  type WriteOptions,
+  type WriteResult,
+} from '@metastore/datasets';
 import type { DatasetId, DatasetStorage, Page, PageRequest, Revision } from '@metastore/storage';
 
 /** A structured diff of the descriptor between two revisions. */

@@ -43,7 +43,12 @@ describe('SearchIndexer', () => {
     });
     const updated = event(2, { type: 'dataset.updated', descriptor: { ...weather, title: 'Weather (hourly)', keywords: ['climate'] } });
     await indexer.apply(updated.event, updated.sequence);
-    expect(indexer.get('acme/weather')).toMatchObject({ title: 'Weather (hourly)', keywords: ['climate'], revision: updated.event.data.newRevision, sequence: '2' });
+    expect(indexer.get('acme/weather')).toMatchObject({
+      title: 'Weather (hourly)',
+      keywords: ['climate'],
+      revision: updated.event.data.newRevision,
+      sequence: '2',
+    });
     const reverted = event(3, { type: 'dataset.reverted', descriptor: weather });
     await indexer.apply(reverted.event, reverted.sequence);
     expect(indexer.get('acme/weather')?.title).toBe('Weather observations');
@@ -111,13 +116,19 @@ describe('SearchIndexer', () => {
     const indexer = await SearchIndexer.open({ dataDir, fetch: fakeFetch });
     const stored = event(1, { type: 'dataset.created' });
     const { descriptor: _left, ...data } = stored.event.data;
-    const truncated: MetastoreEvent = { ...stored.event, data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/datasets/acme/weather?revision=abc' } };
+    const truncated: MetastoreEvent = {
+      ...stored.event,
+      data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/datasets/acme/weather?revision=abc' },
+    };
     await indexer.apply(truncated, stored.sequence);
     expect(requested).toEqual(['http://api.test/datasets/acme/weather?revision=abc']);
     expect(indexer.get('acme/weather')?.title).toBe('Large dataset');
 
     const next = event(2, { type: 'dataset.updated' });
-    const failing: MetastoreEvent = { ...next.event, data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/missing' } };
+    const failing: MetastoreEvent = {
+      ...next.event,
+      data: { ...data, descriptorTruncated: true, descriptorUrl: 'http://api.test/missing' },
+    };
     // A rejection leaves the event unacknowledged: the consumer retries it, then dead-letters it.
     await expect(indexer.apply(failing, next.sequence)).rejects.toThrow('answered 404');
     expect(indexer.get('acme/weather')?.sequence).toBe('1');
@@ -128,7 +139,9 @@ describe('SearchIndexer', () => {
     const created = event(1, { type: 'dataset.created', descriptor: weather });
     await first.apply(created.event, created.sequence);
     expect(first.file).toBe(path.join(dataDir, 'search-index.json'));
-    expect(JSON.parse(await readFile(first.file, 'utf8'))).toMatchObject({ datasets: { 'acme/weather': { title: 'Weather observations' } } });
+    expect(JSON.parse(await readFile(first.file, 'utf8'))).toMatchObject({
+      datasets: { 'acme/weather': { title: 'Weather observations' } },
+    });
 
     const reopened = await SearchIndexer.open({ dataDir });
     expect(reopened.get('acme/weather')).toEqual(first.get('acme/weather'));

@@ -107,7 +107,9 @@ export class SearchIndexer {
   search(query: string): IndexedDataset[] {
     const needle = query.toLowerCase();
     return this.list().filter((dataset) =>
-      [dataset.id, dataset.title ?? '', dataset.description ?? '', ...dataset.keywords].some((value) => value.toLowerCase().includes(needle)),
+      [dataset.id, dataset.title ?? '', dataset.description ?? '', ...dataset.keywords].some((value) =>
+        value.toLowerCase().includes(needle),
+      ),
     );
   }
 
@@ -123,7 +125,9 @@ export class SearchIndexer {
           id,
           title: text(descriptor['title']),
           description: text(descriptor['description']),
-          keywords: Array.isArray(descriptor['keywords']) ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string') : [],
+          keywords: Array.isArray(descriptor['keywords'])
+            ? descriptor['keywords'].filter((keyword): keyword is string => typeof keyword === 'string')
+            : [],
           revision: event.data.newRevision,
           tags: this.datasets.get(id)?.tags ?? {},
           sequence,
@@ -165,7 +169,8 @@ export class SearchIndexer {
     const response = await this.fetch(url, { headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`reading the descriptor of ${event.subject} at ${url} answered ${response.status}`);
     const body: unknown = await response.json();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`the descriptor of ${event.subject} at ${url} is not a JSON object`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new Error(`the descriptor of ${event.subject} at ${url} is not a JSON object`);
     return body as DescriptorObject;
   }
 

@@ -41,10 +41,13 @@ const isAppEndpoint = (request: RecordedRequest) => / \/app(\/|$)| \/(orgs|users
 
 /** The installation token each repository call carried (fails on any other credential). */
 function installationTokensUsed(requests: readonly RecordedRequest[]): string[] {
-  return requests.filter((request) => !isAppEndpoint(request)).map((request) => {
-    if (request.credential.type !== 'installation') throw new Error(`${request.path} was sent with a ${request.credential.type} credential`);
-    return request.credential.token;
-  });
+  return requests
+    .filter((request) => !isAppEndpoint(request))
+    .map((request) => {
+      if (request.credential.type !== 'installation')
+        throw new Error(`${request.path} was sent with a ${request.credential.type} credential`);
+      return request.credential.token;
+    });
 }
 
 describeDatasetStorageContract('github, authenticated as a GitHub App installation', async () => {
@@ -103,7 +106,12 @@ describe('GitHubStorage with GitHub App authentication', () => {
   it('finds a user account’s installation through /users/{username}/installation when the owner is GITHUB_USER', async () => {
     // A dataset in the user's own account, made with a personal access token (installation tokens cannot create user repositories).
     const personal = new GitHubStorage(
-      parseGitHubStorageConfig({ GITHUB_API_URL: server.url, GITHUB_TOKEN: 'ghp_personal', GITHUB_USER: 'metastore-test', GITHUB_WRITE_INTERVAL_MS: '0' }),
+      parseGitHubStorageConfig({
+        GITHUB_API_URL: server.url,
+        GITHUB_TOKEN: 'ghp_personal',
+        GITHUB_USER: 'metastore-test',
+        GITHUB_WRITE_INTERVAL_MS: '0',
+      }),
     );
     const id: DatasetId = { owner: 'metastore-test', name: `app-user-${Date.now()}` };
     const { sha } = await personal.createDataset(id, { files, message: 'c', author });
@@ -114,7 +122,9 @@ describe('GitHubStorage with GitHub App authentication', () => {
     expect(server.requests.filter((request) => request.path === 'GET /users/{username}/installation')).toHaveLength(1);
     expect(server.requests.some((request) => request.path === 'GET /orgs/{org}/installation')).toBe(false);
     // GitHub only lets users create repositories in their own account.
-    await expect(storage.createDataset({ owner: 'metastore-test', name: `by-app-${Date.now()}` }, { files, message: 'c', author })).rejects.toMatchObject({
+    await expect(
+      storage.createDataset({ owner: 'metastore-test', name: `by-app-${Date.now()}` }, { files, message: 'c', author }),
+    ).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
       message: expect.stringContaining('Resource not accessible by integration'),
     });
@@ -152,7 +162,9 @@ describe('GitHubStorage with GitHub App authentication', () => {
     expect(failure?.message).toContain(`does the private key belong to App ${APP_ID}?`);
     await expect(storage.checkReady()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     const keyLines = [...wrongKey.split('\n').slice(1, -2), ...appKey.privateKey.split('\n').slice(1, -2)];
-    const shown = [failure?.message, failure?.cause?.message, JSON.stringify(failure, Object.getOwnPropertyNames(failure ?? {}))].join('\n');
+    const shown = [failure?.message, failure?.cause?.message, JSON.stringify(failure, Object.getOwnPropertyNames(failure ?? {}))].join(
+      '\n',
+    );
     expect(shown).not.toContain('PRIVATE KEY');
     for (const line of keyLines) expect(shown).not.toContain(line);
     expect(await appStorage(server).checkReady()).toBeUndefined();
@@ -176,7 +188,9 @@ describe('GitHubStorage with GitHub App authentication', () => {
       const rejected = shortLived.requests.filter((request) => request.status === 401);
       expect(rejected).toHaveLength(1);
       expect(rejected[0]!.credential).toMatchObject({ type: 'installation', token: first!.token });
-      const afterRefresh = shortLived.requests.slice(shortLived.requests.indexOf(rejected[0]!) + 1).filter((request) => !isAppEndpoint(request));
+      const afterRefresh = shortLived.requests
+        .slice(shortLived.requests.indexOf(rejected[0]!) + 1)
+        .filter((request) => !isAppEndpoint(request));
       expect(afterRefresh.length).toBeGreaterThan(0);
       expect(new Set(installationTokensUsed(afterRefresh))).toEqual(new Set([second.token]));
       expect(shortLived.violations).toEqual([]);
@@ -193,7 +207,18 @@ describe('GitHubStorage with GitHub App authentication', () => {
     // Only Date is faked (auth-app's cache and the server both read it); timers and I/O stay real.
     jest.useFakeTimers({
       advanceTimers: true,
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
     try {
       jest.setSystemTime(Date.now() + 59.5 * 60_000);

@@ -31,7 +31,10 @@ export interface ClientLogger {
 const APP_ENDPOINT = /^\/app(?:\/|$)|\/installation$/;
 
 /** How a client authenticates: with the configured token, or as the configured App (its JWT, or one installation's tokens). */
-function authenticationOptions(config: GitHubStorageConfig, installationId: number | undefined): { auth: unknown; authStrategy?: typeof createAppAuth } {
+function authenticationOptions(
+  config: GitHubStorageConfig,
+  installationId: number | undefined,
+): { auth: unknown; authStrategy?: typeof createAppAuth } {
   if (config.auth.type === 'token') return { auth: config.auth.token };
   // auth-app signs the JWT, mints installation tokens and caches them until shortly before GitHub's one-hour expiry.
   const app = { appId: config.auth.appId, privateKey: config.auth.privateKey };
@@ -40,7 +43,8 @@ function authenticationOptions(config: GitHubStorageConfig, installationId: numb
 
 /**
  * Builds a client: honours retry-after and x-ratelimit-reset up to `maxRateLimitWaitSeconds` in total per
- * request (a later reset fails the request at once), retries 5xx with backoff, records the budget. With a GitHub App, `installationId` picks the installation it acts as; without one it is
+ * request (a later reset fails the request at once), retries 5xx with backoff, records the budget. With a GitHub App, `installationId`
+ * picks the installation it acts as; without one it is
  * the App itself, good only for the App endpoints (installation lookups).
  */
 export function createGitHubClient(
@@ -51,7 +55,10 @@ export function createGitHubClient(
 ): GitHubClient {
   // Seconds each request has waited for rate limits so far, by its options object (the throttling plugin retries with the same one).
   const waited = new WeakMap<object, number>();
-  /** Waits out a limit only while the request's total wait stays within the cap: a distant reset fails it at once (the adapter says when to retry). */
+  /**
+   * Waits out a limit only while the request's total wait stays within the cap: a distant reset fails it at once (the adapter says when to
+   * retry).
+   */
   const mayWait = (kind: string, retryAfter: number, options: { method: string; url: string }, retryCount: number): boolean => {
     const total = (waited.get(options) ?? 0) + retryAfter;
     const wait = retryCount < config.maxRetries && total <= config.maxRateLimitWaitSeconds;

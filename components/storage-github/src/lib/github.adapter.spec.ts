@@ -34,7 +34,12 @@ describeDatasetStorageContract('github (local GitHub API test server, real HTTP,
 // The shape live mode uses (one shared organisation, unique names), checked here against the test server.
 describeDatasetStorageContract('github, one shared organisation (as in live mode)', async () => {
   const server = await startGitHubTestServer();
-  return { storage: storageFor(server, { GITHUB_OWNERS: 'shared-org' }), fixedOwner: 'shared-org', configuredOwners: ['shared-org'], teardown: () => server.close() };
+  return {
+    storage: storageFor(server, { GITHUB_OWNERS: 'shared-org' }),
+    fixedOwner: 'shared-org',
+    configuredOwners: ['shared-org'],
+    teardown: () => server.close(),
+  };
 });
 
 const author = { name: 'Ada', email: 'ada@example.com' };
@@ -69,7 +74,10 @@ describe('GitHubStorage: API-call budget (counted at the test server)', () => {
     const storage = storageFor(server);
     const files = Array.from({ length: 25 }, (_, index) => ({ path: `data/part-${index}.csv`, content: `pointer ${index}\n` }));
     const calls = await measure(() =>
-      storage.createDataset({ owner: uniqueOwner('budget'), name: 'many-files' }, { files: [{ path: 'datapackage.json', content: '{}' }, ...files], message: 'c', author }),
+      storage.createDataset(
+        { owner: uniqueOwner('budget'), name: 'many-files' },
+        { files: [{ path: 'datapackage.json', content: '{}' }, ...files], message: 'c', author },
+      ),
     );
     expect(calls).toBeLessThanOrEqual(5);
   });
@@ -108,9 +116,17 @@ describe('GitHubStorage: API-call budget (counted at the test server)', () => {
   it('lists revisions in 1 request per page of up to 100', async () => {
     const storage = storageFor(server);
     const id: DatasetId = { owner: uniqueOwner('budget'), name: 'history' };
-    let parent = (await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":0}' }], message: 'v0', author })).sha;
+    let parent = (await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":0}' }], message: 'v0', author }))
+      .sha;
     for (let index = 1; index <= 5; index += 1) {
-      parent = (await storage.commit(id, { parent, changes: [{ path: 'datapackage.json', content: `{"v":${index}}` }], message: `v${index}`, author })).sha;
+      parent = (
+        await storage.commit(id, {
+          parent,
+          changes: [{ path: 'datapackage.json', content: `{"v":${index}}` }],
+          message: `v${index}`,
+          author,
+        })
+      ).sha;
     }
     expect(await measure(() => storage.listRevisions(id, { limit: 100 }))).toBe(1);
     let pages = 0;
@@ -160,7 +176,12 @@ describe('GitHubStorage: surviving GitHub faults', () => {
 
   it('retries 5xx answers and completes the write', async () => {
     const id = newId();
-    server.faults.inject({ method: 'POST', route: 'POST /repos/{owner}/{repo}/git/trees', times: 2, kind: { type: 'server-error', status: 502 } });
+    server.faults.inject({
+      method: 'POST',
+      route: 'POST /repos/{owner}/{repo}/git/trees',
+      times: 2,
+      kind: { type: 'server-error', status: 502 },
+    });
     const revision = await storage.createDataset(id, { files, message: 'c', author });
     expect(await storage.readFile(id, revision.sha, 'datapackage.json')).toBe('{"name":"set"}');
   });
@@ -190,15 +211,24 @@ describe('GitHubStorage: surviving GitHub faults', () => {
   it('waits out a primary rate limit (x-ratelimit-reset) and a secondary one (retry-after)', async () => {
     const id = newId();
     const { sha } = await storage.createDataset(id, { files, message: 'c', author });
-    server.faults.inject({ route: 'GET /repos/{owner}/{repo}/commits/{ref}', times: 1, kind: { type: 'primary-rate-limit', status: 403, resetInSeconds: 1 } });
+    server.faults.inject({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}',
+      times: 1,
+      kind: { type: 'primary-rate-limit', status: 403, resetInSeconds: 1 },
+    });
     expect(await storage.resolveRef(id, 'main')).toBe(sha);
-    server.faults.inject({ route: 'POST /repos/{owner}/{repo}/git/trees', times: 1, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 1 } });
+    server.faults.inject({
+      route: 'POST /repos/{owner}/{repo}/git/trees',
+      times: 1,
+      kind: { type: 'secondary-rate-limit', retryAfterSeconds: 1 },
+    });
     const next = await storage.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'after limits', author });
     expect(next.parents).toEqual([sha]);
   });
 
   describe('a rate limit that resets later than GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS', () => {
-    // GitHub's own seconds (GITHUB_RETRY_BASE_MS 1000): a client that waited for these resets would hang for an hour, past the test's timeout.
+    // GitHub's own seconds (GITHUB_RETRY_BASE_MS 1000): a client that waited for these resets would hang for an hour, past the test's
+    // timeout.
     const patient = () => storageFor(server, { GITHUB_RETRY_BASE_MS: '1000' });
     const refUpdates = () => server.requests.filter((request) => request.path === 'PATCH /repos/{owner}/{repo}/git/refs/{ref}').length;
 
@@ -207,37 +237,52 @@ describe('GitHubStorage: surviving GitHub faults', () => {
       ['a primary limit (429)', { type: 'primary-rate-limit', status: 429, resetInSeconds: 3600 }, [3500, 3601]],
       ['a secondary limit with retry-after', { type: 'secondary-rate-limit', retryAfterSeconds: 120 }, [120, 120]],
       ['a secondary limit without retry-after (a minute, as GitHub asks)', { type: 'secondary-rate-limit' }, [60, 60]],
-    ] as const)('fails %s at once with STORAGE_UNAVAILABLE and retryAfterSeconds, asks GitHub once, and writes nothing', async (_label, kind, [least, most]) => {
-      const client = patient();
-      const id = newId();
-      const { sha } = await client.createDataset(id, { files, message: 'c', author });
-      server.resetRequests();
-      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind });
-      const error = await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited', author }).then(
-        () => undefined,
-        (failure: unknown) => failure as { code: string; retryAfterSeconds?: number; message: string },
-      );
-      expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('rate limited for') });
-      expect(error?.retryAfterSeconds).toBeGreaterThanOrEqual(least);
-      expect(error?.retryAfterSeconds).toBeLessThanOrEqual(most);
-      expect(refUpdates()).toBe(1);
-      expect(await client.resolveRef(id)).toBe(sha);
-    });
+    ] as const)(
+      'fails %s at once with STORAGE_UNAVAILABLE and retryAfterSeconds, asks GitHub once, and writes nothing',
+      async (_label, kind, [least, most]) => {
+        const client = patient();
+        const id = newId();
+        const { sha } = await client.createDataset(id, { files, message: 'c', author });
+        server.resetRequests();
+        server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind });
+        const error = await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited', author }).then(
+          () => undefined,
+          (failure: unknown) => failure as { code: string; retryAfterSeconds?: number; message: string },
+        );
+        expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('rate limited for') });
+        expect(error?.retryAfterSeconds).toBeGreaterThanOrEqual(least);
+        expect(error?.retryAfterSeconds).toBeLessThanOrEqual(most);
+        expect(refUpdates()).toBe(1);
+        expect(await client.resolveRef(id)).toBe(sha);
+      },
+    );
 
     it('caps the total a request waits, not each wait', async () => {
       const client = storageFor(server, { GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '10' });
       const id = newId();
       const { sha } = await client.createDataset(id, { files, message: 'c', author });
       server.resetRequests();
-      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 2, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 } });
-      await expect(client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited twice', author })).rejects.toMatchObject({
+      server.faults.inject({
+        route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+        times: 2,
+        kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 },
+      });
+      await expect(
+        client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited twice', author }),
+      ).rejects.toMatchObject({
         code: 'STORAGE_UNAVAILABLE',
         retryAfterSeconds: 6,
       });
       // Waited 6 s once; a second 6 s would pass the 10 s cap.
       expect(refUpdates()).toBe(2);
-      server.faults.inject({ route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}', times: 1, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 } });
-      expect((await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited once', author })).parents).toEqual([sha]);
+      server.faults.inject({
+        route: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+        times: 1,
+        kind: { type: 'secondary-rate-limit', retryAfterSeconds: 6 },
+      });
+      expect(
+        (await client.commit(id, { parent: sha, changes: [{ path: 'x.txt', content: 'x' }], message: 'limited once', author })).parents,
+      ).toEqual([sha]);
     });
   });
 
@@ -257,9 +302,10 @@ describe('GitHubStorage: surviving GitHub faults', () => {
     const id = newId();
     const { sha } = await storage.createDataset(id, { files, message: 'c', author });
     server.faults.inject({ route: 'POST /repos/{owner}/{repo}/git/commits', times: 20, kind: { type: 'server-error', status: 500 } });
-    const error = await storage
-      .commit(id, { parent: sha, changes: [{ path: 'y.txt', content: 'y' }], message: 'doomed', author })
-      .then(() => undefined, (failure: unknown) => failure as Error & { code: string; cause?: { status: number; requestId?: string } });
+    const error = await storage.commit(id, { parent: sha, changes: [{ path: 'y.txt', content: 'y' }], message: 'doomed', author }).then(
+      () => undefined,
+      (failure: unknown) => failure as Error & { code: string; cause?: { status: number; requestId?: string } },
+    );
     server.faults.clear();
     expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', cause: { name: 'GitHubApiError', status: 500 } });
     expect(error?.cause?.requestId).toBeTruthy();

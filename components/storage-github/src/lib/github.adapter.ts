@@ -85,7 +85,9 @@ function seconds(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** A commit author or tagger as GitHub writes it into the object's header; one that would corrupt the header is refused (VALIDATION_FAILED). */
+/**
+ * A commit author or tagger as GitHub writes it into the object's header; one that would corrupt the header is refused (VALIDATION_FAILED).
+ */
 function gitPerson(author: Author, at: Date): { name: string; email: string; date: string } {
   validateAuthor(author);
   return { name: author.name, email: author.email, date: seconds(at) };
@@ -147,7 +149,9 @@ export class GitHubStorage implements DatasetStorage {
     validateAuthor(request.author);
     const nonce = randomUUID();
     const client = await this.clientFor(id.owner).catch((error: unknown) => {
-      throw status(error) === 404 ? storageUnavailable(`create the dataset: the GitHub App is not installed on ${id.owner}`, error) : this.mapError(error, 'create the dataset', id);
+      throw status(error) === 404
+        ? storageUnavailable(`create the dataset: the GitHub App is not installed on ${id.owner}`, error)
+        : this.mapError(error, 'create the dataset', id);
     });
     const repository = await this.createRepository(client, id, nonce);
     try {
@@ -209,7 +213,10 @@ export class GitHubStorage implements DatasetStorage {
     }
   }
 
-  /** The configured owners (`GITHUB_OWNERS` and `GITHUB_USER`): enumerating every organisation a token can see would be neither cheap nor wanted. */
+  /**
+   * The configured owners (`GITHUB_OWNERS` and `GITHUB_USER`): enumerating every organisation a token can see would be neither cheap nor
+   * wanted.
+   */
   async listOwners(): Promise<string[]> {
     return [...this.config.owners].sort();
   }
@@ -219,7 +226,13 @@ export class GitHubStorage implements DatasetStorage {
     try {
       const client = await this.clientFor(owner);
       for (let githubPage = 1; names.length <= page.limit; githubPage += 1) {
-        const parameters = { type: 'all' as const, sort: 'full_name' as const, direction: 'asc' as const, per_page: PAGE_SIZE, page: githubPage };
+        const parameters = {
+          type: 'all' as const,
+          sort: 'full_name' as const,
+          direction: 'asc' as const,
+          per_page: PAGE_SIZE,
+          page: githubPage,
+        };
         const { data } =
           owner === this.config.userLogin
             ? await client.repos.listForUser({ username: owner, ...parameters, type: 'owner' as const })
@@ -438,7 +451,8 @@ export class GitHubStorage implements DatasetStorage {
     } catch (error) {
       // Not installed: callers treat it like GitHub's other 404s (an unknown dataset, an empty listing).
       if (status(error) === 404) throw error;
-      const hint = status(error) === 401 && this.config.auth.type === 'app' ? ` (does the private key belong to App ${this.config.auth.appId}?)` : '';
+      const hint =
+        status(error) === 401 && this.config.auth.type === 'app' ? ` (does the private key belong to App ${this.config.auth.appId}?)` : '';
       throw storageUnavailable(`authenticate as the GitHub App's installation on ${owner}${hint}`, error);
     }
   }
@@ -511,10 +525,13 @@ export class GitHubStorage implements DatasetStorage {
     if (!isGitRefName(name)) throw tagNotFound(id, name);
     try {
       const client = await this.clientFor(id.owner);
-      const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(`ref:${formatDatasetId(id)}:tags/${name}`, async (headers) => {
-        const response = await client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
-        return { data: response.data, etag: response.headers.etag };
-      });
+      const ref = await this.conditionalGet<{ object: { sha: string; type: string } }>(
+        `ref:${formatDatasetId(id)}:tags/${name}`,
+        async (headers) => {
+          const response = await client.git.getRef({ ...this.repo(id), ref: `tags/${name}`, headers });
+          return { data: response.data, etag: response.headers.etag };
+        },
+      );
       return ref.object;
     } catch (error) {
       if (status(error) === 404) throw tagNotFound(id, name);
@@ -601,7 +618,10 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   /** A GET revalidated with If-None-Match; a 304 (free on GitHub) returns the cached value. */
-  private async conditionalGet<T>(cacheKey: string, request: (headers: Record<string, string>) => Promise<{ data: T; etag: string | undefined }>): Promise<T> {
+  private async conditionalGet<T>(
+    cacheKey: string,
+    request: (headers: Record<string, string>) => Promise<{ data: T; etag: string | undefined }>,
+  ): Promise<T> {
     const cached = this.conditional.get(cacheKey);
     try {
       const response = await request(cached ? { 'if-none-match': cached.etag } : {});
@@ -632,7 +652,12 @@ export class GitHubStorage implements DatasetStorage {
   }
 
   private forget(id: DatasetId): void {
-    const prefixes = [`${formatDatasetId(id)}@`, `commit:${formatDatasetId(id)}:`, `ref:${formatDatasetId(id)}:`, `tags:${formatDatasetId(id)}`];
+    const prefixes = [
+      `${formatDatasetId(id)}@`,
+      `commit:${formatDatasetId(id)}:`,
+      `ref:${formatDatasetId(id)}:`,
+      `tags:${formatDatasetId(id)}`,
+    ];
     for (const cache of [this.files, this.commits, this.tagObjects, this.conditional] as LRUCache<string, object | string>[]) {
       for (const cacheKey of cache.keys()) if (prefixes.some((prefix) => cacheKey.startsWith(prefix))) cache.delete(cacheKey);
     }

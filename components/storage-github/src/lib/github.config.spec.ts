@@ -31,7 +31,9 @@ describe('parseGitHubStorageConfig: authentication', () => {
     const escaped = parseGitHubStorageConfig({ GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey.replace(/\n/g, '\\n') });
     expect(escaped.auth).toEqual(withNewlines.auth);
     // An empty variable counts as unset.
-    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: '', GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey }).auth.type).toBe('app');
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: '', GITHUB_APP_ID: '12345', GITHUB_APP_PRIVATE_KEY: privateKey }).auth.type).toBe(
+      'app',
+    );
   });
 
   it('wants exactly one way to authenticate, and never echoes a secret', () => {
@@ -56,7 +58,11 @@ describe('parseGitHubStorageConfig: authentication', () => {
     expect(message).toContain('GITHUB_TOPIC');
     expect(message).not.toContain(keyBody.slice(0, 40));
     expect(message).not.toContain('my-app');
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { publicKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     expect(problem({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: publicKey })).toContain('not a PEM-encoded RSA private key');
   });
 });
@@ -64,12 +70,25 @@ describe('parseGitHubStorageConfig: authentication', () => {
 describe('parseGitHubStorageConfig: owners to reconcile', () => {
   it('reads GITHUB_OWNERS as a comma-separated list and adds GITHUB_USER', () => {
     expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }).owners).toEqual([]);
-    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: ' acme, open-data ,,acme' }).owners).toEqual(['acme', 'open-data']);
-    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme', GITHUB_USER: 'octocat' }).owners).toEqual(['acme', 'octocat']);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: ' acme, open-data ,,acme' }).owners).toEqual([
+      'acme',
+      'open-data',
+    ]);
+    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_OWNERS: 'acme', GITHUB_USER: 'octocat' }).owners).toEqual([
+      'acme',
+      'octocat',
+    ]);
   });
 
   it('treats every empty variable as unset (compose files carry NAME=)', () => {
-    const config = parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: '', GITHUB_USER: '', GITHUB_OWNERS: '', GITHUB_TOPIC: '', GITHUB_LFS_URL: '' });
+    const config = parseGitHubStorageConfig({
+      GITHUB_TOKEN: TOKEN,
+      GITHUB_API_URL: '',
+      GITHUB_USER: '',
+      GITHUB_OWNERS: '',
+      GITHUB_TOPIC: '',
+      GITHUB_LFS_URL: '',
+    });
     expect(config).toMatchObject({ apiUrl: 'https://api.github.com', owners: [], topic: 'metastore-dataset' });
     expect(config).not.toHaveProperty('userLogin');
     expect(config).not.toHaveProperty('lfsUrl');
@@ -84,7 +103,10 @@ describe('parseGitHubStorageConfig: waiting for rate limits', () => {
   it('waits at most 10 s by default, or what the base or GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS says', () => {
     expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }).maxRateLimitWaitSeconds).toBe(10);
     expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN }, { maxRateLimitWaitSeconds: 600 }).maxRateLimitWaitSeconds).toBe(600);
-    expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '0' }, { maxRateLimitWaitSeconds: 600 }).maxRateLimitWaitSeconds).toBe(0);
+    expect(
+      parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '0' }, { maxRateLimitWaitSeconds: 600 })
+        .maxRateLimitWaitSeconds,
+    ).toBe(0);
     expect(parseGitHubStorageConfig({ GITHUB_TOKEN: TOKEN, GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: '' }).maxRateLimitWaitSeconds).toBe(10);
   });
 

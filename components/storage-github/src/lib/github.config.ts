@@ -7,15 +7,17 @@ import { ConfigurationError } from '@metastore/errors';
  * Administration, Contents read/write), or a GitHub App acting through its installation on each owner.
  */
 export type GitHubAuthentication =
-  | { readonly type: 'token'; readonly token: string }
-  | { readonly type: 'app'; readonly appId: number; readonly privateKey: string };
+  { readonly type: 'token'; readonly token: string } | { readonly type: 'app'; readonly appId: number; readonly privateKey: string };
 
 /** Settings of the GitHub storage. */
 export interface GitHubStorageConfig {
   /** REST API root: https://api.github.com, a GitHub Enterprise `/api/v3` URL, or a test server. */
   readonly apiUrl: string;
   readonly auth: GitHubAuthentication;
-  /** A user whose datasets live in the user's own account (the token's user, or a user the App is installed on); other owners are organisations. */
+  /**
+   * A user whose datasets live in the user's own account (the token's user, or a user the App is installed on); other owners are
+   * organisations.
+   */
   readonly userLogin?: string;
   /** Owners (organisations, and `userLogin` when set) whose datasets the sync worker reconciles; GitHub cannot list them for us. */
   readonly owners: string[];
@@ -50,11 +52,22 @@ const schema = z.object({
   GITHUB_OWNERS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((owner) => owner.trim()).filter((owner) => owner !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((owner) => owner.trim())
+        .filter((owner) => owner !== ''),
+    )
     .refine((owners) => owners.every((owner) => LOGIN.test(owner)), 'must be a comma-separated list of GitHub organisation or user logins'),
   GITHUB_VISIBILITY: z.enum(['private', 'public', 'internal']).default('private'),
-  GITHUB_DEFAULT_BRANCH: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/).default('main'),
-  GITHUB_TOPIC: z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be a GitHub topic: lowercase letters, digits and -').default('metastore-dataset'),
+  GITHUB_DEFAULT_BRANCH: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/)
+    .default('main'),
+  GITHUB_TOPIC: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be a GitHub topic: lowercase letters, digits and -')
+    .default('metastore-dataset'),
   GITHUB_LFS_URL: z.url().optional(),
   GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
@@ -90,7 +103,9 @@ function authenticationOf(values: Record<string, string>, problems: string[]): G
   }
   if (token) return { type: 'token', token };
   if (!appId && !privateKey) {
-    problems.push('STORAGE=github needs credentials: GITHUB_TOKEN (a personal access token), or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (a GitHub App)');
+    problems.push(
+      'STORAGE=github needs credentials: GITHUB_TOKEN (a personal access token), or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (a GitHub App)',
+    );
     return undefined;
   }
   if (!appId) problems.push('GITHUB_APP_ID: required with GITHUB_APP_PRIVATE_KEY');
@@ -98,7 +113,8 @@ function authenticationOf(values: Record<string, string>, problems: string[]): G
   const pem = privateKey === undefined ? undefined : normalisePem(privateKey);
   const validKey = pem !== undefined && isRsaPrivateKey(pem);
   if (pem === undefined) problems.push('GITHUB_APP_PRIVATE_KEY: required with GITHUB_APP_ID');
-  else if (!validKey) problems.push("GITHUB_APP_PRIVATE_KEY: not a PEM-encoded RSA private key (the App's .pem file, with newlines kept or written as \\n)");
+  else if (!validKey)
+    problems.push("GITHUB_APP_PRIVATE_KEY: not a PEM-encoded RSA private key (the App's .pem file, with newlines kept or written as \\n)");
   if (!appId || !APP_ID.test(appId) || !validKey) return undefined;
   return { type: 'app', appId: Number(appId), privateKey: pem };
 }
@@ -112,10 +128,18 @@ export interface GitHubConfigDefaults {
 /** The default wait for a rate limit's reset in a process that answers callers. */
 const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 10;
 
-/** Parses the GitHub storage settings from environment-style values (unset and empty are alike); throws a ConfigurationError naming each bad one. */
-export function parseGitHubStorageConfig(env: Record<string, string | undefined>, defaults: GitHubConfigDefaults = {}): GitHubStorageConfig {
+/**
+ * Parses the GitHub storage settings from environment-style values (unset and empty are alike); throws a ConfigurationError naming each bad
+ * one.
+ */
+export function parseGitHubStorageConfig(
+  env: Record<string, string | undefined>,
+  defaults: GitHubConfigDefaults = {},
+): GitHubStorageConfig {
   // Compose files and Secrets often carry `NAME=`: an empty variable takes its default, like an unset one.
-  const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const values = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
   const result = schema.safeParse(values);
   // Never echo values: they include a token or a private key.
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -134,7 +158,8 @@ export function parseGitHubStorageConfig(env: Record<string, string | undefined>
     writeIntervalMs: settings.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: settings.GITHUB_RETRY_BASE_MS,
     maxRetries: settings.GITHUB_MAX_RETRIES,
-    maxRateLimitWaitSeconds: settings.GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS ?? defaults.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+    maxRateLimitWaitSeconds:
+      settings.GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS ?? defaults.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
     cacheEntries: settings.GITHUB_CACHE_ENTRIES,
   };
 }

@@ -43,7 +43,13 @@ export function toGitHubApiError(error: OctokitFailure): GitHubApiError {
     route = url.split('?')[0] ?? '';
   }
   const requestId = error.response?.headers?.['x-github-request-id'];
-  return new GitHubApiError(error.status, error.request?.method ?? 'GET', route, requestId === undefined ? undefined : String(requestId), upstreamMessage(error));
+  return new GitHubApiError(
+    error.status,
+    error.request?.method ?? 'GET',
+    route,
+    requestId === undefined ? undefined : String(requestId),
+    upstreamMessage(error),
+  );
 }
 
 /** GitHub asks for at least a minute after a secondary rate limit that names no retry-after. */
@@ -60,7 +66,8 @@ export function rateLimitRetryAfterSeconds(error: OctokitFailure, now: Date): nu
   const retryAfter = Number(headers['retry-after']);
   if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.ceil(retryAfter);
   const reset = Number(headers['x-ratelimit-reset']);
-  if (String(headers['x-ratelimit-remaining']) === '0' && Number.isFinite(reset)) return Math.max(1, Math.ceil(reset - now.getTime() / 1000));
+  if (String(headers['x-ratelimit-remaining']) === '0' && Number.isFinite(reset))
+    return Math.max(1, Math.ceil(reset - now.getTime() / 1000));
   return /secondary rate limit/i.test(upstreamMessage(error)) ? SECONDARY_LIMIT_FALLBACK_SECONDS : undefined;
 }
 
@@ -72,8 +79,12 @@ export function storageUnavailable(what: string, error: unknown, now: Date = new
   if (isOctokitFailure(error)) {
     const cause = toGitHubApiError(error);
     const retryAfterSeconds = rateLimitRetryAfterSeconds(error, now);
-    if (retryAfterSeconds === undefined) return new StorageUnavailableError(`GitHub storage failed to ${what}: ${cause.message}`, { cause });
-    return new StorageUnavailableError(`GitHub storage failed to ${what}: rate limited for ${retryAfterSeconds} s more (${cause.message})`, { cause, retryAfterSeconds });
+    if (retryAfterSeconds === undefined)
+      return new StorageUnavailableError(`GitHub storage failed to ${what}: ${cause.message}`, { cause });
+    return new StorageUnavailableError(
+      `GitHub storage failed to ${what}: rate limited for ${retryAfterSeconds} s more (${cause.message})`,
+      { cause, retryAfterSeconds },
+    );
   }
   return new StorageUnavailableError(`GitHub storage failed to ${what}`, { cause: error });
 }

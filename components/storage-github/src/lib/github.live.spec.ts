@@ -15,19 +15,23 @@ const organisation = process.env['METASTORE_LIVE_GITHUB_ORG'];
 
 const modes: { label: string; credentials: Record<string, string> }[] = [];
 if (token) modes.push({ label: 'token', credentials: { GITHUB_TOKEN: token } });
-if (appId && appPrivateKey) modes.push({ label: `GitHub App ${appId}`, credentials: { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: appPrivateKey } });
+if (appId && appPrivateKey)
+  modes.push({ label: `GitHub App ${appId}`, credentials: { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: appPrivateKey } });
 
 if (organisation && modes.length > 0) {
   jest.setTimeout(120_000);
   for (const mode of modes) {
     describeDatasetStorageContract(`github (live, organisation ${organisation}, ${mode.label})`, async () => ({
-      storage: new GitHubStorage(parseGitHubStorageConfig({ ...mode.credentials, GITHUB_TOPIC: 'metastore-contract-test', GITHUB_OWNERS: organisation })),
+      storage: new GitHubStorage(
+        parseGitHubStorageConfig({ ...mode.credentials, GITHUB_TOPIC: 'metastore-contract-test', GITHUB_OWNERS: organisation }),
+      ),
       fixedOwner: organisation,
       configuredOwners: [organisation],
     }));
   }
 } else {
   describe('DatasetStorage contract: github (live)', () => {
-    it.skip('skipped: set METASTORE_LIVE_GITHUB_ORG and METASTORE_LIVE_GITHUB_TOKEN (or METASTORE_LIVE_GITHUB_APP_ID and METASTORE_LIVE_GITHUB_APP_PRIVATE_KEY) to run the contract suite against real GitHub', () => undefined);
+    it.skip('skipped: set METASTORE_LIVE_GITHUB_ORG and METASTORE_LIVE_GITHUB_TOKEN (or METASTORE_LIVE_GITHUB_APP_ID and METASTORE_LIVE_GITHUB_APP_PRIVATE_KEY) to run the contract suite against real GitHub', () =>
+      undefined);
   });
 }

@@ -26,7 +26,9 @@ describe('GitHub test server fault injection', () => {
     return { owner, repo: 'set' };
   }
 
-  async function failure(promise: Promise<unknown>): Promise<{ status: number; data: { message: string }; headers: Record<string, string | undefined> }> {
+  async function failure(
+    promise: Promise<unknown>,
+  ): Promise<{ status: number; data: { message: string }; headers: Record<string, string | undefined> }> {
     const error = await promise.then(
       () => undefined,
       (rejected: unknown) => rejected as { status: number; response: { data: { message: string }; headers: Record<string, string> } },
@@ -46,7 +48,12 @@ describe('GitHub test server fault injection', () => {
 
   it('matches faults by method, by path template and by RegExp on the concrete path', async () => {
     const { owner, repo } = await repository();
-    server.faults.inject({ method: 'POST', route: '/repos/{owner}/{repo}/git/blobs', times: 1, kind: { type: 'server-error', status: 502 } });
+    server.faults.inject({
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/blobs',
+      times: 1,
+      kind: { type: 'server-error', status: 502 },
+    });
     server.faults.inject({ route: new RegExp(`/repos/${owner}/${repo}/topics$`), times: 1, kind: { type: 'server-error', status: 503 } });
     expect((await octokit.repos.get({ owner, repo })).status).toBe(200);
     expect((await failure(octokit.git.createBlob({ owner, repo, content: 'x' }))).status).toBe(502);
@@ -56,7 +63,11 @@ describe('GitHub test server fault injection', () => {
 
   it.each([403, 429] as const)('answers a primary rate limit (%i) with x-ratelimit-remaining 0 and a reset time', async (status) => {
     const { owner, repo } = await repository();
-    server.faults.inject({ route: 'GET /repos/{owner}/{repo}/commits/{ref}', times: 1, kind: { type: 'primary-rate-limit', status, resetInSeconds: 30 } });
+    server.faults.inject({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}',
+      times: 1,
+      kind: { type: 'primary-rate-limit', status, resetInSeconds: 30 },
+    });
     const limited = await failure(octokit.repos.getCommit({ owner, repo, ref: 'main' }));
     expect(limited.status).toBe(status);
     expect(limited.data.message).toMatch(/^API rate limit exceeded for /);
@@ -68,7 +79,11 @@ describe('GitHub test server fault injection', () => {
 
   it('answers a secondary rate limit with retry-after and the message octokit recognises', async () => {
     const { owner, repo } = await repository();
-    server.faults.inject({ route: 'POST /repos/{owner}/{repo}/git/blobs', times: 1, kind: { type: 'secondary-rate-limit', retryAfterSeconds: 7 } });
+    server.faults.inject({
+      route: 'POST /repos/{owner}/{repo}/git/blobs',
+      times: 1,
+      kind: { type: 'secondary-rate-limit', retryAfterSeconds: 7 },
+    });
     const limited = await failure(octokit.git.createBlob({ owner, repo, content: 'x' }));
     expect(limited.status).toBe(403);
     expect(limited.headers['retry-after']).toBe('7');

@@ -118,7 +118,8 @@ export class FaultInjector implements GitHubTestServerFaults {
   hidesRepository(repositoryId: number, now: number): boolean {
     const entry = this.hidden.get(repositoryId);
     if (!entry || this.window === undefined) return false;
-    const expired = typeof this.window === 'object' && 'ms' in this.window ? now - entry.createdAt >= this.window.ms : entry.requestsLeft <= 0;
+    const expired =
+      typeof this.window === 'object' && 'ms' in this.window ? now - entry.createdAt >= this.window.ms : entry.requestsLeft <= 0;
     if (expired) {
       this.hidden.delete(repositoryId);
       return false;

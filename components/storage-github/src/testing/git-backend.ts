@@ -271,7 +271,13 @@ export class GitRepository {
   }
 
   /** Writes an annotated tag object after checking that its target exists with the stated type. */
-  async writeTag(tag: { tag: string; message: string; object: string; type: Exclude<GitObjectType, 'tag'>; tagger: GitIdentity }): Promise<string> {
+  async writeTag(tag: {
+    tag: string;
+    message: string;
+    object: string;
+    type: Exclude<GitObjectType, 'tag'>;
+    tagger: GitIdentity;
+  }): Promise<string> {
     const actual = await this.objectType(tag.object);
     if (actual === undefined) throw new GitBackendError('OBJECT_MISSING', `object ${tag.object}`);
     if (actual !== tag.type) throw new GitBackendError('WRONG_OBJECT_TYPE', `object ${tag.object} is a ${actual}, not a ${tag.type}`);
@@ -341,7 +347,10 @@ export class GitRepository {
   async listRefs(prefix: string): Promise<GitRef[]> {
     const names = await git.listRefs({ ...this.context, filepath: 'refs' });
     const refs: GitRef[] = [];
-    for (const name of names.map((relative) => `refs/${relative}`).filter((name) => name.startsWith(prefix)).sort()) {
+    for (const name of names
+      .map((relative) => `refs/${relative}`)
+      .filter((name) => name.startsWith(prefix))
+      .sort()) {
       const oid = await this.readRef(name);
       if (oid) refs.push({ ref: name, oid });
     }

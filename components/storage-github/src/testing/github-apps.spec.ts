@@ -18,7 +18,11 @@ const appKey = rsaKeyPair();
 const otherKey = rsaKeyPair();
 
 /** A JWT signed with `privateKey` (RS256 unless the header says otherwise). */
-function jwt(claims: Record<string, unknown>, privateKey = appKey.privateKey, header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' }): string {
+function jwt(
+  claims: Record<string, unknown>,
+  privateKey = appKey.privateKey,
+  header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT' },
+): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const message = `${encode(header)}.${encode(claims)}`;
   return `${message}.${sign('RSA-SHA256', Buffer.from(message), privateKey).toString('base64url')}`;
@@ -43,7 +47,12 @@ describe('GitHub test server: GitHub App authentication', () => {
   afterEach(() => expect(server.violations).toEqual([]));
   afterAll(() => server.close());
 
-  async function call(method: string, path: string, authorization?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function call(
+    method: string,
+    path: string,
+    authorization?: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers: { ...(authorization ? { authorization } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -77,7 +86,10 @@ describe('GitHub test server: GitHub App authentication', () => {
     // A user is not an organisation.
     expect((await call('GET', '/orgs/metastore-test/installation', `Bearer ${jwt(validClaims())}`)).status).toBe(404);
     const app = await call('GET', '/app', `Bearer ${jwt(validClaims())}`);
-    expect(app).toMatchObject({ status: 200, body: { id: APP_ID, permissions: { administration: 'write', contents: 'write', metadata: 'read' } } });
+    expect(app).toMatchObject({
+      status: 200,
+      body: { id: APP_ID, permissions: { administration: 'write', contents: 'write', metadata: 'read' } },
+    });
   });
 
   it('refuses JWTs GitHub would refuse, with GitHub’s messages', async () => {
@@ -107,7 +119,11 @@ describe('GitHub test server: GitHub App authentication', () => {
     });
     // An App's JWT may not mint tokens for another App's installation.
     const { installationId } = await installationToken();
-    const foreign = await call('POST', `/app/installations/${installationId}/access_tokens`, `Bearer ${jwt({ ...validClaims(), iss: APP_ID + 1 }, otherKey.privateKey)}`);
+    const foreign = await call(
+      'POST',
+      `/app/installations/${installationId}/access_tokens`,
+      `Bearer ${jwt({ ...validClaims(), iss: APP_ID + 1 }, otherKey.privateKey)}`,
+    );
     expect(foreign.status).toBe(404);
   });
 
@@ -133,10 +149,16 @@ describe('GitHub test server: GitHub App authentication', () => {
     expect((await call('GET', `/repos/${org}/data`, `token ${other.token}`)).status).toBe(404);
     expect((await call('POST', `/orgs/${org}/repos`, `token ${other.token}`, { name: 'intruder' })).status).toBe(403);
     expect((await call('GET', `/orgs/${org}/repos`, `token ${other.token}`)).body).toEqual([]);
-    expect(await call('POST', '/user/repos', `token ${token}`, { name: 'mine' })).toMatchObject({ status: 403, body: { message: 'Resource not accessible by integration' } });
+    expect(await call('POST', '/user/repos', `token ${token}`, { name: 'mine' })).toMatchObject({
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
     expect((await call('GET', '/user', `token ${token}`)).status).toBe(403);
     // Unknown installation tokens are bad credentials; personal tokens are taken as they are and never recorded.
-    expect(await call('GET', `/repos/${org}/data`, 'token ghs_unknownTokenThatTheServerNeverIssued000')).toMatchObject({ status: 401, body: { message: 'Bad credentials' } });
+    expect(await call('GET', `/repos/${org}/data`, 'token ghs_unknownTokenThatTheServerNeverIssued000')).toMatchObject({
+      status: 401,
+      body: { message: 'Bad credentials' },
+    });
     server.resetRequests();
     expect((await call('GET', `/repos/${org}/data`, 'token ghp_personal')).status).toBe(200);
     expect(server.requests[0]!.credential).toEqual({ type: 'token' });
@@ -145,22 +167,37 @@ describe('GitHub test server: GitHub App authentication', () => {
   it('limits a token to the App’s permissions and to the ones requested', async () => {
     const readOnlyJwt = jwt({ ...validClaims(), iss: APP_ID + 1 }, otherKey.privateKey);
     const { org, installationId, token } = await installationToken(readOnlyJwt);
-    expect(await call('POST', `/orgs/${org}/repos`, `token ${token}`, { name: 'data' })).toMatchObject({ status: 403, body: { message: 'Resource not accessible by integration' } });
-    const tooMuch = await call('POST', `/app/installations/${installationId}/access_tokens`, `Bearer ${readOnlyJwt}`, { permissions: { contents: 'write' } });
+    expect(await call('POST', `/orgs/${org}/repos`, `token ${token}`, { name: 'data' })).toMatchObject({
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    const tooMuch = await call('POST', `/app/installations/${installationId}/access_tokens`, `Bearer ${readOnlyJwt}`, {
+      permissions: { contents: 'write' },
+    });
     expect(tooMuch).toMatchObject({ status: 422, body: { message: 'The permissions requested are not granted to this installation.' } });
 
     const full = await installationToken();
-    const narrowed = await call('POST', `/app/installations/${full.installationId}/access_tokens`, `Bearer ${jwt(validClaims())}`, { permissions: { metadata: 'read' } });
+    const narrowed = await call('POST', `/app/installations/${full.installationId}/access_tokens`, `Bearer ${jwt(validClaims())}`, {
+      permissions: { metadata: 'read' },
+    });
     expect(narrowed).toMatchObject({ status: 201, body: { permissions: { metadata: 'read' } } });
     expect((await call('POST', `/orgs/${full.org}/repos`, `token ${narrowed.body.token as string}`, { name: 'data' })).status).toBe(403);
   });
 
   it('answers 401 Bad credentials once a token has expired', async () => {
-    const shortLived = await startGitHubTestServer({ apps: [{ id: APP_ID, publicKeyPem: appKey.publicKey }], installationTokenLifetimeSeconds: 1 });
+    const shortLived = await startGitHubTestServer({
+      apps: [{ id: APP_ID, publicKeyPem: appKey.publicKey }],
+      installationTokenLifetimeSeconds: 1,
+    });
     try {
       const appJwt = `Bearer ${jwt(validClaims())}`;
-      const installation = (await (await fetch(`${shortLived.url}/orgs/short/installation`, { headers: { authorization: appJwt } })).json()) as { id: number };
-      const minted = await fetch(`${shortLived.url}/app/installations/${installation.id}/access_tokens`, { method: 'POST', headers: { authorization: appJwt } });
+      const installation = (await (
+        await fetch(`${shortLived.url}/orgs/short/installation`, { headers: { authorization: appJwt } })
+      ).json()) as { id: number };
+      const minted = await fetch(`${shortLived.url}/app/installations/${installation.id}/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: appJwt },
+      });
       const { token, expires_at: expiresAt } = (await minted.json()) as { token: string; expires_at: string };
       expect(Date.parse(expiresAt)).toBeLessThanOrEqual(Date.now() + 1000);
       expect((await fetch(`${shortLived.url}/orgs/short/repos`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
@@ -176,7 +213,12 @@ describe('GitHub test server: GitHub App authentication', () => {
 
   it('serves @octokit/auth-app end to end: installation lookup, token, repository calls', async () => {
     const org = newOrg();
-    const app = new Octokit({ baseUrl: server.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey: appKey.privateKey }, log: quiet });
+    const app = new Octokit({
+      baseUrl: server.url,
+      authStrategy: createAppAuth,
+      auth: { appId: APP_ID, privateKey: appKey.privateKey },
+      log: quiet,
+    });
     const { data: installation } = await app.apps.getOrgInstallation({ org });
     const octokit = new Octokit({
       baseUrl: server.url,

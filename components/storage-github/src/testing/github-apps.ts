@@ -147,7 +147,10 @@ export class GitHubApps {
       const token = this.tokens.get(value);
       const record = token ? this.installationsById.get(token.installationId) : undefined;
       if (!token || !record || token.expiresAt <= this.now()) {
-        return { credential: { type: 'installation', token: value, ...(token ? { installationId: token.installationId } : {}) }, failure: badCredentials() };
+        return {
+          credential: { type: 'installation', token: value, ...(token ? { installationId: token.installationId } : {}) },
+          failure: badCredentials(),
+        };
       }
       return { credential: { type: 'installation', token: value, installationId: record.id }, installation: { record, token } };
     }
@@ -213,12 +216,21 @@ export class GitHubApps {
     const nowSeconds = Math.floor(this.now() / 1000);
     const { iat, exp } = claims;
     if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSeconds) {
-      return { ...unverified, jwtFailure: new GitHubErrorResponse(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued") };
+      return {
+        ...unverified,
+        jwtFailure: new GitHubErrorResponse(
+          401,
+          "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+        ),
+      };
     }
     if (typeof exp !== 'number' || exp <= nowSeconds) {
       return {
         ...unverified,
-        jwtFailure: new GitHubErrorResponse(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"),
+        jwtFailure: new GitHubErrorResponse(
+          401,
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+        ),
       };
     }
     if (exp > nowSeconds + MAX_JWT_LIFETIME_SECONDS) {
@@ -233,7 +245,10 @@ export class GitHubApps {
  * "Permissions required for GitHub Apps"), `false` for endpoints only users can call, undefined
  * when none is needed.
  */
-export function requiredPermission(method: string, template: string): { readonly name: string; readonly level: AppPermissionLevel } | false | undefined {
+export function requiredPermission(
+  method: string,
+  template: string,
+): { readonly name: string; readonly level: AppPermissionLevel } | false | undefined {
   if (template === '/user' || template === '/user/repos') return false;
   if (template === '/rate_limit') return undefined;
   const administration = { name: 'administration', level: 'write' as const };
@@ -241,7 +256,12 @@ export function requiredPermission(method: string, template: string): { readonly
   if (method === 'POST' && template === '/orgs/{org}/repos') return administration;
   if (method === 'DELETE' && template === '/repos/{owner}/{repo}') return administration;
   if (method === 'PUT' && template === '/repos/{owner}/{repo}/topics') return administration;
-  if (template === '/orgs/{org}/repos' || template === '/users/{username}/repos' || template === '/repos/{owner}/{repo}' || template === '/repos/{owner}/{repo}/topics') {
+  if (
+    template === '/orgs/{org}/repos' ||
+    template === '/users/{username}/repos' ||
+    template === '/repos/{owner}/{repo}' ||
+    template === '/repos/{owner}/{repo}/topics'
+  ) {
     return metadata;
   }
   return { name: 'contents', level: method === 'GET' ? 'read' : 'write' };

@@ -54,14 +54,22 @@ describe('GitHub test server through @octokit/rest', () => {
   }
 
   /** Commits `files` (path → content, null deletes) on top of `parent` and moves main. */
-  async function commitFiles(owner: string, repo: string, parent: string, files: Record<string, string | null>, message: string): Promise<string> {
+  async function commitFiles(
+    owner: string,
+    repo: string,
+    parent: string,
+    files: Record<string, string | null>,
+    message: string,
+  ): Promise<string> {
     const { data: parentCommit } = await octokit.git.getCommit({ owner, repo, commit_sha: parent });
     const { data: tree } = await octokit.git.createTree({
       owner,
       repo,
       base_tree: parentCommit.tree.sha,
       tree: Object.entries(files).map(([filePath, content]) =>
-        content === null ? { path: filePath, mode: '100644' as const, type: 'blob' as const, sha: null } : { path: filePath, mode: '100644' as const, type: 'blob' as const, content },
+        content === null
+          ? { path: filePath, mode: '100644' as const, type: 'blob' as const, sha: null }
+          : { path: filePath, mode: '100644' as const, type: 'blob' as const, content },
       ),
     });
     const { data: commit } = await octokit.git.createCommit({ owner, repo, message, tree: tree.sha, parents: [parent] });
@@ -72,7 +80,13 @@ describe('GitHub test server through @octokit/rest', () => {
   describe('repositories', () => {
     it('creates an organization repository with auto_init: a full repository object and a README commit on main', async () => {
       const org = newOrg();
-      const { data, status, headers } = await octokit.repos.createInOrg({ org, name: 'climate', description: 'Climate data', auto_init: true, private: true });
+      const { data, status, headers } = await octokit.repos.createInOrg({
+        org,
+        name: 'climate',
+        description: 'Climate data',
+        auto_init: true,
+        private: true,
+      });
       expect(status).toBe(201);
       expect(data).toMatchObject({
         name: 'climate',
@@ -103,7 +117,7 @@ describe('GitHub test server through @octokit/rest', () => {
       expect(listed.map((repository) => repository.name)).toContain(name);
     });
 
-    it('refuses a duplicate name with GitHub\'s 422 body, case-insensitively', async () => {
+    it("refuses a duplicate name with GitHub's 422 body, case-insensitively", async () => {
       const org = newOrg();
       await octokit.repos.createInOrg({ org, name: 'Budget' });
       const failure = await statusOf(octokit.repos.createInOrg({ org, name: 'budget' }));
@@ -118,12 +132,14 @@ describe('GitHub test server through @octokit/rest', () => {
       expect(data.name).toBe('Budget');
     });
 
-    it('rejects a body that does not fit the operation\'s schema with 422', async () => {
+    it("rejects a body that does not fit the operation's schema with 422", async () => {
       // Deliberately ill-typed bodies: the route is a plain string so octokit's types do not refuse them.
       const route: string = 'POST /orgs/{org}/repos';
       const failure = await statusOf(octokit.request(route, { org: newOrg(), name: 'x', private: 'yes' }));
       expect(failure.status).toBe(422);
-      expect((failure.data as { message: string }).message).toMatch(/^Invalid request\.\n\nFor 'properties\/private', "yes" is not a boolean\./);
+      expect((failure.data as { message: string }).message).toMatch(
+        /^Invalid request\.\n\nFor 'properties\/private', "yes" is not a boolean\./,
+      );
       const missing = await statusOf(octokit.request(route, { org: newOrg() }));
       expect((missing.data as { message: string }).message).toBe('Invalid request.\n\n"name" wasn\'t supplied.');
     });
@@ -138,12 +154,16 @@ describe('GitHub test server through @octokit/rest', () => {
       expect((await statusOf(octokit.repos.replaceAllTopics({ owner, repo, names: ['-bad-'] }))).status).toBe(422);
     });
 
-    it('deletes a repository: 204, then 404 with GitHub\'s body', async () => {
+    it("deletes a repository: 204, then 404 with GitHub's body", async () => {
       const { owner, repo } = await initialisedRepository();
       expect((await octokit.repos.delete({ owner, repo })).status).toBe(204);
       const failure = await statusOf(octokit.repos.get({ owner, repo }));
       expect(failure.status).toBe(404);
-      expect(failure.data).toEqual({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository', status: '404' });
+      expect(failure.data).toEqual({
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository',
+        status: '404',
+      });
     });
 
     it('answers 404 for unknown owners, repositories and routes', async () => {
@@ -151,7 +171,10 @@ describe('GitHub test server through @octokit/rest', () => {
       expect((await statusOf(octokit.repos.listForUser({ username: 'no-such-user' }))).status).toBe(404);
       expect((await statusOf(octokit.git.getRef({ owner: 'no-such-org', repo: 'x', ref: 'heads/main' }))).status).toBe(404);
       const unknownRoute = await statusOf(octokit.request('GET /no/such/route'));
-      expect(unknownRoute).toMatchObject({ status: 404, data: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } });
+      expect(unknownRoute).toMatchObject({
+        status: 404,
+        data: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+      });
     });
 
     it('paginates organization repositories with absolute Link headers on its own host', async () => {
@@ -212,9 +235,20 @@ describe('GitHub test server through @octokit/rest', () => {
         ['data', 'tree', '040000'],
         ['datapackage.json', 'blob', '100644'],
       ]);
-      expect(tree.tree[0]).toMatchObject({ size: '# dataset\n'.length, url: expect.stringContaining(`${server.url}/repos/${owner}/${repo}/git/blobs/`) });
+      expect(tree.tree[0]).toMatchObject({
+        size: '# dataset\n'.length,
+        url: expect.stringContaining(`${server.url}/repos/${owner}/${repo}/git/blobs/`),
+      });
       const { data: recursive } = await octokit.git.getTree({ owner, repo, tree_sha: tree.sha, recursive: '1' });
-      expect(recursive.tree.map((entry) => entry.path)).toEqual(['README.md', 'data.json', 'data', 'data/2024', 'data/2024/a.csv', 'data/2024/b.csv', 'datapackage.json']);
+      expect(recursive.tree.map((entry) => entry.path)).toEqual([
+        'README.md',
+        'data.json',
+        'data',
+        'data/2024',
+        'data/2024/a.csv',
+        'data/2024/b.csv',
+        'datapackage.json',
+      ]);
 
       const { data: pruned } = await octokit.git.createTree({
         owner,
@@ -228,13 +262,26 @@ describe('GitHub test server through @octokit/rest', () => {
       expect(pruned.tree.map((entry) => entry.path)).toEqual(['README.md', 'data.json', 'datapackage.json']);
       expect(pruned.sha).not.toBe(tree.sha);
 
-      const missing = await statusOf(octokit.git.createTree({ owner, repo, base_tree: pruned.sha, tree: [{ path: 'nope.txt', mode: '100644', type: 'blob', sha: null }] }));
+      const missing = await statusOf(
+        octokit.git.createTree({
+          owner,
+          repo,
+          base_tree: pruned.sha,
+          tree: [{ path: 'nope.txt', mode: '100644', type: 'blob', sha: null }],
+        }),
+      );
       expect(missing).toMatchObject({ status: 422, data: { message: 'GitRPC::BadObjectState' } });
-      const both = await statusOf(octokit.git.createTree({ owner, repo, tree: [{ path: 'x', mode: '100644', type: 'blob', sha: head, content: 'x' }] }));
+      const both = await statusOf(
+        octokit.git.createTree({ owner, repo, tree: [{ path: 'x', mode: '100644', type: 'blob', sha: head, content: 'x' }] }),
+      );
       expect(both).toMatchObject({ status: 422, data: { message: expect.stringMatching(/^Must supply either tree.sha or tree.content/) } });
-      const badBase = await statusOf(octokit.git.createTree({ owner, repo, base_tree: head, tree: [{ path: 'x', mode: '100644', type: 'blob', content: 'x' }] }));
+      const badBase = await statusOf(
+        octokit.git.createTree({ owner, repo, base_tree: head, tree: [{ path: 'x', mode: '100644', type: 'blob', content: 'x' }] }),
+      );
       expect(badBase).toMatchObject({ status: 422, data: { message: 'base_tree is not a valid tree oid' } });
-      const dotGit = await statusOf(octokit.git.createTree({ owner, repo, tree: [{ path: '.git/config', mode: '100644', type: 'blob', content: 'x' }] }));
+      const dotGit = await statusOf(
+        octokit.git.createTree({ owner, repo, tree: [{ path: '.git/config', mode: '100644', type: 'blob', content: 'x' }] }),
+      );
       expect(dotGit).toMatchObject({ status: 422, data: { message: 'tree.path contains a malformed path component' } });
     });
 
@@ -256,25 +303,37 @@ describe('GitHub test server through @octokit/rest', () => {
         author: { name: 'Ada Lovelace', email: 'ada@example.com', date: '2024-03-01T08:00:00Z' },
         committer: { name: 'Bot', email: 'bot@example.com', date: '2024-03-01T09:00:00Z' },
         tree: { sha: parent.tree.sha },
-        parents: [{ sha: head, url: `${server.url}/repos/${owner}/${repo}/git/commits/${head}`, html_url: `${server.url}/${owner}/${repo}/commit/${head}` }],
+        parents: [
+          {
+            sha: head,
+            url: `${server.url}/repos/${owner}/${repo}/git/commits/${head}`,
+            html_url: `${server.url}/${owner}/${repo}/commit/${head}`,
+          },
+        ],
         verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
       });
       expect((await octokit.git.getCommit({ owner, repo, commit_sha: commit.sha })).data).toEqual(commit);
       const { stdout } = await run('git', ['--git-dir', server.repositoryPath(owner, repo), 'cat-file', '-p', commit.sha]);
       expect(stdout).toContain('author Ada Lovelace <ada@example.com> 1709280000 +0200');
 
-      const defaults = (await octokit.git.createCommit({ owner, repo, message: 'defaults', tree: parent.tree.sha, parents: [commit.sha] })).data;
-      expect(defaults.author).toMatchObject({ name: 'metastore-test', email: expect.stringMatching(/^\d+\+metastore-test@users\.noreply\.github\.com$/) });
+      const defaults = (await octokit.git.createCommit({ owner, repo, message: 'defaults', tree: parent.tree.sha, parents: [commit.sha] }))
+        .data;
+      expect(defaults.author).toMatchObject({
+        name: 'metastore-test',
+        email: expect.stringMatching(/^\d+\+metastore-test@users\.noreply\.github\.com$/),
+      });
       expect(defaults.committer).toEqual(defaults.author);
 
       const badTree = await statusOf(octokit.git.createCommit({ owner, repo, message: 'x', tree: '1'.repeat(40), parents: [head] }));
       expect(badTree).toMatchObject({ status: 422, data: { message: 'Tree SHA does not exist' } });
-      const badParent = await statusOf(octokit.git.createCommit({ owner, repo, message: 'x', tree: parent.tree.sha, parents: ['2'.repeat(40)] }));
+      const badParent = await statusOf(
+        octokit.git.createCommit({ owner, repo, message: 'x', tree: parent.tree.sha, parents: ['2'.repeat(40)] }),
+      );
       expect(badParent).toMatchObject({ status: 422, data: { message: 'Parent SHA does not exist or is not a commit object' } });
       expect((await statusOf(octokit.git.getCommit({ owner, repo, commit_sha: '3'.repeat(40) }))).status).toBe(404);
     });
 
-    it('creates, reads, lists, moves and deletes refs with GitHub\'s 422s', async () => {
+    it("creates, reads, lists, moves and deletes refs with GitHub's 422s", async () => {
       const { owner, repo, head } = await initialisedRepository();
       const second = await commitFiles(owner, repo, head, { 'a.txt': 'a' }, 'second');
       const { data: created, status } = await octokit.git.createRef({ owner, repo, ref: 'refs/heads/feature', sha: head });
@@ -285,38 +344,56 @@ describe('GitHub test server through @octokit/rest', () => {
         url: `${server.url}/repos/${owner}/${repo}/git/refs/heads/feature`,
         object: { sha: head, type: 'commit', url: `${server.url}/repos/${owner}/${repo}/git/commits/${head}` },
       });
-      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/feature', sha: head }))).data).toMatchObject({ message: 'Reference already exists' });
-      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/other', sha: '4'.repeat(40) }))).data).toMatchObject({ message: 'Object does not exist' });
+      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/feature', sha: head }))).data).toMatchObject({
+        message: 'Reference already exists',
+      });
+      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/other', sha: '4'.repeat(40) }))).data).toMatchObject({
+        message: 'Object does not exist',
+      });
       expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/bad..name', sha: head }))).status).toBe(422);
-      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/feature/sub', sha: head }))).data).toMatchObject({ message: 'Reference update failed' });
+      expect((await statusOf(octokit.git.createRef({ owner, repo, ref: 'refs/heads/feature/sub', sha: head }))).data).toMatchObject({
+        message: 'Reference update failed',
+      });
 
       expect((await octokit.git.updateRef({ owner, repo, ref: 'heads/feature', sha: second })).data.object.sha).toBe(second);
       const backwards = await statusOf(octokit.git.updateRef({ owner, repo, ref: 'heads/feature', sha: head }));
       expect(backwards).toMatchObject({ status: 422, data: { message: 'Update is not a fast forward', status: '422' } });
       expect((await octokit.git.updateRef({ owner, repo, ref: 'heads/feature', sha: head, force: true })).data.object.sha).toBe(head);
-      expect((await statusOf(octokit.git.updateRef({ owner, repo, ref: 'heads/missing', sha: head }))).data).toMatchObject({ message: 'Reference does not exist' });
+      expect((await statusOf(octokit.git.updateRef({ owner, repo, ref: 'heads/missing', sha: head }))).data).toMatchObject({
+        message: 'Reference does not exist',
+      });
 
       const { data: matching } = await octokit.git.listMatchingRefs({ owner, repo, ref: 'heads/' });
       expect(matching.map((ref) => ref.ref)).toEqual(['refs/heads/feature', 'refs/heads/main']);
-      expect((await octokit.git.listMatchingRefs({ owner, repo, ref: 'heads/fea' })).data.map((ref) => ref.ref)).toEqual(['refs/heads/feature']);
+      expect((await octokit.git.listMatchingRefs({ owner, repo, ref: 'heads/fea' })).data.map((ref) => ref.ref)).toEqual([
+        'refs/heads/feature',
+      ]);
       expect((await octokit.git.listMatchingRefs({ owner, repo, ref: 'tags' })).data).toEqual([]);
 
       expect((await octokit.git.deleteRef({ owner, repo, ref: 'heads/feature' })).status).toBe(204);
       expect((await statusOf(octokit.git.getRef({ owner, repo, ref: 'heads/feature' }))).status).toBe(404);
-      expect((await statusOf(octokit.git.deleteRef({ owner, repo, ref: 'heads/feature' }))).data).toMatchObject({ message: 'Reference does not exist' });
+      expect((await statusOf(octokit.git.deleteRef({ owner, repo, ref: 'heads/feature' }))).data).toMatchObject({
+        message: 'Reference does not exist',
+      });
     });
 
     it('serialises concurrent ref updates: exactly one fast forward wins, the others get 422', async () => {
       const { owner, repo, head } = await initialisedRepository();
       const { data: parent } = await octokit.git.getCommit({ owner, repo, commit_sha: head });
       const candidates = await Promise.all(
-        Array.from({ length: 8 }, async (_, index) => (await octokit.git.createCommit({ owner, repo, message: `racer ${index}`, tree: parent.tree.sha, parents: [head] })).data.sha),
+        Array.from(
+          { length: 8 },
+          async (_, index) =>
+            (await octokit.git.createCommit({ owner, repo, message: `racer ${index}`, tree: parent.tree.sha, parents: [head] })).data.sha,
+        ),
       );
       const outcomes = await Promise.allSettled(candidates.map((sha) => octokit.git.updateRef({ owner, repo, ref: 'heads/main', sha })));
       const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
       const losers = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       expect(winners).toHaveLength(1);
-      expect(losers.map((outcome) => [outcome.reason.status, outcome.reason.response.data.message])).toEqual(Array(7).fill([422, 'Update is not a fast forward']));
+      expect(losers.map((outcome) => [outcome.reason.status, outcome.reason.response.data.message])).toEqual(
+        Array(7).fill([422, 'Update is not a fast forward']),
+      );
       const { data: main } = await octokit.git.getRef({ owner, repo, ref: 'heads/main' });
       expect(main.object.sha).toBe((winners[0] as PromiseFulfilledResult<{ data: { object: { sha: string } } }>).value.data.object.sha);
     });
@@ -370,7 +447,9 @@ describe('GitHub test server through @octokit/rest', () => {
         body: JSON.stringify({ sha: head }),
       });
       expect(patched.status).toBe(200);
-      const commit = await fetch(`${server.url}/repos/${owner}/${repo}/commits/release%2F2024`, { headers: { accept: 'application/vnd.github.sha' } });
+      const commit = await fetch(`${server.url}/repos/${owner}/${repo}/commits/release%2F2024`, {
+        headers: { accept: 'application/vnd.github.sha' },
+      });
       expect(await commit.text()).toBe(head);
     });
 
@@ -378,14 +457,26 @@ describe('GitHub test server through @octokit/rest', () => {
       const owner = newOrg();
       await octokit.repos.createInOrg({ org: owner, name: 'empty' });
       const repo = 'empty';
-      const expected = { status: 409, data: { message: 'Git Repository is empty.', status: '409', documentation_url: expect.stringMatching(/^https:\/\/docs\.github\.com\/rest\//) } };
+      const expected = {
+        status: 409,
+        data: {
+          message: 'Git Repository is empty.',
+          status: '409',
+          documentation_url: expect.stringMatching(/^https:\/\/docs\.github\.com\/rest\//),
+        },
+      };
       expect(await statusOf(octokit.git.createBlob({ owner, repo, content: 'x' }))).toMatchObject(expected);
-      expect(await statusOf(octokit.git.createTree({ owner, repo, tree: [{ path: 'a', mode: '100644', type: 'blob', content: 'a' }] }))).toMatchObject(expected);
+      expect(
+        await statusOf(octokit.git.createTree({ owner, repo, tree: [{ path: 'a', mode: '100644', type: 'blob', content: 'a' }] })),
+      ).toMatchObject(expected);
       expect(await statusOf(octokit.git.getRef({ owner, repo, ref: 'heads/main' }))).toMatchObject(expected);
       expect(await statusOf(octokit.git.listMatchingRefs({ owner, repo, ref: 'tags/' }))).toMatchObject(expected);
       expect(await statusOf(octokit.repos.getCommit({ owner, repo, ref: 'main' }))).toMatchObject(expected);
       expect(await statusOf(octokit.repos.listCommits({ owner, repo }))).toMatchObject(expected);
-      expect(await statusOf(octokit.repos.getContent({ owner, repo, path: 'README.md' }))).toMatchObject({ status: 404, data: { message: 'This repository is empty.' } });
+      expect(await statusOf(octokit.repos.getContent({ owner, repo, path: 'README.md' }))).toMatchObject({
+        status: 404,
+        data: { message: 'This repository is empty.' },
+      });
     });
   });
 
@@ -411,7 +502,13 @@ describe('GitHub test server through @octokit/rest', () => {
         ['data/a.csv', 'added', 1, 0],
       ]);
       const unknown = await statusOf(octokit.repos.getCommit({ owner, repo, ref: 'no-such-branch' }));
-      expect(unknown).toMatchObject({ status: 422, data: { message: 'No commit found for SHA: no-such-branch', documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit' } });
+      expect(unknown).toMatchObject({
+        status: 422,
+        data: {
+          message: 'No commit found for SHA: no-such-branch',
+          documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit',
+        },
+      });
     });
 
     it('lists history newest first with Link pagination, from any ref and for one path', async () => {
@@ -419,7 +516,13 @@ describe('GitHub test server through @octokit/rest', () => {
       let parent = head;
       const shas = [head];
       for (let index = 1; index <= 4; index++) {
-        parent = await commitFiles(owner, repo, parent, index % 2 === 0 ? { 'even.txt': String(index) } : { 'odd.txt': String(index) }, `commit ${index}`);
+        parent = await commitFiles(
+          owner,
+          repo,
+          parent,
+          index % 2 === 0 ? { 'even.txt': String(index) } : { 'odd.txt': String(index) },
+          `commit ${index}`,
+        );
         shas.unshift(parent);
       }
       const first = await octokit.repos.listCommits({ owner, repo, per_page: 2 });
@@ -428,7 +531,10 @@ describe('GitHub test server through @octokit/rest', () => {
       const all = await octokit.paginate(octokit.repos.listCommits, { owner, repo, per_page: 2 });
       expect(all.map((commit) => commit.sha)).toEqual(shas);
       expect((await octokit.repos.listCommits({ owner, repo, sha: shas[2] })).data.map((commit) => commit.sha)).toEqual(shas.slice(2));
-      expect((await octokit.repos.listCommits({ owner, repo, path: 'even.txt' })).data.map((commit) => commit.commit.message)).toEqual(['commit 4', 'commit 2']);
+      expect((await octokit.repos.listCommits({ owner, repo, path: 'even.txt' })).data.map((commit) => commit.commit.message)).toEqual([
+        'commit 4',
+        'commit 2',
+      ]);
       expect((await statusOf(octokit.repos.listCommits({ owner, repo, sha: 'nope' }))).status).toBe(404);
     });
   });
@@ -460,10 +566,18 @@ describe('GitHub test server through @octokit/rest', () => {
       ]);
       const { data: root } = await octokit.repos.getContent({ owner, repo, path: '' });
       expect((root as Array<{ name: string }>).map((entry) => entry.name)).toEqual(['README.md', 'data']);
-      const asObject = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo, path: 'data', mediaType: { format: 'object' } });
+      const asObject = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+        owner,
+        repo,
+        path: 'data',
+        mediaType: { format: 'object' },
+      });
       expect(asObject.data).toMatchObject({ type: 'dir', path: 'data', entries: [{ name: '2024' }, { name: 'readme.txt' }] });
       const missing = await statusOf(octokit.repos.getContent({ owner, repo, path: 'nope.txt' }));
-      expect(missing).toMatchObject({ status: 404, data: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/contents#get-repository-content' } });
+      expect(missing).toMatchObject({
+        status: 404,
+        data: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/contents#get-repository-content' },
+      });
       const unknownRef = await statusOf(octokit.repos.getContent({ owner, repo, path: 'README.md', ref: 'nope' }));
       expect(unknownRef).toMatchObject({ status: 404, data: { message: 'No commit found for the ref nope' } });
     });
@@ -471,15 +585,27 @@ describe('GitHub test server through @octokit/rest', () => {
     it('serves files over 1 MB raw, and as JSON with empty content and encoding "none"', async () => {
       const { owner, repo, head } = await initialisedRepository();
       const big = `${'0123456789abcdef'.repeat(70_000)}\n`;
-      const { data: blob } = await octokit.git.createBlob({ owner, repo, content: Buffer.from(big).toString('base64'), encoding: 'base64' });
+      const { data: blob } = await octokit.git.createBlob({
+        owner,
+        repo,
+        content: Buffer.from(big).toString('base64'),
+        encoding: 'base64',
+      });
       const { data: parent } = await octokit.git.getCommit({ owner, repo, commit_sha: head });
-      const { data: tree } = await octokit.git.createTree({ owner, repo, base_tree: parent.tree.sha, tree: [{ path: 'big.csv', mode: '100644', type: 'blob', sha: blob.sha }] });
+      const { data: tree } = await octokit.git.createTree({
+        owner,
+        repo,
+        base_tree: parent.tree.sha,
+        tree: [{ path: 'big.csv', mode: '100644', type: 'blob', sha: blob.sha }],
+      });
       const { data: commit } = await octokit.git.createCommit({ owner, repo, message: 'big', tree: tree.sha, parents: [head] });
       const { data: json } = await octokit.repos.getContent({ owner, repo, path: 'big.csv', ref: commit.sha });
       expect(json).toMatchObject({ type: 'file', size: big.length, content: '', encoding: 'none', sha: blob.sha });
       const raw = await octokit.repos.getContent({ owner, repo, path: 'big.csv', ref: commit.sha, mediaType: { format: 'raw' } });
       expect(raw.data).toBe(big);
-      const rawJson = await fetch(`${server.url}/repos/${owner}/${repo}/contents/big.csv?ref=${commit.sha}`, { headers: { accept: 'application/vnd.github.raw+json' } });
+      const rawJson = await fetch(`${server.url}/repos/${owner}/${repo}/contents/big.csv?ref=${commit.sha}`, {
+        headers: { accept: 'application/vnd.github.raw+json' },
+      });
       expect((await rawJson.text()).length).toBe(big.length);
     });
   });
@@ -489,7 +615,11 @@ describe('GitHub test server through @octokit/rest', () => {
       const { owner, repo } = await initialisedRepository();
       server.resetRequests();
       const first = await octokit.repos.get({ owner, repo });
-      expect(first.headers).toMatchObject({ 'x-ratelimit-limit': '5000', 'x-ratelimit-resource': 'core', 'x-github-request-id': expect.stringMatching(/^[0-9A-F:]+$/) });
+      expect(first.headers).toMatchObject({
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-resource': 'core',
+        'x-github-request-id': expect.stringMatching(/^[0-9A-F:]+$/),
+      });
       const etag = first.headers.etag!;
       expect(etag).toMatch(/^W\/"[0-9a-f]{64}"$/);
       const remaining = Number(first.headers['x-ratelimit-remaining']);
@@ -515,17 +645,27 @@ describe('GitHub test server through @octokit/rest', () => {
       ]);
       const { data: limits } = await octokit.rateLimit.get();
       expect(limits.resources.core.remaining).toBe(remaining - 3);
-      expect(server.requests.at(-1)).toEqual({ method: 'GET', path: 'GET /rate_limit', status: 200, rateLimited: false, credential: { type: 'token' } });
+      expect(server.requests.at(-1)).toEqual({
+        method: 'GET',
+        path: 'GET /rate_limit',
+        status: 200,
+        rateLimited: false,
+        credential: { type: 'token' },
+      });
     });
 
-    it('answers conditional requests for a ref\'s sha with 304 until the ref moves', async () => {
+    it("answers conditional requests for a ref's sha with 304 until the ref moves", async () => {
       const { owner, repo, head } = await initialisedRepository();
       const first = await fetch(`${server.url}/repos/${owner}/${repo}/commits/main`, { headers: { accept: 'application/vnd.github.sha' } });
       const etag = first.headers.get('etag')!;
-      const unchanged = await fetch(`${server.url}/repos/${owner}/${repo}/commits/main`, { headers: { accept: 'application/vnd.github.sha', 'if-none-match': etag } });
+      const unchanged = await fetch(`${server.url}/repos/${owner}/${repo}/commits/main`, {
+        headers: { accept: 'application/vnd.github.sha', 'if-none-match': etag },
+      });
       expect(unchanged.status).toBe(304);
       await commitFiles(owner, repo, head, { 'x.txt': 'x' }, 'move');
-      const moved = await fetch(`${server.url}/repos/${owner}/${repo}/commits/main`, { headers: { accept: 'application/vnd.github.sha', 'if-none-match': etag } });
+      const moved = await fetch(`${server.url}/repos/${owner}/${repo}/commits/main`, {
+        headers: { accept: 'application/vnd.github.sha', 'if-none-match': etag },
+      });
       expect(moved.status).toBe(200);
     });
 
@@ -536,7 +676,11 @@ describe('GitHub test server through @octokit/rest', () => {
     });
 
     it('answers 400 "Problems parsing JSON" to a malformed body', async () => {
-      const response = await fetch(`${server.url}/orgs/${newOrg()}/repos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+      const response = await fetch(`${server.url}/orgs/${newOrg()}/repos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":',
+      });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ message: 'Problems parsing JSON', status: '400' });
     });

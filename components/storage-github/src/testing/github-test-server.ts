@@ -22,7 +22,15 @@ import { RateLimiter } from './rate-limit';
 import { RepositoryStore } from './repository-store';
 import type { ServerUrls } from './representations';
 import type { RateLimitSnapshot } from './routes/meta.routes';
-import { type ApiResponse, type HttpMethod, type RouteContext, type RouteDefinition, GitHubErrorResponse, notFound, requestedMedia } from './routes/route';
+import {
+  type ApiResponse,
+  type HttpMethod,
+  type RouteContext,
+  type RouteDefinition,
+  GitHubErrorResponse,
+  notFound,
+  requestedMedia,
+} from './routes/route';
 import { allRoutes } from './routes/route-table';
 
 /** Options of `startGitHubTestServer`. */
@@ -92,7 +100,9 @@ let sharedOpenApi: GitHubOpenApi | undefined;
 /** A request id in GitHub's format (`XXXX:XXXX:XXXXXX:XXXXXX:XXXXXXXX`). */
 function requestId(): string {
   const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
-  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(3)}:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}`;
+  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(3)}:${Math.floor(Date.now() / 1000)
+    .toString(16)
+    .toUpperCase()}`;
 }
 
 function firstValue(value: unknown): string | undefined {
@@ -102,7 +112,9 @@ function firstValue(value: unknown): string | undefined {
 
 function normaliseParams(params: Record<string, unknown>): Record<string, string> {
   // Express 5 decodes each segment (so `heads%2Fmain` is `heads/main`) and gives wildcards as arrays.
-  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? value.join('/') : String(value ?? '')]));
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? value.join('/') : String(value ?? '')]),
+  );
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -117,7 +129,10 @@ function faultResponse(fault: FaultKind, id: string, accountId: number): ApiResp
       return {
         status: fault.status,
         body: {
-          message: `API rate limit exceeded for user ID ${accountId}. If you reach out to GitHub Support for help, please include the request ID ${id} and timestamp ${new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}.`,
+          message: `API rate limit exceeded for user ID ${accountId}. If you reach out to GitHub Support for help, please include the request ID ${id} and timestamp ${new Date()
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, ' UTC')}.`,
           documentation_url: RATE_LIMIT_DOCUMENTATION,
           status: String(fault.status),
         },
@@ -178,7 +193,12 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
   }
 
   /** GitHub's answer to credentials that may not call this route, if any (App JWTs, installation tokens). */
-  function refuse(route: RouteDefinition, method: HttpMethod, params: Record<string, string>, authentication: Authentication): GitHubErrorResponse | undefined {
+  function refuse(
+    route: RouteDefinition,
+    method: HttpMethod,
+    params: Record<string, string>,
+    authentication: Authentication,
+  ): GitHubErrorResponse | undefined {
     if (route.authentication === 'app') return authentication.app ? undefined : (authentication.jwtFailure ?? badJwt());
     if (authentication.failure) return authentication.failure;
     const installation = authentication.installation;
@@ -232,7 +252,12 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
       const documentation = route.undocumented ? GENERIC_DOCUMENTATION : openApi.documentationUrl(method, route.template);
       return {
         status: error.status,
-        body: { message: error.message, documentation_url: documentation, status: String(error.status), ...(error.errors ? { errors: error.errors } : {}) },
+        body: {
+          message: error.message,
+          documentation_url: documentation,
+          status: String(error.status),
+          ...(error.errors ? { errors: error.errors } : {}),
+        },
         ...(error.headers ? { headers: error.headers } : {}),
       };
     }
@@ -264,7 +289,12 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     // writes with strong ones; raw contents carry the blob sha.
     let etag: string | undefined;
     if (method === 'GET' && status === 200 && payload) {
-      etag = answer.raw?.etag ?? `W/"${createHash('sha256').update(contentType ?? '').update(payload).digest('hex')}"`;
+      etag =
+        answer.raw?.etag ??
+        `W/"${createHash('sha256')
+          .update(contentType ?? '')
+          .update(payload)
+          .digest('hex')}"`;
       if (etagMatches(request.headers['if-none-match'], etag)) status = 304;
     } else if (status >= 200 && status < 300 && payload) {
       etag = `"${createHash('md5').update(payload).digest('hex')}"`;
@@ -282,7 +312,9 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     response.set({
       'x-github-request-id': id,
       'x-github-api-version-selected': '2022-11-28',
-      'x-github-media-type': answer.raw ? `github.v3; param=${answer.mediaType?.endsWith('.sha') ? 'sha' : 'raw'}` : 'github.v3; format=json',
+      'x-github-media-type': answer.raw
+        ? `github.v3; param=${answer.mediaType?.endsWith('.sha') ? 'sha' : 'raw'}`
+        : 'github.v3; format=json',
       'x-ratelimit-limit': String(limits.limit),
       'x-ratelimit-remaining': String(limits.remaining),
       'x-ratelimit-reset': String(limits.reset),
@@ -314,7 +346,8 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
       const fault = decision.fault;
       if (fault && fault.type !== 'error-after-effect') {
         answer = faultResponse(fault, id, authenticatedUser.id);
-        if (fault.type === 'primary-rate-limit') rate = { remaining: 0, used: limiter.snapshot().limit, reset: Math.floor(Date.now() / 1000) + fault.resetInSeconds };
+        if (fault.type === 'primary-rate-limit')
+          rate = { remaining: 0, used: limiter.snapshot().limit, reset: Math.floor(Date.now() / 1000) + fault.resetInSeconds };
       } else if (route.rateLimited !== false && limiter.exhausted()) {
         answer = faultResponse({ type: 'primary-rate-limit', status: 403, resetInSeconds: 0 }, id, authenticatedUser.id);
       } else {
@@ -342,7 +375,17 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     register(route.expressPath, (request: Request, response: Response) => dispatch(route, request, response));
   }
   app.use((request: Request, response: Response) =>
-    dispatch({ method: request.method as HttpMethod, template: request.path, expressPath: request.path, undocumented: true, handle: async () => Promise.reject(notFound()) }, request, response),
+    dispatch(
+      {
+        method: request.method as HttpMethod,
+        template: request.path,
+        expressPath: request.path,
+        undocumented: true,
+        handle: async () => Promise.reject(notFound()),
+      },
+      request,
+      response,
+    ),
   );
   app.use((error: Error & { status?: number }, request: Request, response: Response, _next: NextFunction) => {
     const status = error.status === 413 ? 413 : 400;

@@ -28,30 +28,45 @@ describe('GitHubOpenApi', () => {
 
   it('reports bodies, statuses and media types GitHub does not document', () => {
     expect(openApi.validateResponse('GET', '/repos/{owner}/{repo}', 200, 'application/json', { id: 1 }).length).toBeGreaterThan(0);
-    expect(openApi.validateResponse('POST', '/repos/{owner}/{repo}/git/blobs', 200, 'application/json', { sha: 'x', url: 'http://h/x' })).toEqual([
-      'status 200 is not documented for git/create-blob',
-    ]);
-    expect(openApi.validateResponse('POST', '/repos/{owner}/{repo}/git/blobs', 201, 'application/json', { sha: 'x', url: 'http://h/x' })).toEqual([]);
+    expect(
+      openApi.validateResponse('POST', '/repos/{owner}/{repo}/git/blobs', 200, 'application/json', { sha: 'x', url: 'http://h/x' }),
+    ).toEqual(['status 200 is not documented for git/create-blob']);
+    expect(
+      openApi.validateResponse('POST', '/repos/{owner}/{repo}/git/blobs', 201, 'application/json', { sha: 'x', url: 'http://h/x' }),
+    ).toEqual([]);
     expect(openApi.validateResponse('GET', '/repos/{owner}/{repo}/commits/{ref}', 200, 'text/html', 'x')).toEqual([
       'media type text/html is not documented for repos/get-commit 200',
     ]);
   });
 
   it('checks error statuses the description leaves out against basic-error', () => {
-    expect(openApi.validateResponse('GET', '/orgs/{org}/repos', 404, 'application/json', { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
+    expect(
+      openApi.validateResponse('GET', '/orgs/{org}/repos', 404, 'application/json', {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+      }),
+    ).toEqual([]);
     expect(openApi.validateResponse('GET', '/orgs/{org}/repos', 404, 'application/json', { message: 404 })).not.toEqual([]);
   });
 
-  it('validates request bodies with the operation\'s schema, including nullable fields', () => {
-    expect(openApi.validateRequestBody('POST', '/repos/{owner}/{repo}/git/trees', { tree: [{ path: 'a', mode: '100644', type: 'blob', sha: null }] })).toBeUndefined();
-    expect(openApi.validateRequestBody('POST', '/repos/{owner}/{repo}/git/trees', { tree: [{ path: 'a', mode: '100600', type: 'blob', sha: null }] })).toMatchObject([
-      { keyword: 'enum', instancePath: '/tree/0/mode' },
-    ]);
+  it("validates request bodies with the operation's schema, including nullable fields", () => {
+    expect(
+      openApi.validateRequestBody('POST', '/repos/{owner}/{repo}/git/trees', {
+        tree: [{ path: 'a', mode: '100644', type: 'blob', sha: null }],
+      }),
+    ).toBeUndefined();
+    expect(
+      openApi.validateRequestBody('POST', '/repos/{owner}/{repo}/git/trees', {
+        tree: [{ path: 'a', mode: '100600', type: 'blob', sha: null }],
+      }),
+    ).toMatchObject([{ keyword: 'enum', instancePath: '/tree/0/mode' }]);
     expect(openApi.validateRequestBody('GET', '/user', {})).toBeUndefined();
   });
 
-  it('knows each operation\'s documentation URL', () => {
-    expect(openApi.documentationUrl('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}')).toBe('https://docs.github.com/rest/git/refs#update-a-reference');
+  it("knows each operation's documentation URL", () => {
+    expect(openApi.documentationUrl('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}')).toBe(
+      'https://docs.github.com/rest/git/refs#update-a-reference',
+    );
     expect(openApi.documentationUrl('GET', '/nowhere')).toBe('https://docs.github.com/rest');
   });
 });

@@ -115,7 +115,9 @@ export class GitHubOpenApi {
 
   /** Every operation in the description as `METHOD /path/{template}`. */
   operations(): string[] {
-    return Object.entries(this.document.paths).flatMap(([route, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`));
+    return Object.entries(this.document.paths).flatMap(([route, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`),
+    );
   }
 
   /** The documentation URL GitHub puts in error bodies of an operation. */

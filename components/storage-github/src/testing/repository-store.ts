@@ -145,7 +145,10 @@ export class RepositoryStore {
   }
 
   /** Changes a repository's record (topics, timestamps); a repository deleted meanwhile stays deleted. */
-  async updateRepository(stored: StoredRepository, changes: Partial<Pick<RepositoryRecord, 'topics' | 'updatedAt' | 'pushedAt'>>): Promise<StoredRepository> {
+  async updateRepository(
+    stored: StoredRepository,
+    changes: Partial<Pick<RepositoryRecord, 'topics' | 'updatedAt' | 'pushedAt'>>,
+  ): Promise<StoredRepository> {
     const { owner, name } = stored.record;
     return this.locks.run(`repository:${key(owner, name)}`, async () => {
       const current = this.findRepository(owner, name);

@@ -55,7 +55,12 @@ export function simpleUser(urls: ServerUrls, account: AccountRecord): Record<str
 }
 
 /** The `private-user` object `GET /user` answers for the authenticated account. */
-export function privateUser(urls: ServerUrls, account: AccountRecord, publicRepositories: number, privateRepositories: number): Record<string, unknown> {
+export function privateUser(
+  urls: ServerUrls,
+  account: AccountRecord,
+  publicRepositories: number,
+  privateRepositories: number,
+): Record<string, unknown> {
   return {
     ...simpleUser(urls, account),
     user_view_type: 'private',
@@ -279,7 +284,13 @@ export function objectUrl(urls: ServerUrls, record: RepositoryRecord, type: GitO
 }
 
 /** A `git-ref` object. */
-export function refObject(urls: ServerUrls, record: RepositoryRecord, ref: string, sha: string, type: GitObjectType): Record<string, unknown> {
+export function refObject(
+  urls: ServerUrls,
+  record: RepositoryRecord,
+  ref: string,
+  sha: string,
+  type: GitObjectType,
+): Record<string, unknown> {
   return {
     ref,
     node_id: nodeId('Ref', `${record.id}:${ref}`),
@@ -303,7 +314,12 @@ export function tagObject(urls: ServerUrls, record: RepositoryRecord, tag: GitTa
 }
 
 /** One entry of a `git-tree` answer. */
-export function treeEntryObject(urls: ServerUrls, record: RepositoryRecord, entry: GitTreeEntry, size: number | undefined): Record<string, unknown> {
+export function treeEntryObject(
+  urls: ServerUrls,
+  record: RepositoryRecord,
+  entry: GitTreeEntry,
+  size: number | undefined,
+): Record<string, unknown> {
   return {
     path: entry.path,
     mode: entry.mode,
@@ -322,7 +338,12 @@ export function wrappedBase64(bytes: Buffer): string {
 }
 
 /** The `integration` object `GET /app` answers for the authenticated App. */
-export function integrationObject(urls: ServerUrls, app: RegisteredApp, owner: AccountRecord, installations: number): Record<string, unknown> {
+export function integrationObject(
+  urls: ServerUrls,
+  app: RegisteredApp,
+  owner: AccountRecord,
+  installations: number,
+): Record<string, unknown> {
   return {
     id: app.id,
     slug: app.slug,

@@ -43,7 +43,8 @@ async function objectProblem(deflated: Buffer, oid?: string): Promise<string | u
   const end = raw.indexOf(0);
   const header = end === -1 ? undefined : OBJECT_HEADER.exec(raw.subarray(0, end).toString('latin1'));
   if (!header) return 'the loose object has no valid header';
-  if (Number(header[2]) !== raw.length - end - 1) return `the loose object holds ${raw.length - end - 1} bytes, its header says ${header[2]}`;
+  if (Number(header[2]) !== raw.length - end - 1)
+    return `the loose object holds ${raw.length - end - 1} bytes, its header says ${header[2]}`;
   if (oid !== undefined && createHash('sha1').update(raw).digest('hex') !== oid) return 'the loose object hashes to another sha';
   return undefined;
 }

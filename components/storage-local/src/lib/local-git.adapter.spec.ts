@@ -84,12 +84,21 @@ describe('LocalGitStorage on disk', () => {
     const env = { ...process.env, GIT_COMMITTER_NAME: 'Git', GIT_COMMITTER_EMAIL: 'git@example.com' };
     await run('git', ['-C', gitdir, 'tag', '-a', 'from-git', '-m', 'Tagged by git', created.sha], { env });
     await run('git', ['-C', gitdir, 'tag', 'lightweight', created.sha], { env });
-    expect(await storage.getTag(id, 'from-git')).toMatchObject({ target: created.sha, description: 'Tagged by git', author: { name: 'Git' } });
+    expect(await storage.getTag(id, 'from-git')).toMatchObject({
+      target: created.sha,
+      description: 'Tagged by git',
+      author: { name: 'Git' },
+    });
     expect(await storage.getTag(id, 'lightweight')).toMatchObject({ target: created.sha, description: '' });
     await run('git', ['-C', gitdir, 'pack-refs', '--all']);
     // Packed refs still resolve, and a commit after packing still compares against the packed head.
     expect(await storage.resolveRef(id, 'from-git')).toBe(created.sha);
-    const next = await storage.commit(id, { parent: created.sha, changes: [{ path: 'a.txt', content: 'a' }], message: 'After pack', author });
+    const next = await storage.commit(id, {
+      parent: created.sha,
+      changes: [{ path: 'a.txt', content: 'a' }],
+      message: 'After pack',
+      author,
+    });
     expect(await storage.resolveRef(id)).toBe(next.sha);
   });
 
@@ -126,7 +135,8 @@ describe('LocalGitStorage after a crash', () => {
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
   beforeEach(async () => {
     id = { owner: uniqueOwner('crash'), name: 'sample' };
-    first = (await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":1}\n' }], message: 'Create', author })).sha;
+    first = (await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":1}\n' }], message: 'Create', author }))
+      .sha;
   });
 
   const headLock = () => path.join(storage.repositoryPath(id), 'refs', 'heads', 'main.lock');
@@ -150,10 +160,14 @@ describe('LocalGitStorage after a crash', () => {
     // The other process takes the branch's lock as a writer does, then stops there (as if stuck mid-write).
     const script = `require('./components/storage-local/src/lib/ref-lock.ts').acquireLock(process.argv[1], process.argv[2]).then(
       () => { console.log('locked'); setInterval(() => undefined, 1000); })`;
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', script, storage.repositoryPath(id), headLock().slice(0, -'.lock'.length)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const holder = spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', script, storage.repositoryPath(id), headLock().slice(0, -'.lock'.length)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       const exited = once(holder, 'close').then(() => Buffer.from('exited before taking the lock'));
       const output = await Promise.race([once(holder.stdout!, 'data').then(([chunk]) => chunk as Buffer), exited]);
@@ -223,7 +237,9 @@ describe('LocalGitStorage after a crash', () => {
     await expect(storage.getTag(id, 'v2.lock')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
     await expect(storage.resolveRef(id, 'v2.lock')).rejects.toMatchObject({ code: 'REF_NOT_FOUND' });
     // A tag being created (its lock held) is neither listed nor created twice.
-    await expect(storage.createTag(id, { name: 'v2', target: first, description: '', author })).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
+    await expect(storage.createTag(id, { name: 'v2', target: first, description: '', author })).rejects.toMatchObject({
+      code: 'REVISION_CONFLICT',
+    });
   });
 
   it('rewrites an empty or truncated object a killed write left, instead of trusting it', async () => {
@@ -286,7 +302,12 @@ describe('LocalGitStorage after a crash', () => {
     await storage.deleteTag(id, 'a');
     await storage.deleteTag(id, 'nested/c');
     const { stdout } = await run('git', ['-C', storage.repositoryPath(id), 'show-ref', '--tags']);
-    expect(stdout.trim().split('\n').map((line) => line.split(' ')[1])).toEqual(['refs/tags/b']);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[1]),
+    ).toEqual(['refs/tags/b']);
     expect((await storage.listTags(id, { limit: 10 })).items.map((tag) => tag.name)).toEqual(['b']);
     await fsck();
   });

@@ -3,11 +3,7 @@ import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promi
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
-import {
-  DomainError,
-  RevisionConflictError,
-  StorageUnavailableError,
-} from '@metastore/errors';
+import { DomainError, RevisionConflictError, StorageUnavailableError } from '@metastore/errors';
 import {
   datasetAlreadyExists,
   datasetNotFound,
@@ -57,7 +53,10 @@ function toIsoTime(person: { timestamp: number }): string {
   return new Date(person.timestamp * 1000).toISOString();
 }
 
-/** git messages end with a newline (isomorphic-git adds it to tags itself); add one to commits on write and take one off on read, so text round-trips. */
+/**
+ * git messages end with a newline (isomorphic-git adds it to tags itself); add one to commits on write and take one off on read, so text
+ * round-trips.
+ */
 function withTrailingNewline(message: string): string {
   return `${message}\n`;
 }

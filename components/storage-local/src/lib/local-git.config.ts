@@ -25,9 +25,7 @@ const schema = z.object({
 export function parseLocalGitStorageConfig(values: Record<string, string | undefined>): LocalGitStorageConfig {
   const result = schema.safeParse(values);
   if (!result.success) {
-    throw new ConfigurationError(
-      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-    );
+    throw new ConfigurationError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   }
   return {
     dataDir: path.resolve(result.data.METASTORE_DATA_DIR),

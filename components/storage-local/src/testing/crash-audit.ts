@@ -69,7 +69,11 @@ function describeError(error: unknown): string {
  * tag whose lock file a crash left, succeed: no stale-lock REVISION_CONFLICT). The writes it makes are
  * commits of `crash-audit.txt`, so run it last.
  */
-export async function auditDataDir(dataDir: string, acknowledged: readonly AcknowledgedWrite[], defaultBranch = 'main'): Promise<CrashAudit> {
+export async function auditDataDir(
+  dataDir: string,
+  acknowledged: readonly AcknowledgedWrite[],
+  defaultBranch = 'main',
+): Promise<CrashAudit> {
   const storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir, METASTORE_DEFAULT_BRANCH: defaultBranch }));
   const byDataset = new Map<string, AcknowledgedWrite[]>();
   for (const write of acknowledged) byDataset.set(write.dataset, [...(byDataset.get(write.dataset) ?? []), write]);
@@ -118,7 +122,8 @@ export async function auditDataDir(dataDir: string, acknowledged: readonly Ackno
 
       for (const write of byDataset.get(dataset) ?? []) {
         if (write.kind === 'tag') {
-          if (tags.get(write.tag!) !== write.sha) lost.push(`${dataset}: tag ${write.tag} -> ${write.sha} is ${tags.get(write.tag!) ?? 'missing'}`);
+          if (tags.get(write.tag!) !== write.sha)
+            lost.push(`${dataset}: tag ${write.tag} -> ${write.sha} is ${tags.get(write.tag!) ?? 'missing'}`);
         } else if (!reachable.has(write.sha)) {
           lost.push(`${dataset}: ${write.kind} ${write.sha} is not reachable from ${defaultBranch}`);
         }

@@ -41,7 +41,12 @@ async function entries(directory: string): Promise<string[]> {
 
 /** The leftovers in the data directory right now, by kind (paths). */
 async function scanLeftovers(dataDir: string): Promise<Record<keyof CrashLeftovers, Set<string>>> {
-  const found = { refLocks: new Set<string>(), temporaryObjects: new Set<string>(), temporaryRefFiles: new Set<string>(), stagedCreates: new Set<string>() };
+  const found = {
+    refLocks: new Set<string>(),
+    temporaryObjects: new Set<string>(),
+    temporaryRefFiles: new Set<string>(),
+    stagedCreates: new Set<string>(),
+  };
   for (const name of await entries(path.join(dataDir, '.staging'))) if (name.startsWith('create-')) found.stagedCreates.add(name);
   const repositories = path.join(dataDir, 'repositories');
   for (const owner of await entries(repositories)) {

@@ -53,7 +53,11 @@ export function parseCrashWriterLine(text: string): CrashWriterLine | undefined 
  * and then, a new dataset. Each acknowledged write is emitted (synchronously, before the next one starts);
  * each refused one too.
  */
-export async function runCrashWriter(storage: DatasetStorage, emit: (line: string) => void, random: () => number = Math.random): Promise<never> {
+export async function runCrashWriter(
+  storage: DatasetStorage,
+  emit: (line: string) => void,
+  random: () => number = Math.random,
+): Promise<never> {
   emit(formatCrashWriterLine({ type: 'ready' }));
   for (;;) {
     const roll = random();

@@ -1,16 +1,43 @@
 import fc from 'fast-check';
 import { ValidationError } from '@metastore/errors';
-import { authorIssues, conflictingTagName, isFullSha, isGitRefName, isValidRef, MAX_REF_BYTES, refIssues, validateAuthor, validateRef } from './git-names';
+import {
+  authorIssues,
+  conflictingTagName,
+  isFullSha,
+  isGitRefName,
+  isValidRef,
+  MAX_REF_BYTES,
+  refIssues,
+  validateAuthor,
+  validateRef,
+} from './git-names';
 
 /** How git (and our adapters) read an identity back: `Name <email> seconds zone` on one header line. */
 const GIT_IDENTITY = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/;
 
 const CONTROL = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f })).map((code) => String.fromCharCode(code));
-const FORMAT = fc.constantFrom('\u00ad', '\u061c', '\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u202a', '\u202e', '\u2066', '\u2069', '\ufeff');
+const FORMAT = fc.constantFrom(
+  '\u00ad',
+  '\u061c',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u200e',
+  '\u200f',
+  '\u202a',
+  '\u202e',
+  '\u2066',
+  '\u2069',
+  '\ufeff',
+);
 const SEPARATOR = fc.constantFrom('\u00a0', '\u1680', '\u2000', '\u2007', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000');
 const IDENTITY_BREAKERS = fc.oneof(CONTROL, fc.constantFrom('<', '>', '\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069'));
-const NAME = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((name) => authorIssues({ name, email: 'a@b' }).length === 0);
-const EMAIL = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,20}$/), fc.stringMatching(/^[a-z0-9.-]{1,20}$/)).map(([local, domain]) => `${local}@${domain}`);
+const NAME = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+  .filter((name) => authorIssues({ name, email: 'a@b' }).length === 0);
+const EMAIL = fc
+  .tuple(fc.stringMatching(/^[a-z0-9._+-]{1,20}$/), fc.stringMatching(/^[a-z0-9.-]{1,20}$/))
+  .map(([local, domain]) => `${local}@${domain}`);
 const REF = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}(\/[A-Za-z0-9_-]{1,20}){0,3}$/);
 
 function insertAt(text: string, position: number, inserted: string): string {
@@ -81,17 +108,32 @@ describe('git ref names', () => {
     for (const name of ['a..b', 'x.lock', 'a b', '.hidden', 'a~1', 'x:y', '']) expect(isGitRefName(name)).toBe(false);
   });
 
-
   it.each(['v1', 'main', 'release/2024-01', 'a1b2c3d', 'c'.repeat(40), 'Ünïcode-tag', '日本語'])('accepts %p', (ref) => {
     expect(validateRef(ref)).toBe(ref);
   });
 
-  it.each(['a b', 'x..y', 'v1.lock', '@{u}', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[', 'a\\b', '.x', 'x/', 'x.', 'a//b', '/x', 'v1\u0000', 'v1\u202e'])(
-    'refuses %p',
-    (ref) => {
-      expect(refIssues(ref, '/from')).toEqual([{ pointer: '/from', message: expect.stringContaining('valid git ref name') }]);
-    },
-  );
+  it.each([
+    'a b',
+    'x..y',
+    'v1.lock',
+    '@{u}',
+    'a~1',
+    'a^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[',
+    'a\\b',
+    '.x',
+    'x/',
+    'x.',
+    'a//b',
+    '/x',
+    'v1\u0000',
+    'v1\u202e',
+  ])('refuses %p', (ref) => {
+    expect(refIssues(ref, '/from')).toEqual([{ pointer: '/from', message: expect.stringContaining('valid git ref name') }]);
+  });
 
   it('bounds a ref at 255 bytes of UTF-8, not characters', () => {
     expect(isValidRef('r'.repeat(MAX_REF_BYTES))).toBe(true);

@@ -26,7 +26,10 @@ export function authorIssues(author: unknown, pointer = '/author'): ValidationIs
   if (typeof name !== 'string' || name.trim().length === 0) {
     issues.push({ pointer: `${pointer}/name`, message: 'must be a non-empty string' });
   } else if (IDENTITY_FORBIDDEN.test(name)) {
-    issues.push({ pointer: `${pointer}/name`, message: "must not contain '<', '>', control characters (such as a line break) or bidi controls" });
+    issues.push({
+      pointer: `${pointer}/name`,
+      message: "must not contain '<', '>', control characters (such as a line break) or bidi controls",
+    });
   }
   if (typeof email !== 'string' || !isIdentityEmail(email)) {
     issues.push({ pointer: `${pointer}/email`, message: "must be an email address without whitespace, '<', '>' or control characters" });

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { RevisionConflictError } from '@metastore/errors';
-import { datasetAlreadyExists, datasetNotFound, formatDatasetId, refNotFound, revisionNotFound, tagAlreadyExists, tagNameConflict, tagNotFound } from './storage.errors';
+import {
+  datasetAlreadyExists,
+  datasetNotFound,
+  formatDatasetId,
+  refNotFound,
+  revisionNotFound,
+  tagAlreadyExists,
+  tagNameConflict,
+  tagNotFound,
+} from './storage.errors';
 import type { DatasetStorage } from './dataset-storage.port';
 import { conflictingTagName, isFullSha, validateAuthor } from './git-names';
 import type {
@@ -48,14 +57,19 @@ export class InMemoryDatasetStorage implements DatasetStorage {
     this.count('createDataset');
     if (this.datasets.has(formatDatasetId(id))) throw datasetAlreadyExists(id);
     const commit = this.makeCommit(undefined, new Map(request.files.map((file) => [file.path, file.content])), request);
-    this.datasets.set(formatDatasetId(id), { head: commit.revision.sha, commits: new Map([[commit.revision.sha, commit]]), tags: new Map() });
+    this.datasets.set(formatDatasetId(id), {
+      head: commit.revision.sha,
+      commits: new Map([[commit.revision.sha, commit]]),
+      tags: new Map(),
+    });
     return commit.revision;
   }
 
   async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     this.count('deleteDataset');
     const dataset = this.require(id);
-    if (options.expectedHead !== undefined && dataset.head !== options.expectedHead) throw new RevisionConflictError(options.expectedHead, dataset.head);
+    if (options.expectedHead !== undefined && dataset.head !== options.expectedHead)
+      throw new RevisionConflictError(options.expectedHead, dataset.head);
     this.datasets.delete(formatDatasetId(id));
   }
 

@@ -33,9 +33,7 @@ export interface Tag {
 }
 
 /** One file written (UTF-8 text) or deleted by a commit; paths are relative, `/`-separated. */
-export type FileChange =
-  | { readonly path: string; readonly content: string }
-  | { readonly path: string; readonly delete: true };
+export type FileChange = { readonly path: string; readonly content: string } | { readonly path: string; readonly delete: true };
 
 /** What a commit needs: the revision it builds on, its changes and who made it. */
 export interface CommitRequest {

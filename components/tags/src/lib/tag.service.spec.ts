@@ -14,8 +14,17 @@ async function setup() {
   const storage = new InMemoryDatasetStorage();
   let now = CREATED;
   const tags = new TagService(storage, () => now);
-  const first = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"resources":[]}\n' }], message: 'one', author: tagger });
-  const second = await storage.commit(id, { parent: first.sha, changes: [{ path: 'datapackage.json', content: '{"resources":[1]}\n' }], message: 'two', author: tagger });
+  const first = await storage.createDataset(id, {
+    files: [{ path: 'datapackage.json', content: '{"resources":[]}\n' }],
+    message: 'one',
+    author: tagger,
+  });
+  const second = await storage.commit(id, {
+    parent: first.sha,
+    changes: [{ path: 'datapackage.json', content: '{"resources":[1]}\n' }],
+    message: 'two',
+    author: tagger,
+  });
   return {
     storage,
     tags,
@@ -54,9 +63,13 @@ describe('validateTagName', () => {
   });
 
   it('bounds the length at 200 bytes of UTF-8 (a ref is a file name)', () => {
-    expect(issuesOf(() => validateTagName('x'.repeat(201)))).toEqual([{ pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' }]);
+    expect(issuesOf(() => validateTagName('x'.repeat(201)))).toEqual([
+      { pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' },
+    ]);
     expect(validateTagName('é'.repeat(100))).toBe('é'.repeat(100));
-    expect(issuesOf(() => validateTagName('日'.repeat(67)))).toEqual([{ pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' }]);
+    expect(issuesOf(() => validateTagName('日'.repeat(67)))).toEqual([
+      { pointer: '/name', message: 'tag name must be at most 200 bytes (UTF-8)' },
+    ]);
   });
 
   it.each([
@@ -83,7 +96,9 @@ describe('validateTagName', () => {
     ['a C1 control', 'v1\u0085'],
     ['a NUL', 'v1\u0000'],
   ])('refuses a name with %s (spoofing or invisible)', (_label, name) => {
-    expect(issuesOf(() => validateTagName(name))).toEqual([{ pointer: '/name', message: expect.stringContaining('Unicode format characters') }]);
+    expect(issuesOf(() => validateTagName(name))).toEqual([
+      { pointer: '/name', message: expect.stringContaining('Unicode format characters') },
+    ]);
   });
 
   it.each(['AHEAD', 'HEADS', 'head', 'release/HEAD-1', 'cafe', '2024', 'v1-λ'])('accepts %p', (name) => {
@@ -127,14 +142,17 @@ describe('TagService', () => {
       await expect(tags.get(id, 'v1')).resolves.toMatchObject({ target: first, description: 'First cut' });
     });
 
-    it.each(['a b', 'x..y', 'v1.lock', '-x', '', '@{', 'a~1'])('rejects the name %p with VALIDATION_FAILED at /name and stores nothing', async (name) => {
-      const { storage, tags } = await setup();
-      const failure = tags.create(id, { name, author: tagger });
-      await expect(failure).rejects.toBeInstanceOf(ValidationError);
-      await expect(failure).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ pointer: '/name' }] });
-      expect(storage.calls.has('createTag')).toBe(false);
-      await expect(tags.list(id, { limit: 10 })).resolves.toEqual({ items: [] });
-    });
+    it.each(['a b', 'x..y', 'v1.lock', '-x', '', '@{', 'a~1'])(
+      'rejects the name %p with VALIDATION_FAILED at /name and stores nothing',
+      async (name) => {
+        const { storage, tags } = await setup();
+        const failure = tags.create(id, { name, author: tagger });
+        await expect(failure).rejects.toBeInstanceOf(ValidationError);
+        await expect(failure).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ pointer: '/name' }] });
+        expect(storage.calls.has('createTag')).toBe(false);
+        await expect(tags.list(id, { limit: 10 })).resolves.toEqual({ items: [] });
+      },
+    );
 
     it.each([
       ['not a string', 42],
@@ -221,7 +239,9 @@ describe('TagService', () => {
       const failure = tags.update(id, 'v1', { ref: second, description: 'moved', author: mover });
       await expect(failure).rejects.toBeInstanceOf(TagMoveForbiddenError);
       await expect(failure).rejects.toMatchObject({ code: 'TAG_MOVE_REQUIRES_FORCE' });
-      await expect(tags.update(id, 'v1', { ref: second, force: false, author: mover })).rejects.toMatchObject({ code: 'TAG_MOVE_REQUIRES_FORCE' });
+      await expect(tags.update(id, 'v1', { ref: second, force: false, author: mover })).rejects.toMatchObject({
+        code: 'TAG_MOVE_REQUIRES_FORCE',
+      });
       expect(storage.calls.has('replaceTag')).toBe(false);
       await expect(tags.get(id, 'v1')).resolves.toEqual(created);
     });
@@ -274,7 +294,9 @@ describe('TagService', () => {
         code: 'VALIDATION_FAILED',
         issues: [{ pointer: '/name' }],
       });
-      await expect(tags.update(id, 'v1', { ref: 'v1', force: true, author: { name: 'Mover\r\n', email: 'm@x.com' } })).rejects.toMatchObject({
+      await expect(
+        tags.update(id, 'v1', { ref: 'v1', force: true, author: { name: 'Mover\r\n', email: 'm@x.com' } }),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
         issues: [{ pointer: '/author/name' }],
       });

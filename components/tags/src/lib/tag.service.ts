@@ -1,14 +1,35 @@
 import { TagMoveForbiddenError, ValidationError, type ValidationIssue } from '@metastore/errors';
-import { isFullSha, isGitRefName, MAX_REF_BYTES, refIssues, validateAuthor, validateRef, type Author, type DatasetId, type DatasetStorage, type Page, type PageRequest, type Tag } from '@metastore/storage';
+import {
+  isFullSha,
+  isGitRefName,
+  MAX_REF_BYTES,
+  refIssues,
+  validateAuthor,
+  validateRef,
+  type Author,
+  type DatasetId,
+  type DatasetStorage,
+  type Page,
+  type PageRequest,
+  type Tag,
+} from '@metastore/storage';
 
 const MAX_TAG_NAME_BYTES = 200;
 const MAX_DESCRIPTION = 65_536;
 const UTF8 = new TextEncoder();
 
-/** Names git resolves before a tag of the same name (`HEAD`, `ORIG_HEAD`, ...), or under other namespaces (`heads/x`), or as a revision sha. */
+/**
+ * Names git resolves before a tag of the same name (`HEAD`, `ORIG_HEAD`, ...), or under other namespaces (`heads/x`), or as a revision sha.
+ */
 const SHADOWED = [
-  { test: (name: string) => /^(?:[A-Z]+_)*HEAD$/.test(name), message: "tag name must not be HEAD or another git pseudo-ref (FETCH_HEAD, ORIG_HEAD, ...)" },
-  { test: (name: string) => /^(?:refs|heads|tags|remotes)\//.test(name), message: "tag name must not start with 'refs/', 'heads/', 'tags/' or 'remotes/' (git would resolve another ref first)" },
+  {
+    test: (name: string) => /^(?:[A-Z]+_)*HEAD$/.test(name),
+    message: 'tag name must not be HEAD or another git pseudo-ref (FETCH_HEAD, ORIG_HEAD, ...)',
+  },
+  {
+    test: (name: string) => /^(?:refs|heads|tags|remotes)\//.test(name),
+    message: "tag name must not start with 'refs/', 'heads/', 'tags/' or 'remotes/' (git would resolve another ref first)",
+  },
   { test: isFullSha, message: 'tag name must not look like a full revision sha' },
   { test: (name: string) => name.startsWith('-'), message: "tag name must not start with '-'" },
 ];
@@ -33,7 +54,9 @@ export function validateTagName(name: unknown, pointer = '/name'): string {
  */
 function validateExistingTagName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || UTF8.encode(name).length > MAX_REF_BYTES || !isGitRefName(name)) {
-    throw new ValidationError('invalid tag name', [{ pointer: '/name', message: `tag name must be a git ref name of at most ${MAX_REF_BYTES} bytes (UTF-8)` }]);
+    throw new ValidationError('invalid tag name', [
+      { pointer: '/name', message: `tag name must be a git ref name of at most ${MAX_REF_BYTES} bytes (UTF-8)` },
+    ]);
   }
   return name;
 }
@@ -72,7 +95,13 @@ export class TagService {
     );
     const name = input.name as string;
     const target = await this.storage.resolveRef(id, input.ref);
-    return this.storage.createTag(id, { name, target, description: validateDescription(input.description), author: input.author, timestamp: this.clock() });
+    return this.storage.createTag(id, {
+      name,
+      target,
+      description: validateDescription(input.description),
+      author: input.author,
+      timestamp: this.clock(),
+    });
   }
 
   /** One tag. */
@@ -89,11 +118,7 @@ export class TagService {
    * Changes a tag's description, or moves it to another revision when `force` is set.
    * A description-only change keeps the original tagger and creation time.
    */
-  async update(
-    id: DatasetId,
-    name: string,
-    input: { description?: unknown; ref?: string; force?: boolean; author: Author },
-  ): Promise<Tag> {
+  async update(id: DatasetId, name: string, input: { description?: unknown; ref?: string; force?: boolean; author: Author }): Promise<Tag> {
     validateAll(
       'invalid tag update',
       () => validateExistingTagName(name),

@@ -7,10 +7,14 @@ export const datasetCreated = defineEventType({
   type: 'dataset.created',
   title: 'Dataset created',
   summary: 'A dataset was created with its first revision.',
-  data: commitData('DatasetCreatedData', 'A dataset was created with its first revision. `changes` lists every field and resource as new.', {
-    oldRevision: NO_REVISION,
-    changes: CHANGED_PARTS_ON_CREATE,
-  }),
+  data: commitData(
+    'DatasetCreatedData',
+    'A dataset was created with its first revision. `changes` lists every field and resource as new.',
+    {
+      oldRevision: NO_REVISION,
+      changes: CHANGED_PARTS_ON_CREATE,
+    },
+  ),
   examples: [
     {
       name: 'created',

@@ -23,7 +23,13 @@ export const datasetDeleted = defineEventType({
       name: 'deletedFoundBySync',
       summary: 'The repository disappeared from the git host; nobody is known to have deleted it.',
       sequence: '1103',
-      change: { id: { owner: 'acme', name: 'snowfall' }, backend: 'github', location: 'https://github.com/acme/snowfall', time: new Date('2025-05-01T12:03:10Z'), origin: 'sync' },
+      change: {
+        id: { owner: 'acme', name: 'snowfall' },
+        backend: 'github',
+        location: 'https://github.com/acme/snowfall',
+        time: new Date('2025-05-01T12:03:10Z'),
+        origin: 'sync',
+      },
     },
   ],
 });

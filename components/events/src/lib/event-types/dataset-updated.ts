@@ -72,7 +72,8 @@ export const datasetUpdated = defineEventType({
     },
     {
       name: 'updatedInvalidDescriptor',
-      summary: 'Pushed to the git host directly with a datapackage.json that is not valid JSON: marked invalid, neither embedded nor linked (a PUT or revert repairs it).',
+      summary:
+        'Pushed to the git host directly with a datapackage.json that is not valid JSON: marked invalid, neither embedded nor linked (a PUT or revert repairs it).',
       sequence: '1061',
       change: {
         ...EXAMPLE_DATASET,

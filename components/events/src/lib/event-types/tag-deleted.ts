@@ -18,7 +18,13 @@ export const tagDeleted = defineEventType({
       name: 'tagDeleted',
       summary: 'The tag was deleted.',
       sequence: '1071',
-      change: { ...EXAMPLE_DATASET, time: new Date('2025-04-10T07:45:00Z'), oldRevision: TAG_V1_MOVED.target, previousTag: TAG_V1_MOVED, origin: 'api' },
+      change: {
+        ...EXAMPLE_DATASET,
+        time: new Date('2025-04-10T07:45:00Z'),
+        oldRevision: TAG_V1_MOVED.target,
+        previousTag: TAG_V1_MOVED,
+        origin: 'api',
+      },
     },
   ],
 });

@@ -40,7 +40,8 @@ export const appRoutes: readonly RouteDefinition[] = [
     authentication: 'app',
     async handle(context) {
       // GitHub serves organisations here too (an organisation is a user in the REST API).
-      const account = context.store.findAccount(context.params.username!) ?? (await context.store.ensureAccount(context.params.username!, 'User'));
+      const account =
+        context.store.findAccount(context.params.username!) ?? (await context.store.ensureAccount(context.params.username!, 'User'));
       return ok(installationObject(context.urls, context.apps.installationFor(appOf(context), account)));
     },
   },
@@ -53,7 +54,9 @@ export const appRoutes: readonly RouteDefinition[] = [
       const id = Number(context.params.installation_id);
       if (!Number.isSafeInteger(id)) throw notFound();
       const installation = context.apps.installationById(appOf(context), id);
-      const body = bodyOf<{ repositories?: string[]; repository_ids?: number[]; permissions?: Record<string, AppPermissionLevel> }>(context);
+      const body = bodyOf<{ repositories?: string[]; repository_ids?: number[]; permissions?: Record<string, AppPermissionLevel> }>(
+        context,
+      );
       if (body.repositories !== undefined || body.repository_ids !== undefined) {
         // Not implemented: tokens always cover every repository of the installation.
         throw unprocessable('The GitHub test server does not implement repository-scoped installation tokens.');

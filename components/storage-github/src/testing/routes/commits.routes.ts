@@ -64,7 +64,10 @@ export const commitRoutes: readonly RouteDefinition[] = [
         };
       }
       const commit = (await stored.git.readCommit(sha))!;
-      return ok({ ...commitObject(context.urls, stored.record, commit, accountResolver(context)), ...(await commitChanges(context.urls, stored, commit)) });
+      return ok({
+        ...commitObject(context.urls, stored.record, commit, accountResolver(context)),
+        ...(await commitChanges(context.urls, stored, commit)),
+      });
     },
   },
   {

@@ -31,7 +31,12 @@ async function submoduleUrl(located: Located, filePath: string): Promise<string 
 }
 
 /** The fields every Contents API entry carries. */
-async function entryObject(context: RouteContext, located: Located, entry: GitTreeEntry, filePath: string): Promise<Record<string, unknown>> {
+async function entryObject(
+  context: RouteContext,
+  located: Located,
+  entry: GitTreeEntry,
+  filePath: string,
+): Promise<Record<string, unknown>> {
   const { record } = located.stored;
   const type = contentType(entry);
   const encoded = encodePath(filePath);
@@ -67,15 +72,24 @@ async function locate(context: RouteContext): Promise<Located> {
 }
 
 async function readContents(context: RouteContext, located: Located, requestedPath: string): Promise<ApiResponse> {
-  const filePath = requestedPath.split('/').filter((segment) => segment !== '').join('/');
+  const filePath = requestedPath
+    .split('/')
+    .filter((segment) => segment !== '')
+    .join('/');
   const commit = (await located.stored.git.readCommit(located.commitSha))!;
   const entry = await located.stored.git.entryAtPath(commit.tree, filePath);
   if (!entry) throw notFound();
   if (entry.type === 'tree') {
     const children = (await located.stored.git.readTree(entry.oid)) ?? [];
-    const listing = await Promise.all(children.map((child) => entryObject(context, located, child, filePath ? `${filePath}/${child.path}` : child.path)));
+    const listing = await Promise.all(
+      children.map((child) => entryObject(context, located, child, filePath ? `${filePath}/${child.path}` : child.path)),
+    );
     if (context.media === 'object') {
-      return { status: 200, body: { ...(await entryObject(context, located, entry, filePath)), entries: listing }, mediaType: 'application/vnd.github.object' };
+      return {
+        status: 200,
+        body: { ...(await entryObject(context, located, entry, filePath)), entries: listing },
+        mediaType: 'application/vnd.github.object',
+      };
     }
     return ok(listing);
   }
@@ -86,9 +100,11 @@ async function readContents(context: RouteContext, located: Located, requestedPa
   }
   const base = await entryObject(context, located, entry, filePath);
   const body =
-    entry.mode === '120000' ? { ...base, target: bytes.toString('utf8') }
-    : bytes.byteLength > INLINE_CONTENT_LIMIT ? { ...base, content: '', encoding: 'none' }
-    : { ...base, content: wrappedBase64(bytes), encoding: 'base64' };
+    entry.mode === '120000'
+      ? { ...base, target: bytes.toString('utf8') }
+      : bytes.byteLength > INLINE_CONTENT_LIMIT
+        ? { ...base, content: '', encoding: 'none' }
+        : { ...base, content: wrappedBase64(bytes), encoding: 'base64' };
   return { status: 200, body, ...(context.media === 'object' ? { mediaType: 'application/vnd.github.object' } : {}) };
 }
 

@@ -1,13 +1,5 @@
 import { GitBackendError, type GitIdentity, type GitObjectType, type TreeChange } from '../git-backend';
-import {
-  gitCommitObject,
-  nodeId,
-  objectUrl,
-  refObject,
-  tagObject,
-  treeEntryObject,
-  wrappedBase64,
-} from '../representations';
+import { gitCommitObject, nodeId, objectUrl, refObject, tagObject, treeEntryObject, wrappedBase64 } from '../representations';
 import type { StoredRepository } from '../repository-store';
 import { accountIdentity } from './repositories.routes';
 import {
@@ -37,7 +29,12 @@ function identityFrom(input: IdentityInput, now: Date): GitIdentity {
   const date = input.date ? new Date(input.date) : now;
   const zone = input.date ? /(?:([+-])(\d{2}):?(\d{2})|Z)$/i.exec(input.date) : undefined;
   const offsetMinutes = zone?.[1] ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) : 0;
-  return { name: clean(input.name), email: clean(input.email), timestamp: Math.floor(date.getTime() / 1000), timezoneOffset: -offsetMinutes };
+  return {
+    name: clean(input.name),
+    email: clean(input.email),
+    timestamp: Math.floor(date.getTime() / 1000),
+    timezoneOffset: -offsetMinutes,
+  };
 }
 
 /** `<rest of path>` parameters (`heads/main`, `tags/release/2024`) as full ref names. */
@@ -85,7 +82,8 @@ function refError(error: unknown): never {
 function treeError(error: unknown): never {
   if (error instanceof GitBackendError) {
     if (error.reason === 'BAD_PATH') throw unprocessable('tree.path contains a malformed path component');
-    if (error.reason === 'WRONG_OBJECT_TYPE' && error.message.endsWith(' is not a tree')) throw unprocessable('base_tree is not a valid tree oid');
+    if (error.reason === 'WRONG_OBJECT_TYPE' && error.message.endsWith(' is not a tree'))
+      throw unprocessable('base_tree is not a valid tree oid');
     throw unprocessable('GitRPC::BadObjectState');
   }
   throw error;
@@ -155,7 +153,9 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
       }
       const entries = (await stored.git.readTree(sha)) ?? [];
       const tree = await Promise.all(
-        entries.map(async (entry) => treeEntryObject(context.urls, stored.record, entry, entry.type === 'blob' ? await stored.git.blobSize(entry.oid) : undefined)),
+        entries.map(async (entry) =>
+          treeEntryObject(context.urls, stored.record, entry, entry.type === 'blob' ? await stored.git.blobSize(entry.oid) : undefined),
+        ),
       );
       return withLocation(created({ sha, url: objectUrl(context.urls, stored.record, 'tree', sha), tree, truncated: false }));
     },
@@ -176,9 +176,12 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
         sha = commit ? (await stored.git.readCommit(commit))?.tree : undefined;
       }
       if (!sha) throw notFound();
-      const entries = context.query.recursive !== undefined ? await stored.git.readTreeRecursively(sha) : ((await stored.git.readTree(sha)) ?? []);
+      const entries =
+        context.query.recursive !== undefined ? await stored.git.readTreeRecursively(sha) : ((await stored.git.readTree(sha)) ?? []);
       const tree = await Promise.all(
-        entries.map(async (entry) => treeEntryObject(context.urls, stored.record, entry, entry.type === 'blob' ? await stored.git.blobSize(entry.oid) : undefined)),
+        entries.map(async (entry) =>
+          treeEntryObject(context.urls, stored.record, entry, entry.type === 'blob' ? await stored.git.blobSize(entry.oid) : undefined),
+        ),
       );
       return ok({ sha, url: objectUrl(context.urls, stored.record, 'tree', sha), tree, truncated: false });
     },
@@ -190,7 +193,14 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
     conflictsWhenEmpty: true,
     async handle(context) {
       const stored = repositoryOf(context);
-      const body = bodyOf<{ message: string; tree: string; parents?: string[]; author?: IdentityInput; committer?: Partial<IdentityInput>; signature?: string }>(context);
+      const body = bodyOf<{
+        message: string;
+        tree: string;
+        parents?: string[];
+        author?: IdentityInput;
+        committer?: Partial<IdentityInput>;
+        signature?: string;
+      }>(context);
       const parents = body.parents ?? [];
       if (!parents.every((parent) => FULL_SHA.test(parent))) {
         throw unprocessable(`Each SHA in the 'parents' parameter must be exactly 40 characters and contain only [0-9a-f].`);
@@ -209,7 +219,8 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
           ...(body.signature ? { signature: body.signature } : {}),
         });
       } catch (error) {
-        if (error instanceof GitBackendError && error.message.startsWith('parent ')) throw unprocessable('Parent SHA does not exist or is not a commit object');
+        if (error instanceof GitBackendError && error.message.startsWith('parent '))
+          throw unprocessable('Parent SHA does not exist or is not a commit object');
         if (error instanceof GitBackendError && error.reason === 'WRONG_OBJECT_TYPE') throw unprocessable('Tree SHA is not a tree object');
         if (error instanceof GitBackendError) throw unprocessable('Tree SHA does not exist');
         throw error;
@@ -314,16 +325,25 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
     conflictsWhenEmpty: true,
     async handle(context) {
       const stored = repositoryOf(context);
-      const body = bodyOf<{ tag: string; message: string; object: string; type: Exclude<GitObjectType, 'tag'>; tagger?: IdentityInput }>(context);
+      const body = bodyOf<{ tag: string; message: string; object: string; type: Exclude<GitObjectType, 'tag'>; tagger?: IdentityInput }>(
+        context,
+      );
       // A newline would end the tag object's `tag` header early and corrupt the object.
       if (/[\n\0]/.test(body.tag)) throw unprocessable(`${JSON.stringify(body.tag)} is not a valid tag name`);
       const now = new Date();
       const tagger = body.tagger ? identityFrom(body.tagger, now) : accountIdentity(context.authenticatedUser, now);
       let sha: string;
       try {
-        sha = await stored.git.writeTag({ tag: body.tag, message: body.message, object: body.object.toLowerCase(), type: body.type, tagger });
+        sha = await stored.git.writeTag({
+          tag: body.tag,
+          message: body.message,
+          object: body.object.toLowerCase(),
+          type: body.type,
+          tagger,
+        });
       } catch (error) {
-        if (error instanceof GitBackendError && error.reason === 'WRONG_OBJECT_TYPE') throw unprocessable('Object type does not match the object');
+        if (error instanceof GitBackendError && error.reason === 'WRONG_OBJECT_TYPE')
+          throw unprocessable('Object type does not match the object');
         if (error instanceof GitBackendError) throw unprocessable('Object does not exist');
         throw error;
       }
@@ -343,4 +363,3 @@ export const gitDataRoutes: readonly RouteDefinition[] = [
     },
   },
 ];
-

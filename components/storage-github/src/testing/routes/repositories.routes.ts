@@ -47,11 +47,15 @@ export function accountIdentity(account: AccountRecord, now = new Date()): GitId
 function repositoryName(requested: string): string {
   const name = requested.replace(/[^A-Za-z0-9._-]/g, '-');
   const problem =
-    name.length === 0 ? 'name is too short (minimum is 1 character)'
-    : name.length > 100 ? 'name is too long (maximum is 100 characters)'
-    : name === '.' || name === '..' ? 'name is reserved'
-    : undefined;
-  if (problem) throw unprocessable('Repository creation failed.', [{ resource: 'Repository', code: 'custom', field: 'name', message: problem }]);
+    name.length === 0
+      ? 'name is too short (minimum is 1 character)'
+      : name.length > 100
+        ? 'name is too long (maximum is 100 characters)'
+        : name === '.' || name === '..'
+          ? 'name is reserved'
+          : undefined;
+  if (problem)
+    throw unprocessable('Repository creation failed.', [{ resource: 'Repository', code: 'custom', field: 'name', message: problem }]);
   return name;
 }
 
@@ -104,10 +108,13 @@ async function createRepository(context: RouteContext, account: AccountRecord): 
 
 function sortRepositories(repositories: StoredRepository[], sort: string, direction: string | undefined): StoredRepository[] {
   const keyOf = (stored: StoredRepository): string =>
-    sort === 'full_name' ? `${stored.record.owner}/${stored.record.name}`.toLowerCase()
-    : sort === 'updated' ? stored.record.updatedAt
-    : sort === 'pushed' ? stored.record.pushedAt
-    : `${stored.record.createdAt}#${String(stored.record.id).padStart(12, '0')}`;
+    sort === 'full_name'
+      ? `${stored.record.owner}/${stored.record.name}`.toLowerCase()
+      : sort === 'updated'
+        ? stored.record.updatedAt
+        : sort === 'pushed'
+          ? stored.record.pushedAt
+          : `${stored.record.createdAt}#${String(stored.record.id).padStart(12, '0')}`;
   const ascending = (direction ?? (sort === 'full_name' ? 'asc' : 'desc')) === 'asc';
   return [...repositories].sort((a, b) => {
     const order = keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
@@ -122,7 +129,9 @@ function listRepositories(context: RouteContext, account: AccountRecord, default
   const repositories = context.store
     .listRepositories(account.login)
     .filter((stored) => seesPrivate || !stored.record.settings.private)
-    .filter((stored) => (type === 'public' ? !stored.record.settings.private : type === 'private' ? stored.record.settings.private : type !== 'forks'));
+    .filter((stored) =>
+      type === 'public' ? !stored.record.settings.private : type === 'private' ? stored.record.settings.private : type !== 'forks',
+    );
   const sorted = sortRepositories(repositories, context.query.sort ?? defaultSort, context.query.direction);
   const page = paginate(context, sorted);
   return ok(
@@ -201,7 +210,10 @@ export const repositoryRoutes: readonly RouteDefinition[] = [
         throw new GitHubErrorResponse(
           422,
           'Validation Failed',
-          invalid.map((name) => `${name} is not a valid topic. Topics must start with a lowercase letter or number, consist of 50 characters or less, and can include hyphens.`),
+          invalid.map(
+            (name) =>
+              `${name} is not a valid topic. Topics must start with a lowercase letter or number, consist of 50 characters or less, and can include hyphens.`,
+          ),
         );
       }
       if (names.length > 20) throw new GitHubErrorResponse(422, 'Validation Failed', ['A repository cannot have more than 20 topics.']);

@@ -88,7 +88,11 @@ export function repositoryOf(context: RouteContext): StoredRepository {
 }
 
 /** A 200 JSON answer. */
-export const ok = (body: unknown, headers?: Record<string, string>): ApiResponse => ({ status: 200, body, ...(headers ? { headers } : {}) });
+export const ok = (body: unknown, headers?: Record<string, string>): ApiResponse => ({
+  status: 200,
+  body,
+  ...(headers ? { headers } : {}),
+});
 
 /** A 201 JSON answer. */
 export const created = (body: unknown): ApiResponse => ({ status: 201, body });
