@@ -48,6 +48,11 @@ const testingImports = {
   regex: '^@metastore/(?:[^/]+/testing|fault-proxy(?:/.*)?)$',
   message: "'@metastore/x/testing' and layer:testing bricks are for specs, src/testing files and tools/{bench,soak} only.",
 };
+// The same inside a brick: its own src/testing.ts and src/testing/ (fakes, contract suites) are reached only from specs and testing files.
+const ownTestingImports = {
+  regex: '^\\.{1,2}/(?:.*/)?testing(?:/.*)?$',
+  message: "A brick's src/testing.ts and src/testing/ (fakes, contract suites) are for its specs and testing files only.",
+};
 // Production code of a domain brick: relative files, our bricks (the rules above judge which entry), and the allowlists.
 const allowedInDomain = ['\\.{1,2}/', '@metastore/', ...[...domainLibraries, ...domainBuiltins].map((name) => `${escape(name)}(?:/|$)`)];
 const domainOnly = {
@@ -98,14 +103,14 @@ export default [
   {
     files: codeFiles,
     ignores: testFiles,
-    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, testingImports] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImports, testingImports, ownTestingImports] }] },
   },
   {
     // Node built-ins are no packages to Nx: the allowlist for domain code is enforced here, on every import form.
     files: domainFiles,
     ignores: testFiles,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [deepImports, testingImports, domainOnly] }],
+      'no-restricted-imports': ['error', { patterns: [deepImports, testingImports, ownTestingImports, domainOnly] }],
       'no-restricted-syntax': [
         'error',
         { selector: 'ImportExpression', message: 'A layer:domain brick imports statically, so that lint sees what it imports.' },

@@ -9,9 +9,9 @@ import {
   tagAlreadyExists,
   tagNameConflict,
   tagNotFound,
-} from './storage.errors';
-import type { DatasetStorage } from './dataset-storage.port';
-import { conflictingTagName, isFullSha, validateAuthor } from './git-names';
+} from '../lib/storage.errors';
+import type { DatasetStorage } from '../lib/dataset-storage.port';
+import { conflictingTagName, isFullSha, validateAuthor } from '../lib/git-names';
 import type {
   CommitRequest,
   CreateDatasetRequest,
@@ -22,7 +22,7 @@ import type {
   Revision,
   Tag,
   TagRequest,
-} from './storage.model';
+} from '../lib/storage.model';
 
 interface StoredCommit {
   readonly revision: Revision;
