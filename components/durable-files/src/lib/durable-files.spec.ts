@@ -1,7 +1,51 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import fsPromises, { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably, writeNewFileSynced } from './durable-files';
+import {
+  makeDirectoryDurably,
+  nonce,
+  syncDirectory,
+  syncTree,
+  writeFileAtomically,
+  writeFileDurably,
+  writeNewFileSynced,
+} from './durable-files';
+
+/**
+ * Records, in order, every fsync (`sync <path>`, of a file or a directory) and rename (`rename <from> -> <to>`) the code
+ * under test makes, calling through to the real file system: a sync the code forgets is missing from the list. The calls
+ * are observed on the real `node:fs/promises` module and FileHandle, which is all the code uses.
+ */
+async function recordSyncs(root: string): Promise<{ readonly events: string[]; stop(): void }> {
+  const events: string[] = [];
+  const relative = (file: string) => path.relative(root, file) || '.';
+  const paths = new Map<number, string>();
+  const probe = await fsPromises.open(root, 'r');
+  const handlePrototype = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const realOpen = fsPromises.open;
+  const realRename = fsPromises.rename;
+  const open = jest.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
+    const handle = await realOpen(...args);
+    paths.set(handle.fd, relative(String(args[0])));
+    return handle;
+  });
+  const rename = jest.spyOn(fsPromises, 'rename').mockImplementation(async (from, to) => {
+    await realRename(from, to);
+    events.push(`rename ${relative(String(from))} -> ${relative(String(to))}`);
+  });
+  const spies = (['sync', 'datasync'] as const).map((method) => {
+    const real = handlePrototype[method];
+    return jest.spyOn(handlePrototype, method).mockImplementation(async function (this: FileHandle) {
+      await real.call(this);
+      events.push(`sync ${paths.get(this.fd) ?? `fd ${this.fd}`}`);
+    });
+  });
+  return {
+    events,
+    stop: () => [open, rename, ...spies].forEach((spy) => spy.mockRestore()),
+  };
+}
 
 describe('durable files', () => {
   let root: string;
@@ -77,6 +121,57 @@ describe('durable files', () => {
     it('report a directory that does not exist', async () => {
       await expect(syncDirectory(path.join(root, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(syncTree(path.join(root, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
+
+  describe('syncs (each one shown: removing any fails here)', () => {
+    let recorder: Awaited<ReturnType<typeof recordSyncs>>;
+    beforeEach(async () => {
+      recorder = await recordSyncs(root);
+    });
+    afterEach(() => recorder.stop());
+
+    it('writeNewFileSynced syncs the file before it returns', async () => {
+      await writeNewFileSynced(path.join(root, 'new'), 'data');
+      expect(recorder.events).toEqual(['sync new']);
+    });
+
+    it('writeFileAtomically syncs the temporary file before renaming it, and leaves the directory to the caller', async () => {
+      await writeFileAtomically(path.join(root, 'target'), 'data', path.join(root, 'target.tmp'));
+      expect(recorder.events).toEqual(['sync target.tmp', 'rename target.tmp -> target']);
+    });
+
+    it('writeFileDurably syncs the temporary file before the rename and the directory after it', async () => {
+      await mkdir(path.join(root, 'refs'));
+      await writeFileDurably(path.join(root, 'refs', 'main'), 'sha\n', path.join(root, 'refs', 'main.tmp'));
+      expect(recorder.events).toEqual(['sync refs/main.tmp', 'rename refs/main.tmp -> refs/main', 'sync refs']);
+    });
+
+    it('makeDirectoryDurably syncs every parent that gained an entry, and nothing when all exist', async () => {
+      await mkdir(path.join(root, 'a'));
+      await makeDirectoryDurably(path.join(root, 'a', 'b', 'c'));
+      expect([...recorder.events].sort()).toEqual(['sync a', 'sync a/b']);
+      recorder.events.length = 0;
+      await makeDirectoryDurably(path.join(root, 'a', 'b', 'c'));
+      expect(recorder.events).toEqual([]);
+    });
+
+    it('syncDirectory syncs the directory', async () => {
+      await syncDirectory(root);
+      expect(recorder.events).toEqual(['sync .']);
+    });
+
+    it('syncTree syncs every file and directory of the tree, each directory after its entries', async () => {
+      await mkdir(path.join(root, 'tree', 'objects', 'ab'), { recursive: true });
+      await writeFile(path.join(root, 'tree', 'objects', 'ab', 'cdef'), 'object');
+      await writeFile(path.join(root, 'tree', 'HEAD'), 'ref: refs/heads/main\n');
+      await syncTree(path.join(root, 'tree'));
+      const synced = recorder.events.map((event) => event.replace(/^sync /, ''));
+      expect([...synced].sort()).toEqual(['tree', 'tree/HEAD', 'tree/objects', 'tree/objects/ab', 'tree/objects/ab/cdef']);
+      const after = (directory: string, entry: string) => synced.indexOf(directory) > synced.indexOf(entry);
+      expect(after('tree/objects/ab', 'tree/objects/ab/cdef')).toBe(true);
+      expect(after('tree/objects', 'tree/objects/ab')).toBe(true);
+      expect(after('tree', 'tree/objects') && after('tree', 'tree/HEAD')).toBe(true);
     });
   });
 
