@@ -7,3 +7,4 @@ export {
   writeFileDurably,
   writeNewFileSynced,
 } from './lib/durable-files';
+export type { SyncTreeOptions } from './lib/durable-files';

@@ -1,4 +1,4 @@
-import fsPromises, { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -10,42 +10,7 @@ import {
   writeFileDurably,
   writeNewFileSynced,
 } from './durable-files';
-
-/**
- * Records, in order, every fsync (`sync <path>`, of a file or a directory) and rename (`rename <from> -> <to>`) the code
- * under test makes, calling through to the real file system: a sync the code forgets is missing from the list. The calls
- * are observed on the real `node:fs/promises` module and FileHandle, which is all the code uses.
- */
-async function recordSyncs(root: string): Promise<{ readonly events: string[]; stop(): void }> {
-  const events: string[] = [];
-  const relative = (file: string) => path.relative(root, file) || '.';
-  const paths = new Map<number, string>();
-  const probe = await fsPromises.open(root, 'r');
-  const handlePrototype = Object.getPrototypeOf(probe) as FileHandle;
-  await probe.close();
-  const realOpen = fsPromises.open;
-  const realRename = fsPromises.rename;
-  const open = jest.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
-    const handle = await realOpen(...args);
-    paths.set(handle.fd, relative(String(args[0])));
-    return handle;
-  });
-  const rename = jest.spyOn(fsPromises, 'rename').mockImplementation(async (from, to) => {
-    await realRename(from, to);
-    events.push(`rename ${relative(String(from))} -> ${relative(String(to))}`);
-  });
-  const spies = (['sync', 'datasync'] as const).map((method) => {
-    const real = handlePrototype[method];
-    return jest.spyOn(handlePrototype, method).mockImplementation(async function (this: FileHandle) {
-      await real.call(this);
-      events.push(`sync ${paths.get(this.fd) ?? `fd ${this.fd}`}`);
-    });
-  });
-  return {
-    events,
-    stop: () => [open, rename, ...spies].forEach((spy) => spy.mockRestore()),
-  };
-}
+import { recordSyncs, type SyncRecorder } from '../testing';
 
 describe('durable files', () => {
   let root: string;
@@ -125,7 +90,7 @@ describe('durable files', () => {
   });
 
   describe('syncs (each one shown: removing any fails here)', () => {
-    let recorder: Awaited<ReturnType<typeof recordSyncs>>;
+    let recorder: SyncRecorder;
     beforeEach(async () => {
       recorder = await recordSyncs(root);
     });
@@ -172,6 +137,14 @@ describe('durable files', () => {
       expect(after('tree/objects/ab', 'tree/objects/ab/cdef')).toBe(true);
       expect(after('tree/objects', 'tree/objects/ab')).toBe(true);
       expect(after('tree', 'tree/objects') && after('tree', 'tree/HEAD')).toBe(true);
+    });
+
+    it('syncTree leaves alone the files the caller says it synced, never a directory', async () => {
+      await mkdir(path.join(root, 'tree', 'objects'), { recursive: true });
+      await writeFile(path.join(root, 'tree', 'objects', 'ab'), 'object');
+      await writeFile(path.join(root, 'tree', 'HEAD'), 'ref: refs/heads/main\n');
+      await syncTree(path.join(root, 'tree'), { alreadySynced: (file) => path.basename(path.dirname(file)) === 'objects' });
+      expect(recorder.events.sort()).toEqual(['sync tree', 'sync tree/HEAD', 'sync tree/objects']);
     });
   });
 

@@ -75,14 +75,23 @@ export async function writeNewFileSynced(file: string, data: Uint8Array | string
   }
 }
 
-/** Fsyncs every file and directory under `root` (a freshly built repository, before it is renamed into place). */
-export async function syncTree(root: string): Promise<void> {
+/** Which files {@link syncTree} may leave alone. */
+export interface SyncTreeOptions {
+  /** Files the caller already fsynced (each written with {@link writeNewFileSynced}, say): not synced a second time. */
+  readonly alreadySynced?: (file: string) => boolean;
+}
+
+/**
+ * Fsyncs every file and directory under `root` (a freshly built repository, before it is renamed into place), each
+ * directory after its entries; files `alreadySynced` says were synced are skipped (their directories never are).
+ */
+export async function syncTree(root: string, options: SyncTreeOptions = {}): Promise<void> {
   const entries = await readdir(root, { withFileTypes: true });
   await Promise.all(
     entries.map(async (entry) => {
       const child = path.join(root, entry.name);
-      if (entry.isDirectory()) return syncTree(child);
-      if (!entry.isFile()) return;
+      if (entry.isDirectory()) return syncTree(child, options);
+      if (!entry.isFile() || options.alreadySynced?.(child)) return;
       const handle = await open(child, 'r');
       try {
         await handle.sync();

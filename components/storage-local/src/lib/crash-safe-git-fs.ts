@@ -59,6 +59,14 @@ function notFound(file: string): NodeJS.ErrnoException {
 }
 
 /**
+ * Whether `file` is a loose object's file (`objects/xx/<38 hex>`): one this file system wrote is fsynced before it got
+ * that name, so a repository it built needs only its other files and its directories synced.
+ */
+export function isSyncedObjectFile(file: string): boolean {
+  return looseObjectId(file) !== undefined;
+}
+
+/**
  * The file system handed to isomorphic-git (`client`). Its object writes (`writeBlob`, `writeTree`,
  * `writeCommit`, `writeTag` all check `fs.exists` and then write `objects/xx/yyyy` in place) become crash-safe:
  * - a write goes to `objects/xx/tmp_obj_<random>` (git's own prefix, which `git fsck` and `git gc` know),
@@ -113,6 +121,14 @@ export class CrashSafeGitFs {
     if (!directories) return;
     this.unsynced.delete(path.resolve(gitdir));
     await Promise.all([...directories].map((directory) => syncDirectory(directory)));
+  }
+
+  /**
+   * Forgets the object directories awaiting a sync in `gitdir`, for a caller that syncs the whole repository itself
+   * (a new one, with `syncTree`): its loose object files are synced already ({@link isSyncedObjectFile}).
+   */
+  forgetWrittenObjects(gitdir: string): void {
+    this.unsynced.delete(path.resolve(gitdir));
   }
 
   private unsyncedIn(gitdir: string): Set<string> {

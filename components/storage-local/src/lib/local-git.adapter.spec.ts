@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
+import { recordSyncs } from '@metastore/durable-files/testing';
 import { describeDatasetStorageContract, uniqueOwner } from '@metastore/storage/testing';
 import { LocalGitStorage } from './local-git.adapter';
 import { parseLocalGitStorageConfig } from './local-git.config';
@@ -328,5 +329,89 @@ describe('LocalGitStorage after a crash', () => {
         .flat()
         .filter((name) => name.endsWith('.lock') || name.startsWith('tmp_obj_') || name.startsWith('metastore-'));
     expect(await leftovers(storage.repositoryPath(id))).toEqual([]);
+  });
+});
+
+describe('LocalGitStorage creating a dataset', () => {
+  const author = { name: 'Alice', email: 'alice@example.com' };
+  let storage: LocalGitStorage;
+  let dataDir: string;
+  beforeEach(async () => {
+    ({ storage, dataDir } = await makeStorage());
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  /** Every file and directory under `directory` (itself as '.'), relative to it. */
+  async function entriesUnder(directory: string, prefix = '.'): Promise<string[]> {
+    const children = await readdir(directory, { withFileTypes: true });
+    const below = await Promise.all(
+      children.map((child) => {
+        const name = prefix === '.' ? child.name : `${prefix}/${child.name}`;
+        return child.isDirectory() ? entriesUnder(path.join(directory, child.name), name) : [name];
+      }),
+    );
+    return [prefix, ...below.flat()];
+  }
+
+  it('syncs each file and directory of the new repository exactly once before renaming it into place, then its parent', async () => {
+    const id = { owner: 'durable', name: 'once' };
+    const recorder = await recordSyncs(dataDir);
+    try {
+      await storage.createDataset(id, {
+        files: [
+          { path: 'datapackage.json', content: '{"name":"once"}\n' },
+          { path: 'data/a.csv', content: 'pointer a\n' },
+        ],
+        message: 'Create',
+        author,
+      });
+    } finally {
+      recorder.stop();
+    }
+    // Follow every path through the renames (a temporary object to its name, the staged repository to its place).
+    const syncs = new Map<string, number>();
+    let renamedIntoPlace = -1;
+    const location = storage.locationOf(id);
+    recorder.events.forEach((event, index) => {
+      const [verb, from, , to] = event.split(' ');
+      if (verb === 'sync') syncs.set(from!, (syncs.get(from!) ?? 0) + 1);
+      if (verb !== 'rename') return;
+      if (to === location) renamedIntoPlace = index;
+      for (const [synced, count] of [...syncs]) {
+        if (synced !== from && !synced.startsWith(`${from}/`)) continue;
+        syncs.delete(synced);
+        syncs.set(`${to}${synced.slice(from!.length)}`, count);
+      }
+    });
+    expect(renamedIntoPlace).toBeGreaterThan(0);
+    const inRepository = [...syncs].filter(([synced]) => synced === location || synced.startsWith(`${location}/`));
+    const expected = (await entriesUnder(storage.repositoryPath(id))).map((entry) => (entry === '.' ? location : `${location}/${entry}`));
+    expect(inRepository.map(([synced]) => synced).sort()).toEqual(expected.sort());
+    expect(inRepository.filter(([, count]) => count !== 1)).toEqual([]);
+    expect(recorder.events.slice(renamedIntoPlace + 1)).toEqual([`sync ${path.dirname(location)}`]);
+  });
+
+  it('removes staging a killed create or delete abandoned once, at first use, and not again on every create', async () => {
+    const staging = path.join(dataDir, '.staging');
+    const abandon = async (name: string, ageMs: number) => {
+      await mkdir(path.join(staging, name, 'objects'), { recursive: true });
+      const when = new Date(Date.now() - ageMs);
+      await utimes(path.join(staging, name), when, when);
+    };
+    const create = (name: string) =>
+      storage.createDataset({ owner: 'staging', name }, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author });
+    await abandon('create-crashed', 11 * 60_000);
+    await abandon('delete-1-crashed', 11 * 60_000);
+    await abandon('create-recent', 60_000);
+    await create('first');
+    // Younger than the bound: possibly a live create in another process, so it stays.
+    expect((await readdir(staging)).sort()).toEqual(['create-recent']);
+    await abandon('create-later', 11 * 60_000);
+    await create('second');
+    expect((await readdir(staging)).sort()).toEqual(['create-later', 'create-recent']);
+    // The next start (a new instance on the same data directory) removes it.
+    storage = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    await storage.deleteDataset({ owner: 'staging', name: 'first' });
+    expect((await readdir(staging)).sort()).toEqual(['create-recent']);
   });
 });

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { LRUCache } from 'lru-cache';
@@ -29,8 +29,8 @@ import {
   type Tag,
   type TagRequest,
 } from '@metastore/storage';
-import { makeDirectoryDurably, nonce, syncDirectory, syncTree, writeFileDurably } from '@metastore/durable-files';
-import { CorruptObjectError, CrashSafeGitFs } from './crash-safe-git-fs';
+import { makeDirectoryDurably, nonce, syncDirectory, syncTree } from '@metastore/durable-files';
+import { CorruptObjectError, CrashSafeGitFs, isSyncedObjectFile } from './crash-safe-git-fs';
 import type { GitContext } from './git-context';
 import { writeChangedTree } from './git-tree';
 import type { LocalGitStorageConfig } from './local-git.config';
@@ -99,6 +99,8 @@ export class LocalGitStorage implements DatasetStorage {
   readonly backend = 'local';
   private readonly repositoriesDir: string;
   private readonly stagingDir: string;
+  /** The staging directory rid of what killed processes abandoned there: once per instance, at first use. */
+  private abandonedStagingRemoved: Promise<void> | undefined;
   private readonly lock = new KeyedLock();
   private readonly gitCache = {};
   private readonly gitFs = new CrashSafeGitFs();
@@ -153,18 +155,18 @@ export class LocalGitStorage implements DatasetStorage {
         const target = this.repositoryPath(id);
         if (await exists(target)) throw datasetAlreadyExists(id);
         // Build the repository aside and rename it into place: a failure leaves nothing half-created.
-        await mkdir(this.stagingDir, { recursive: true });
-        await this.removeAbandonedStaging();
+        await this.prepareStaging();
         const staging = await mkdtemp(path.join(this.stagingDir, 'create-'));
         try {
           const context = this.context(staging);
           await git.init({ ...context, bare: true, defaultBranch: this.config.defaultBranch });
           const revision = await this.writeCommit(context, undefined, request.files, request.message, request.author, request.timestamp);
-          const refPath = path.join(staging, this.headRef);
-          await writeFileDurably(refPath, `${revision.sha}\n`, `${refPath}.lock`);
-          // Everything the new repository holds is on disk before it appears under its name.
-          await this.gitFs.syncWrittenObjects(staging);
-          await syncTree(staging);
+          // Nobody sees the staged repository: its ref is written in place and synced with the rest below.
+          await writeFile(path.join(staging, this.headRef), `${revision.sha}\n`);
+          // Everything the new repository holds is on disk before it appears under its name, each file and directory
+          // synced once: the loose objects were as they were written, the rest (and every directory) is here.
+          this.gitFs.forgetWrittenObjects(staging);
+          await syncTree(staging, { alreadySynced: isSyncedObjectFile });
           await makeDirectoryDurably(path.dirname(target));
           try {
             await rename(staging, target);
@@ -188,7 +190,7 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, () =>
       this.lock.run(formatDatasetId(id), async () => {
         await this.requireDataset(id);
-        await mkdir(this.stagingDir, { recursive: true });
+        await this.prepareStaging();
         const branchLock = options.expectedHead === undefined ? undefined : await this.lockExpectedHead(id, options.expectedHead);
         // Rename first so that readers never see a half-deleted repository.
         const trash = path.join(this.stagingDir, `delete-${process.pid}-${nonce()}`);
@@ -564,6 +566,17 @@ export class LocalGitStorage implements DatasetStorage {
 
   private rememberCommit(id: DatasetId, sha: string): void {
     this.knownCommits.set(`${formatDatasetId(id)}@${sha}`, true);
+  }
+
+  /** Makes sure the staging directory exists; removes what killed processes left there at the first create or delete only. */
+  private async prepareStaging(): Promise<void> {
+    await mkdir(this.stagingDir, { recursive: true });
+    // A failed scan is not remembered: the next create or delete tries again.
+    this.abandonedStagingRemoved ??= this.removeAbandonedStaging().catch((error: unknown) => {
+      this.abandonedStagingRemoved = undefined;
+      throw error;
+    });
+    await this.abandonedStagingRemoved;
   }
 
   /** Removes what killed creates and deletes left in the staging directory (nothing a live one still uses is that old). */
