@@ -16,6 +16,7 @@ export { KeyedLock } from './lib/keyed-lock';
 export {
   authorIssues,
   conflictingTagName,
+  findConflictingTagName,
   FULL_SHA_PATTERN,
   IDENTITY_FORBIDDEN,
   isFullSha,
@@ -28,6 +29,7 @@ export {
   validateAuthor,
   validateRef,
 } from './lib/git-names';
+export type { TagLookup } from './lib/git-names';
 export {
   datasetAlreadyExists,
   datasetNotFound,

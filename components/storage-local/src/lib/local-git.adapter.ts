@@ -7,6 +7,7 @@ import { DomainError, RevisionConflictError, StorageUnavailableError } from '@me
 import {
   datasetAlreadyExists,
   datasetNotFound,
+  findConflictingTagName,
   formatDatasetId,
   isFullSha,
   isGitRefName,
@@ -465,13 +466,15 @@ export class LocalGitStorage implements DatasetStorage {
 
   /** Refuses tag `name` when a tag above it (`x` for `x/y`) or below it (`x/y` for `x`) exists: git keeps tags as paths. */
   private async refuseConflictingTag(id: DatasetId, context: GitContext, name: string): Promise<void> {
-    const segments = name.split('/');
-    for (let length = 1; length < segments.length; length++) {
-      const above = segments.slice(0, length).join('/');
-      if (await this.readRef(context, `refs/tags/${above}`)) throw tagNameConflict(id, name, above);
-    }
-    const [below] = await listRefNames(context.gitdir, `refs/tags/${name}`);
-    if (below !== undefined) throw tagNameConflict(id, name, `${name}/${below}`);
+    // @metastore/storage's rule, with a read per tag above and one listing below instead of every tag.
+    const conflicting = await findConflictingTagName(name, {
+      exists: async (tag) => (await this.readRef(context, `refs/tags/${tag}`)) !== undefined,
+      firstUnder: async (prefix) => {
+        const [below] = await listRefNames(context.gitdir, `refs/tags/${prefix.slice(0, -1)}`);
+        return below === undefined ? undefined : `${prefix}${below}`;
+      },
+    });
+    if (conflicting !== undefined) throw tagNameConflict(id, name, conflicting);
   }
 
   /** A listed tag, or undefined when it was deleted since the listing. */

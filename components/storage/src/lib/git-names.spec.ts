@@ -3,6 +3,7 @@ import { ValidationError } from '@metastore/errors';
 import {
   authorIssues,
   conflictingTagName,
+  findConflictingTagName,
   isFullSha,
   isGitRefName,
   isValidRef,
@@ -11,6 +12,7 @@ import {
   validateAuthor,
   validateRef,
 } from './git-names';
+import type { TagLookup } from './git-names';
 
 /** How git (and our adapters) read an identity back: `Name <email> seconds zone` on one header line. */
 const GIT_IDENTITY = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/;
@@ -172,5 +174,20 @@ describe('git ref names', () => {
     expect(conflictingTagName('x', ['a', 'x/y'])).toBe('x/y');
     expect(conflictingTagName('x/y/z', ['x'])).toBe('x');
     expect(conflictingTagName('x', ['x-y', 'xy/z', 'y/x'])).toBeUndefined();
+  });
+
+  it('gives the same answer over targeted lookups (one read per tag above, one listing below) as over the whole list', async () => {
+    const existing = ['a', 'x/y', 'x-y', 'xy/z', 'y/x', 'p/q/r', 'm/n'];
+    const reads: string[] = [];
+    const lookup: TagLookup = {
+      exists: async (tag) => (reads.push(`exists ${tag}`), existing.includes(tag)),
+      firstUnder: async (prefix) => (reads.push(`under ${prefix}`), existing.filter((tag) => tag.startsWith(prefix)).sort()[0]),
+    };
+    for (const name of ['x', 'x/y/z', 'a/b', 'p', 'p/q', 'p/q/r/s', 'm/n/o', 'x-y/z', 'new', 'y', 'xy']) {
+      expect([name, await findConflictingTagName(name, lookup)]).toEqual([name, conflictingTagName(name, existing)]);
+    }
+    reads.length = 0;
+    await findConflictingTagName('p/q/new', lookup);
+    expect(reads).toEqual(['exists p', 'exists p/q', 'under p/q/new/']);
   });
 });

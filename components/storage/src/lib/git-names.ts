@@ -106,12 +106,36 @@ export function isFullSha(value: string): boolean {
 }
 
 /**
- * The existing tag that keeps tag `name` from being created, or undefined: git stores `refs/tags/x` as a file, so no
- * tag can be both `x` and a directory above `x/y` (git's "directory/file conflict").
+ * The tags above tag `name` (`x` and `x/y` for `x/y/z`): git stores `refs/tags/x` as a file, so no tag can be both `x`
+ * and a directory above `x/y` (git's "directory/file conflict"), and tags below `name` are those under `<name>/`.
  */
+function tagsAbove(name: string): string[] {
+  const segments = name.split('/');
+  return segments.slice(1).map((_, index) => segments.slice(0, index + 1).join('/'));
+}
+
+/** The existing tag that keeps tag `name` from being created (one above or below it, see tagsAbove), or undefined. */
 export function conflictingTagName(name: string, existing: Iterable<string>): string | undefined {
+  const above = new Set(tagsAbove(name));
   for (const other of existing) {
-    if (other.startsWith(`${name}/`) || name.startsWith(`${other}/`)) return other;
+    if (above.has(other) || other.startsWith(`${name}/`)) return other;
   }
   return undefined;
+}
+
+/** How {@link findConflictingTagName} looks tags up in a store that reads one ref cheaply. */
+export interface TagLookup {
+  /** Whether tag `name` exists. */
+  exists(name: string): Promise<boolean>;
+  /** The full name of some tag whose name starts with `prefix` (which ends in `/`), or undefined. */
+  firstUnder(prefix: string): Promise<string | undefined>;
+}
+
+/**
+ * {@link conflictingTagName}'s rule over targeted lookups instead of every tag: one `exists` per tag above `name`,
+ * then one `firstUnder` for the tags below it.
+ */
+export async function findConflictingTagName(name: string, lookup: TagLookup): Promise<string | undefined> {
+  for (const above of tagsAbove(name)) if (await lookup.exists(above)) return above;
+  return lookup.firstUnder(`${name}/`);
 }
