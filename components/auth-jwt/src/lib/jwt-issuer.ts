@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenMintingUnavailableError } from '@metastore/errors';
+import type { ActorClaim } from '@metastore/authz';
 import type { JwtConfig } from './jwt.config';
-
-/** An RFC 8693 actor claim: who acts with the token on its subject's behalf, nesting the actor before it. */
-export interface ActClaim {
-  readonly sub: string;
-  readonly act?: ActClaim;
-}
 
 /** What an issued token says: its subject, display claims, scopes, roles and, for a delegated token, its actor. */
 export interface TokenClaims {
@@ -19,7 +14,8 @@ export interface TokenClaims {
   /** OAuth-style space-separated scopes, as identity providers issue them (`obj:acme/*:read obj:acme/rain:write`). */
   readonly scope?: string;
   readonly roles?: Readonly<Record<string, string>>;
-  readonly act?: ActClaim;
+  /** RFC 8693: who acts with the token on its subject's behalf (authz's `ActorClaim`, the one definition). */
+  readonly act?: ActorClaim;
 }
 
 /** A token and what identifies it (for revocation). */
