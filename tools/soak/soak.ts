@@ -167,7 +167,7 @@ async function main(): Promise<number> {
       } else {
         const proxy = fault.kind === 'postgres cut' ? postgresProxy : redisProxy;
         const from = Date.now();
-        proxy.refuse(true);
+        proxy.refuse();
         const cut = proxy.cut();
         await sleep(fault.seconds * 1000);
         proxy.resume();

@@ -66,7 +66,7 @@ describe('TcpProxy in front of an echo server', () => {
 
   it('refuse() closes new connections at once without reaching the target, and leaves live ones alone', async () => {
     const live = await open(proxy.port);
-    proxy.refuse(true);
+    proxy.refuse();
 
     const refused = await open(proxy.port);
     await once(refused.socket, 'close');
@@ -78,13 +78,13 @@ describe('TcpProxy in front of an echo server', () => {
     live.socket.destroy();
   });
 
-  it('resume() (or refuse(false)) forwards new connections again', async () => {
-    proxy.refuse(true);
+  it('resume() forwards new connections again, after each refuse()', async () => {
+    proxy.refuse();
     await once((await open(proxy.port)).socket, 'close');
     proxy.resume();
     expect(await echoes(proxy.port, 'resumed')).toBe('resumed');
-    proxy.refuse(true);
-    proxy.refuse(false);
+    proxy.refuse();
+    proxy.resume();
     expect(await echoes(proxy.port, 'again')).toBe('again');
     expect(proxy.counts()).toMatchObject({ accepted: 2, refused: 1 });
   });
@@ -146,7 +146,7 @@ const redisUrl = process.env['REDIS_URL'];
     await expect(client.query('SELECT 1')).rejects.toThrow();
     await client.end().catch(() => undefined);
 
-    proxy.refuse(true);
+    proxy.refuse();
     const refused = new pg.Client({ connectionString: proxy.urlThrough(databaseUrl as string) });
     refused.on('error', () => undefined);
     await expect(refused.connect()).rejects.toThrow();
@@ -191,7 +191,7 @@ const redisUrl = process.env['REDIS_URL'];
     await once(redis, 'ready');
     expect(await redis.ping()).toBe('PONG');
 
-    proxy.refuse(true);
+    proxy.refuse();
     expect(proxy.cut()).toBe(1);
     await until(() => redis?.status !== 'ready');
     await expect(redis.ping()).rejects.toThrow();

@@ -86,12 +86,12 @@ export class TcpProxy {
     return count;
   }
 
-  /** While `on`, new connections are closed as soon as they are accepted; live ones are left alone (see `cut`). */
-  refuse(on = true): void {
-    this.refusing = on;
+  /** From now on, new connections are closed as soon as they are accepted; live ones are left alone (see `cut`). */
+  refuse(): void {
+    this.refusing = true;
   }
 
-  /** Accepts and forwards new connections again (the same as `refuse(false)`). */
+  /** Accepts and forwards new connections again, after `refuse`. */
   resume(): void {
     this.refusing = false;
   }
