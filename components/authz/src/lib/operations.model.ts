@@ -18,7 +18,10 @@ export type OperationPolicy =
   | { readonly target: 'public'; readonly summary: string }
   | { readonly target: Exclude<TargetKind, 'public'>; readonly action: Action; readonly summary: string };
 
-/** Every API operation (OpenAPI operationIds, unlisted routes, and the `setAuthor` and `mintScopedToken` rights) with its policy. */
+/**
+ * Every API endpoint's operation (its OpenAPI operationId; the API checks that each is used by one endpoint) and the
+ * `setAuthor` right, with its policy.
+ */
 export const OPERATIONS = {
   health: { target: 'public', summary: 'liveness probe (GET /healthz)' },
   readiness: { target: 'public', summary: 'readiness probe (GET /readyz)' },
@@ -48,6 +51,8 @@ export const OPERATIONS = {
   // who may read every dataset learns nothing new from it, so global read suffices (an indexer needs no admin right).
   listEvents: { target: 'instance', action: 'read', summary: 'replay the change events of every dataset' },
   mintScopedToken: { target: 'ownerOrDataset', action: 'admin', summary: 'mint a scoped token' },
+  // Its holder may revoke a token; anyone else needs minting's right over everything it reaches (`mayRevoke`).
+  revokeToken: { target: 'ownerOrDataset', action: 'admin', summary: 'revoke a token' },
   setAuthor: { target: 'dataset', action: 'admin', summary: 'write as another author' },
 } as const satisfies Record<string, OperationPolicy>;
 
