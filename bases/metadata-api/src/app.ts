@@ -3,21 +3,22 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import swaggerUi from 'swagger-ui-express';
-import { asyncApiDocument } from '@metastore/events-redis';
 import type { Dependencies } from './dependencies';
-import { authenticate, policy, writeRateLimit } from './http/auth';
-import { JSON_TYPES } from './http/content-type';
-import { createMetrics } from './http/metrics';
+import { authenticate, writeRateLimit } from './http/auth';
+import { metricsOf } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
-import { MAX_BODY_DEPTH, rejectMalformedUrl, rejectNulInBody, verifyJsonDepth } from './http/request-guards';
+import { rejectMalformedUrl } from './http/request-guards';
 import { mountOperations } from './http/operation';
-import { openApiDocument } from './openapi/document';
 import { API_OPERATIONS } from './routes/operations';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Builds the Express application over the given dependencies (no listening). */
+/**
+ * Builds the Express application over the given dependencies (no listening): the middleware every request passes
+ * (metrics, logs, security headers, CORS, the URL check, authentication, the write rate limit), then every declared
+ * operation (`API_OPERATIONS`, each parsing its own body once its policy allowed the caller), then the 404 and the
+ * problem handler.
+ */
 export function createApp(dependencies: Dependencies): Express {
   const { config, logger } = dependencies;
   const app = express();
@@ -26,11 +27,7 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  const metrics = createMetrics(dependencies.backendStorage, dependencies.outbox, dependencies.revocations, {
-    journal: dependencies.journal,
-    circuit: dependencies.catalogCircuit,
-  });
-  app.use(metrics.observe);
+  app.use(metricsOf(dependencies).observe);
   app.use(
     pinoHttp({
       logger,
@@ -64,20 +61,6 @@ export function createApp(dependencies: Dependencies): Express {
   app.use(rejectMalformedUrl);
   app.use(authenticate(dependencies.verifier, dependencies.revocations));
   if (config.auth.writeRateLimitPerMinute > 0) app.use('/api/v1', writeRateLimit(config.auth.writeRateLimitPerMinute));
-  // The nesting bound is checked on the raw bytes (verify runs before JSON.parse), so no deep value is ever built.
-  app.use(express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true, verify: verifyJsonDepth(MAX_BODY_DEPTH) }));
-  app.use(rejectNulInBody);
-
-  const document = openApiDocument({ bodyLimitBytes: config.bodyLimitBytes });
-  app.get('/openapi.json', policy('openApiDocument', dependencies.access), (_req, res) => {
-    res.json(document);
-  });
-  const asyncApi = asyncApiDocument({ streamKey: config.events.stream, deadLetterKey: `${config.events.stream}:dead` });
-  app.get('/asyncapi.json', policy('asyncApiDocument', dependencies.access), (_req, res) => {
-    res.json(asyncApi);
-  });
-  app.use('/docs', policy('docs', dependencies.access), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Metastore API' }));
-  app.get('/metrics', policy('metrics', dependencies.access), metrics.serve);
   mountOperations(app, API_OPERATIONS, dependencies);
 
   app.use(routeNotFound);

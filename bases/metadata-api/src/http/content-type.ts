@@ -1,9 +1,6 @@
 import type { RequestHandler } from 'express';
 import { sendProblem } from './problem';
 
-/** Media types whose bodies the API parses as JSON. */
-export const JSON_TYPES = ['application/json', 'application/merge-patch+json'];
-
 /** Rejects a request whose body is not one of `types` with 415 (before any work is done). */
 export function requireContentType(...types: string[]): RequestHandler {
   return (req, res, next) => {

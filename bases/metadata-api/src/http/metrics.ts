@@ -4,6 +4,7 @@ import type { JournalStatus } from '@metastore/catalog';
 import type { Outbox } from '@metastore/events';
 import type { DatasetStorage } from '@metastore/storage';
 import type { CircuitStatus } from '../catalog-circuit';
+import { perApp } from './operation';
 import type { RevocationListHealth } from '@metastore/authz';
 
 /** The rate-limit view some storage backends expose (GitHub: x-ratelimit-* of the last answer). */
@@ -30,7 +31,7 @@ export function createMetrics(
   outbox?: Outbox,
   revocations?: { health(): RevocationListHealth },
   catalog?: CatalogHealth,
-): { registry: Registry; observe: RequestHandler; serve: RequestHandler } {
+): { registry: Registry; observe: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -130,8 +131,13 @@ export function createMetrics(
     });
     next();
   };
-  const serve: RequestHandler = async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  };
-  return { registry, observe, serve };
+  return { registry, observe };
 }
+
+/** The metrics of one app: its middleware observes requests with them, and the `metrics` operation serves them at /metrics. */
+export const metricsOf = perApp((dependencies) =>
+  createMetrics(dependencies.backendStorage, dependencies.outbox, dependencies.revocations, {
+    journal: dependencies.journal,
+    circuit: dependencies.catalogCircuit,
+  }),
+);

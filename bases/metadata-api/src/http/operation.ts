@@ -5,6 +5,7 @@ import type { Dependencies } from '../dependencies';
 import { requireContentType } from './content-type';
 import { accessContext, guard, policy, principalOf, requireCaller, type PolicyHandler } from './auth';
 import { wildcardParam } from './paths';
+import { parseJsonBody } from './request-guards';
 import { validateBody, validateQuery } from './validation';
 
 /** An HTTP method an operation answers. */
@@ -84,15 +85,28 @@ export type PolicyDeclaration<Body> =
   | { readonly operation: OperationId; readonly decide: (body: Body, res: Response, dependencies: Dependencies) => Decision }
   | { readonly operation: OperationId; readonly inHandler: true };
 
+/**
+ * What a declaration says of itself in /openapi.json: an operation of the document (its tags and responses), or
+ * (`documented: false`) something served beside the API it describes: the documents themselves, the docs, metrics.
+ */
+type Documentation =
+  | {
+      readonly documented?: true;
+      readonly tags: readonly string[];
+      /** The OpenAPI responses (401, 403, 429 and 503 are added to every documented operation). */
+      readonly responses: Readonly<Record<string, object>>;
+    }
+  | { readonly documented: false; readonly tags?: undefined; readonly responses?: undefined };
+
 /** What an operation declares besides its policy and handler. */
-interface OperationShape<Path extends string, Query, Body> {
-  readonly operationId: string;
+type OperationShape<Path extends string, Query, Body> = Documentation & {
+  /** Its authz operation, which names its rule; also its OpenAPI operationId. */
+  readonly operationId: OperationId;
   readonly method: HttpMethod;
   /** The Express path below the mount point (`:name` parameters, `*name` wildcards); the document writes `{name}`. */
   readonly path: Path;
-  /** `root` for the probes outside /api/v1 (documented with their own server). */
+  /** `root` for what is served outside /api/v1 (the probes, documented with their own server; the documents, docs, metrics). */
   readonly mount?: 'api' | 'root';
-  readonly tags: readonly string[];
   readonly summary: string;
   readonly description?: string;
   /** Documented path parameters (the path item's, shared by every operation on the path). */
@@ -102,23 +116,41 @@ interface OperationShape<Path extends string, Query, Body> {
   /** The query parameters: validated and coerced at runtime, documented one parameter per property. */
   readonly query?: Query;
   readonly body?: Body;
-  /** The OpenAPI responses (401, 403, 429 and 503 are added to every documented operation). */
-  readonly responses: Readonly<Record<string, object>>;
-  /** False for what is served but not an operation of the document (the documents themselves, metrics). */
-  readonly documented?: false;
-}
+};
 
 /** One HTTP operation, declared once: its route, inputs, documentation, policy and handler. */
-export interface OperationDeclaration<Path extends string, Query, Body> extends OperationShape<Path, Query, Body> {
+export type OperationDeclaration<Path extends string, Query, Body> = OperationShape<Path, Query, Body> & {
   readonly policy: PolicyDeclaration<BodyOf<NoInfer<Body>>>;
   readonly handler: (input: OperationInput<NoInfer<Path>, NoInfer<Query>, NoInfer<Body>>) => unknown;
-}
+};
 
-/** A declared operation, its input types erased (what mounting and the document need). */
-export interface Operation extends OperationShape<string, QuerySchema | undefined, BodyDeclaration | undefined> {
+/** A declared operation with a handler, its input types erased (what mounting and the document need). */
+export type HandlerOperation = OperationShape<string, QuerySchema | undefined, BodyDeclaration | undefined> & {
   readonly policy: PolicyDeclaration<unknown>;
   readonly handler: (input: OperationInput<string, unknown, unknown>) => unknown;
+};
+
+/**
+ * A sub-application served at `path` and every path below it, for GET (and HEAD): a page with its own static assets
+ * (Swagger UI at /docs), whose handlers are made once per app. Its policy is checked on the path first, as for any
+ * operation; it reads no body. It is no operation of /openapi.json.
+ */
+export interface SubAppDeclaration {
+  readonly operationId: OperationId;
+  readonly path: string;
+  readonly mount?: 'api' | 'root';
+  readonly summary: string;
+  readonly documented: false;
+  readonly policy: { readonly operation: OperationId; readonly target?: (req: Request) => AccessTarget };
+  /** Its handlers; they see paths relative to `path` (`/`, `/swagger-ui.css`), as under `app.use(path, ...)`. */
+  readonly subApp: (dependencies: Dependencies) => readonly RequestHandler[];
 }
+
+/** A declared sub-application, shaped like an operation answering GET with no query and no body. */
+export type SubAppOperation = SubAppDeclaration & { readonly method: 'get'; readonly query?: undefined; readonly body?: undefined };
+
+/** A declaration: an operation with a handler, or a sub-application. */
+export type Operation = HandlerOperation | SubAppOperation;
 
 /** Declares an operation; the types of its handler's inputs come from its path, query schema and body schema. */
 export function defineOperation<
@@ -126,7 +158,24 @@ export function defineOperation<
   Query extends QuerySchema | undefined = undefined,
   Body extends BodyDeclaration | undefined = undefined,
 >(declaration: OperationDeclaration<Path, Query, Body>): Operation {
-  return declaration as unknown as Operation;
+  return declaration as unknown as HandlerOperation;
+}
+
+/** Declares a sub-application (see `SubAppDeclaration`). */
+export function defineSubApp(declaration: SubAppDeclaration): Operation {
+  return { ...declaration, method: 'get' };
+}
+
+/**
+ * A value built once per app wiring, the first time it is asked for (a document served, the metrics registry): the
+ * declarations and the app's middleware that ask with the same dependencies share it.
+ */
+export function perApp<T>(build: (dependencies: Dependencies) => T): (dependencies: Dependencies) => T {
+  const built = new WeakMap<Dependencies, T>();
+  return (dependencies) => {
+    if (!built.has(dependencies)) built.set(dependencies, build(dependencies));
+    return built.get(dependencies)!;
+  };
 }
 
 /** The parameter names of an Express path, in order. */
@@ -135,7 +184,7 @@ function pathParamNames(path: string): { name: string; wildcard: boolean }[] {
 }
 
 /** The guard that runs first: the policy on the path, or (when the policy needs the body or the handler) a refusal of anonymous callers. */
-function firstGuard(operation: Operation, dependencies: Dependencies): RequestHandler {
+function firstGuard(operation: HandlerOperation, dependencies: Dependencies): RequestHandler {
   const declared = operation.policy;
   if ('bodyTarget' in declared || 'decide' in declared) return requireCaller;
   if ('inHandler' in declared)
@@ -146,7 +195,7 @@ function firstGuard(operation: Operation, dependencies: Dependencies): RequestHa
 }
 
 /** The guard that runs once the body is valid, if the policy needs it. */
-function bodyGuard(operation: Operation, dependencies: Dependencies): PolicyHandler | undefined {
+function bodyGuard(operation: HandlerOperation, dependencies: Dependencies): PolicyHandler | undefined {
   const declared = operation.policy;
   if ('bodyTarget' in declared) {
     return guard(declared.operation, (req, res) => {
@@ -159,16 +208,44 @@ function bodyGuard(operation: Operation, dependencies: Dependencies): PolicyHand
 }
 
 /**
- * Mounts operations on a router, each as: its policy guard (or a refusal of anonymous callers), the content-type check,
- * query and body validation, the policy on the body where it needs it, then the handler with typed inputs.
+ * Mounts a sub-application on a router: one GET route for its path and everything below it (so the route table knows
+ * it and its policy), whose last handler runs the sub-application on the path relative to its own, as `app.use(path,
+ * ...)` would (but leaving `req.baseUrl`, which the metrics' route label reads, alone).
+ */
+function mountSubApp(router: Router, operation: SubAppOperation, dependencies: Dependencies): void {
+  const subApp = Router().use(...operation.subApp(dependencies));
+  const { operation: operationId, target } = operation.policy;
+  router.get(`${operation.path}{/*path}`, policy(operationId, dependencies.access, target), (req, res, next) => {
+    const url = req.url;
+    const below = url.slice(operation.path.length);
+    req.url = below.startsWith('/') ? below : `/${below}`;
+    subApp(req, res, (error?: unknown) => {
+      req.url = url;
+      next(error);
+    });
+  });
+}
+
+/**
+ * Mounts operations on a router, each as: its policy guard on the path (or a refusal of anonymous callers), the
+ * content-type check, query validation, then, for an operation with a body, parsing it (size, depth before parsing,
+ * U+0000) and validating it, the policy on the body where it needs it, and the handler with typed inputs. A body is
+ * parsed only once the caller is authenticated, within the write rate limit (app-wide, before the routes) and, where
+ * the policy reads the path, allowed; an operation without a body never parses one.
  */
 export function operationsRouter(operations: readonly Operation[], dependencies: Dependencies): Router {
   const router = Router();
   for (const operation of operations) {
+    if ('subApp' in operation) {
+      mountSubApp(router, operation, dependencies);
+      continue;
+    }
     const handlers: RequestHandler[] = [firstGuard(operation, dependencies)];
     const { body, query } = operation;
-    if (body) handlers.push(requireContentType(body.mediaType, ...(body.alsoAccepted ?? [])));
+    const mediaTypes = body ? [body.mediaType, ...(body.alsoAccepted ?? [])] : [];
+    if (body) handlers.push(requireContentType(...mediaTypes));
     if (query) handlers.push(validateQuery(query));
+    if (body) handlers.push(...parseJsonBody(dependencies.config.bodyLimitBytes, mediaTypes));
     if (body && body.validated !== false) handlers.push(validateBody(body.schema));
     const late = bodyGuard(operation, dependencies);
     if (late) handlers.push(late);
@@ -182,7 +259,7 @@ export function operationsRouter(operations: readonly Operation[], dependencies:
   return router;
 }
 
-/** Mounts operations on the app: the probes (`mount: 'root'`) at the root, the rest under /api/v1. */
+/** Mounts operations on the app: those of `mount: 'root'` (probes, documents, docs, metrics) at the root, the rest under /api/v1. */
 export function mountOperations(app: Express, operations: readonly Operation[], dependencies: Dependencies): void {
   app.use(
     operationsRouter(
@@ -216,8 +293,8 @@ function queryParameters(query: QuerySchema): object[] {
   });
 }
 
-/** The OpenAPI operation object of a declaration. */
-function documentedOperation(operation: Operation): object {
+/** The OpenAPI operation object of a documented declaration. */
+function documentedOperation(operation: HandlerOperation & { readonly documented?: true }): object {
   const parameters = [...(operation.headers ?? []), ...(operation.query ? queryParameters(operation.query) : [])];
   const { body } = operation;
   return {

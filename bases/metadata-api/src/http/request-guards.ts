@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
 import { ValidationError, type ValidationIssue } from '@metastore/errors';
 import { sendProblem } from './problem';
@@ -140,3 +140,15 @@ export const rejectNulInBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * Parses an operation's JSON body (its media types; any other was refused with 415 before): at most `limitBytes` (413
+ * PAYLOAD_TOO_LARGE), nested at most MAX_BODY_DEPTH levels, counted on the raw bytes before JSON.parse so that no deep
+ * value is ever built (400 JSON_TOO_DEEP), and no U+0000 in any string or member name (400 VALIDATION_FAILED).
+ */
+export function parseJsonBody(limitBytes: number, mediaTypes: readonly string[]): RequestHandler[] {
+  return [
+    express.json({ limit: limitBytes, type: [...mediaTypes], strict: true, verify: verifyJsonDepth(MAX_BODY_DEPTH) }),
+    rejectNulInBody,
+  ];
+}

@@ -1,6 +1,7 @@
 import type { Dependencies } from '../dependencies';
 import { defineOperation, type Operation } from '../http/operation';
 import { json, ref } from '../openapi/parts';
+import { metricsOf } from '../http/metrics';
 import { sendProblem } from '../http/problem';
 
 /** The state of one thing the API depends on. */
@@ -147,5 +148,20 @@ export const readiness = defineOperation({
   },
 });
 
-/** The probes: liveness and readiness, outside /api/v1. */
-export const HEALTH_OPERATIONS: readonly Operation[] = [health, readiness];
+/** Prometheus metrics of this process (text exposition format); served beside the API, not an operation of its document. */
+export const metrics = defineOperation({
+  operationId: 'metrics',
+  method: 'get',
+  path: '/metrics',
+  mount: 'root',
+  documented: false,
+  summary: 'Prometheus metrics',
+  policy: { operation: 'metrics' },
+  handler: async ({ res, dependencies }) => {
+    const { registry } = metricsOf(dependencies);
+    res.type(registry.contentType).send(await registry.metrics());
+  },
+});
+
+/** The probes (liveness and readiness) and the metrics, outside /api/v1. */
+export const HEALTH_OPERATIONS: readonly Operation[] = [health, readiness, metrics];

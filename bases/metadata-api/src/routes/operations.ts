@@ -1,12 +1,16 @@
 import type { Operation } from '../http/operation';
 import { DATASET_OPERATIONS } from './datasets.router';
+import { DOCUMENT_OPERATIONS } from './documents.router';
 import { EVENT_OPERATIONS } from './events.router';
 import { HEALTH_OPERATIONS } from './health.router';
 import { REVISION_OPERATIONS } from './revisions.router';
 import { TAG_OPERATIONS } from './tags.router';
 import { TOKEN_OPERATIONS } from './tokens.router';
 
-/** Every operation of the API, in the order of /openapi.json: the routes, their validation and the document's paths come from these. */
+/**
+ * Every endpoint the API serves, in the order of /openapi.json: the routes, their policies, their validation and the
+ * document's paths come from these (the documents, docs and metrics are served but not documented).
+ */
 export const API_OPERATIONS: readonly Operation[] = [
   ...HEALTH_OPERATIONS,
   ...TOKEN_OPERATIONS,
@@ -14,4 +18,5 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...DATASET_OPERATIONS,
   ...REVISION_OPERATIONS,
   ...TAG_OPERATIONS,
+  ...DOCUMENT_OPERATIONS,
 ];

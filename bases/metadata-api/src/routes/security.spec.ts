@@ -5,6 +5,7 @@ import request from 'supertest';
 import { OPERATIONS } from '@metastore/authz';
 import type { PolicyHandler } from '../http/auth';
 import { createApp } from '../app';
+import { API_OPERATIONS } from './operations';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../testing/test-server';
 
 interface RouteEntry {
@@ -14,6 +15,8 @@ interface RouteEntry {
 }
 
 type Layer = {
+  /** Where a router is mounted (`/` or `/api/v1`). */
+  rawPath?: string;
   route?: { path: string; methods: Record<string, boolean>; stack: { handle: Partial<PolicyHandler> }[] };
   handle: { stack?: Layer[] };
 };
@@ -29,8 +32,9 @@ function routeTable(app: Express): RouteEntry[] {
           entries.push({ method: method.toUpperCase(), path: prefix(layer.route.path), operationId: guard?.handle.operationId });
         }
       } else if (layer.handle.stack) {
-        // Routers are mounted at /api/v1, except the probes' at the root.
-        visit(layer.handle.stack, (path) => (/^\/(healthz|readyz)$/.test(path) ? path : `/api/v1${path}`));
+        // The operations' routers: one at the root (probes, documents, docs, metrics), one at /api/v1.
+        const mountedAt = layer.rawPath === undefined || layer.rawPath === '/' ? '' : layer.rawPath;
+        visit(layer.handle.stack, (path) => `${mountedAt}${path}`);
       }
     }
   };
@@ -66,7 +70,8 @@ describe('metadata-api security: every route has a policy, and each refuses what
       .replace(':sha', head)
       .replace('*tag', 'v1')
       .replace('*resource', 'main')
-      .replace(/\/diff$/, '/diff?from=v1');
+      .replace(/\/diff$/, '/diff?from=v1')
+      .replace('{/*path}', '/');
     const bodies: Record<string, object> = {
       'POST /api/v1/datasets': { owner: 'acme', name: `new-${Math.random().toString(36).slice(2, 8)}`, descriptor: descriptor('new') },
       'PUT /api/v1/datasets/acme/secret': descriptor('secret'),
@@ -89,9 +94,19 @@ describe('metadata-api security: every route has a policy, and each refuses what
   }
 
   it('finds the whole route table, and every route names an operation that has a policy', () => {
-    expect(routes.length).toBeGreaterThanOrEqual(20);
+    // One route per declaration: the route table covers every endpoint the service serves.
+    expect(routes.length).toBe(API_OPERATIONS.length);
     const unguarded = routes.filter((route) => route.operationId === undefined || !(route.operationId in OPERATIONS));
     expect(unguarded).toEqual([]);
+    // The documents, the docs (a sub-application: its page and assets) and the metrics are routes like any other.
+    expect(routes.filter((route) => !route.path.startsWith('/api/v1'))).toEqual([
+      { method: 'GET', path: '/healthz', operationId: 'health' },
+      { method: 'GET', path: '/readyz', operationId: 'readiness' },
+      { method: 'GET', path: '/metrics', operationId: 'metrics' },
+      { method: 'GET', path: '/openapi.json', operationId: 'openApiDocument' },
+      { method: 'GET', path: '/asyncapi.json', operationId: 'asyncApiDocument' },
+      { method: 'GET', path: '/docs{/*path}', operationId: 'docs' },
+    ]);
   });
 
   it('answers every non-public route 401 with a Bearer challenge when no token is sent', async () => {
@@ -345,5 +360,108 @@ describe('metadata-api security: configuration choices', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('metadata-api security: a body is parsed only once the caller is authenticated and allowed on the path', () => {
+  let server: TestServer;
+  const DATASET = '/api/v1/datasets/acme/secret';
+  /** Bodies the parser refuses: over the 1 MB limit, nested past the bound, holding U+0000; and what each gets once parsed. */
+  const BAD_BODIES = [
+    { label: 'a 2 MB body', text: JSON.stringify({ title: 'x'.repeat(2 * 1024 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    { label: 'a body nested 5,000 deep', text: `{"title":${'['.repeat(5000)}${']'.repeat(5000)}}`, status: 400, code: 'JSON_TOO_DEEP' },
+    { label: 'a body holding U+0000', text: '{"title":"a\\u0000b"}', status: 400, code: 'VALIDATION_FAILED' },
+  ] as const;
+  /** Writes whose policy reads the path, checked before the body. */
+  const PATH_POLICY_WRITES = [
+    { method: 'put', path: DATASET, type: 'application/json' },
+    { method: 'patch', path: DATASET, type: 'application/merge-patch+json' },
+    { method: 'post', path: `${DATASET}/revert`, type: 'application/json' },
+    { method: 'post', path: `${DATASET}/tags`, type: 'application/json' },
+    { method: 'patch', path: `${DATASET}/tags/v1`, type: 'application/json' },
+  ] as const;
+  /** Writes whose policy needs the body (or the handler): anonymous callers are refused before it is read. */
+  const BODY_POLICY_WRITES = [
+    { method: 'post', path: '/api/v1/datasets', type: 'application/json' },
+    { method: 'post', path: '/api/v1/tokens', type: 'application/json' },
+    { method: 'post', path: '/api/v1/tokens/revoke', type: 'application/json' },
+  ] as const;
+  type Write = (typeof PATH_POLICY_WRITES)[number] | (typeof BODY_POLICY_WRITES)[number];
+
+  const send = (write: Write, text: string, token?: string) => {
+    const call = request(server.baseUrl)[write.method](write.path).set('Content-Type', write.type);
+    if (token) call.set('Authorization', `Bearer ${token}`);
+    return call.send(text);
+  };
+  const answer = async (write: Write, text: string, token?: string) => {
+    const response = await send(write, text, token);
+    return { write: `${write.method.toUpperCase()} ${write.path}`, status: response.status, code: response.body.code };
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    expect(
+      (
+        await server
+          .http()
+          .post('/api/v1/datasets')
+          .send({ owner: 'acme', name: 'secret', descriptor: descriptor('secret') })
+      ).status,
+    ).toBe(201);
+    expect((await server.http().post(`${DATASET}/tags`).send({ name: 'v1' })).status).toBe(201);
+  });
+  afterAll(() => server.close());
+
+  it.each(BAD_BODIES.map((body) => [body.label, body] as const))(
+    'answers an anonymous caller sending %s 401, never 413 or 400',
+    async (_label, body) => {
+      for (const write of [...PATH_POLICY_WRITES, ...BODY_POLICY_WRITES]) {
+        const write_ = `${write.method.toUpperCase()} ${write.path}`;
+        expect(await answer(write, body.text)).toEqual({ write: write_, status: 401, code: 'UNAUTHENTICATED' });
+      }
+    },
+  );
+
+  it.each(BAD_BODIES.map((body) => [body.label, body] as const))(
+    'answers a caller who may not write, sending %s, as for any body: 403 to a reader, 404 to a stranger',
+    async (_label, body) => {
+      const reader = server.tokenFor({ sub: 'rita', roles: { acme: 'reader' } });
+      const stranger = server.tokenFor({ sub: 'stranger', scope: 'obj:other/*:admin' });
+      for (const write of PATH_POLICY_WRITES) {
+        const write_ = `${write.method.toUpperCase()} ${write.path}`;
+        expect(await answer(write, body.text, reader)).toEqual({ write: write_, status: 403, code: 'FORBIDDEN' });
+        expect(await answer(write, body.text, stranger)).toEqual({ write: write_, status: 404, code: 'DATASET_NOT_FOUND' });
+      }
+    },
+  );
+
+  it.each(BAD_BODIES.map((body) => [body.label, body] as const))(
+    'refuses %s from a writer as before; where the policy reads the body, any authenticated caller gets the same',
+    async (_label, body) => {
+      const editor = server.tokenFor({ sub: 'ed', roles: { acme: 'editor' } });
+      const reader = server.tokenFor({ sub: 'rita', roles: { acme: 'reader' } });
+      for (const write of PATH_POLICY_WRITES) {
+        const write_ = `${write.method.toUpperCase()} ${write.path}`;
+        expect(await answer(write, body.text, editor)).toEqual({ write: write_, status: body.status, code: body.code });
+      }
+      // authenticate -> parse -> decide: the rule needs the parsed body.
+      for (const write of BODY_POLICY_WRITES) {
+        const write_ = `${write.method.toUpperCase()} ${write.path}`;
+        expect(await answer(write, body.text, reader)).toEqual({ write: write_, status: body.status, code: body.code });
+      }
+    },
+  );
+
+  it('parses no body for an operation that takes none', async () => {
+    for (const text of ['{"not json', `[${'['.repeat(5000)}`, '{"title":"a\\u0000b"}']) {
+      const read = await server.http().get(DATASET).set('Content-Type', 'application/json').send(text);
+      expect({ text: text.slice(0, 10), status: read.status }).toEqual({ text: text.slice(0, 10), status: 200 });
+    }
+    const tags = await server
+      .http()
+      .get(`${DATASET}/tags`)
+      .set('Content-Type', 'application/json')
+      .send('x'.repeat(2 * 1024 * 1024));
+    expect(tags.status).toBe(200);
   });
 });

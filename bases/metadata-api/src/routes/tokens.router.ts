@@ -74,7 +74,7 @@ export const revokeToken = defineOperation({
     404: problem('The token reaches a dataset the caller holds no right on (worded as a missing dataset).'),
   },
   // Who may revoke which token is decided once the token is verified, in the handler.
-  policy: { operation: 'mintScopedToken', inHandler: true },
+  policy: { operation: 'revokeToken', inHandler: true },
   handler: async ({ res, body: { token }, dependencies: { verifier, revocations, access } }) => {
     let verified;
     try {
