@@ -3,62 +3,28 @@
  * Express handler serving the same descriptor from memory (the ceiling); then the GitHub adapter, the
  * catalog's listing and search on 100,000 datasets, and event delivery through Redis. Prints latency
  * (p50/p99), throughput and counts. A benchmark, not a test: nothing here asserts timings.
- * `BENCH_ONLY=local|github|catalog|events` (or a comma-separated list) runs some sections only.
+ * First the read path side by side with bare Express and node:http (read.bench.ts).
+ * `--only=read|local|github|catalog|events` (or a comma-separated list; also `BENCH_ONLY`) runs some sections only;
+ * `--quick` shortens the read section, `--profile` adds its CPU profile by layer.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCatalogBench } from './catalog.bench';
-import { runEventsBench } from './events.bench';
-import { runGitHubBench } from './github.bench';
 import {
   benchDatabase,
   call,
   CONNECTIONS,
+  descriptor,
   DURATION_SECONDS,
   freePort,
   load,
+  seedReadDataset,
   startApi,
   startProcess,
   waitFor,
   type ApiProcess,
   type LoadRow,
 } from './harness';
-
-const descriptor = {
-  $schema: 'https://datapackage.org/profiles/2.0/datapackage.json',
-  name: 'city-air-quality',
-  id: 'urn:uuid:4a3f8f0e-8d7c-4f55-9f0e-6c0f8d7e2b11',
-  title: 'City air quality measurements',
-  description: 'Hourly NO2, PM10 and PM2.5 readings from municipal sensors.',
-  keywords: ['air quality', 'pollution', 'sensors'],
-  licenses: [{ name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/' }],
-  resources: Array.from({ length: 5 }, (_, index) => ({
-    name: `readings-${2020 + index}`,
-    path: `data/readings-${2020 + index}.csv`,
-    format: 'csv',
-    mediatype: 'text/csv',
-    bytes: 1_000_000 + index,
-    hash: `sha256:${String(index).repeat(64)}`,
-    schema: {
-      fields: [
-        { name: 'time', type: 'datetime' },
-        { name: 'station', type: 'string' },
-        { name: 'no2', type: 'number' },
-      ],
-    },
-  })),
-};
-
-/** Creates `bench/read` with a tag `v1` on its first revision and 30 revisions after it; returns that first revision's sha. */
-async function seedReadDataset(apiUrl: string): Promise<string> {
-  const created = await call('POST', `${apiUrl}/api/v1/datasets`, { owner: 'bench', name: 'read', descriptor });
-  await call('POST', `${apiUrl}/api/v1/datasets/bench/read/tags`, { name: 'v1', description: 'bench tag' });
-  for (let index = 0; index < 30; index += 1) {
-    await call('PATCH', `${apiUrl}/api/v1/datasets/bench/read`, { description: `revision ${index}` }, 'application/merge-patch+json');
-  }
-  return (created['revision'] as { sha: string }).sha;
-}
 
 /** Read at the tag and at the sha on an API over the embedded catalog, to compare with the server database's figures. */
 async function embeddedReads(): Promise<[LoadRow, LoadRow]> {
@@ -187,19 +153,33 @@ async function runLocalBench(): Promise<void> {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<void>> = {
-  local: runLocalBench,
-  github: runGitHubBench,
-  catalog: runCatalogBench,
-  events: runEventsBench,
-};
+/** `--only=read,local` (or `BENCH_ONLY`), `--quick` (the read section's short form), `--profile` (the read section's CPU profile). */
+function parseArguments(args: readonly string[]): { only?: string[]; quick: boolean; profile: boolean } {
+  let only = process.env['BENCH_ONLY'];
+  let quick = false;
+  let profile = false;
+  for (const arg of args) {
+    if (arg.startsWith('--only=')) only = arg.slice('--only='.length);
+    else if (arg === '--quick') quick = true;
+    else if (arg === '--profile') profile = true;
+    else throw new Error(`bench: unknown argument ${arg} (--only=<sections>, --quick, --profile)`);
+  }
+  return { ...(only ? { only: only.split(',').map((name) => name.trim()) } : {}), quick, profile };
+}
 
 async function all(): Promise<void> {
-  const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
-  const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
-  if (unknown.length > 0)
-    throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (sections: ${Object.keys(SECTIONS).join(', ')})`);
-  for (const [name, run] of Object.entries(SECTIONS)) {
+  const { only, quick, profile } = parseArguments(process.argv.slice(2));
+  const sections: Record<string, () => Promise<void>> = {
+    // Loaded when chosen: a section runs without the others' imports (the GitHub test server, the catalog seeding).
+    read: async () => (await import('./read.bench')).runReadBench({ quick, profile }),
+    local: runLocalBench,
+    github: async () => (await import('./github.bench')).runGitHubBench(),
+    catalog: async () => (await import('./catalog.bench')).runCatalogBench(),
+    events: async () => (await import('./events.bench')).runEventsBench(),
+  };
+  const unknown = only?.filter((name) => !(name in sections)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
+  for (const [name, run] of Object.entries(sections)) {
     if (!only || only.includes(name)) await run();
   }
 }

@@ -71,6 +71,8 @@ export interface ApiOptions {
   readonly databaseUrl?: string;
   /** Redis and the stream to publish events to; without them events stay in the outbox. */
   readonly redis?: { readonly url: string; readonly stream: string };
+  /** Flags for node before the script, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -91,7 +93,7 @@ export async function startApi(options: ApiOptions): Promise<ApiProcess> {
     ...(options.redis ? { REDIS_URL: options.redis.url, METASTORE_EVENTS_STREAM: options.redis.stream } : {}),
   };
   const unset = ['DATABASE_URL', 'REDIS_URL', 'METASTORE_EVENTS_STREAM'].filter((name) => !(name in env));
-  const api = startProcess(process.execPath, ['dist/metadata-api/main.js'], env, unset);
+  const api = startProcess(process.execPath, [...(options.nodeArgs ?? []), 'dist/metadata-api/main.js'], env, unset);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${url}/readyz`);
@@ -162,22 +164,62 @@ export interface LoadRow {
   readonly errors: number;
 }
 
-/** Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections. */
-export async function load(operation: string, options: autocannon.Options): Promise<LoadRow> {
+/**
+ * Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections (unless `options` says otherwise).
+ * Answers with another status than `expected` (any 2xx, or exactly 304) count as errors.
+ */
+export async function load(operation: string, options: autocannon.Options, expected: '2xx' | 304 = '2xx'): Promise<LoadRow> {
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
     ...options,
     headers: { ...AUTH_HEADERS, ...options.headers },
   });
+  const unexpected = expected === '2xx' ? result.non2xx : result.requests.total - (result.statusCodeStats?.['304']?.count ?? 0);
   return {
     operation,
     requests: result.requests.total,
     throughput: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    errors: result.errors + result.timeouts + Math.max(0, unexpected),
   };
+}
+
+/** The Data Package the read benchmarks serve: five resources with schemas, about 2 KB. */
+export const descriptor = {
+  $schema: 'https://datapackage.org/profiles/2.0/datapackage.json',
+  name: 'city-air-quality',
+  id: 'urn:uuid:4a3f8f0e-8d7c-4f55-9f0e-6c0f8d7e2b11',
+  title: 'City air quality measurements',
+  description: 'Hourly NO2, PM10 and PM2.5 readings from municipal sensors.',
+  keywords: ['air quality', 'pollution', 'sensors'],
+  licenses: [{ name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/' }],
+  resources: Array.from({ length: 5 }, (_, index) => ({
+    name: `readings-${2020 + index}`,
+    path: `data/readings-${2020 + index}.csv`,
+    format: 'csv',
+    mediatype: 'text/csv',
+    bytes: 1_000_000 + index,
+    hash: `sha256:${String(index).repeat(64)}`,
+    schema: {
+      fields: [
+        { name: 'time', type: 'datetime' },
+        { name: 'station', type: 'string' },
+        { name: 'no2', type: 'number' },
+      ],
+    },
+  })),
+};
+
+/** Creates `bench/read` with a tag `v1` on its first revision and 30 revisions after it; returns that first revision's sha. */
+export async function seedReadDataset(apiUrl: string): Promise<string> {
+  const created = await call('POST', `${apiUrl}/api/v1/datasets`, { owner: 'bench', name: 'read', descriptor });
+  await call('POST', `${apiUrl}/api/v1/datasets/bench/read/tags`, { name: 'v1', description: 'bench tag' });
+  for (let index = 0; index < 30; index += 1) {
+    await call('PATCH', `${apiUrl}/api/v1/datasets/bench/read`, { description: `revision ${index}` }, 'application/merge-patch+json');
+  }
+  return (created['revision'] as { sha: string }).sha;
 }
 
 /** The value below which `fraction` of `values` lie (nearest rank); 0 for none. */
