@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { JwtIssuer } from './jwt-issuer';
 import { parseJwtConfig } from './jwt.config';
@@ -171,5 +172,107 @@ describe('parseJwtConfig', () => {
       algorithms: ['RS256'],
       localSecret: false,
     });
+  });
+});
+
+describe('JwtVerifier: the verified-token cache', () => {
+  const config = parseJwtConfig({ METASTORE_JWT_SECRET: SECRET });
+  const start = Date.now();
+  /** A verifier whose clock the test moves, with its cache (or none). */
+  const verifierAt = (cache: boolean) => {
+    const clock = { now: start };
+    return { clock, verifier: new JwtVerifier(config, { clock: () => clock.now, ...(cache ? {} : { cache: false as const }) }) };
+  };
+  const at = (seconds: number) => Math.floor(start / 1000) + seconds;
+  const sign = (extra: Record<string, unknown>) => jwt.sign(claims({ iat: at(0), exp: at(600), ...extra }), SECRET, { algorithm: 'HS256' });
+  const outcome = async (verifier: JwtVerifier, token: string) => {
+    try {
+      return { accepted: (await verifier.verify(token)).claims };
+    } catch (error) {
+      return { refused: (error as Error).message };
+    }
+  };
+
+  it.each([
+    ['expired since (past exp and the clock skew)', sign({ exp: at(60) }), 60 + 31, /expired/],
+    ['expired right at exp, within the skew: verified again, still accepted', sign({ exp: at(60) }), 60 + 10, undefined],
+    ['cached before its nbf? never: it was refused then, and is accepted once valid', sign({ nbf: at(120) }), 121, undefined],
+  ])('a token %s', async (_label, token, laterSeconds, reason) => {
+    const { clock, verifier } = verifierAt(true);
+    const first = await outcome(verifier, token);
+    clock.now = start + laterSeconds * 1000;
+    const later = await outcome(verifier, token);
+    if (reason) {
+      expect(first).toHaveProperty('accepted');
+      expect(later).toEqual({ refused: expect.stringMatching(reason) });
+    } else {
+      expect(later).toHaveProperty('accepted');
+    }
+  });
+
+  it('never answers for a token whose signature or payload changed: each is verified, and refused', async () => {
+    const { verifier } = verifierAt(true);
+    const token = sign({});
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const middle = Math.floor(signature.length / 2);
+    const flipped = `${signature.slice(0, middle)}${signature[middle] === 'A' ? 'B' : 'A'}${signature.slice(middle + 1)}`;
+    const variants = [
+      `${header}.${payload}.${flipped}`,
+      `${header}.${base64url(claims({ sub: 'mallory', exp: at(600) }))}.${signature}`,
+      `${header}.${payload}.`,
+      `${base64url({ alg: 'none', typ: 'JWT' })}.${payload}.${signature}`,
+    ];
+    for (const variant of variants) expect((await rejection(verifier, variant)).code).toBe('UNAUTHENTICATED');
+    expect((await verifier.verify(token)).subject).toBe('alice');
+  });
+
+  it('forgets a token after at most its maximum age, even before its exp', async () => {
+    const clock = { now: start };
+    const verifier = new JwtVerifier(config, { clock: () => clock.now, cache: { maxTokens: 10, maxAgeMs: 5_000 } });
+    // jsonwebtoken's verify runs only on a miss: count its calls (it still runs for real).
+    const signatureChecks = jest.spyOn(jwt, 'verify');
+    try {
+      const token = sign({});
+      await verifier.verify(token);
+      await verifier.verify(token);
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
+      clock.now += 5_001;
+      await verifier.verify(token);
+      expect(signatureChecks).toHaveBeenCalledTimes(2);
+    } finally {
+      signatureChecks.mockRestore();
+    }
+  });
+
+  it('answers as a verifier without a cache would, for any tokens verified in any order as time passes (property)', async () => {
+    const kinds = [
+      () => sign({}),
+      () => sign({ exp: at(20) }),
+      () => sign({ exp: at(90) }),
+      () => sign({ nbf: at(45) }),
+      () => sign({ iss: 'elsewhere' }),
+      () => jwt.sign(claims({ iat: at(0), exp: at(600) }), 'x'.repeat(48), { algorithm: 'HS256' }),
+      () => sign({ sub: 'bob', jti: 'token-1' }),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ kind: fc.integer({ min: 0, max: kinds.length - 1 }), advanceSeconds: fc.integer({ min: 0, max: 40 }) }), {
+          maxLength: 30,
+        }),
+        async (steps) => {
+          const tokens = kinds.map((make) => make());
+          const cached = verifierAt(true);
+          const uncached = verifierAt(false);
+          for (const step of steps) {
+            cached.clock.now += step.advanceSeconds * 1000;
+            uncached.clock.now = cached.clock.now;
+            const token = tokens[step.kind]!;
+            expect(await outcome(cached.verifier, token)).toEqual(await outcome(uncached.verifier, token));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

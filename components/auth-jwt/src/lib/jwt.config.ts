@@ -28,7 +28,32 @@ export interface JwtConfig {
 
 const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
 
-const schema = z.object({
+/**
+ * The JWT settings' environment variables: parser, default and meaning of each (the runtime documents them in the README; `secret`:
+ * a value never echoed, `documentedWith`: listed in another variable's row, `shownDefault`: the default as the README shows it).
+ */
+export const jwtVariables = z.object({
+  METASTORE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional().meta({
+    secret: true,
+    shownDefault: '(generated)',
+    description:
+      'HS256 shared secret (32+ characters). Unset, with no other key: a secret generated in `<data dir>/jwt-secret` on first start',
+  }),
+  METASTORE_JWT_PUBLIC_KEY: z.string().optional().meta({
+    shownDefault: '',
+    description:
+      'RS256/ES256 instead: a PEM public key, or a JWKS URL (keys cached, rotated by `kid`); `METASTORE_JWT_PRIVATE_KEY` (+ `METASTORE_JWT_KEY_ID`) lets the API sign scoped tokens too (without it `POST /tokens` is 501 `TOKEN_MINTING_UNAVAILABLE`)',
+  }),
+  METASTORE_JWT_JWKS_URL: z.url().optional().meta({ documentedWith: 'METASTORE_JWT_PUBLIC_KEY' }),
+  METASTORE_JWT_PRIVATE_KEY: z.string().optional().meta({ secret: true, documentedWith: 'METASTORE_JWT_PUBLIC_KEY' }),
+  METASTORE_JWT_KEY_ID: z.string().min(1).max(200).optional().meta({ documentedWith: 'METASTORE_JWT_PUBLIC_KEY' }),
+  METASTORE_JWT_JWKS_CACHE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(600)
+    .meta({ description: 'how long keys fetched from `METASTORE_JWT_JWKS_URL` are kept before they are fetched again' }),
   METASTORE_JWT_ALGORITHMS: z
     .string()
     .transform((value) =>
@@ -38,16 +63,15 @@ const schema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.enum(ALGORITHMS)).min(1))
-    .optional(),
-  METASTORE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits)').optional(),
-  METASTORE_JWT_PUBLIC_KEY: z.string().optional(),
-  METASTORE_JWT_PRIVATE_KEY: z.string().optional(),
-  METASTORE_JWT_KEY_ID: z.string().min(1).max(200).optional(),
-  METASTORE_JWT_JWKS_URL: z.url().optional(),
-  METASTORE_JWT_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
-  METASTORE_JWT_ISSUER: z.string().min(1).default('metastore'),
-  METASTORE_JWT_AUDIENCE: z.string().min(1).default('metastore'),
-  METASTORE_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    .optional()
+    .meta({ shownDefault: 'from the key', description: 'the accepted algorithms (HS256 never beside RS256/ES256)' }),
+  METASTORE_JWT_ISSUER: z
+    .string()
+    .min(1)
+    .default('metastore')
+    .meta({ description: 'checked `iss`, `aud`, and the tolerance on `exp`/`nbf` (tokens must have `exp` and `sub`)' }),
+  METASTORE_JWT_AUDIENCE: z.string().min(1).default('metastore').meta({ documentedWith: 'METASTORE_JWT_ISSUER' }),
+  METASTORE_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30).meta({ documentedWith: 'METASTORE_JWT_ISSUER' }),
 });
 
 /** Environment variables often carry a PEM on one line with literal `\n` escapes. */
@@ -72,7 +96,7 @@ export function parseJwtConfig(env: Record<string, string | undefined>, localSec
   const values = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
-  const result = schema.safeParse(values);
+  const result = jwtVariables.safeParse(values);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   if (!result.success) throw new ConfigurationError(problems.join('; '));
   const config = result.data;
