@@ -79,7 +79,8 @@ export default [
           depConstraints: [
             { sourceTag: 'type:project', onlyDependOnLibsWithTags: ['type:base'] },
             { sourceTag: 'type:base', onlyDependOnLibsWithTags: ['type:component'] },
-            { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:component'] },
+            // layer:composition (the runtime: configuration and the adapter registry) is for bases only; it alone may pick adapters.
+            { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:component'], notDependOnLibsWithTags: ['layer:composition'] },
             // layer:testing (test utilities such as the fault proxy) is for specs only; see DEVELOPING.md.
             {
               sourceTag: 'layer:domain',
@@ -89,6 +90,10 @@ export default [
             // layer:platform: low-level I/O helpers (durable files) with no domain knowledge, for adapters; domain bricks do no I/O.
             { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:domain', 'layer:platform', 'layer:testing'] },
             { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
+            {
+              sourceTag: 'layer:composition',
+              onlyDependOnLibsWithTags: ['layer:domain', 'layer:adapter', 'layer:platform', 'layer:testing'],
+            },
             { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: [] },
           ],
         },

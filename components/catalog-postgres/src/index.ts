@@ -1,6 +1,6 @@
 export { createCatalogDatabase } from './lib/catalog-database';
 export type { CatalogDatabase, CatalogDatabaseOptions } from './lib/catalog-database';
-export { parseCatalogDatabaseConfig } from './lib/catalog-database.config';
+export { catalogDatabaseVariables, parseCatalogDatabaseConfig } from './lib/catalog-database.config';
 export type { CatalogDatabaseConfig } from './lib/catalog-database.config';
 export { startEmbeddedPostgres } from './lib/embedded-postgres';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './lib/embedded-postgres';

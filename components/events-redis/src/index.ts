@@ -1,4 +1,10 @@
-export { parseRedisEventsConfig, DEFAULT_EVENTS_MAX_LENGTH, DEFAULT_EVENTS_STREAM, DEFAULT_REDIS_URL } from './lib/redis-events.config';
+export {
+  parseRedisEventsConfig,
+  redisEventsVariables,
+  DEFAULT_EVENTS_MAX_LENGTH,
+  DEFAULT_EVENTS_STREAM,
+  DEFAULT_REDIS_URL,
+} from './lib/redis-events.config';
 export type { RedisEventsConfig } from './lib/redis-events.config';
 export { createRedisClient, redactRedisUrl } from './lib/redis-connection';
 export type { RedisConnectionLogger, RedisConnectionOptions } from './lib/redis-connection';

@@ -1,3 +1,3 @@
 export { LocalGitStorage } from './lib/local-git.adapter';
-export { parseLocalGitStorageConfig } from './lib/local-git.config';
+export { localGitStorageVariables, parseLocalGitStorageConfig } from './lib/local-git.config';
 export type { LocalGitStorageConfig } from './lib/local-git.config';

@@ -7,6 +7,8 @@ export interface CatalogDatabaseConfig {
   readonly url?: string;
   /** Connections in the pool (the embedded database always gets one). */
   readonly poolSize: number;
+  /** The migrations' Prisma config, where a deployment put it (`METASTORE_PRISMA_CONFIG`); absent: found (see `prismaConfigPath`). */
+  readonly prismaConfigPath?: string;
 }
 
 const postgresUrl = z
@@ -20,9 +22,28 @@ const postgresUrl = z
     }
   }, 'must be a postgresql:// URL');
 
-const schema = z.object({
-  DATABASE_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+/**
+ * The catalog database's environment variables: parser, default and meaning of each (the runtime documents them in the README;
+ * `secret`: a value never echoed).
+ */
+export const catalogDatabaseVariables = z.object({
+  DATABASE_URL: postgresUrl.optional().meta({
+    secret: true,
+    shownDefault: '(embedded)',
+    description:
+      "the catalog's PostgreSQL (`postgresql://...`; migrated at start). Unset: an embedded PostgreSQL (PGlite) with its data in `<data dir>/catalog`",
+  }),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(10)
+    .meta({ description: 'connections in the pool to the PostgreSQL at `DATABASE_URL` (the embedded database always gets one)' }),
+  METASTORE_PRISMA_CONFIG: z.string().optional().meta({
+    shownDefault: '(found)',
+    description: "the migrations' `prisma.config.ts`, where a deployment put it; unset: the one beside the bundle, else the source tree's",
+  }),
 });
 
 /**
@@ -30,12 +51,13 @@ const schema = z.object({
  * URL).
  */
 export function parseCatalogDatabaseConfig(values: Record<string, string | undefined>): CatalogDatabaseConfig {
-  const result = schema.safeParse({ ...values, DATABASE_URL: values['DATABASE_URL'] || undefined });
+  const result = catalogDatabaseVariables.safeParse({ ...values, DATABASE_URL: values['DATABASE_URL'] || undefined });
   if (!result.success) {
     throw new ConfigurationError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   }
   return {
     ...(result.data.DATABASE_URL ? { url: result.data.DATABASE_URL } : {}),
     poolSize: result.data.DATABASE_POOL_SIZE,
+    ...(result.data.METASTORE_PRISMA_CONFIG ? { prismaConfigPath: result.data.METASTORE_PRISMA_CONFIG } : {}),
   };
 }

@@ -46,9 +46,29 @@ export interface GitHubStorageConfig {
 
 const LOGIN = /^[A-Za-z0-9-]{1,39}$/;
 
-const schema = z.object({
-  GITHUB_API_URL: z.url().default('https://api.github.com'),
-  GITHUB_USER: z.string().regex(LOGIN).optional(),
+/**
+ * The GitHub storage's environment variables: parser, default and meaning of each (the runtime documents them in the README).
+ * `description` is the README's meaning, `shownDefault` the default as shown there, `secret` marks a value never echoed,
+ * `documentedWith` puts a variable in another's row.
+ */
+export const gitHubStorageVariables = z.object({
+  GITHUB_TOKEN: z.string().optional().meta({
+    secret: true,
+    shownDefault: '(this, or an App)',
+    description:
+      "a token: classic PAT with the `repo` scope (plus `delete_repo` for deletes); or fine-grained with repository Administration (read/write, to create and delete), Contents (read/write) and Metadata (read) on the owner's repositories",
+  }),
+  GITHUB_APP_ID: z.string().optional().meta({
+    shownDefault: '(or a token)',
+    description:
+      "a GitHub App instead of a token: its numeric App ID and its private key (PEM, newlines kept or written as `\\n`). Install the App on each owner organisation with repository permissions Administration (read & write), Contents (read & write) and Metadata (read); Metastore finds each owner's installation and mints, caches and refreshes its one-hour tokens. GitHub does not let an App create repositories in a personal account, so `GITHUB_USER` datasets can be read and written but not created with an App",
+  }),
+  GITHUB_APP_PRIVATE_KEY: z.string().optional().meta({ secret: true, documentedWith: 'GITHUB_APP_ID' }),
+  GITHUB_API_URL: z.url().default('https://api.github.com').meta({ description: 'REST root (GitHub Enterprise: `https://HOST/api/v3`)' }),
+  GITHUB_USER: z.string().regex(LOGIN).optional().meta({
+    description:
+      "a user login whose datasets live in that user account rather than an organisation (the token's user, or a user the App is installed on)",
+  }),
   GITHUB_OWNERS: z
     .string()
     .default('')
@@ -58,22 +78,54 @@ const schema = z.object({
         .map((owner) => owner.trim())
         .filter((owner) => owner !== ''),
     )
-    .refine((owners) => owners.every((owner) => LOGIN.test(owner)), 'must be a comma-separated list of GitHub organisation or user logins'),
-  GITHUB_VISIBILITY: z.enum(['private', 'public', 'internal']).default('private'),
+    .refine((owners) => owners.every((owner) => LOGIN.test(owner)), 'must be a comma-separated list of GitHub organisation or user logins')
+    .meta({
+      shownDefault: '',
+      description:
+        'comma-separated organisations (and users) whose datasets the sync worker and `metastore catalog sync` reconcile with the catalog (`GITHUB_USER` is included when set); GitHub offers no listing of "every owner", so datasets of owners named nowhere (here, or already in the catalog) are not found by reconciliation',
+    }),
+  GITHUB_VISIBILITY: z
+    .enum(['private', 'public', 'internal'])
+    .default('private')
+    .meta({ description: '`private`, `public` or `internal` (Enterprise)' }),
   GITHUB_DEFAULT_BRANCH: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/)
-    .default('main'),
+    .default('main')
+    .meta({ description: 'branch holding the history' }),
   GITHUB_TOPIC: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be a GitHub topic: lowercase letters, digits and -')
-    .default('metastore-dataset'),
-  GITHUB_LFS_URL: z.url().optional(),
-  GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  GITHUB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
-  GITHUB_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    .default('metastore-dataset')
+    .meta({ description: 'topic marking dataset repositories' }),
+  GITHUB_LFS_URL: z.url().optional().meta({ description: 'if set, each repository gets a `.lfsconfig` pointing Git LFS at this server' }),
+  GITHUB_WRITE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(1000)
+    .meta({ description: 'gap between write requests, as GitHub recommends against secondary rate limits' }),
+  GITHUB_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(1000)
+    .meta({ description: 'backoff unit and retries for 5xx and rate limits (`retry-after` and `x-ratelimit-reset` are honoured)' }),
+  GITHUB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3).meta({ documentedWith: 'GITHUB_RETRY_BASE_MS' }),
+  GITHUB_MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).optional().meta({
+    shownDefault: '`10` (API), `600` (sync worker, CLI)',
+    description:
+      "the longest one request waits, in total, for GitHub's rate limits to reset (`0`: never wait). A later reset fails the request at once with `503 STORAGE_UNAVAILABLE` and `Retry-After` (seconds until the reset), so no request, and no write to the same dataset queued behind it, hangs until then",
+  }),
+  GITHUB_CACHE_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .meta({ description: 'immutable objects (files and commits by sha, tag objects) kept in memory' }),
 });
 
 const APP_ID = /^[1-9][0-9]{0,15}$/;
@@ -140,7 +192,7 @@ export function parseGitHubStorageConfig(
   const values = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
-  const result = schema.safeParse(values);
+  const result = gitHubStorageVariables.safeParse(values);
   // Never echo values: they include a token or a private key.
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const auth = authenticationOf(values, problems);
