@@ -1,12 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { FaultInjector, type FaultKind, type GitHubTestServerFaults } from './faults';
+import { randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import {
+  type AnsweredFault,
+  FaultInjector,
+  type HostServer,
+  RateLimiter,
+  openDataDirectory,
+  queryParams,
+  rateLimitHeaders,
+  routeParams,
+  startHostServer,
+  strongEtag,
+  weakEtag,
+} from '@metastore/git-host-test-server';
+import type { FaultKind, GitHubTestServerFaults } from './faults';
 import {
   type Authentication,
   badJwt,
@@ -18,10 +25,8 @@ import {
   requiredPermission,
 } from './github-apps';
 import { GitHubOpenApi, type SchemaViolation, invalidRequestMessage } from './openapi-validation';
-import { RateLimiter } from './rate-limit';
 import { RepositoryStore } from './repository-store';
 import type { ServerUrls } from './representations';
-import type { RateLimitSnapshot } from './routes/meta.routes';
 import {
   type ApiResponse,
   type HttpMethod,
@@ -105,25 +110,7 @@ function requestId(): string {
     .toUpperCase()}`;
 }
 
-function firstValue(value: unknown): string | undefined {
-  if (Array.isArray(value)) return firstValue(value[0]);
-  return typeof value === 'string' ? value : undefined;
-}
-
-function normaliseParams(params: Record<string, unknown>): Record<string, string> {
-  // Express 5 decodes each segment (so `heads%2Fmain` is `heads/main`) and gives wildcards as arrays.
-  return Object.fromEntries(
-    Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? value.join('/') : String(value ?? '')]),
-  );
-}
-
-function etagMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const weak = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((candidate) => candidate.trim() === '*' || weak(candidate) === weak(etag));
-}
-
-function faultResponse(fault: FaultKind, id: string, accountId: number): ApiResponse {
+function faultResponse(fault: AnsweredFault<FaultKind>, id: string, accountId: number): ApiResponse {
   switch (fault.type) {
     case 'primary-rate-limit':
       return {
@@ -150,7 +137,7 @@ function faultResponse(fault: FaultKind, id: string, accountId: number): ApiResp
       };
     }
     default:
-      return serverError(fault.type === 'latency' ? 500 : fault.status);
+      return serverError(fault.status);
   }
 }
 
@@ -158,28 +145,27 @@ function serverError(status: number): ApiResponse {
   return { status, body: { message: status === 503 ? 'Service Unavailable' : 'Server Error', status: String(status) } };
 }
 
-/** Starts a GitHub REST API test server on real HTTP, backed by bare git repositories on disk. */
+/** Starts a GitHub REST API test server on real HTTP (the shared host plumbing), backed by bare git repositories on disk. */
 export async function startGitHubTestServer(options: GitHubTestServerOptions = {}): Promise<GitHubTestServer> {
-  const host = options.host ?? '127.0.0.1';
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'github-test-server-')));
+  const dataDir = await openDataDirectory(options.dataDir, 'github-test-server-');
   const validateResponses = options.validateResponses ?? true;
-  const store = await RepositoryStore.open(dataDir);
+  const store = await RepositoryStore.open(dataDir.path);
   const authenticatedUser = await store.ensureAccount(options.authenticatedUser ?? 'metastore-test', 'User');
   const openApi = (sharedOpenApi ??= GitHubOpenApi.load());
-  const faults = new FaultInjector();
-  const limiter = new RateLimiter(options.rateLimit ?? 5000);
+  const faults = new FaultInjector<FaultKind>();
+  // GitHub's primary rate limit: an hourly window.
+  const limiter = new RateLimiter(options.rateLimit ?? 5000, 3600);
+  const coreBucket = () => ({ ...limiter.snapshot(), resource: 'core' });
   const apps = new GitHubApps(options.apps ?? [], options.installationTokenLifetimeSeconds ?? 3600, () => Date.now());
-  const requests: RecordedRequest[] = [];
-  const violations: SchemaViolation[] = [];
-  let latencyMs = options.latencyMs ?? 0;
-  let url = '';
-
-  function urlsFor(request: Request): ServerUrls {
-    // URLs in bodies use the address the client used (a container name, a proxy), like GitHub Enterprise does.
-    const requestedHost = request.headers.host;
-    const base = requestedHost && /^[A-Za-z0-9.\-[\]:]+$/.test(requestedHost) ? `${request.protocol}://${requestedHost}` : url;
-    return { api: base, web: base };
+  const authentications = new WeakMap<Request, Authentication>();
+  /** The request's credentials, checked once (the recording and the route both need them). */
+  function authenticationOf(request: Request): Authentication {
+    let authentication = authentications.get(request);
+    if (!authentication) {
+      authentication = apps.authenticate(request.headers.authorization);
+      authentications.set(request, authentication);
+    }
+    return authentication;
   }
 
   function parseBody(request: Request): unknown {
@@ -213,8 +199,9 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     return undefined;
   }
 
-  async function run(route: RouteDefinition, method: HttpMethod, request: Request, authentication: Authentication): Promise<ApiResponse> {
-    const params = normaliseParams(request.params as Record<string, unknown>);
+  async function run(route: RouteDefinition, method: HttpMethod, request: Request, urls: ServerUrls): Promise<ApiResponse> {
+    const authentication = authenticationOf(request);
+    const params = routeParams(request);
     const refusal = refuse(route, method, params, authentication);
     if (refusal) throw refusal;
     let repository: RouteContext['repository'];
@@ -228,14 +215,13 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
       const errors = openApi.validateRequestBody(method, route.template, body ?? {});
       if (errors) throw new GitHubErrorResponse(422, invalidRequestMessage(errors));
     }
-    const query = Object.fromEntries(Object.entries(request.query).map(([name, value]) => [name, firstValue(value)]));
     return route.handle({
       method,
       params,
-      query,
+      query: queryParams(request),
       body: body ?? {},
       media: requestedMedia(request.headers.accept),
-      urls: urlsFor(request),
+      urls,
       requestUrl: request.originalUrl,
       store,
       authenticatedUser: authentication.installation ? authentication.installation.record.app.bot : authenticatedUser,
@@ -265,167 +251,104 @@ export async function startGitHubTestServer(options: GitHubTestServerOptions = {
     return serverError(500);
   }
 
-  function send(
-    route: RouteDefinition,
-    method: HttpMethod,
-    request: Request,
-    response: Response,
-    answer: ApiResponse,
-    id: string,
-    credential: RecordedCredential,
-    rate?: Partial<RateLimitSnapshot>,
-  ): void {
-    let status = answer.status;
-    let payload: Buffer | undefined;
-    let contentType: string | undefined;
-    if (answer.raw) {
-      payload = answer.raw.bytes;
-      contentType = answer.raw.contentType;
-    } else if (answer.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(answer.body));
-      contentType = 'application/json; charset=utf-8';
-    }
+  const primaryLimit = (status: 403 | 429, resetInSeconds: number, id: string): ApiResponse => ({
+    ...faultResponse({ type: 'primary-rate-limit', status, resetInSeconds }, id, authenticatedUser.id),
+    rate: { remaining: 0, used: limiter.snapshot().limit, reset: Math.floor(Date.now() / 1000) + resetInSeconds },
+  });
+
+  const server: HostServer<{ credential: RecordedCredential }> = await startHostServer<
+    RouteDefinition,
+    FaultKind,
+    { credential: RecordedCredential }
+  >({
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    routes: allRoutes(coreBucket),
+    unmatched: (request) => ({
+      method: request.method as HttpMethod,
+      template: request.path,
+      expressPath: request.path,
+      undocumented: true,
+      handle: async () => Promise.reject(notFound()),
+    }),
+    faults,
+    limiter,
+    ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
+    requestId,
+    async answer(route, method, request, { baseUrl }) {
+      try {
+        return await run(route, method as HttpMethod, request, { api: baseUrl, web: baseUrl });
+      } catch (error) {
+        return errorResponse(route, method as HttpMethod, error);
+      }
+    },
+    faultAnswer: (fault, id) =>
+      fault.type === 'primary-rate-limit'
+        ? primaryLimit(fault.status, fault.resetInSeconds, id)
+        : faultResponse(fault, id, authenticatedUser.id),
+    // The bucket is empty: the same answer as GitHub's primary limit, the headers showing the real window.
+    exhaustedAnswer: (id) => faultResponse({ type: 'primary-rate-limit', status: 403, resetInSeconds: 0 }, id, authenticatedUser.id),
+    // GitHub does not count 304s (conditional requests) against the rate limit, nor the few free endpoints.
+    counts: (route, status) => route.rateLimited !== false && status !== 304,
     // GitHub tags GET answers with weak ETags of the representation (If-None-Match revalidates them) and
     // writes with strong ones; raw contents carry the blob sha.
-    let etag: string | undefined;
-    if (method === 'GET' && status === 200 && payload) {
-      etag =
-        answer.raw?.etag ??
-        `W/"${createHash('sha256')
-          .update(contentType ?? '')
-          .update(payload)
-          .digest('hex')}"`;
-      if (etagMatches(request.headers['if-none-match'], etag)) status = 304;
-    } else if (status >= 200 && status < 300 && payload) {
-      etag = `"${createHash('md5').update(payload).digest('hex')}"`;
-    }
-    // GitHub does not count 304s (conditional requests) against the rate limit.
-    const counted = route.rateLimited !== false && status !== 304;
-    if (counted) limiter.consume();
-    const limits = { ...limiter.snapshot(), ...rate };
-    requests.push({ method: request.method, path: `${method} ${route.template}`, status, rateLimited: counted, credential });
-    if (validateResponses && !route.undocumented && status !== 304 && answer.body !== undefined && !answer.raw) {
-      const errors = openApi.validateResponse(method, route.template, status, answer.mediaType ?? 'application/json', answer.body);
-      if (errors.length > 0) violations.push({ method, route: route.template, status, errors });
-    }
-    response.status(status);
-    response.set({
+    etag(method, status, payload, contentType, answer) {
+      if (method === 'GET' && status === 200) return answer.raw?.etag ?? weakEtag(payload, 'sha256', contentType);
+      return status >= 200 && status < 300 ? strongEtag(payload) : undefined;
+    },
+    headers: ({ method, response, requestId: id, rate }) => ({
       'x-github-request-id': id,
       'x-github-api-version-selected': '2022-11-28',
-      'x-github-media-type': answer.raw
-        ? `github.v3; param=${answer.mediaType?.endsWith('.sha') ? 'sha' : 'raw'}`
+      'x-github-media-type': response.raw
+        ? `github.v3; param=${response.mediaType?.endsWith('.sha') ? 'sha' : 'raw'}`
         : 'github.v3; format=json',
-      'x-ratelimit-limit': String(limits.limit),
-      'x-ratelimit-remaining': String(limits.remaining),
-      'x-ratelimit-reset': String(limits.reset),
-      'x-ratelimit-used': String(limits.used),
-      'x-ratelimit-resource': limits.resource,
+      ...rateLimitHeaders(rate, {
+        limit: 'x-ratelimit-limit',
+        remaining: 'x-ratelimit-remaining',
+        reset: 'x-ratelimit-reset',
+        used: 'x-ratelimit-used',
+      }),
+      'x-ratelimit-resource': 'core',
       vary: 'Accept, Authorization, Cookie, X-GitHub-OTP',
       ...(method === 'GET' ? { 'cache-control': 'private, max-age=60, s-maxage=60' } : {}),
-      ...(etag ? { etag } : {}),
-      ...answer.headers,
-    });
-    if (status === 304 || payload === undefined) {
-      response.end();
-      return;
-    }
-    response.set('content-type', contentType);
-    response.end(payload);
-  }
-
-  async function dispatch(route: RouteDefinition, request: Request, response: Response): Promise<void> {
-    const method = (request.method === 'HEAD' ? 'GET' : request.method) as HttpMethod;
-    const id = requestId();
-    const authentication = apps.authenticate(request.headers.authorization);
-    let answer: ApiResponse;
-    let rate: Partial<RateLimitSnapshot> | undefined;
-    try {
-      if (latencyMs > 0) await delay(latencyMs);
-      const decision = faults.decide(method, route.template, request.path);
-      if (decision.delayMs > 0) await delay(decision.delayMs);
-      const fault = decision.fault;
-      if (fault && fault.type !== 'error-after-effect') {
-        answer = faultResponse(fault, id, authenticatedUser.id);
-        if (fault.type === 'primary-rate-limit')
-          rate = { remaining: 0, used: limiter.snapshot().limit, reset: Math.floor(Date.now() / 1000) + fault.resetInSeconds };
-      } else if (route.rateLimited !== false && limiter.exhausted()) {
-        answer = faultResponse({ type: 'primary-rate-limit', status: 403, resetInSeconds: 0 }, id, authenticatedUser.id);
-      } else {
-        try {
-          answer = await run(route, method, request, authentication);
-        } catch (error) {
-          answer = errorResponse(route, method, error);
+    }),
+    ...(validateResponses
+      ? {
+          validate: (route: RouteDefinition, method: string, status: number, answer: ApiResponse) =>
+            route.undocumented
+              ? []
+              : openApi.validateResponse(method, route.template, status, answer.mediaType ?? 'application/json', answer.body),
         }
-        // The effect happened; the answer is lost on the way back (a client retry must cope).
-        if (fault?.type === 'error-after-effect') answer = serverError(fault.status);
-      }
-    } catch (error) {
-      answer = errorResponse(route, method, error);
-    }
-    send(route, method, request, response, answer, id, authentication.credential, rate);
-  }
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  app.use(express.raw({ type: () => true, limit: '200mb' }));
-  for (const route of allRoutes(() => limiter.snapshot())) {
-    const register = { GET: app.get, POST: app.post, PUT: app.put, PATCH: app.patch, DELETE: app.delete }[route.method].bind(app);
-    register(route.expressPath, (request: Request, response: Response) => dispatch(route, request, response));
-  }
-  app.use((request: Request, response: Response) =>
-    dispatch(
-      {
-        method: request.method as HttpMethod,
-        template: request.path,
-        expressPath: request.path,
-        undocumented: true,
-        handle: async () => Promise.reject(notFound()),
+      : {}),
+    bodyError: (status) => ({
+      status,
+      body: {
+        message: status === 413 ? 'Request body too large' : 'Problems parsing JSON',
+        documentation_url: GENERIC_DOCUMENTATION,
+        status: String(status),
       },
-      request,
-      response,
-    ),
-  );
-  app.use((error: Error & { status?: number }, request: Request, response: Response, _next: NextFunction) => {
-    const status = error.status === 413 ? 413 : 400;
-    const message = status === 413 ? 'Request body too large' : 'Problems parsing JSON';
-    response.status(status).json({ message, documentation_url: GENERIC_DOCUMENTATION, status: String(status) });
+    }),
+    describe: (request) => ({ credential: authenticationOf(request).credential }),
+    onClose: () => dataDir.dispose(),
   });
-
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  const address = server.address() as AddressInfo;
-  // A wildcard address is not one a client can use: point at loopback instead.
-  const reachable = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-  url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${address.port}`;
 
   return {
-    url,
+    get url() {
+      return server.url;
+    },
     get requests() {
-      return requests;
+      return server.requests;
     },
     faults,
     get violations() {
-      return violations;
+      return server.violations;
     },
     get installationTokens() {
       return apps.issued;
     },
-    resetRequests() {
-      requests.length = 0;
-    },
-    setLatency(ms: number) {
-      latencyMs = ms;
-    },
+    resetRequests: () => server.resetRequests(),
+    setLatency: (ms: number) => server.setLatency(ms),
     repositoryPath: (owner, repo) => store.repositoryPath(owner, repo),
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => server.close(),
   };
 }

@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { SchemaValidator } from '@metastore/git-host-test-server';
+import type { ErrorObject } from 'ajv';
 
-/** A response the server sent that GitHub's OpenAPI description does not allow. */
-export interface SchemaViolation {
-  readonly method: string;
-  readonly route: string;
-  readonly status: number;
-  readonly errors: readonly string[];
-}
+export type { SchemaViolation } from '@metastore/git-host-test-server';
 
 type JsonObject = { [key: string]: unknown };
 
@@ -99,13 +93,10 @@ export function invalidRequestMessage(errors: readonly ErrorObject[]): string {
 
 /** GitHub's OpenAPI description (the subset the test server implements), compiled for validation. */
 export class GitHubOpenApi {
-  private readonly ajv: Ajv;
-  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly validator: SchemaValidator;
 
   private constructor(private readonly document: OpenApiDocument) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false });
-    addFormats(this.ajv);
-    this.ajv.addSchema({ $id: SCHEMA_ID, $defs: toJsonSchema(document.components.schemas) as JsonObject });
+    this.validator = new SchemaValidator([{ $id: SCHEMA_ID, $defs: toJsonSchema(document.components.schemas) as JsonObject }]);
   }
 
   /** Loads the trimmed description written by tools/github-openapi/trim.mjs. */
@@ -129,8 +120,7 @@ export class GitHubOpenApi {
   validateRequestBody(method: string, route: string, body: unknown): ErrorObject[] | undefined {
     const schema = this.operation(method, route)?.requestBody?.content?.['application/json']?.schema;
     if (!schema) return undefined;
-    const validate = this.compile(`request ${method} ${route}`, schema);
-    return validate(body) ? undefined : (validate.errors ?? []);
+    return this.validator.errors(`request ${method} ${route}`, () => toJsonSchema(schema) as JsonObject, body);
   }
 
   /**
@@ -163,17 +153,6 @@ export class GitHubOpenApi {
   }
 
   private check(cacheKey: string, schema: JsonObject, body: unknown): string[] {
-    const validate = this.compile(cacheKey, schema);
-    if (validate(body)) return [];
-    return (validate.errors ?? []).slice(0, 10).map((error) => `${error.instancePath || '(body)'} ${error.message ?? error.keyword}`);
-  }
-
-  private compile(cacheKey: string, schema: JsonObject): ValidateFunction {
-    let validate = this.compiled.get(cacheKey);
-    if (!validate) {
-      validate = this.ajv.compile(toJsonSchema(schema) as JsonObject);
-      this.compiled.set(cacheKey, validate);
-    }
-    return validate;
+    return this.validator.check(cacheKey, () => toJsonSchema(schema) as JsonObject, body);
   }
 }

@@ -1,4 +1,4 @@
-import type { GitCommitObject, GitIdentity, GitObjectType, GitTagObject, GitTreeEntry } from './git-backend';
+import type { GitCommitObject, GitIdentity, GitObjectType, GitTagObject, GitTreeEntry } from '@metastore/git-host-test-server';
 import type { InstallationRecord, RegisteredApp } from './github-apps';
 import type { AccountRecord, RepositoryRecord, StoredRepository } from './repository-store';
 

@@ -1,5 +1,5 @@
-import type { GitCommitObject } from '../git-backend';
-import { countLineChanges } from '../line-diff';
+import type { GitCommitObject } from '@metastore/git-host-test-server';
+import { countLineChanges } from '@metastore/git-host-test-server';
 import { commitObject, encodePath, repositoryApiUrl, repositoryWebUrl, type ServerUrls } from '../representations';
 import type { StoredRepository } from '../repository-store';
 import { GitHubErrorResponse, type RouteContext, type RouteDefinition, ok, paginate, repositoryOf, unprocessable } from './route';

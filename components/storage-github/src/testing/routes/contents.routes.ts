@@ -1,4 +1,4 @@
-import type { GitTreeEntry } from '../git-backend';
+import type { GitTreeEntry } from '@metastore/git-host-test-server';
 import { encodePath, objectUrl, repositoryApiUrl, repositoryWebUrl, wrappedBase64 } from '../representations';
 import type { StoredRepository } from '../repository-store';
 import { type ApiResponse, type RouteContext, type RouteDefinition, notFound, ok, repositoryOf } from './route';

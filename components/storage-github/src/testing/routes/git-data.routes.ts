@@ -1,4 +1,4 @@
-import { GitBackendError, type GitIdentity, type GitObjectType, type TreeChange } from '../git-backend';
+import { GitBackendError, type GitIdentity, type GitObjectType, type TreeChange } from '@metastore/git-host-test-server';
 import { gitCommitObject, nodeId, objectUrl, refObject, tagObject, treeEntryObject, wrappedBase64 } from '../representations';
 import type { StoredRepository } from '../repository-store';
 import { accountIdentity } from './repositories.routes';

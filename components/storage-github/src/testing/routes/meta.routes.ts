@@ -1,12 +1,9 @@
+import type { RateLimitSnapshot as BucketSnapshot } from '@metastore/git-host-test-server';
 import { privateUser } from '../representations';
 import { type RouteDefinition, ok } from './route';
 
-/** The current state of a rate-limit bucket. */
-export interface RateLimitSnapshot {
-  readonly limit: number;
-  readonly remaining: number;
-  readonly reset: number;
-  readonly used: number;
+/** The current state of a rate-limit bucket and its name (`core`). */
+export interface RateLimitSnapshot extends BucketSnapshot {
   readonly resource: string;
 }
 

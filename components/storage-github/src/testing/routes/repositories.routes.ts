@@ -1,4 +1,4 @@
-import type { GitIdentity } from '../git-backend';
+import type { GitIdentity } from '@metastore/git-host-test-server';
 import type { AccountRecord, RepositorySettings, StoredRepository } from '../repository-store';
 import { RepositoryExistsError } from '../repository-store';
 import { noReplyEmail, repositoryObject } from '../representations';

@@ -1,24 +1,16 @@
+import { type HostResponse, type HostRoute, pageRequest as hostPageRequest, pageUrl } from '@metastore/git-host-test-server';
 import type { GitHubApps, InstallationRecord, RegisteredApp } from '../github-apps';
 import type { AccountRecord, RepositoryStore, StoredRepository } from '../repository-store';
 import type { ServerUrls } from '../representations';
 
-/** HTTP methods the server routes. */
+/** HTTP methods the server routes (HEAD requests are answered by the GET routes). */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The media type a client asked for with `Accept` (`application/vnd.github.<param>`). */
 export type RequestedMedia = 'json' | 'raw' | 'sha' | 'object';
 
 /** An answer a route produces; the server adds headers, ETags, rate limits and validation. */
-export interface ApiResponse {
-  readonly status: number;
-  /** A JSON body. */
-  readonly body?: unknown;
-  /** A non-JSON body (raw file contents, a bare sha). */
-  readonly raw?: { readonly bytes: Buffer; readonly contentType: string; readonly etag?: string };
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The media type GitHub's description lists the body under (default `application/json`). */
-  readonly mediaType?: string;
-}
+export type ApiResponse = HostResponse;
 
 /** Everything a route handler needs about one request. */
 export interface RouteContext {
@@ -44,13 +36,9 @@ export interface RouteContext {
   readonly repositoryCreated: (stored: StoredRepository) => void;
 }
 
-/** One operation of the API. */
-export interface RouteDefinition {
+/** One operation of the API (`template` is the OpenAPI path template, e.g. `/repos/{owner}/{repo}/git/trees`). */
+export interface RouteDefinition extends HostRoute {
   readonly method: HttpMethod;
-  /** The OpenAPI path template, e.g. `/repos/{owner}/{repo}/git/trees`. */
-  readonly template: string;
-  /** The Express 5 path (wildcards for parameters that are the rest of the path). */
-  readonly expressPath: string;
   /** Git Data and commits endpoints answer 409 on an empty repository. */
   readonly conflictsWhenEmpty?: boolean;
   /** False for the few endpoints GitHub does not count against the rate limit. */
@@ -113,12 +101,7 @@ export function requestedMedia(accept: string | undefined): RequestedMedia {
 
 /** Page size and number from `per_page` (default 30, at most 100) and `page` (default 1). */
 export function pageRequest(query: RouteContext['query']): { perPage: number; page: number } {
-  const perPage = Number.parseInt(query.per_page ?? '', 10);
-  const page = Number.parseInt(query.page ?? '', 10);
-  return {
-    perPage: Number.isFinite(perPage) && perPage > 0 ? Math.min(perPage, 100) : 30,
-    page: Number.isFinite(page) && page > 0 ? page : 1,
-  };
+  return hostPageRequest(query, { defaultPerPage: 30, maxPerPage: 100 });
 }
 
 /**
@@ -129,12 +112,7 @@ export function paginate<T>(context: RouteContext, items: readonly T[]): { items
   const { perPage, page } = pageRequest(context.query);
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));
   const pageItems = items.slice((page - 1) * perPage, page * perPage);
-  const target = new URL(context.requestUrl, context.urls.api);
-  const link = (number: number, rel: string) => {
-    target.searchParams.set('per_page', String(perPage));
-    target.searchParams.set('page', String(number));
-    return `<${context.urls.api}${target.pathname}${target.search}>; rel="${rel}"`;
-  };
+  const link = (number: number, rel: string) => `<${pageUrl(context.urls.api, context.requestUrl, perPage, number)}>; rel="${rel}"`;
   const links: string[] = [];
   if (page > 1) links.push(link(Math.min(page - 1, lastPage), 'prev'));
   if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));

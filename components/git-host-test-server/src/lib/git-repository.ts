@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import AsyncLock from 'async-lock';
 import git from 'isomorphic-git';
 import isGitRefNameValid from 'is-git-ref-name-valid';
-import { KeyedLock } from '@metastore/storage';
 
 /** Git object types. */
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';
@@ -72,7 +72,7 @@ export interface TreeDifference {
   readonly newOid?: string;
 }
 
-/** Why a git operation was refused; routes translate these into GitHub's answers. */
+/** Why a git operation was refused; routes translate these into their host's answers. */
 export type GitFailure =
   | 'OBJECT_MISSING'
   | 'WRONG_OBJECT_TYPE'
@@ -108,7 +108,8 @@ const MODE_TYPES: Record<TreeEntryMode, TreeEntryType> = {
   '040000': 'tree',
   '160000': 'commit',
 };
-const refLocks = new KeyedLock();
+// Ref updates are serialised per repository directory, across every GitRepository instance of the process.
+const refLocks = new AsyncLock({ maxPending: Infinity });
 
 interface TreeNode {
   readonly baseOid: string | undefined;
@@ -142,13 +143,13 @@ export class GitRepository {
     this.context = { fs, gitdir, cache: {} };
   }
 
-  /** Creates an empty bare repository whose HEAD names `main`. */
-  static async initialise(gitdir: string): Promise<GitRepository> {
-    await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+  /** Creates an empty bare repository whose HEAD names `defaultBranch`. */
+  static async initialise(gitdir: string, defaultBranch = 'main'): Promise<GitRepository> {
+    await git.init({ fs, gitdir, bare: true, defaultBranch });
     return new GitRepository(gitdir);
   }
 
-  /** True when the repository has no refs at all (GitHub's "Git Repository is empty."). */
+  /** True when the repository has no refs at all (GitHub's "Git Repository is empty.", GitLab's `empty_repo`). */
   async isEmpty(): Promise<boolean> {
     return (await git.listRefs({ ...this.context, filepath: 'refs' })).length === 0;
   }
@@ -360,7 +361,7 @@ export class GitRepository {
   /** Creates a ref that must not exist yet (nor clash with a ref below or above it). */
   async createRef(ref: string, oid: string): Promise<void> {
     await this.assertRefTarget(ref, oid);
-    await refLocks.run(this.gitdir, async () => {
+    await refLocks.acquire(this.gitdir, async () => {
       if ((await this.readRef(ref)) !== undefined) throw new GitBackendError('REF_EXISTS', ref);
       const others = await this.listRefs('refs/');
       if (others.some((other) => other.ref.startsWith(`${ref}/`) || ref.startsWith(`${other.ref}/`))) {
@@ -376,7 +377,7 @@ export class GitRepository {
    */
   async updateRef(ref: string, oid: string, force: boolean): Promise<void> {
     await this.assertRefTarget(ref, oid);
-    await refLocks.run(this.gitdir, async () => {
+    await refLocks.acquire(this.gitdir, async () => {
       const current = await this.readRef(ref);
       if (current === undefined) throw new GitBackendError('REF_MISSING', ref);
       if (!force && current !== oid && !(await this.isFastForward(current, oid))) {
@@ -388,7 +389,7 @@ export class GitRepository {
 
   /** Deletes an existing ref (loose or packed). */
   async deleteRef(ref: string): Promise<void> {
-    await refLocks.run(this.gitdir, async () => {
+    await refLocks.acquire(this.gitdir, async () => {
       if ((await this.readRef(ref)) === undefined) throw new GitBackendError('REF_MISSING', ref);
       await git.deleteRef({ ...this.context, ref });
       await this.removeEmptyRefDirectories(path.dirname(ref));
