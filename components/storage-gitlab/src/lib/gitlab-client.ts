@@ -1,0 +1,40 @@
+import { Commits, Groups, Namespaces, Projects, RepositoryFiles, Tags, Users } from '@gitbeaker/rest';
+import type { GitLabStorageConfig } from './gitlab.config';
+import { gitLabRequesterFn, type ClientLogger, type RateLimitBudget } from './gitlab-requester';
+
+/** The gitbeaker resources the adapter calls, sharing one requester (rate limits, retries, revalidation, budget). */
+export interface GitLabClient {
+  readonly projects: InstanceType<typeof Projects<false>>;
+  readonly commits: InstanceType<typeof Commits<false>>;
+  readonly files: InstanceType<typeof RepositoryFiles<false>>;
+  readonly tags: InstanceType<typeof Tags<false>>;
+  readonly groups: InstanceType<typeof Groups<false>>;
+  readonly namespaces: InstanceType<typeof Namespaces<false>>;
+  readonly users: InstanceType<typeof Users<false>>;
+}
+
+/**
+ * Builds the client: `PRIVATE-TOKEN` for personal, project and group access tokens, `Authorization: Bearer` for OAuth
+ * tokens (gitbeaker's `token` and `oauthToken`). gitbeaker's own client-side limits (3,000 requests a minute) stay on.
+ */
+export function createGitLabClient(config: GitLabStorageConfig, budget: RateLimitBudget, logger?: ClientLogger): GitLabClient {
+  const requesterFn = gitLabRequesterFn({
+    retryBaseMs: config.retryBaseMs,
+    maxRetries: config.maxRetries,
+    maxRateLimitWaitSeconds: config.maxRateLimitWaitSeconds,
+    cacheEntries: config.cacheEntries,
+    budget,
+    ...(logger ? { logger } : {}),
+  });
+  const credential = config.auth.type === 'oauth' ? { oauthToken: config.auth.token } : { token: config.auth.token };
+  const options = { host: config.url, requesterFn, queryTimeout: config.requestTimeoutMs, ...credential };
+  return {
+    projects: new Projects(options),
+    commits: new Commits(options),
+    files: new RepositoryFiles(options),
+    tags: new Tags(options),
+    groups: new Groups(options),
+    namespaces: new Namespaces(options),
+    users: new Users(options),
+  };
+}

@@ -1,0 +1,198 @@
+import {
+  createRequesterFn,
+  getMatchingRateLimiter,
+  type FormattedResponse,
+  type RateLimiters,
+  type RequesterType,
+  type ResourceOptions,
+} from '@gitbeaker/requester-utils';
+import { LRUCache } from 'lru-cache';
+import { GitLabApiError, GitLabNetworkError, upstreamMessageOf } from './gitlab.errors';
+
+/** The rate-limit budget as last reported by GitLab (`RateLimit-*` headers), and how many requests were answered. */
+export interface RateLimitBudget {
+  limit?: number;
+  remaining?: number;
+  /** Unix seconds. */
+  reset?: number;
+  /** Requests answered by GitLab, and how many of them were 304s (revalidations with nothing changed). */
+  requests: number;
+  notModified: number;
+}
+
+/** Minimal logger the requester reports rate limits and retries to (pino-compatible). */
+export interface ClientLogger {
+  warn(object: object, message: string): void;
+}
+
+/** How the requester retries and caches. */
+export interface RequesterSettings {
+  readonly retryBaseMs: number;
+  readonly maxRetries: number;
+  readonly maxRateLimitWaitSeconds: number;
+  /** Revalidated answers (ETag and body) kept for conditional requests. */
+  readonly cacheEntries: number;
+  readonly budget: RateLimitBudget;
+  readonly logger?: ClientLogger;
+  /** The clock rate-limit resets are measured against. */
+  readonly now?: () => Date;
+}
+
+/** The options gitbeaker's `defaultOptionsHandler` prepares for a request (headers with the credential, encoded query, JSON body). */
+interface PreparedRequest {
+  readonly method?: string;
+  readonly prefixUrl?: string;
+  readonly searchParams?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | FormData;
+  readonly signal?: AbortSignal;
+  readonly rateLimiters?: RateLimiters;
+}
+
+/** A cached answer to a GET, revalidated with If-None-Match. */
+interface Revalidated {
+  readonly etag: string;
+  readonly body: FormattedResponse['body'];
+  readonly headers: Record<string, string>;
+}
+
+/** GitLab answers a 429 with Retry-After; without one, the window's reset; failing both, a minute. */
+const RATE_LIMIT_FALLBACK_SECONDS = 60;
+/** Answers larger than this are not kept for revalidation (file contents are cached by sha instead). */
+const MAX_REVALIDATED_BYTES = 256 * 1024;
+
+/**
+ * Seconds until a 429 may succeed: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset` (Unix seconds), else
+ * a minute (https://docs.gitlab.com/user/gitlab_com/#gitlabcom-specific-rate-limits).
+ */
+export function retryAfterSecondsOf(headers: Headers, now: Date): number {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1, Math.ceil(seconds));
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(1, Math.ceil((date - now.getTime()) / 1000));
+  }
+  const reset = Number(headers.get('ratelimit-reset'));
+  if (headers.get('ratelimit-reset') !== null && Number.isFinite(reset)) return Math.max(1, Math.ceil(reset - now.getTime() / 1000));
+  return RATE_LIMIT_FALLBACK_SECONDS;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+function headersOf(response: Response): Record<string, string> {
+  return Object.fromEntries(response.headers.entries());
+}
+
+/** The body as gitbeaker's resources expect it: parsed JSON, or text (raw files are UTF-8 text here), null for 204. */
+async function bodyOf(response: Response): Promise<FormattedResponse['body']> {
+  if (response.status === 204) return null;
+  const text = await response.text();
+  const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  if (type === 'application/json') return text === '' ? {} : (JSON.parse(text) as FormattedResponse['body']);
+  return text;
+}
+
+/**
+ * A gitbeaker `requesterFn` replacing @gitbeaker/rest's request handler, whose retries ignore `Retry-After` and would
+ * repeat a POST answered 502. This one:
+ * - waits out 429s for `Retry-After` (or `RateLimit-Reset`) while the request's total wait stays within
+ *   `maxRateLimitWaitSeconds`, then fails at once with `retryAfterSeconds` (a 429 was refused before any effect, so
+ *   any method may be repeated);
+ * - retries 5xx answers and lost connections with exponential backoff only for GET and PUT (idempotent): a POST or
+ *   DELETE that failed may have taken effect, and only the adapter knows how to check (a project create looks the
+ *   project up first);
+ * - revalidates GET answers that carry an ETag with `If-None-Match` and serves a 304 from its copy;
+ * - records `RateLimit-*` into `budget` for the metrics.
+ * Errors are GitLabApiError / GitLabNetworkError: status, method, path, request id, GitLab's message; never a header.
+ */
+export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions: ResourceOptions) => RequesterType {
+  const revalidated = new LRUCache<string, Revalidated>({ max: settings.cacheEntries });
+  const now = settings.now ?? (() => new Date());
+  const { budget, logger } = settings;
+
+  const record = (response: Response): void => {
+    budget.requests += 1;
+    if (response.status === 304) budget.notModified += 1;
+    const number = (name: string) => {
+      const value = response.headers.get(name);
+      return value === null || !Number.isFinite(Number(value)) ? undefined : Number(value);
+    };
+    const limit = number('ratelimit-limit');
+    const remaining = number('ratelimit-remaining');
+    const reset = number('ratelimit-reset');
+    if (limit !== undefined) budget.limit = limit;
+    if (remaining !== undefined) budget.remaining = remaining;
+    if (reset !== undefined) budget.reset = reset;
+  };
+
+  const handle = async (endpoint: string, options?: Record<string, unknown>): Promise<FormattedResponse> => {
+    const request = (options ?? {}) as PreparedRequest;
+    const method = (request.method ?? 'GET').toUpperCase();
+    const prefix = request.prefixUrl ?? '';
+    const url = new URL(endpoint, prefix.endsWith('/') ? prefix : `${prefix}/`);
+    if (request.searchParams) url.search = request.searchParams;
+    const route = url.pathname;
+    const repeatable = method === 'GET' || method === 'PUT';
+    const cacheKey = method === 'GET' ? url.href : undefined;
+    const limiter = getMatchingRateLimiter(endpoint, request.rateLimiters, method);
+    let waitedSeconds = 0;
+    for (let attempt = 0; ; attempt += 1) {
+      const cached = cacheKey === undefined ? undefined : revalidated.get(cacheKey);
+      const headers = { ...request.headers, ...(cached ? { 'if-none-match': cached.etag } : {}) };
+      await limiter();
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          signal: request.signal ?? null,
+        });
+      } catch (error) {
+        const failure = new GitLabNetworkError(method, route, { cause: error });
+        if (!repeatable || request.signal?.aborted || attempt >= settings.maxRetries) throw failure;
+        logger?.warn({ method, route, attempt: attempt + 1 }, 'GitLab did not answer; retrying');
+        await sleep(settings.retryBaseMs * 2 ** attempt);
+        continue;
+      }
+      record(response);
+      if (response.status === 304 && cached) {
+        await response.body?.cancel();
+        return { body: cached.body, headers: cached.headers, status: 200 };
+      }
+      if (response.ok) {
+        const body = await bodyOf(response);
+        const responseHeaders = headersOf(response);
+        const etag = response.headers.get('etag');
+        if (cacheKey !== undefined && etag && JSON.stringify(body ?? null).length <= MAX_REVALIDATED_BYTES) {
+          revalidated.set(cacheKey, { etag, body, headers: responseHeaders });
+        }
+        return { body, headers: responseHeaders, status: response.status };
+      }
+      const requestId = response.headers.get('x-request-id') ?? undefined;
+      const upstream = upstreamMessageOf(await bodyOf(response).catch(() => undefined), response.statusText);
+      if (response.status === 429) {
+        const retryAfter = retryAfterSecondsOf(response.headers, now());
+        const wait = attempt < settings.maxRetries && waitedSeconds + retryAfter <= settings.maxRateLimitWaitSeconds;
+        logger?.warn({ method, route, status: 429, retryAfter, attempt: attempt + 1, wait }, 'GitLab rate limit hit');
+        if (wait) {
+          waitedSeconds += retryAfter;
+          await sleep(retryAfter * settings.retryBaseMs);
+          continue;
+        }
+        throw new GitLabApiError(429, method, route, requestId, upstream, retryAfter);
+      }
+      if (response.status >= 500 && repeatable && attempt < settings.maxRetries) {
+        logger?.warn({ method, route, status: response.status, attempt: attempt + 1 }, 'GitLab server error; retrying');
+        await sleep(settings.retryBaseMs * 2 ** attempt);
+        continue;
+      }
+      throw new GitLabApiError(response.status, method, route, requestId, upstream);
+    }
+  };
+
+  return createRequesterFn((_resourceOptions, requestOptions) => Promise.resolve(requestOptions), handle);
+}
