@@ -14,3 +14,4 @@ export {
   ValidationError,
 } from './lib/domain.errors';
 export type { ErrorCode, ValidationIssue } from './lib/domain.errors';
+export { escapePointerToken } from './lib/json-pointer';

@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { MAX_DESCRIPTOR_DEPTH } from '@metastore/datasets';
-import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { escapePointerToken, ValidationError, type ValidationIssue } from '@metastore/errors';
 import { sendProblem } from './problem';
 
 /** The deepest nesting of objects and arrays a request body may have: a descriptor's limit, plus the create request that wraps it. */
@@ -64,11 +64,6 @@ function decodes(text: string): boolean {
   }
 }
 
-/** One JSON Pointer (RFC 6901) reference token: `~` as `~0`, `/` as `~1`. */
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /**
  * Refuses, before authentication and routing, a URL that cannot be decoded (malformed percent-encoding, such as `%zz`
  * or `%ff`, in the path or the query) or whose path holds an encoded NUL: 400 INVALID_URL. A query parameter whose
@@ -93,7 +88,7 @@ export const rejectMalformedUrl: RequestHandler = (req, res, next) => {
     const equals = parameter.indexOf('=');
     const name = decodeURIComponent(equals === -1 ? parameter : parameter.slice(0, equals));
     const value = equals === -1 ? '' : decodeURIComponent(parameter.slice(equals + 1));
-    if (`${name}${value}`.includes('\u0000')) issues.push({ pointer: `/${escapePointer(name)}`, message: 'must not contain U+0000' });
+    if (`${name}${value}`.includes('\u0000')) issues.push({ pointer: `/${escapePointerToken(name)}`, message: 'must not contain U+0000' });
   }
   if (issues.length > 0) {
     next(new ValidationError('invalid query parameters', issues));
@@ -114,7 +109,7 @@ export function nulPointers(value: unknown, limit = MAX_NUL_ISSUES): string[] {
       current.forEach((item, index) => pending.push({ value: item, pointer: `${pointer}/${index}` }));
     } else if (typeof current === 'object' && current !== null) {
       for (const [key, item] of Object.entries(current)) {
-        const at = `${pointer}/${escapePointer(key)}`;
+        const at = `${pointer}/${escapePointerToken(key)}`;
         if (key.includes('\u0000')) found.push(at);
         pending.push({ value: item, pointer: at });
       }

@@ -6,6 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
 import request from 'supertest';
+import { escapePointerToken } from '@metastore/errors';
 import type { TokenClaims } from '@metastore/auth-jwt';
 import { createCatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests } from '@metastore/catalog-postgres/testing';
@@ -14,7 +15,6 @@ import type { DatasetStorage } from '@metastore/storage';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { buildDependencies, type Dependencies } from '../dependencies';
-import { escapePointer } from '../http/request-guards';
 import { openApiDocument } from '../openapi/document';
 
 /** A running API over real git repositories in a temporary data directory, with its own catalog database. */
@@ -127,7 +127,7 @@ export function expectDocumented(
     .trim();
   if (!(mediaType in documented.content)) throw new Error(`${method} ${pathTemplate} ${response.status} sent ${mediaType}, not documented`);
   const pointer = ['paths', pathTemplate, method.toLowerCase(), 'responses', String(response.status), 'content', mediaType, 'schema']
-    .map(escapePointer)
+    .map(escapePointerToken)
     .join('/');
   const validate = ajv.getSchema(`openapi#/${pointer}`);
   if (!validate) throw new Error(`no schema at ${pointer}`);

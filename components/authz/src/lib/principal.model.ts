@@ -1,5 +1,5 @@
 import { isOwner } from '@metastore/datasets';
-import { ValidationError, type ValidationIssue } from '@metastore/errors';
+import { escapePointerToken, ValidationError, type ValidationIssue } from '@metastore/errors';
 import { IDENTITY_FORBIDDEN, isIdentityEmail } from '@metastore/storage';
 import { isRole, ROLES, type Role } from './role.model';
 import { formatScope, isObjectScope, parseScope, type Scope } from './scope.model';
@@ -117,7 +117,7 @@ function rolesOf(claims: Readonly<Record<string, unknown>>, issues: ValidationIs
   }
   const roles: Record<string, Role> = {};
   for (const [owner, role] of Object.entries(value as Record<string, unknown>)) {
-    const pointer = `/roles/${owner.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const pointer = `/roles/${escapePointerToken(owner)}`;
     if (owner !== '*' && !isOwner(owner)) {
       issues.push({ pointer, message: `claim 'roles': '${owner}' is not an owner (lowercase letters, digits, '.', '_', '-') or '*'` });
     } else if (!isRole(role)) {

@@ -2,7 +2,7 @@ import specs from '@asyncapi/specs';
 import Ajv from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { ConfigurationError } from '@metastore/errors';
+import { ConfigurationError, escapePointerToken } from '@metastore/errors';
 import { EVENT_SCHEMAS, EVENT_TYPES, eventSchemaFor, type EventType } from '@metastore/events';
 import { asyncApiDocument, type AsyncApiDocument } from './redis-asyncapi';
 
@@ -34,7 +34,7 @@ function walk(node: unknown, visit: (value: Record<string, unknown>, path: strin
   if (Array.isArray(node)) node.forEach((item, index) => walk(item, visit, `${path}/${index}`));
   else if (typeof node === 'object' && node !== null) {
     visit(node as Record<string, unknown>, path);
-    for (const [key, value] of Object.entries(node)) walk(value, visit, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    for (const [key, value] of Object.entries(node)) walk(value, visit, `${path}/${escapePointerToken(key)}`);
   }
 }
 
