@@ -54,8 +54,28 @@ const commaList = z
       .filter((item) => item !== ''),
   );
 
-const schema = z.object({
-  GITLAB_URL: z.url().default('https://gitlab.com'),
+/**
+ * The GitLab storage's environment variables: parser, default and meaning of each (the runtime documents them in the README).
+ * `description` is the README's meaning, `shownDefault` the default as shown there, `secret` marks a value never echoed,
+ * `documentedWith` puts a variable in another's row.
+ */
+export const gitLabStorageVariables = z.object({
+  GITLAB_URL: z
+    .url()
+    .default('https://gitlab.com')
+    .meta({ description: 'the instance (gitlab.com or self-managed; the API is `<url>/api/v4`)' }),
+  GITLAB_TOKEN: z.string().optional().meta({
+    secret: true,
+    shownDefault: '(this, or OAuth)',
+    description:
+      'a personal, group or project access token (sent as `PRIVATE-TOKEN`): scope `api` and the Owner role on `GITLAB_ROOT_GROUP` (subgroups and project deletion need it) for the API; the sync worker and `metastore catalog` only read, so `read_api` suffices for them (`write_repository` covers git pushes, not API writes)',
+  }),
+  GITLAB_OAUTH_TOKEN: z.string().optional().meta({
+    secret: true,
+    shownDefault: '(or a token)',
+    description:
+      'an OAuth 2 access token with the `api` scope instead (sent as `Authorization: Bearer`); refreshing it is left to whoever sets it',
+  }),
   GITLAB_ROOT_GROUP: z
     .string()
     .transform((value) => value.replace(/^\/+|\/+$/g, ''))
@@ -63,25 +83,60 @@ const schema = z.object({
       (value) => value.split('/').every((segment) => PATH_SEGMENT.test(segment) && !segment.endsWith('.git') && !segment.endsWith('.atom')),
       'must be the full path of a GitLab group, e.g. metastore or org/metastore',
     )
-    .optional(),
-  GITLAB_OWNERS: commaList.refine(
-    (owners) => owners.every((owner) => OWNER.test(owner)),
-    'must be a comma-separated list of owners (lowercase letters, digits, ., _ and -)',
-  ),
-  GITLAB_VISIBILITY: z.enum(['private', 'internal', 'public']).default('private'),
+    .optional()
+    .meta({
+      shownDefault: '(none: owners are top-level groups)',
+      description:
+        'the group (full path, itself possibly a subgroup) holding one subgroup per owner, created on first use: dataset `acme/climate` is the project `<root>/acme/climate`. Unset: each owner is a top-level group or user namespace (gitlab.com does not let the API create top-level groups)',
+    }),
+  GITLAB_OWNERS: commaList
+    .refine(
+      (owners) => owners.every((owner) => OWNER.test(owner)),
+      'must be a comma-separated list of owners (lowercase letters, digits, ., _ and -)',
+    )
+    .meta({
+      shownDefault: '',
+      description:
+        "owners the sync worker and `metastore catalog sync` reconcile besides the root group's subgroups (without a root group: the only ones)",
+    }),
+  GITLAB_VISIBILITY: z
+    .enum(['private', 'internal', 'public'])
+    .default('private')
+    .meta({ description: '`private`, `internal` or `public`, for new projects and owner subgroups' }),
   GITLAB_DEFAULT_BRANCH: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/)
-    .default('main'),
+    .default('main')
+    .meta({ description: 'branch holding the history' }),
   GITLAB_TOPIC: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be lowercase letters, digits and -')
-    .default('metastore-dataset'),
-  GITLAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  GITLAB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  GITLAB_MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
-  GITLAB_CACHE_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  GITLAB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    .default('metastore-dataset')
+    .meta({ description: 'topic marking dataset projects (listings and deletes only touch these)' }),
+  GITLAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(60_000).default(1000).meta({
+    description:
+      'backoff unit and retries for 5xx (reads; a lost create is looked up first) and 429s (`Retry-After` and `RateLimit-Reset` are honoured)',
+  }),
+  GITLAB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3).meta({ documentedWith: 'GITLAB_RETRY_BASE_MS' }),
+  GITLAB_MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).optional().meta({
+    shownDefault: '`10` (API), `600` (sync worker, CLI)',
+    description:
+      "the longest one request waits, in total, for GitLab's rate limits (`0`: never wait); past it the request fails at once with `503 STORAGE_UNAVAILABLE` and `Retry-After`",
+  }),
+  GITLAB_CACHE_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .meta({ description: 'immutable objects (files and commits by sha) and revalidated answers kept in memory' }),
+  GITLAB_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(30_000)
+    .meta({ description: 'how long one request to GitLab may take' }),
 });
 
 /** Exactly one credential: an access token or an OAuth token. */
@@ -120,7 +175,7 @@ export function parseGitLabStorageConfig(
   const values = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
-  const result = schema.safeParse(values);
+  const result = gitLabStorageVariables.safeParse(values);
   const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const auth = authenticationOf(values, problems);
   if (!result.success || !auth || problems.length > 0) throw new ConfigurationError(problems.join('; '));
