@@ -116,9 +116,9 @@ describe('loadApiConfig', () => {
 describe('STORAGE', () => {
   it('allows exactly the registered backends, local by default', () => {
     expect(STORAGE_BACKEND_NAMES).toEqual(STORAGE_BACKENDS.map((backend) => backend.name));
-    expect(STORAGE_BACKEND_NAMES).toEqual(['local', 'github']);
+    expect(STORAGE_BACKEND_NAMES).toEqual(['local', 'github', 'gitlab']);
     expect(loadApiConfig({}).storage.backend).toBe(STORAGE_BACKENDS[0].name);
-    const message = problem(loadApiConfig, { STORAGE: 'gitlab' });
+    const message = problem(loadApiConfig, { STORAGE: 'gitea' });
     for (const name of STORAGE_BACKEND_NAMES) expect(message).toContain(`"${name}"`);
   });
 });

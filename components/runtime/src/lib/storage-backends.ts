@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatasetStorage } from '@metastore/storage';
 import { gitHubStorageVariables, GitHubStorage, parseGitHubStorageConfig, type GitHubStorageConfig } from '@metastore/storage-github';
+import { gitLabStorageVariables, GitLabStorage, parseGitLabStorageConfig, type GitLabStorageConfig } from '@metastore/storage-gitlab';
 import { LocalGitStorage, type LocalGitStorageConfig } from '@metastore/storage-local';
 import type { EnvironmentValues, ProcessName, VariableSchema } from './environment';
 
@@ -55,8 +56,18 @@ const gitHubBackend = defineStorageBackend({
   create: (settings, { logger }) => new GitHubStorage(settings, { logger: logger.child({ component: 'storage-github' }) }),
 });
 
+/** GitLab projects through its REST API (gitlab.com or self-managed). */
+const gitLabBackend = defineStorageBackend({
+  name: 'gitlab',
+  title: 'GitLab storage',
+  variables: gitLabStorageVariables,
+  parseConfig: (values, { process }): GitLabStorageConfig =>
+    parseGitLabStorageConfig(values, process === 'api' ? {} : { maxRateLimitWaitSeconds: 600 }),
+  create: (settings, { logger }) => new GitLabStorage(settings, { logger: logger.child({ component: 'storage-gitlab' }) }),
+});
+
 /** Every storage backend, one entry each: `STORAGE`'s allowed values, their parsers and factories. The first is the default. */
-export const STORAGE_BACKENDS = [localBackend, gitHubBackend] as const;
+export const STORAGE_BACKENDS = [localBackend, gitHubBackend, gitLabBackend] as const;
 
 /** A `STORAGE` value. */
 export type StorageBackendName = (typeof STORAGE_BACKENDS)[number]['name'];
