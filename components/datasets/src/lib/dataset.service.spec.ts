@@ -512,7 +512,7 @@ describe('DatasetService', () => {
       await service.create(id, descriptorWith([temps()]), { author });
       await expect(service.patch(id, { resources: null }, { author })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
-        issues: [{ pointer: '', message: "must have required property 'resources'" }],
+        issues: [{ pointer: '', code: 'REQUIRED', rule: expect.any(String), message: "must have property 'resources'" }],
       });
       expect(storage.calls.has('commit')).toBe(false);
     });

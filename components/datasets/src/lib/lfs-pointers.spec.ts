@@ -9,6 +9,8 @@ import {
   renderLfsPointer,
 } from './lfs-pointers';
 
+const LFS_ERROR = { code: 'LFS_POINTER_INVALID', rule: 'metastore:lfs-pointer' } as const;
+
 const OID_A = 'a'.repeat(64);
 const OID_B = '0123456789abcdef'.repeat(4);
 const ATTRIBUTES_HEADER = "# Managed by Metastore: Git LFS pointers of this dataset's resources.";
@@ -65,7 +67,9 @@ describe('lfsPointersOf', () => {
     const result = lfsPointersOf(packageOf({ name: 'a', path: 'a.csv' }, { name: 'b', path: 'b.csv', hash: `sha256:${OID_A}`, bytes }));
     expect(result.pointers).toEqual([]);
     expect(result.errors).toEqual([]);
-    expect(result.warnings).toEqual([{ pointer: '/resources/1', code: 'LFS_POINTER_SKIPPED', message: expect.stringContaining('bytes') }]);
+    expect(result.warnings).toEqual([
+      { pointer: '/resources/1', code: 'LFS_POINTER_SKIPPED', rule: 'metastore:lfs-pointer', message: expect.stringContaining('bytes') },
+    ]);
   });
 
   it.each([
@@ -89,7 +93,9 @@ describe('lfsPointersOf', () => {
           { name: 'x', path, hash: `sha256:${OID_B}`, bytes: 1 },
         ),
       );
-      expect(result.errors).toEqual([{ pointer: '/resources/1/path', message: `'${path}' is reserved for the repository itself` }]);
+      expect(result.errors).toEqual([
+        { pointer: '/resources/1/path', ...LFS_ERROR, message: `'${path}' is reserved for the repository itself` },
+      ]);
       expect(result.pointers.map((pointer) => pointer.path)).toEqual(['ok.csv']);
     },
   );
@@ -113,10 +119,12 @@ describe('lfsPointersOf', () => {
     expect(result.errors).toEqual([
       {
         pointer: '/resources/2/path',
+        ...LFS_ERROR,
         message: expect.stringMatching(/^resources [01] and 2 share the path 'a.csv' with different hash or bytes$/),
       },
       {
         pointer: '/resources/3/path',
+        ...LFS_ERROR,
         message: expect.stringMatching(/^resources [01] and 3 share the path 'a.csv' with different hash or bytes$/),
       },
     ]);
@@ -131,7 +139,9 @@ describe('lfsPointersOf', () => {
         { name: 'd', path: 'data-2/d.csv', hash: `sha256:${OID_B}`, bytes: 2 },
       ),
     );
-    expect(result.errors).toEqual([{ pointer: '/resources/0/path', message: "'data' is also used as a directory by another resource" }]);
+    expect(result.errors).toEqual([
+      { pointer: '/resources/0/path', ...LFS_ERROR, message: "'data' is also used as a directory by another resource" },
+    ]);
   });
 
   it('ignores descriptors without a resources array and non-object resources', () => {

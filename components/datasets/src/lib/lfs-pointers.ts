@@ -1,5 +1,8 @@
-import { isJsonObject, type Descriptor, type DescriptorWarning } from './descriptor.model';
+import { isJsonObject, type Descriptor, type DescriptorIssue, type DescriptorWarning } from './descriptor.model';
 import { unsafePathReason } from './descriptor.validator';
+
+const LFS_RULE = 'metastore:lfs-pointer';
+const LFS_ERROR = { code: 'LFS_POINTER_INVALID', rule: LFS_RULE } as const;
 
 /** The file holding the descriptor at each repository's root. */
 export const DESCRIPTOR_PATH = 'datapackage.json';
@@ -28,11 +31,11 @@ export function renderLfsPointer(oid: string, size: number): string {
  */
 export function lfsPointersOf(descriptor: Descriptor): {
   pointers: LfsPointer[];
-  errors: { pointer: string; message: string }[];
+  errors: DescriptorIssue[];
   warnings: DescriptorWarning[];
 } {
   const pointers = new Map<string, LfsPointer & { index: number }>();
-  const errors: { pointer: string; message: string }[] = [];
+  const errors: DescriptorIssue[] = [];
   const warnings: DescriptorWarning[] = [];
   const resources = Array.isArray(descriptor['resources']) ? descriptor['resources'] : [];
   resources.forEach((resource, index) => {
@@ -45,19 +48,21 @@ export function lfsPointersOf(descriptor: Descriptor): {
       warnings.push({
         pointer: `/resources/${index}`,
         code: 'LFS_POINTER_SKIPPED',
+        rule: LFS_RULE,
         message: 'a resource with a sha256 hash needs integer bytes for a Git LFS pointer to be written',
       });
       return;
     }
     // Dot-paths (.gitattributes, .git/, .lfsconfig) never get here: the validator refuses a leading '.'.
     if (path === DESCRIPTOR_PATH || path.startsWith(`${DESCRIPTOR_PATH}/`)) {
-      errors.push({ pointer: `/resources/${index}/path`, message: `'${path}' is reserved for the repository itself` });
+      errors.push({ ...LFS_ERROR, pointer: `/resources/${index}/path`, message: `'${path}' is reserved for the repository itself` });
       return;
     }
     const oid = hash[1]!.toLowerCase();
     const existing = pointers.get(path);
     if (existing && (existing.oid !== oid || existing.size !== bytes)) {
       errors.push({
+        ...LFS_ERROR,
         pointer: `/resources/${index}/path`,
         message: `resources ${existing.index} and ${index} share the path '${path}' with different hash or bytes`,
       });
@@ -70,6 +75,7 @@ export function lfsPointersOf(descriptor: Descriptor): {
   for (const outer of all) {
     if (all.some((inner) => inner.path.startsWith(`${outer.path}/`))) {
       errors.push({
+        ...LFS_ERROR,
         pointer: `/resources/${outer.index}/path`,
         message: `'${outer.path}' is also used as a directory by another resource`,
       });
