@@ -1,16 +1,13 @@
 import pino, { type Logger } from 'pino';
 import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
 import { CatalogedStorage, JournalDrainer, type CatalogStore, type ChangeJournal } from '@metastore/catalog';
-import { FsChangeJournal } from '@metastore/catalog-journal-fs';
 import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
 import type { DatasetStorage } from '@metastore/storage';
-import { GitHubStorage } from '@metastore/storage-github';
-import { LocalGitStorage } from '@metastore/storage-local';
+import { openChangeJournal, openStorage, type ApiConfig } from '@metastore/runtime';
 import { TagService } from '@metastore/tags';
 import { CatalogCircuit, catalogThroughCircuit, outboxThroughCircuit, revocationsThroughCircuit } from './catalog-circuit';
-import type { ApiConfig } from './config';
 import type { AnonymousAccess } from './http/auth';
 import { CachedRevocations, type RevocationSource } from '@metastore/authz';
 
@@ -54,16 +51,6 @@ export interface DependencyInfrastructure {
   readonly journal?: ChangeJournal;
 }
 
-/** The one place that picks the storage adapter from configuration. */
-function createStorage(config: ApiConfig, logger: Logger): DatasetStorage {
-  switch (config.storage.backend) {
-    case 'local':
-      return new LocalGitStorage(config.storage.local);
-    case 'github':
-      return new GitHubStorage(config.storage.github, { logger: logger.child({ component: 'storage-github' }) });
-  }
-}
-
 /** The service's logger: JSON lines at the configured level, credentials redacted. */
 export function buildLogger(config: ApiConfig): Logger {
   return pino({
@@ -95,8 +82,8 @@ export function buildDependencies(
     : undefined;
   const { publicUrl, maxDescriptorBytes } = config.events;
   const events = eventOptionsForApi(publicUrl, maxDescriptorBytes);
-  const changeJournal = infrastructure.journal ?? new FsChangeJournal({ directory: config.catalog.journalDir });
-  const backendStorage = overrides.storage ?? createStorage(config, logger);
+  const changeJournal = infrastructure.journal ?? openChangeJournal(config.catalog);
+  const backendStorage = overrides.storage ?? openStorage(config.storage, { logger });
   const journal = new JournalDrainer(backendStorage, catalog, changeJournal, {
     events,
     logger: logger.child({ component: 'catalog-journal' }),

@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
-import { ensureLocalSigningSecret, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
-import type { CatalogStore } from '@metastore/catalog';
-import { openCatalogDatabase } from '@metastore/catalog-postgres';
-import type { EventStream, Outbox } from '@metastore/events';
-import { RedisEventStream } from '@metastore/events-redis';
-import type { ApiConfig } from './config';
+import type { JwtConfig } from '@metastore/auth-jwt';
 import type { RevocationSource } from '@metastore/authz';
+import type { CatalogStore } from '@metastore/catalog';
+import type { EventStream, Outbox } from '@metastore/events';
+import { openCatalog, openEventStream, resolveJwtSettings, type ApiConfig } from '@metastore/runtime';
 
 /** The catalog database and the event stream the API runs on, and how to close them. */
 export interface Infrastructure {
@@ -23,42 +21,17 @@ export interface Infrastructure {
 }
 
 /**
- * Opens the catalog (PostgreSQL at DATABASE_URL, or an embedded PostgreSQL under the data directory),
- * applies the migrations, and connects the Redis stream when REDIS_URL is set.
+ * Asks the runtime for the catalog database (PostgreSQL at DATABASE_URL, or the embedded one under the data directory; migrated),
+ * the event stream (with REDIS_URL) and the JWT settings in force.
  */
-export async function openInfrastructure(
-  config: ApiConfig,
-  logger: Logger,
-  env: Record<string, string | undefined>,
-): Promise<Infrastructure> {
+export async function openInfrastructure(config: ApiConfig, logger: Logger): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   try {
-    const database = await openCatalogDatabase({
-      embeddedDir: config.catalog.embeddedDir,
-      ...(config.catalog.databaseUrl !== undefined ? { url: config.catalog.databaseUrl } : {}),
-      ...(env['METASTORE_PRISMA_CONFIG'] ? { prismaConfigPath: env['METASTORE_PRISMA_CONFIG'] } : {}),
-    });
+    const database = await openCatalog(config.database);
     closers.unshift(() => database.close());
-    let stream: RedisEventStream | undefined;
-    const redis = config.events.redis;
-    if (redis) {
-      stream = new RedisEventStream({
-        redis: redis.url,
-        stream: redis.stream,
-        maxLength: redis.maxLength,
-        logger: logger.child({ component: 'events-redis' }),
-      });
-      const opened = stream;
-      closers.unshift(() => opened.close());
-    }
-    let jwt = config.auth.jwt;
-    let createdSecretFile: string | undefined;
-    if (!jwt) {
-      // The embedded default: a signing secret generated for this installation, kept in the data directory.
-      const local = await ensureLocalSigningSecret(config.storage.local.dataDir);
-      jwt = parseJwtConfig(env, local.secret);
-      if (local.created) createdSecretFile = local.file;
-    }
+    const stream = openEventStream(config.events, logger);
+    if (stream) closers.unshift(() => stream.close());
+    const { jwt, createdSecretFile } = await resolveJwtSettings(config.auth, config.storage.local.dataDir);
     return {
       catalog: database.catalog,
       outbox: database.outbox,

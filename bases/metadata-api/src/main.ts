@@ -1,6 +1,6 @@
 import { once } from 'node:events';
+import { loadApiConfig } from '@metastore/runtime';
 import { createApp } from './app';
-import { loadConfig } from './config';
 import { buildDependencies, buildLogger } from './dependencies';
 import { openInfrastructure } from './infrastructure';
 
@@ -8,13 +8,13 @@ import { openInfrastructure } from './infrastructure';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadApiConfig(process.env);
   } catch (error) {
     process.stderr.write(`metastore: ${(error as Error).message}\n`);
     process.exit(2);
   }
   const bootLogger = buildLogger(config);
-  const infrastructure = await openInfrastructure(config, bootLogger, process.env);
+  const infrastructure = await openInfrastructure(config, bootLogger);
   const dependencies = buildDependencies(config, infrastructure, { logger: bootLogger });
   await dependencies.storage.checkReady();
   // What an earlier process journaled is recorded before any new request (then the loop keeps draining in the background).

@@ -24,7 +24,7 @@ export type {
   TokenConfig,
   WorkerConfig,
 } from './lib/runtime.config';
-export { openCatalog, openEventStream, openStorage, resolveJwtSettings } from './lib/runtime.open';
+export { openCatalog, openChangeJournal, openEventStream, openStorage, resolveJwtSettings } from './lib/runtime.open';
 export type { ClosableEventStream, JwtSettings } from './lib/runtime.open';
 export { configurationTables, declaredVariables, readmeDifferences, renderTable, writeConfigurationTables } from './lib/configuration.docs';
 export type { ConfigurationRow, ConfigurationTable } from './lib/configuration.docs';

@@ -11,9 +11,9 @@ import type { TokenClaims } from '@metastore/auth-jwt';
 import { createCatalogDatabase } from '@metastore/catalog-postgres';
 import { databaseForTests } from '@metastore/catalog-postgres/testing';
 import type { EventStream } from '@metastore/events';
+import { loadApiConfig } from '@metastore/runtime';
 import type { DatasetStorage } from '@metastore/storage';
 import { createApp } from '../app';
-import { loadConfig } from '../config';
 import { buildDependencies, type Dependencies } from '../dependencies';
 import { openApiDocument } from '../openapi/document';
 
@@ -53,7 +53,7 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-api-'));
-  const config = loadConfig({
+  const config = loadApiConfig({
     METASTORE_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     METASTORE_JWT_SECRET: TEST_JWT_SECRET,

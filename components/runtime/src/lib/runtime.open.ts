@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { ensureLocalSigningSecret, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
+import type { ChangeJournal } from '@metastore/catalog';
+import { FsChangeJournal } from '@metastore/catalog-journal-fs';
 import { openCatalogDatabase, type OpenCatalog } from '@metastore/catalog-postgres';
 import type { EventStream } from '@metastore/events';
 import { RedisEventStream } from '@metastore/events-redis';
@@ -22,6 +24,11 @@ export function openCatalog(database: CatalogDatabaseSettings): Promise<OpenCata
     ...(database.url !== undefined ? { url: database.url, poolSize: database.poolSize } : {}),
     ...(database.prismaConfigPath ? { prismaConfigPath: database.prismaConfigPath } : {}),
   });
+}
+
+/** Where the API's changes wait while the catalog database does not answer: one file per entry in `journalDir`. */
+export function openChangeJournal(catalog: { readonly journalDir: string }): ChangeJournal {
+  return new FsChangeJournal({ directory: catalog.journalDir });
 }
 
 /** An event stream with the connection it opened. */
