@@ -37,6 +37,13 @@ describe('loadApiConfig', () => {
     expect(config).toMatchObject({ port: 8080, bodyLimitBytes: 256 * 1024, storage: { local: { dataDir: '/tmp/x' } } });
   });
 
+  it('reads METASTORE_STRICT_VALIDATION (false by default; true/false, 1/0, yes/no) and refuses anything else', () => {
+    expect(loadApiConfig({}).strictValidation).toBe(false);
+    expect(loadApiConfig({ METASTORE_STRICT_VALIDATION: 'true' }).strictValidation).toBe(true);
+    expect(loadApiConfig({ METASTORE_STRICT_VALIDATION: '0' }).strictValidation).toBe(false);
+    expect(() => loadApiConfig({ METASTORE_STRICT_VALIDATION: 'sometimes' })).toThrow(/METASTORE_STRICT_VALIDATION/);
+  });
+
   it('reads how long the revocation list is cached and served stale during an outage (30 s and 5 min by default)', () => {
     expect(loadApiConfig({}).auth).toMatchObject({ revocationCacheSeconds: 30, revocationStaleSeconds: 300 });
     expect(loadApiConfig({ METASTORE_REVOCATION_CACHE_SECONDS: '0.5', METASTORE_REVOCATION_STALE_SECONDS: '0' }).auth).toMatchObject({

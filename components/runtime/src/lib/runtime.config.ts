@@ -70,6 +70,8 @@ export interface ApiConfig extends DatasetProcessConfig {
   readonly host: string;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
+  /** Refuse the common v1 descriptor forms otherwise accepted with a warning (`?strict=true` asks for it per request). */
+  readonly strictValidation?: boolean;
   /** Where changes the catalog could not record wait (`journalDir`); the longest pause between attempts while it fails. */
   readonly catalog: { readonly journalDir: string; readonly retryMaxSeconds: number };
   /**
@@ -204,6 +206,7 @@ export function loadApiConfig(env: Environment): ApiConfig {
     port,
     host: own.HOST,
     bodyLimitBytes: own.METASTORE_BODY_LIMIT,
+    strictValidation: own.METASTORE_STRICT_VALIDATION,
     catalog: {
       journalDir: path.join(shared.storage.local.dataDir, 'catalog-journal'),
       retryMaxSeconds: own.METASTORE_CATALOG_RETRY_MAX_SECONDS,

@@ -33,6 +33,11 @@ export const portVariables = z.object({
 export const apiServerVariables = z.object({
   HOST: z.string().min(1).default('0.0.0.0').meta({ description: 'interface to listen on' }),
   METASTORE_BODY_LIMIT: byteSize.default(1024 * 1024).meta({ shownDefault: '`1mb`', description: 'largest request body (`413` above it)' }),
+  METASTORE_STRICT_VALIDATION: z.stringbool().default(false).meta({
+    shownDefault: '`false`',
+    description:
+      'refuse the common v1 forms of descriptors otherwise accepted with a warning (the `lenient` codes: `url` instead of `path`, sources without `title`, ...) on every write and validation; `?strict=true` asks for it per request',
+  }),
 });
 
 /** Who may call the API, and how often. */
