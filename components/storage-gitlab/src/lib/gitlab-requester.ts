@@ -52,14 +52,15 @@ interface PreparedRequest {
 /** A cached answer to a GET, revalidated with If-None-Match. */
 interface Revalidated {
   readonly etag: string;
+  readonly size: number;
   readonly body: FormattedResponse['body'];
   readonly headers: Record<string, string>;
 }
 
 /** GitLab answers a 429 with Retry-After; without one, the window's reset; failing both, a minute. */
 const RATE_LIMIT_FALLBACK_SECONDS = 60;
-/** Answers larger than this are not kept for revalidation (file contents are cached by sha instead). */
-const MAX_REVALIDATED_BYTES = 256 * 1024;
+/** Revalidated answers are kept up to this many bytes in all (largest first out by recency, as any LRU). */
+const MAX_REVALIDATED_BYTES = 32 * 1024 * 1024;
 
 /**
  * Seconds until a 429 may succeed: `Retry-After` (seconds or an HTTP date), else `RateLimit-Reset` (Unix seconds), else
@@ -109,7 +110,11 @@ async function bodyOf(response: Response): Promise<FormattedResponse['body']> {
  * Errors are GitLabApiError / GitLabNetworkError: status, method, path, request id, GitLab's message; never a header.
  */
 export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions: ResourceOptions) => RequesterType {
-  const revalidated = new LRUCache<string, Revalidated>({ max: settings.cacheEntries });
+  const revalidated = new LRUCache<string, Revalidated>({
+    max: settings.cacheEntries,
+    maxSize: MAX_REVALIDATED_BYTES,
+    sizeCalculation: (entry) => Math.max(1, entry.size),
+  });
   const now = settings.now ?? (() => new Date());
   const { budget, logger } = settings;
 
@@ -136,7 +141,8 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
     if (request.searchParams) url.search = request.searchParams;
     const route = url.pathname;
     const repeatable = method === 'GET' || method === 'PUT';
-    const cacheKey = method === 'GET' ? url.href : undefined;
+    // Raw files come through Workhorse with the ETag of an empty body (gitlab-org/gitlab#371991): never revalidated.
+    const cacheKey = method === 'GET' && !url.pathname.endsWith('/raw') ? url.href : undefined;
     const limiter = getMatchingRateLimiter(endpoint, request.rateLimiters, method);
     let waitedSeconds = 0;
     for (let attempt = 0; ; attempt += 1) {
@@ -167,9 +173,9 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
         const body = await bodyOf(response);
         const responseHeaders = headersOf(response);
         const etag = response.headers.get('etag');
-        if (cacheKey !== undefined && etag && JSON.stringify(body ?? null).length <= MAX_REVALIDATED_BYTES) {
-          revalidated.set(cacheKey, { etag, body, headers: responseHeaders });
-        }
+        const size = cacheKey !== undefined && etag ? JSON.stringify(body ?? null).length : 0;
+        if (cacheKey !== undefined && etag && size <= MAX_REVALIDATED_BYTES / 4)
+          revalidated.set(cacheKey, { etag, size, body, headers: responseHeaders });
         return { body, headers: responseHeaders, status: response.status };
       }
       const requestId = response.headers.get('x-request-id') ?? undefined;

@@ -35,6 +35,8 @@ import { decodeTagMessage, encodeTagMessage } from './tag-message';
 
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 const PAGE_SIZE = 100;
+/** The file every Metastore dataset holds: resolving a ref reads it ahead (see resolveRef). */
+const READ_AHEAD_PATH = 'datapackage.json';
 /** What a Metastore owner may be (the dataset-id grammar of @metastore/datasets): one path segment, so never `acme/sub`. */
 const OWNER = /^[a-z0-9](?:[a-z0-9._-]{0,37}[a-z0-9])?$/;
 
@@ -68,6 +70,14 @@ interface GitLabProject {
   tag_list?: string[] | null;
   marked_for_deletion_at?: string | null;
   marked_for_deletion_on?: string | null;
+}
+
+/** The fields of a file answer of the files API (JSON, content base64) that we read. */
+interface GitLabFile {
+  content: string;
+  encoding?: string;
+  commit_id: string;
+  last_commit_id: string;
 }
 
 /** A namespace (group or user) that can hold projects. */
@@ -295,13 +305,27 @@ export class GitLabStorage implements DatasetStorage {
     return { items, nextCursor: items[items.length - 1]! };
   }
 
+  /**
+   * One request, revalidated (a 304 when nothing changed): the descriptor's JSON file answer at the ref (the files API),
+   * whose `commit_id` is the ref's commit and whose content is what every caller of resolveRef reads next, cached by
+   * that sha. A ref without a descriptor falls back to the commits API. (Raw answers are never revalidated: GitLab
+   * serves them through Workhorse with the ETag of an empty body, gitlab-org/gitlab#371991.)
+   */
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {
     // A full sha needs no round trip: if it is not a commit of this project, the first read says so.
     if (ref !== undefined && isFullSha(ref)) return ref;
     if (ref !== undefined && !isGitRefName(ref)) throw refNotFound(id, ref);
     const target = ref ?? this.config.defaultBranch;
     try {
-      // Revalidated with If-None-Match by the requester: an unchanged head costs a 304.
+      const file = (await this.client.files.show(this.projectPath(id), READ_AHEAD_PATH, target)) as unknown as GitLabFile;
+      const content = Buffer.from(file.content, file.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
+      this.files.set(this.fileKey(id, file.commit_id, READ_AHEAD_PATH), { content, lastCommitId: file.last_commit_id });
+      return file.commit_id;
+    } catch (error) {
+      if (statusOf(error) !== 404 || isProjectNotFound(error)) throw this.mapError(error, `resolve ${target}`, id);
+      if (/commit|ref/i.test(messageOf(error))) throw refNotFound(id, target);
+    }
+    try {
       const commit = (await this.client.commits.show(this.projectPath(id), target)) as unknown as GitLabCommit;
       this.rememberCommit(id, commit);
       return commit.id;
