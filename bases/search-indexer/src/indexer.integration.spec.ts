@@ -7,8 +7,8 @@ import Redis from 'ioredis';
 import { storedEventForTests, type TestEventOptions } from '@metastore/events/testing';
 import { RedisEventStream } from '@metastore/events-redis';
 import { deleteStreamKeys, redisForTests, uniqueStreamKey, type TestRedis } from '@metastore/events-redis/testing';
+import { loadIndexerConfig } from '@metastore/runtime';
 import type { ApplyOutcome } from '@metastore/search-index';
-import { parseIndexerConfig } from './config';
 import { startSearchIndexer } from './indexer';
 
 // Real Redis (redisForTests: REDIS_URL, a container or redis-server), real files.
@@ -54,7 +54,7 @@ describe('search indexer, against Redis', () => {
   it('follows the stream into the index and ignores an entry replayed into it', async () => {
     const publisher = new RedisEventStream({ redis: redis.url, stream });
     const outcomes: ApplyOutcome[] = [];
-    const config = parseIndexerConfig({ REDIS_URL: redis.url, METASTORE_EVENTS_STREAM: stream, INDEXER_DATA_DIR: dataDir });
+    const config = loadIndexerConfig({ REDIS_URL: redis.url, METASTORE_EVENTS_STREAM: stream, INDEXER_DATA_DIR: dataDir });
     const running = await startSearchIndexer(config, {
       logger: pino({ level: 'silent' }),
       blockMs: 200,
@@ -125,6 +125,6 @@ describe('search indexer, against Redis', () => {
       ),
     );
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^metastore-search-indexer: INDEXER_CONSUMER/);
+    expect(result.stderr).toMatch(/^metastore-search-indexer: invalid configuration: INDEXER_CONSUMER/);
   });
 });

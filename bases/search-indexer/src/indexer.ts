@@ -1,6 +1,6 @@
 import { StreamConsumer, type StreamConsumerLogger } from '@metastore/events-redis';
+import type { IndexerConfig } from '@metastore/runtime';
 import { SearchIndexer, type ApplyOutcome } from '@metastore/search-index';
-import type { IndexerConfig } from './config';
 
 /** The consumer group every search indexer process joins: each event is indexed by one of them. */
 export const INDEXER_GROUP = 'search-indexer';

@@ -1,14 +1,14 @@
 // The search indexer: `npm run build && npm run search-indexer`, or `npx tsx bases/search-indexer/src/main.ts` (settings in the README).
 import pino from 'pino';
 import { redactRedisUrl } from '@metastore/events-redis';
-import { parseIndexerConfig, type IndexerConfig } from './config';
+import { loadIndexerConfig, type IndexerConfig } from '@metastore/runtime';
 import { startSearchIndexer } from './indexer';
 
 /** Runs until SIGTERM or SIGINT, then stops after the event in hand. Exit codes: 0 stopped, 1 failed, 2 bad configuration. */
 async function main(): Promise<number> {
   let config: IndexerConfig;
   try {
-    config = parseIndexerConfig(process.env);
+    config = loadIndexerConfig(process.env);
   } catch (error) {
     process.stderr.write(`metastore-search-indexer: ${(error as Error).message}\n`);
     return 2;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RebuildSummary, ReconcileSummary } from '@metastore/catalog';
 import { ConfigurationError } from '@metastore/errors';
-import { loadCliConfig, type CliConfig } from './config';
+import { loadCliConfig, type CliConfig } from '@metastore/runtime';
 import { createLogger, openDependencies, type CatalogJobDependencies, type DependencyOverrides } from './dependencies';
 import { progressReporter, type ProgressOutput } from './progress';
 import { runTokenCommand } from './token-command';

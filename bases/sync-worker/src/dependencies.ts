@@ -1,12 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { CatalogSync, type CatalogStore } from '@metastore/catalog';
-import { openCatalogDatabase } from '@metastore/catalog-postgres';
 import { eventOptionsForApi, OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
-import { RedisEventStream } from '@metastore/events-redis';
+import { openCatalog, openEventStream, openStorage, type DatasetProcessConfig } from '@metastore/runtime';
 import type { DatasetStorage } from '@metastore/storage';
-import { GitHubStorage } from '@metastore/storage-github';
-import { LocalGitStorage } from '@metastore/storage-local';
-import type { CatalogJobConfig } from './config';
 
 /** The catalog database a job runs on (catalog + outbox), and how to close it. */
 export interface OpenCatalogDatabase {
@@ -35,50 +31,25 @@ export interface DependencyOverrides {
 }
 
 /** Events stamped as the API stamps them: its public URL is the source, and large descriptors link to its read endpoint. */
-export function eventOptions(config: CatalogJobConfig): EventBuilderOptions {
+export function eventOptions(config: DatasetProcessConfig): EventBuilderOptions {
   const { publicUrl, maxDescriptorBytes } = config.events;
   return eventOptionsForApi(publicUrl, maxDescriptorBytes);
 }
 
-/** The one place in this base that picks the storage adapter from configuration (as the API's dependencies do). */
-export function createStorage(config: CatalogJobConfig, logger: Logger): DatasetStorage {
-  switch (config.storage.backend) {
-    case 'local':
-      return new LocalGitStorage(config.storage.local);
-    case 'github':
-      return new GitHubStorage(config.storage.github, { logger: logger.child({ component: 'storage-github' }) });
-  }
-}
-
 /** A JSON logger writing synchronously to `fd` (nothing is lost when the process exits right after a run). */
-export function createLogger(config: CatalogJobConfig, output: { readonly service: string; readonly fd: 1 | 2 }): Logger {
+export function createLogger(config: DatasetProcessConfig, output: { readonly service: string; readonly fd: 1 | 2 }): Logger {
   return pino({ level: config.logLevel, base: { service: output.service } }, pino.destination({ fd: output.fd, sync: true }));
 }
 
-/** Storage, the (migrated) catalog database, the sync service and (with Redis) the outbox relay, logging to `logger`. */
+/** Storage, the (migrated) catalog database, the sync service and (with Redis) the outbox relay, all asked of the runtime. */
 export async function openDependencies(
-  config: CatalogJobConfig,
+  config: DatasetProcessConfig,
   logger: Logger,
   overrides: DependencyOverrides = {},
 ): Promise<CatalogJobDependencies> {
-  const storage = overrides.storage ?? createStorage(config, logger);
-  const database =
-    overrides.database ??
-    (await openCatalogDatabase({
-      embeddedDir: config.database.embeddedDir,
-      ...(config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : {}),
-      ...(config.prismaConfigPath ? { prismaConfigPath: config.prismaConfigPath } : {}),
-    }));
-  const stream =
-    overrides.stream ??
-    (config.redis
-      ? new RedisEventStream({
-          redis: config.redis.url,
-          stream: config.redis.stream,
-          maxLength: config.redis.maxLength,
-          logger: logger.child({ component: 'events-redis' }),
-        })
-      : undefined);
+  const storage = overrides.storage ?? openStorage(config.storage, { logger });
+  const database = overrides.database ?? (await openCatalog(config.database));
+  const stream = overrides.stream ?? openEventStream(config.events, logger);
   const sync = new CatalogSync(storage, database.catalog, {
     events: eventOptions(config),
     logger: logger.child({ component: 'catalog-sync' }),

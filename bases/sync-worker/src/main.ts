@@ -1,4 +1,4 @@
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { loadWorkerConfig, type WorkerConfig } from '@metastore/runtime';
 import { createLogger, openDependencies, type CatalogJobDependencies } from './dependencies';
 import { runLoop, runOnce } from './worker';
 

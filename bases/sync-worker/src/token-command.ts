@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureLocalSigningSecret, JwtIssuer, parseJwtConfig, type JwtConfig } from '@metastore/auth-jwt';
+import { JwtIssuer } from '@metastore/auth-jwt';
 import { formatScope, isRole, parseScopes, type Role } from '@metastore/authz';
+import { loadTokenConfig, resolveJwtSettings } from '@metastore/runtime';
 import type { CliIo } from './cli';
 
 const USAGE = `Usage: metastore token --sub SUBJECT [options]
@@ -24,13 +24,6 @@ Example: metastore token --sub alice --scope 'obj:acme/*:write' --scope 'obj:acm
 `;
 
 const MAX_LIFETIME = 30 * 24 * 3600;
-
-/** The JWT settings the API would use with the same environment. */
-async function jwtConfigOf(env: Record<string, string | undefined>): Promise<JwtConfig> {
-  if (Object.keys(env).some((name) => name.startsWith('METASTORE_JWT_') && env[name])) return parseJwtConfig(env);
-  const dataDir = path.resolve(env['METASTORE_DATA_DIR'] || './data');
-  return parseJwtConfig(env, (await ensureLocalSigningSecret(dataDir)).secret);
-}
 
 /** `metastore token`: prints a signed token on stdout (and its id and expiry on stderr); resolves to the exit code. */
 export async function runTokenCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -81,7 +74,9 @@ export async function runTokenCommand(argv: readonly string[], io: CliIo): Promi
   }
   let issuer: JwtIssuer;
   try {
-    issuer = new JwtIssuer(await jwtConfigOf(io.env));
+    // The JWT settings the API would use with the same environment (the runtime resolves both).
+    const config = loadTokenConfig(io.env);
+    issuer = new JwtIssuer((await resolveJwtSettings(config, config.dataDir)).jwt);
   } catch (error) {
     io.stderr.write(`metastore token: ${(error as Error).message}\n`);
     return 2;

@@ -11,9 +11,9 @@ import { DatasetService, serializeDescriptor } from '@metastore/datasets';
 import { SAMPLE_AUTHORS, SAMPLE_DATASETS, sampleDescriptor } from '@metastore/datasets/testing';
 import type { StoredEvent } from '@metastore/events';
 import { deleteStreamKeys, redisForTests, uniqueStreamKey, type TestRedis } from '@metastore/events-redis/testing';
+import { loadWorkerConfig } from '@metastore/runtime';
 import { LocalGitStorage, parseLocalGitStorageConfig } from '@metastore/storage-local';
 import { TagService } from '@metastore/tags';
-import { loadWorkerConfig } from './config';
 import { eventOptions, openDependencies, type CatalogJobDependencies } from './dependencies';
 import { runOnce } from './worker';
 
