@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { recordSyncs } from '@metastore/durable-files/testing';
 import type { MetastoreEvent } from '@metastore/events';
 import { storedEventForTests, type TestEventOptions } from '@metastore/events/testing';
 import { SearchIndexer, type ApplyOutcome } from './search-indexer';
@@ -146,6 +147,34 @@ describe('SearchIndexer', () => {
     const reopened = await SearchIndexer.open({ dataDir });
     expect(reopened.get('acme/weather')).toEqual(first.get('acme/weather'));
     expect(await reopened.apply(created.event, created.sequence)).toBe('duplicate');
+  });
+
+  it('saves durably: the new index is fsynced before it is renamed over the old one, and the directory after', async () => {
+    const indexer = await SearchIndexer.open({ dataDir });
+    const recorder = await recordSyncs(dataDir);
+    try {
+      const created = event(1, { type: 'dataset.created', descriptor: weather });
+      await indexer.apply(created.event, created.sequence);
+    } finally {
+      recorder.stop();
+    }
+    expect(recorder.events).toEqual([
+      expect.stringMatching(/^sync search-index\.json\.[0-9a-f]{16}\.tmp$/),
+      expect.stringMatching(/^rename search-index\.json\.[0-9a-f]{16}\.tmp -> search-index\.json$/),
+      'sync .',
+    ]);
+    expect(recorder.events[1]).toContain(recorder.events[0]!.replace(/^sync /, ''));
+    expect(await readdir(dataDir)).toEqual(['search-index.json']);
+  });
+
+  it('removes the temporary file a save cut short by a crash left, when it opens the index', async () => {
+    const first = await SearchIndexer.open({ dataDir });
+    const created = event(1, { type: 'dataset.created', descriptor: weather });
+    await first.apply(created.event, created.sequence);
+    await writeFile(path.join(dataDir, 'search-index.json.0123456789abcdef.tmp'), '{"version":1,"datas');
+    const reopened = await SearchIndexer.open({ dataDir });
+    expect(reopened.get('acme/weather')?.title).toBe('Weather observations');
+    expect(await readdir(dataDir)).toEqual(['search-index.json']);
   });
 
   it('forgets the oldest event IDs beyond rememberedEventIds (sequences still stop stale changes)', async () => {

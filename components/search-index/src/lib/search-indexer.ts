@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDirectoryDurably, nonce, writeFileDurably } from '@metastore/durable-files';
 import type { DescriptorObject, MetastoreEvent } from '@metastore/events';
 
 /** A dataset as the search index holds it. */
@@ -41,6 +42,9 @@ interface IndexFile {
 }
 
 const SEQUENCE = /^[0-9]+$/;
+const INDEX_FILE = 'search-index.json';
+/** A save's temporary file (`search-index.json.<16 hex>.tmp`): one a crash left is removed when the index is opened. */
+const TEMPORARY_FILE = /^search-index\.json\.[0-9a-f]{16}\.tmp$/;
 
 function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -70,10 +74,12 @@ export class SearchIndexer {
     this.rememberedEventIds = options.rememberedEventIds ?? 10_000;
   }
 
-  /** Loads the index from `dataDir` (empty when there is no file yet). */
+  /** Loads the index from `dataDir` (empty when there is no file yet), removing what a save cut short by a crash left. */
   static async open(options: SearchIndexerOptions): Promise<SearchIndexer> {
-    await mkdir(options.dataDir, { recursive: true });
-    const file = path.join(path.resolve(options.dataDir), 'search-index.json');
+    const dataDir = path.resolve(options.dataDir);
+    await makeDirectoryDurably(dataDir);
+    for (const name of await readdir(dataDir)) if (TEMPORARY_FILE.test(name)) await rm(path.join(dataDir, name), { force: true });
+    const file = path.join(dataDir, INDEX_FILE);
     let state: IndexFile = { version: 1, datasets: {}, deleted: {}, recentEventIds: [] };
     try {
       state = JSON.parse(await readFile(file, 'utf8')) as IndexFile;
@@ -183,7 +189,11 @@ export class SearchIndexer {
     }
   }
 
-  /** Writes the index to a temporary file and renames it over the old one, so a crash never leaves half a file. */
+  /**
+   * Writes the whole index to a temporary file, fsyncs it, renames it over the old one and syncs the directory: after a
+   * crash the file holds the old index or the new one, never half of one, and once `apply` returns the change is on disk
+   * (the consumer acknowledges the event then, so it is never delivered again).
+   */
   private async save(): Promise<void> {
     const state: IndexFile = {
       version: 1,
@@ -191,8 +201,6 @@ export class SearchIndexer {
       deleted: Object.fromEntries(this.deleted),
       recentEventIds: [...this.recentEventIds],
     };
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(state));
-    await rename(temporary, this.file);
+    await writeFileDurably(this.file, JSON.stringify(state), `${this.file}.${nonce()}.tmp`);
   }
 }
