@@ -41,6 +41,7 @@ export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 
 /** A child process of the bench, and how to end it (SIGTERM, then waits for it to exit). */
 export interface BenchProcess {
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ export function startProcess(command: string, args: string[], env: Record<string
   const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = once(child, 'exit');
   return {
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -101,7 +103,7 @@ export async function startApi(options: ApiOptions): Promise<ApiProcess> {
     await api.stop();
     throw error;
   }
-  return { url, stop: api.stop };
+  return { url, pid: api.pid, stop: api.stop };
 }
 
 /** The catalog database of one section: a fresh one on the server of `DATABASE_URL`, or none (the API's embedded one). */

@@ -26,6 +26,7 @@ import {
   type BenchProcess,
   type LoadRow,
 } from './harness';
+import { listeningPorts, segmentsBetween, segmentsSentTo } from './catalog-traffic';
 import { formatProfileSummary, summariseProfile } from './profile';
 
 /** How the read section runs. */
@@ -105,6 +106,10 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
       { key: 'http304', label: 'ceiling: bare node:http, 304', server: 'http', path: readPath, notModified: true },
     ];
     const rows = new Map<string, LoadRow[]>(targets.map((target) => [target.key, []]));
+    // The API's connections to its catalog: to the server's port, or to the embedded database listening in its own process.
+    const apiPort = Number(new URL(api.url).port);
+    const catalogPort = databaseUrl ? Number(new URL(databaseUrl).port || 5432) : listeningPorts(api.pid).find((port) => port !== apiPort);
+    const catalogQueries = new Map<string, number[]>(targets.map((target) => [target.key, []]));
     for (let round = 0; round < rounds; round += 1) {
       for (const target of targets) {
         const request = {
@@ -113,7 +118,13 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
         };
         const expected = target.notModified ? 304 : '2xx';
         await load(`${target.label} (warm-up)`, { ...request, duration: warmUp }, expected);
-        rows.get(target.key)!.push(await load(target.label, { ...request, duration }, expected));
+        const sentBefore = target.server === 'api' && catalogPort !== undefined ? segmentsSentTo(api.pid, catalogPort) : undefined;
+        const row = await load(target.label, { ...request, duration }, expected);
+        rows.get(target.key)!.push(row);
+        const sentAfter = sentBefore === undefined ? undefined : segmentsSentTo(api.pid, catalogPort!);
+        if (sentBefore !== undefined && sentAfter !== undefined && row.requests > 0) {
+          catalogQueries.get(target.key)!.push((segmentsBetween(sentBefore, sentAfter) * 100) / row.requests);
+        }
       }
     }
 
@@ -123,21 +134,27 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
     console.log(
       `${rounds} round(s), ${CONNECTIONS} connections x ${duration} s per load after ${warmUp} s of warm-up; medians over rounds,`,
     );
-    console.log('ratios per round to the ceiling loaded in the same round (min–max over rounds in brackets).\n');
-    console.log('| load | req/s | p50 ms | p99 ms | errors | / Express | / node:http |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    console.log('ratios per round to the ceiling loaded in the same round (min–max over rounds in brackets). Catalog queries: TCP data');
+    console.log('segments the API sent to its catalog database per 100 requests (`ss -ti`; one per query with the pg driver).\n');
+    console.log('| load | req/s | p50 ms | p99 ms | errors | / Express | / node:http | catalog queries per 100 |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const target of targets) {
       const measured = rows.get(target.key)!;
       const [express, http] = target.notModified ? ['express304', 'http304'] : ['express', 'http'];
       const toExpress = ratios(target.key, express);
       const toHttp = ratios(target.key, http);
-      console.log(
-        `| ${target.label} | ${median(measured.map((row) => row.throughput)).toFixed(0)} | ${median(measured.map((row) => row.p50))} | ${median(
-          measured.map((row) => row.p99),
-        )} | ${measured.reduce((sum, row) => sum + row.errors, 0)} | ${median(toExpress).toFixed(2)}${spread(toExpress)} | ${median(
-          toHttp,
-        ).toFixed(2)}${spread(toHttp)} |`,
-      );
+      const queries = catalogQueries.get(target.key)!;
+      const cells = [
+        target.label,
+        median(measured.map((row) => row.throughput)).toFixed(0),
+        median(measured.map((row) => row.p50)),
+        median(measured.map((row) => row.p99)),
+        measured.reduce((sum, row) => sum + row.errors, 0),
+        `${median(toExpress).toFixed(2)}${spread(toExpress)}`,
+        `${median(toHttp).toFixed(2)}${spread(toHttp)}`,
+        queries.length > 0 ? median(queries).toFixed(1) : '',
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
     }
   } finally {
     await api?.stop();
