@@ -26,6 +26,7 @@ const domainLibraries = [
   'ajv-formats',
   'fast-json-patch', // RFC 6902 diffs (revisions)
   'json-merge-patch', // RFC 7386 (datasets)
+  'lossless-json', // numbers as written, 1.0 stays 1.0 (datasets)
   'lru-cache', // in-memory caches (catalog)
   'is-git-ref-name-valid', // git check-ref-format (storage, tags)
 ];

@@ -17,5 +17,7 @@ export { DescriptorValidator, MAX_DESCRIPTOR_DEPTH } from './lib/descriptor.vali
 export { DESCRIPTOR_ISSUE_CODES, LENIENT_CODES, descriptorCodesMarkdown } from './lib/descriptor.codes';
 export type { DescriptorIssueCode } from './lib/descriptor.codes';
 export { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, lfsPointersOf, renderLfsPointer } from './lib/lfs-pointers';
+export { NO_NUMBER_FORMS, numberFormsOf, numberFormsUnder, serializeWithForms } from './lib/number-forms';
+export type { NumberForms } from './lib/number-forms';
 export { summarizeDiff } from './lib/descriptor.diff';
 export type { DiffSummary } from './lib/descriptor.diff';

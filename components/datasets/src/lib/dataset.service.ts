@@ -13,9 +13,10 @@ import {
   type PageRequest,
   type Revision,
 } from '@metastore/storage';
-import { isJsonObject, type Descriptor, type DescriptorWarning, type JsonObject } from './descriptor.model';
+import { isJsonObject, type Descriptor, type DescriptorReport, type DescriptorWarning, type JsonObject } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
 import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf } from './lfs-pointers';
+import { mergedNumberForms, NO_NUMBER_FORMS, numberFormsOf, serializeWithForms, type NumberForms } from './number-forms';
 
 /** A descriptor as stored at one revision; `source` is the exact file content. */
 export interface DatasetSnapshot {
@@ -50,6 +51,13 @@ export interface WriteOptions {
   readonly message?: string;
   /** The revision sha the caller last saw (HTTP If-Match); a different head fails with PRECONDITION_FAILED. */
   readonly ifMatch?: string;
+  /** Refuse the common v1 forms otherwise accepted with a warning (the `lenient` codes). */
+  readonly strict?: boolean;
+  /**
+   * How the numbers of the submitted descriptor (of the patch, for `patch`) were written (`numberFormsOf` its text), so
+   * that `1.0` is stored as `1.0`; without it numbers are stored as JavaScript writes them.
+   */
+  readonly numberForms?: NumberForms;
 }
 
 /** Dependencies of the DatasetService. */
@@ -60,9 +68,9 @@ export interface DatasetServiceDependencies {
   readonly maxWriteAttempts?: number;
 }
 
-/** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline. */
-export function serializeDescriptor(descriptor: Descriptor): string {
-  return `${JSON.stringify(descriptor, null, 2)}\n`;
+/** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline; numbers in their `forms`. */
+export function serializeDescriptor(descriptor: Descriptor, forms: NumberForms = NO_NUMBER_FORMS): string {
+  return `${serializeWithForms(descriptor, forms, 2)}\n`;
 }
 
 /** The dataset use cases: create, read, replace, merge-patch, revert-style rewrites and delete. */
@@ -81,7 +89,7 @@ export class DatasetService {
 
   /** Creates a dataset whose first revision holds `descriptor`. */
   async create(id: DatasetId, descriptor: unknown, options: Omit<WriteOptions, 'ifMatch'>): Promise<WriteResult> {
-    const { files, warnings } = this.prepare(descriptor);
+    const { files, warnings } = this.prepare(descriptor, options, options.numberForms ?? NO_NUMBER_FORMS);
     const revision = await this.storage.createDataset(id, {
       files: [...files].map(([path, content]) => ({ path, content })),
       message: options.message ?? `Create dataset ${formatDatasetId(id)}`,
@@ -151,8 +159,11 @@ export class DatasetService {
     if (!isJsonObject(patch)) {
       throw new ValidationError('a merge patch of a descriptor must be a JSON object', [{ pointer: '', message: 'must be a JSON object' }]);
     }
+    const patchForms = options.numberForms ?? NO_NUMBER_FORMS;
     return this.rewrite(id, (current) => mergePatch.apply(structuredClone(current()), patch), {
       ...options,
+      // The numbers the patch leaves alone keep the form they are stored in; the patch's own keep the patch's.
+      numberForms: (stored) => mergedNumberForms(stored, patch, patchForms),
       message: options.message ?? `Update dataset ${formatDatasetId(id)}`,
     });
   }
@@ -167,7 +178,12 @@ export class DatasetService {
   async rewrite(
     id: DatasetId,
     next: (current: () => Descriptor, head: string) => unknown,
-    options: WriteOptions & { readonly message: string; readonly revertedTo?: string },
+    options: Omit<WriteOptions, 'numberForms'> & {
+      readonly message: string;
+      readonly revertedTo?: string;
+      /** The written forms of the new descriptor's numbers, or how to compute them from those of the stored one. */
+      readonly numberForms?: NumberForms | ((stored: NumberForms) => NumberForms);
+    },
   ): Promise<WriteResult> {
     return this.writes.run(formatDatasetId(id), async () => {
       for (let attempt = 1; ; attempt += 1) {
@@ -179,10 +195,18 @@ export class DatasetService {
           if ('invalid' in parent) throw parent.invalid;
           return parent.descriptor;
         }, head);
-        const { files, warnings } = this.prepare(descriptor);
+        const storedForms = numberFormsOf(parent.source);
+        const forms =
+          typeof options.numberForms === 'function' ? options.numberForms(storedForms) : (options.numberForms ?? NO_NUMBER_FORMS);
+        const { files, warnings } = this.prepare(descriptor, options, forms);
         const changes = changesBetween(await this.managedFilesAt(id, parent), files);
-        // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no change.
-        if (changes.length === 0 || ('descriptor' in parent && isDeepStrictEqual(descriptor, parent.descriptor))) {
+        // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no
+        // change; numbers written otherwise (1.0 for 1) are.
+        const sameContent =
+          'descriptor' in parent &&
+          isDeepStrictEqual(descriptor, parent.descriptor) &&
+          isDeepStrictEqual(numberFormsOf(files.get(DESCRIPTOR_PATH) ?? ''), storedForms);
+        if (changes.length === 0 || sameContent) {
           if (options.ifMatch !== undefined) {
             const actual = await this.storage.resolveRef(id);
             if (actual !== options.ifMatch) throw new PreconditionFailedError(options.ifMatch, actual);
@@ -224,7 +248,9 @@ export class DatasetService {
    * parsed, read back (the pointers a Metastore .gitattributes lists that still are LFS pointers, and that file).
    */
   private async managedFilesAt(id: DatasetId, parent: StoredDescriptor): Promise<Map<string, string>> {
-    if ('descriptor' in parent) return managedFiles(serializeDescriptor(parent.descriptor), lfsPointersOf(parent.descriptor).pointers);
+    if ('descriptor' in parent) {
+      return managedFiles(serializeDescriptor(parent.descriptor, numberFormsOf(parent.source)), lfsPointersOf(parent.descriptor).pointers);
+    }
     const files = new Map([[DESCRIPTOR_PATH, parent.source]]);
     const attributes = await this.storage.readFile(id, parent.revision, GITATTRIBUTES_PATH);
     const paths = attributes === undefined ? [] : pointerPathsOf(attributes);
@@ -261,15 +287,28 @@ export class DatasetService {
     return this.storage.listDatasets(owner, page);
   }
 
-  /** Validates a descriptor and computes the files it is stored as; throws a ValidationError listing every error. */
-  private prepare(descriptor: unknown): { files: Map<string, string>; warnings: DescriptorWarning[] } {
-    const report = this.validator.validate(descriptor);
-    if (report.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', report.errors);
+  /**
+   * What a write of `descriptor` would answer, without writing: its errors (the write would fail with them) and
+   * warnings, the same codes and pointers; Git LFS pointer problems included.
+   */
+  validate(descriptor: unknown, options: Pick<WriteOptions, 'strict'> = {}): DescriptorReport {
+    const report = this.validator.validate(descriptor, { strict: options.strict ?? false });
+    if (report.errors.length > 0) return report;
     const lfs = lfsPointersOf(descriptor as Descriptor);
-    if (lfs.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', lfs.errors);
+    return { ...report, errors: lfs.errors, warnings: [...report.warnings, ...lfs.warnings] };
+  }
+
+  /** Validates a descriptor and computes the files it is stored as; throws a ValidationError listing every error. */
+  private prepare(
+    descriptor: unknown,
+    options: Pick<WriteOptions, 'strict'>,
+    forms: NumberForms,
+  ): { files: Map<string, string>; warnings: DescriptorWarning[] } {
+    const report = this.validate(descriptor, options);
+    if (report.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', report.errors);
     return {
-      files: managedFiles(serializeDescriptor(descriptor as Descriptor), lfs.pointers),
-      warnings: [...report.warnings, ...lfs.warnings],
+      files: managedFiles(serializeDescriptor(descriptor as Descriptor, forms), lfsPointersOf(descriptor as Descriptor).pointers),
+      warnings: [...report.warnings],
     };
   }
 }
