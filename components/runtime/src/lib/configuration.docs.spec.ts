@@ -27,7 +27,7 @@ describe("the README's configuration tables", () => {
   it("ask for a block of every backend's variables", () => {
     const withoutGitHub = README.replace('<!-- config:begin storage:github -->', '<!-- (removed) -->');
     expect(readmeDifferences(withoutGitHub)).toEqual([
-      expect.stringContaining('<!-- config:begin storage:github --> block for GITHUB_TOKEN'),
+      expect.stringContaining('<!-- config:begin storage:github --> block (GitHub storage) for GITHUB_TOKEN'),
     ]);
   });
 

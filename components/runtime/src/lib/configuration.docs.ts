@@ -47,6 +47,8 @@ export interface ConfigurationRow {
 /** A generated table and the marker naming its README block (`main`, or `storage:<backend>`). */
 export interface ConfigurationTable {
   readonly id: string;
+  /** The README section holding it, for messages (a storage backend's `title`). */
+  readonly title?: string;
   readonly rows: readonly ConfigurationRow[];
 }
 
@@ -93,7 +95,13 @@ export function configurationTables(): ConfigurationTable[] {
   const main = rowsOf(MAIN_TABLE.map((schema) => ({ schema, readBy: readersOf(schema) })));
   const backends = STORAGE_BACKENDS.flatMap((backend) =>
     'variables' in backend && backend.variables
-      ? [{ id: `storage:${backend.name}`, rows: rowsOf([{ schema: backend.variables, readBy: readersOf(storageVariables) }]) }]
+      ? [
+          {
+            id: `storage:${backend.name}`,
+            ...('title' in backend && backend.title ? { title: backend.title } : {}),
+            rows: rowsOf([{ schema: backend.variables, readBy: readersOf(storageVariables) }]),
+          },
+        ]
       : [],
   );
   return [{ id: 'main', rows: main }, ...backends];
@@ -146,7 +154,8 @@ export function readmeDifferences(readme: string): string[] {
     const block = blocks.get(table.id);
     const marker = `<!-- config:begin${table.id === 'main' ? '' : ` ${table.id}`} -->`;
     if (block === undefined) {
-      differences.push(`the README has no ${marker} block for ${table.rows.map((row) => row.names[0]).join(', ')}`);
+      const section = table.title ? ` (${table.title})` : '';
+      differences.push(`the README has no ${marker} block${section} for ${table.rows.map((row) => row.names[0]).join(', ')}`);
       continue;
     }
     const documented = new Map(

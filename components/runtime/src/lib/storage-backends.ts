@@ -24,7 +24,7 @@ export interface StorageCreateContext {
  */
 export interface StorageBackend<Name extends string = string, Settings = unknown> {
   readonly name: Name;
-  /** The README section its variables are documented in (`### <title> (\`STORAGE=<name>\`)`), when it declares any. */
+  /** The README section its variables are documented in (named in the docs check's messages), when it declares any. */
   readonly title?: string;
   readonly variables?: VariableSchema;
   parseConfig(values: EnvironmentValues, context: StorageConfigContext): Settings;
