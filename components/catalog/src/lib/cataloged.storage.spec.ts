@@ -5,7 +5,7 @@ import type { Author, DatasetId } from '@metastore/storage';
 import { describeDatasetStorageContract, InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
-import { CatalogedStorage, type CatalogLogger } from './cataloged.storage';
+import { CatalogedStorage, TAG_REUSE_MS, type CatalogLogger } from './cataloged.storage';
 
 const events = {
   source: 'urn:metastore:test',
@@ -318,5 +318,76 @@ describe('CatalogedStorage', () => {
     expect(descriptorAt).toHaveBeenCalledTimes(1);
     await datasets.delete(id, { author: ada });
     await expect(datasets.read(id, created.revision.sha)).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND/) });
+  });
+
+  describe('reads at a tag', () => {
+    /** One storage and catalog, and two API processes on them, each with its own clock. */
+    async function twoProcesses() {
+      const storage = new InMemoryDatasetStorage();
+      const catalog = new InMemoryCatalogStore();
+      const now = { ms: Date.parse('2026-12-05T12:00:00Z') };
+      const process = () => {
+        const cataloged = new CatalogedStorage(storage, catalog, { events, clock: () => new Date(now.ms) });
+        const datasets = new DatasetService({ storage: cataloged });
+        return { cataloged, datasets, tags: new TagService(cataloged) };
+      };
+      const [first, second] = [process(), process()];
+      const created = await first.datasets.create(id, descriptor, { author: ada });
+      const updated = await first.datasets.patch(id, { title: 'Rainfall, revised' }, { author: ada });
+      await first.tags.create(id, { name: 'v1', ref: created.revision.sha, author: ada });
+      return { catalog, now, first, second, created: created.revision.sha, updated: updated.revision.sha };
+    }
+
+    it('asks the catalog once per TAG_REUSE_MS, not once per read', async () => {
+      const { catalog, now, first, created } = await twoProcesses();
+      const getTag = jest.spyOn(catalog, 'getTag');
+      for (let read = 0; read < 5; read += 1) expect(await first.cataloged.resolveRef(id, 'v1')).toBe(created);
+      expect(getTag).toHaveBeenCalledTimes(1);
+      now.ms += TAG_REUSE_MS + 1;
+      expect(await first.cataloged.resolveRef(id, 'v1')).toBe(created);
+      expect(getTag).toHaveBeenCalledTimes(2);
+    });
+
+    it.each([
+      ['moved (force)', 'move'],
+      ['deleted', 'delete'],
+      ['deleted with its dataset', 'delete dataset'],
+    ] as const)('serves a tag this process %s as it now is, at once', async (_label, change) => {
+      const { first, created, updated } = await twoProcesses();
+      expect(await first.cataloged.resolveRef(id, 'v1')).toBe(created);
+      if (change === 'move') {
+        await first.tags.update(id, 'v1', { ref: updated, force: true, author: ada });
+        expect(await first.cataloged.resolveRef(id, 'v1')).toBe(updated);
+      } else {
+        await (change === 'delete' ? first.tags.delete(id, 'v1') : first.datasets.delete(id, { author: ada }));
+        await expect(first.cataloged.resolveRef(id, 'v1')).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND/) });
+      }
+    });
+
+    it('sees a tag another process moved within TAG_REUSE_MS', async () => {
+      const { now, first, second, created, updated } = await twoProcesses();
+      expect(await first.cataloged.resolveRef(id, 'v1')).toBe(created);
+      await second.tags.update(id, 'v1', { ref: updated, force: true, author: ada });
+      now.ms += TAG_REUSE_MS + 1;
+      expect(await first.cataloged.resolveRef(id, 'v1')).toBe(updated);
+    });
+
+    it('does not keep an answer the catalog gave while this process moved the tag', async () => {
+      const { catalog, first, created, updated } = await twoProcesses();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const answer = catalog.getTag.bind(catalog);
+      // The first read's answer (the old target) arrives only after the move was recorded.
+      jest.spyOn(catalog, 'getTag').mockImplementationOnce(async (...args) => {
+        const tag = await answer(...args);
+        await held;
+        return tag;
+      });
+      const slowRead = first.cataloged.resolveRef(id, 'v1');
+      await first.tags.update(id, 'v1', { ref: updated, force: true, author: ada });
+      release();
+      expect(await slowRead).toBe(created);
+      expect(await first.cataloged.resolveRef(id, 'v1')).toBe(updated);
+    });
   });
 });

@@ -49,6 +49,11 @@ export interface CatalogedStorageOptions {
 const BEHIND = Symbol('behind');
 /** Revisions the API walks to catch up a dataset the catalog missed writes of; a longer gap is left to the sync worker. */
 const CATCH_UP_REVISIONS = 100;
+/**
+ * How long a tag the catalog answered is reused before it is asked again. A tag this process creates, moves or deletes
+ * is forgotten at once; one changed by another process (another API replica, the sync worker) is seen within this bound.
+ */
+export const TAG_REUSE_MS = 1000;
 
 /**
  * A `DatasetStorage` that keeps the catalog: after each write succeeds in git it records the
@@ -77,6 +82,11 @@ export class CatalogedStorage implements DatasetStorage {
     ttl: 10_000,
   });
 
+  /** Tags the catalog answered, by `owner/name` and tag name, for TAG_REUSE_MS (see `catalogTag`). */
+  private readonly recentTags: LRUCache<string, Tag>;
+  /** Counts this process's tag changes: a catalog answer read across one is not kept (it may predate the change). */
+  private tagChanges = 0;
+
   constructor(
     private readonly storage: DatasetStorage,
     private readonly catalog: CatalogStore,
@@ -84,6 +94,13 @@ export class CatalogedStorage implements DatasetStorage {
   ) {
     this.backend = storage.backend;
     this.clock = options.clock ?? (() => new Date());
+    // Aged on the decorator's clock, read each time (ttlResolution 0), so that a test's clock decides.
+    this.recentTags = new LRUCache<string, Tag>({
+      max: 10_000,
+      ttl: TAG_REUSE_MS,
+      ttlResolution: 0,
+      perf: { now: () => this.clock().getTime() },
+    });
     const logger = options.logger;
     this.reconciler = new DatasetReconciler(storage, catalog, {
       events: options.events,
@@ -101,7 +118,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
-    return this.writes.run(formatDatasetId(id), async () => {
+    return this.tagWrite(id, async () => {
       const revision = await this.storage.createDataset(id, request);
       const source = request.files.find((file) => file.path === DESCRIPTOR_PATH)?.content;
       if (source !== undefined) {
@@ -132,7 +149,7 @@ export class CatalogedStorage implements DatasetStorage {
 
   async deleteDataset(id: DatasetId, options: DeleteDatasetOptions = {}): Promise<void> {
     const { author } = options;
-    await this.writes.run(formatDatasetId(id), async () => {
+    await this.tagWrite(id, async () => {
       const prior = await this.catalogState(() => this.catalog.getDataset(id), id);
       // Unknown to the catalog (down, or behind the journal): the change is journaled expecting the head git has now.
       const head =
@@ -156,7 +173,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async createTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.writes.run(formatDatasetId(id), async () => {
+    return this.tagWrite(id, async () => {
       const tag = await this.storage.createTag(id, request);
       await this.record(
         { ...this.change('tag.created', id, new Date(tag.createdAt)), author: tag.author, newRevision: tag.target, tag },
@@ -167,7 +184,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async replaceTag(id: DatasetId, request: TagRequest): Promise<Tag> {
-    return this.writes.run(formatDatasetId(id), async () => {
+    return this.tagWrite(id, async () => {
       const { previous, missed } = await this.tagBefore(id, request.name);
       const tag = await this.storage.replaceTag(id, request);
       await this.record(
@@ -188,7 +205,7 @@ export class CatalogedStorage implements DatasetStorage {
   }
 
   async deleteTag(id: DatasetId, name: string, author?: Author): Promise<void> {
-    await this.writes.run(formatDatasetId(id), async () => {
+    await this.tagWrite(id, async () => {
       const { previous, missed } = await this.tagBefore(id, name);
       try {
         await this.storage.deleteTag(id, name, author);
@@ -224,7 +241,7 @@ export class CatalogedStorage implements DatasetStorage {
       if (isFullSha(ref)) {
         if ((await this.descriptorFromCatalog(id, ref)) !== undefined) return ref;
       } else if (!(await this.behind())) {
-        const tag = await this.fromCatalog(() => this.catalog.getTag(id, ref), id);
+        const tag = await this.catalogTag(id, ref);
         if (tag) return tag.target;
       }
     }
@@ -249,7 +266,7 @@ export class CatalogedStorage implements DatasetStorage {
   /** A tag the catalog knows comes from it; while journaled changes wait (the catalog is behind), from storage. */
   async getTag(id: DatasetId, name: string): Promise<Tag> {
     if (await this.behind()) return this.storage.getTag(id, name);
-    return (await this.fromCatalog(() => this.catalog.getTag(id, name), id)) ?? this.storage.getTag(id, name);
+    return (await this.catalogTag(id, name)) ?? this.storage.getTag(id, name);
   }
 
   listOwners(): Promise<string[]> {
@@ -459,6 +476,32 @@ export class CatalogedStorage implements DatasetStorage {
     const source = await this.fromCatalog(() => this.catalog.descriptorAt(id, sha), id);
     if (source !== undefined) this.recentDescriptors.set(key, source);
     return source;
+  }
+
+  /**
+   * A tag as the catalog knows it. Reads at a tag ask for it on every request: the answer is reused for TAG_REUSE_MS
+   * (a read at a tag was one catalog query each). Tags this process changes are forgotten when the change is recorded
+   * (`tagWrite`), and an answer read while such a change went on is not kept.
+   */
+  private async catalogTag(id: DatasetId, name: string): Promise<Tag | undefined> {
+    const key = `${formatDatasetId(id)}\n${name}`;
+    const recent = this.recentTags.get(key);
+    if (recent !== undefined) return recent;
+    const changesBefore = this.tagChanges;
+    const tag = await this.fromCatalog(() => this.catalog.getTag(id, name), id);
+    if (tag !== undefined && changesBefore === this.tagChanges) this.recentTags.set(key, tag);
+    return tag;
+  }
+
+  /** A write that may change the dataset's tags (in git and the catalog): its tags are forgotten once it is done, failed or not. */
+  private async tagWrite<T>(id: DatasetId, write: () => Promise<T>): Promise<T> {
+    const dataset = formatDatasetId(id);
+    try {
+      return await this.writes.run(dataset, write);
+    } finally {
+      this.tagChanges += 1;
+      for (const key of this.recentTags.keys()) if (key.startsWith(`${dataset}\n`)) this.recentTags.delete(key);
+    }
   }
 
   /** A catalog read; a catalog that is down makes the caller fall back to storage. */
