@@ -83,6 +83,7 @@ export type GitFailure =
   | 'REF_MISSING'
   | 'REF_CONFLICT'
   | 'REF_INVALID'
+  | 'REF_MOVED'
   | 'NOT_FAST_FORWARD';
 
 /** A refused git operation, with the reason and the object or path concerned. */
@@ -387,6 +388,19 @@ export class GitRepository {
     });
   }
 
+  /**
+   * Points `ref` at `oid` only while it still points at `expected` (undefined: only while it does not exist), the
+   * check and the write inside the repository's lock: a compare-and-swap, as git's `update-ref <ref> <new> <old>`.
+   */
+  async swapRef(ref: string, expected: string | undefined, oid: string): Promise<void> {
+    await this.assertRefTarget(ref, oid);
+    await refLocks.acquire(this.gitdir, async () => {
+      const current = await this.readRef(ref);
+      if (current !== expected) throw new GitBackendError('REF_MOVED', ref);
+      await this.writeLooseRef(ref, oid);
+    });
+  }
+
   /** Deletes an existing ref (loose or packed). */
   async deleteRef(ref: string): Promise<void> {
     await refLocks.acquire(this.gitdir, async () => {
@@ -399,9 +413,9 @@ export class GitRepository {
   /**
    * Commits reachable from `start`, newest first: ordered by committer date like `git log`
    * (ties broken by discovery order), optionally only those that change `filePath` relative to
-   * their first parent.
+   * their first parent; at most `limit` of them (`log(head, path, 1)` is the last commit that changed `path`).
    */
-  async log(start: string, filePath?: string): Promise<GitCommitObject[]> {
+  async log(start: string, filePath?: string, limit = Infinity): Promise<GitCommitObject[]> {
     const result: GitCommitObject[] = [];
     const seen = new Set<string>([start]);
     const queue: GitCommitObject[] = [];
@@ -414,12 +428,24 @@ export class GitRepository {
       }
       const commit = queue.splice(newest, 1)[0]!;
       if (filePath === undefined || (await this.changesPath(commit, filePath))) result.push(commit);
+      if (result.length >= limit) break;
       for (const parent of commit.parents) {
         if (seen.has(parent)) continue;
         seen.add(parent);
         const parsed = await this.readCommit(parent);
         if (parsed) queue.push(parsed);
       }
+    }
+    return result;
+  }
+
+  /** Commits from `start` following first parents only (`git log --first-parent`), newest first. */
+  async firstParentHistory(start: string): Promise<GitCommitObject[]> {
+    const result: GitCommitObject[] = [];
+    let current = await this.readCommit(start);
+    while (current) {
+      result.push(current);
+      current = current.parents[0] ? await this.readCommit(current.parents[0]) : undefined;
     }
     return result;
   }

@@ -1,0 +1,9 @@
+export { GITLAB_ROUTES, startGitLabTestServer } from './testing/gitlab-test-server';
+export type {
+  GitLabFaultKind,
+  GitLabFaultRule,
+  GitLabTestServer,
+  GitLabTestServerFaults,
+  GitLabTestServerOptions,
+} from './testing/gitlab-test-server';
+export type { InjectedFault, NotFoundWindow, RecordedRequest, SchemaViolation } from '@metastore/git-host-test-server';
