@@ -48,10 +48,22 @@ export class JsonTooDeepError extends Error {
   }
 }
 
-/** body-parser's `verify` option: refuses a body nested deeper than `maxDepth` before it is parsed. */
+/** The bytes of each JSON request body as received, kept by the verify hook below until the request is collected. */
+const receivedBodies = new WeakMap<object, Buffer>();
+
+/**
+ * The text of a JSON request body as the client sent it (JSON.parse keeps only values: a handler that must keep how
+ * numbers were written, `1.0`, reads them from here), or undefined when no JSON body was parsed.
+ */
+export function receivedBodyText(req: object): string | undefined {
+  return receivedBodies.get(req)?.toString('utf8');
+}
+
+/** body-parser's `verify` option: refuses a body nested deeper than `maxDepth` before it is parsed, and keeps its bytes. */
 export function verifyJsonDepth(maxDepth: number): (req: unknown, res: unknown, body: Buffer) => void {
-  return (_req, _res, body) => {
+  return (req, _res, body) => {
     if (nestsDeeperThan(body, maxDepth)) throw new JsonTooDeepError(maxDepth);
+    if (typeof req === 'object' && req !== null) receivedBodies.set(req, body);
   };
 }
 

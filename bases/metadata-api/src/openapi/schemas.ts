@@ -1,4 +1,5 @@
 /** JSON Schemas (2020-12) of the API's bodies and parameters: validated at runtime and published in /openapi.json. */
+import { descriptorCodesMarkdown } from '@metastore/datasets';
 import { FULL_SHA_PATTERN } from '@metastore/storage';
 
 const SHA = {
@@ -144,9 +145,61 @@ export const refQuery = {
   properties: { ref: REF_PARAMETER },
 } as const;
 
+const STRICT = {
+  type: 'boolean',
+  description:
+    "Refuse the common v1 forms otherwise accepted with a warning (the `lenient` codes of a descriptor finding). Unset: the server's `METASTORE_STRICT_VALIDATION` (false by default).",
+} as const;
+
 export const writeQuery = {
   type: 'object',
-  properties: { message: MESSAGE, author: AUTHOR_TEXT },
+  properties: { message: MESSAGE, author: AUTHOR_TEXT, strict: STRICT },
+} as const;
+
+export const validateQuery = {
+  type: 'object',
+  properties: { strict: STRICT },
+} as const;
+
+/** The codes a descriptor finding may carry, as the datasets component declares them. */
+const DESCRIPTOR_CODES_TABLE = `Stable codes of descriptor findings (\`error\`: refused; \`lenient\`: a common v1 form, a warning unless strict, then an error; \`warning\`: never refused):\n\n${descriptorCodesMarkdown()}`;
+
+/** One finding in a descriptor: an error (in a problem's `errors`, or a validation report) or a warning. */
+export const descriptorIssueSchema = {
+  type: 'object',
+  required: ['pointer', 'code', 'message'],
+  description: DESCRIPTOR_CODES_TABLE,
+  properties: {
+    pointer: { type: 'string', description: 'JSON pointer (RFC 6901) into the descriptor.' },
+    code: {
+      type: 'string',
+      description: 'Stable machine-readable code (see the table above).',
+      examples: ['ENUM', 'LEGACY_URL_PROPERTY', 'NO_PROFILE'],
+    },
+    rule: {
+      type: 'string',
+      description:
+        'The rule broken: `<profile URL>#<schema path>` for a profile keyword (e.g. `https://datapackage.org/profiles/1.0/tableschema.json#/properties/fields/items/oneOf/1/properties/format/enum`), `metastore:<rule>` for a rule of Metastore.',
+    },
+    message: { type: 'string', description: 'What is wrong and what is allowed.' },
+  },
+} as const;
+
+/** What `POST /validate` answers: what a write of the descriptor would (its errors would refuse it; its warnings come back). */
+export const validationReportSchema = {
+  type: 'object',
+  required: ['valid', 'version', 'profile', 'errors', 'warnings'],
+  properties: {
+    valid: { type: 'boolean', description: 'True when a write would accept the descriptor (no errors).' },
+    version: { enum: ['1.0', '2.0'], description: 'The Data Package version it was validated as.' },
+    profile: {
+      type: 'string',
+      description: '`data-package`, `tabular-data-package`, or the custom profile URL (checked as its base profile).',
+    },
+    strict: { type: 'boolean', description: 'Whether strict validation applied.' },
+    errors: { type: 'array', items: descriptorIssueSchema },
+    warnings: { type: 'array', items: descriptorIssueSchema },
+  },
 } as const;
 
 export const diffQuery = {
@@ -185,9 +238,11 @@ export const tagSchema = {
 export const warningSchema = {
   type: 'object',
   required: ['pointer', 'code', 'message'],
+  description: 'A descriptor finding that did not refuse the write (codes: see `errors` of Problem).',
   properties: {
     pointer: { type: 'string', description: 'JSON pointer into the descriptor.' },
-    code: { type: 'string', examples: ['MISSING_LICENSES', 'NO_PROFILE', 'LFS_POINTER_SKIPPED'] },
+    code: { type: 'string', examples: ['MISSING_LICENSES', 'NO_PROFILE', 'LEGACY_URL_PROPERTY', 'LFS_POINTER_SKIPPED'] },
+    rule: { type: 'string', description: '`<profile URL>#<schema path>` or `metastore:<rule>`.' },
     message: { type: 'string' },
   },
 } as const;
@@ -248,11 +303,17 @@ export const problemSchema = {
     requestId: { type: 'string' },
     errors: {
       type: 'array',
-      description: 'Every validation error, each located by a JSON pointer into the input.',
+      description: 'Every validation error, each located by a JSON pointer into the input; one per cause.',
       items: {
         type: 'object',
         required: ['pointer', 'message'],
-        properties: { pointer: { type: 'string' }, message: { type: 'string' } },
+        description: `An error in a descriptor also has \`code\` and \`rule\`. ${DESCRIPTOR_CODES_TABLE}`,
+        properties: {
+          pointer: { type: 'string' },
+          code: { type: 'string', description: 'Stable machine-readable code of a descriptor error (see the table above).' },
+          rule: { type: 'string', description: '`<profile URL>#<schema path>` or `metastore:<rule>`.' },
+          message: { type: 'string' },
+        },
       },
     },
   },

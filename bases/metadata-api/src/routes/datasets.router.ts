@@ -1,6 +1,16 @@
 import path from 'node:path';
 import type { Request, Response } from 'express';
-import { formatDatasetId, parseDatasetId, parseOwner, type WriteOptions, type WriteResult } from '@metastore/datasets';
+import {
+  formatDatasetId,
+  NO_NUMBER_FORMS,
+  numberFormsOf,
+  numberFormsUnder,
+  parseDatasetId,
+  parseOwner,
+  type NumberForms,
+  type WriteOptions,
+  type WriteResult,
+} from '@metastore/datasets';
 import { canRead } from '@metastore/authz';
 import type { CatalogEntry } from '@metastore/catalog';
 import { ValidationError } from '@metastore/errors';
@@ -10,8 +20,9 @@ import { noneMatch, requiredRevision, revisionEtag } from '../http/conditional';
 import { accessContext, authorFor, principalOf } from '../http/auth';
 import { defineOperation, type Operation } from '../http/operation';
 import { datasetIdOf, datasetPath, datasetTargetOf } from '../http/paths';
+import { receivedBodyText } from '../http/request-guards';
 import { common, descriptorInvalid, etagHeader, ifMatch, json, page, pathParameters, problem, ref, writeResponses } from '../openapi/parts';
-import { createDatasetBody, listDatasetsQuery, refQuery, writeQuery } from '../openapi/schemas';
+import { createDatasetBody, listDatasetsQuery, refQuery, validateQuery, validationReportSchema, writeQuery } from '../openapi/schemas';
 
 /** Sends a write's outcome with the new revision as the entity tag. */
 export function sendWriteResult(res: Response, id: DatasetId, result: WriteResult & { revertedTo?: string }, status = 200): void {
@@ -45,19 +56,33 @@ function datasetSummary(entry: CatalogEntry) {
   };
 }
 
+/** How the numbers of the request body (under `prefix`) were written, so that `1.0` is stored as `1.0`. */
+function submittedNumberForms(req: Request, prefix = ''): NumberForms {
+  const text = receivedBodyText(req);
+  if (text === undefined) return NO_NUMBER_FORMS;
+  const forms = numberFormsOf(text);
+  return prefix === '' ? forms : numberFormsUnder(forms, prefix);
+}
+
+/** Whether a request asks for strict validation: its `strict` parameter, else the server's METASTORE_STRICT_VALIDATION. */
+function strictFor(query: { strict?: boolean }, dependencies: Dependencies): boolean {
+  return query.strict ?? dependencies.config.strictValidation ?? false;
+}
+
 /**
  * Commit metadata of a write: its author (the caller's, or the one named if the caller may write as others), `message`
  * and the revision If-Match requires. The author is authorized before If-Match is looked at (which may resolve the head).
  */
 export async function writeOptions(
-  { req, res, dependencies: { datasets } }: { req: Request; res: Response; dependencies: Dependencies },
+  { req, res, dependencies }: { req: Request; res: Response; dependencies: Dependencies },
   id: DatasetId,
-  requested: { author?: Author | string; message?: string } = {},
+  requested: { author?: Author | string; message?: string; strict?: boolean } = {},
 ): Promise<WriteOptions> {
   const author = authorFor(res, id, requested.author);
-  const ifMatchRevision = await requiredRevision(req, () => datasets.resolve(id));
+  const ifMatchRevision = await requiredRevision(req, () => dependencies.datasets.resolve(id));
   return {
     author,
+    strict: strictFor(requested, dependencies),
     ...(requested.message ? { message: requested.message } : {}),
     ...(ifMatchRevision ? { ifMatch: ifMatchRevision } : {}),
   };
@@ -98,6 +123,9 @@ export const createDataset = defineOperation({
   path: '/datasets',
   tags: ['datasets'],
   summary: 'Create a dataset (its first revision)',
+  description:
+    'The descriptor is stored as sent (numbers as written: `1.0` stays `1.0`). `400` lists every error of it under `/descriptor`, one per cause, each with a stable `code`.',
+  query: validateQuery,
   body: { schema: createDatasetBody, component: 'CreateDatasetRequest', mediaType: 'application/json' },
   responses: {
     201: {
@@ -111,10 +139,15 @@ export const createDataset = defineOperation({
     415: writeResponses[415],
   },
   policy: { operation: 'createDataset', bodyTarget: (body) => ({ owner: body.owner, name: body.name }) },
-  handler: async ({ res, body, dependencies: { datasets } }) => {
+  handler: async ({ req, res, body, query, dependencies }) => {
     const id = parseDatasetId(body.owner, body.name);
-    const result = await datasets
-      .create(id, body.descriptor, { author: authorFor(res, id, body.author), ...(body.message ? { message: body.message } : {}) })
+    const result = await dependencies.datasets
+      .create(id, body.descriptor, {
+        author: authorFor(res, id, body.author),
+        strict: strictFor(query, dependencies),
+        numberForms: submittedNumberForms(req, '/descriptor'),
+        ...(body.message ? { message: body.message } : {}),
+      })
       .catch((error: unknown) => {
         // The id was validated above, so a validation error here is the descriptor's, which sits under /descriptor.
         throw error instanceof ValidationError ? error.underPointer('/descriptor') : error;
@@ -175,7 +208,8 @@ export const replaceDataset = defineOperation({
   policy: { operation: 'replaceDataset', target: datasetTargetOf },
   handler: async (input) => {
     const id = datasetIdOf(input.params);
-    sendWriteResult(input.res, id, await input.dependencies.datasets.replace(id, input.body, await writeOptions(input, id, input.query)));
+    const options = { ...(await writeOptions(input, id, input.query)), numberForms: submittedNumberForms(input.req) };
+    sendWriteResult(input.res, id, await input.dependencies.datasets.replace(id, input.body, options));
   },
 });
 
@@ -194,7 +228,8 @@ export const patchDataset = defineOperation({
   policy: { operation: 'patchDataset', target: datasetTargetOf },
   handler: async (input) => {
     const id = datasetIdOf(input.params);
-    sendWriteResult(input.res, id, await input.dependencies.datasets.patch(id, input.body, await writeOptions(input, id, input.query)));
+    const options = { ...(await writeOptions(input, id, input.query)), numberForms: submittedNumberForms(input.req) };
+    sendWriteResult(input.res, id, await input.dependencies.datasets.patch(id, input.body, options));
   },
 });
 
@@ -254,9 +289,47 @@ export const readResource = defineOperation({
   },
 });
 
-/** Dataset operations: list and search (from the catalog), create, read, replace, merge-patch, delete, and one resource. */
+/**
+ * Validates a descriptor without writing it: the errors and warnings a write would answer, with the same codes and
+ * pointers (a separate endpoint rather than a dry-run flag on writes: it needs no dataset, so a pipeline can check a
+ * package before it exists, with no write right anywhere).
+ */
+export const validateDescriptor = defineOperation({
+  operationId: 'validateDescriptor',
+  method: 'post',
+  path: '/validate',
+  tags: ['datasets'],
+  summary: 'Validate a descriptor (what a write would answer), writing nothing',
+  description:
+    'Answers `200` whether or not the descriptor is valid: `valid`, and the `errors` (which would refuse a create or PUT of it, as `400` with the same items under `/descriptor` for a create) and `warnings` (which a write returns) with stable codes, pointers and rules. Any authenticated caller; anonymous callers too when anonymous reads are on.',
+  query: validateQuery,
+  // The datasets component checks the descriptor (profiles, depth, U+0000), with pointers into it.
+  body: { schema: { type: 'object', description: 'The descriptor to check.' }, mediaType: 'application/json', validated: false },
+  responses: {
+    200: { description: 'The validation report.', content: json(validationReportSchema) },
+    400: common[400],
+    413: writeResponses[413],
+    415: writeResponses[415],
+  },
+  policy: { operation: 'validateDescriptor' },
+  handler: ({ res, body, query, dependencies }) => {
+    const strict = strictFor(query, dependencies);
+    const report = dependencies.datasets.validate(body, { strict });
+    res.json({
+      valid: report.errors.length === 0,
+      version: report.version,
+      profile: report.profile,
+      strict,
+      errors: report.errors,
+      warnings: report.warnings,
+    });
+  },
+});
+
+/** Dataset operations: list and search (from the catalog), validate, create, read, replace, merge-patch, delete, and one resource. */
 export const DATASET_OPERATIONS: readonly Operation[] = [
   listDatasets,
+  validateDescriptor,
   createDataset,
   readDataset,
   replaceDataset,

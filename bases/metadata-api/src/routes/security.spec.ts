@@ -74,6 +74,7 @@ describe('metadata-api security: every route has a policy, and each refuses what
       .replace('{/*path}', '/');
     const bodies: Record<string, object> = {
       'POST /api/v1/datasets': { owner: 'acme', name: `new-${Math.random().toString(36).slice(2, 8)}`, descriptor: descriptor('new') },
+      'POST /api/v1/validate': descriptor('checked'),
       'PUT /api/v1/datasets/acme/secret': descriptor('secret'),
       'PATCH /api/v1/datasets/acme/secret': { title: 'Patched' },
       'POST /api/v1/datasets/acme/secret/revert': { to: head },

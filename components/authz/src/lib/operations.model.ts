@@ -31,6 +31,8 @@ export const OPERATIONS = {
   docs: { target: 'public', summary: 'the browsable API docs (/docs)' },
 
   listDatasets: { target: 'listing', action: 'read', summary: 'list and search datasets' },
+  // Touches no dataset: whoever may list (every authenticated caller; anonymous ones when anonymous reads are on) may check a descriptor.
+  validateDescriptor: { target: 'listing', action: 'read', summary: 'validate a descriptor without writing it' },
   createDataset: { target: 'newDataset', action: 'write', summary: 'create a dataset' },
   readDataset: { target: 'dataset', action: 'read', summary: 'read a dataset' },
   replaceDataset: { target: 'dataset', action: 'write', summary: 'replace a dataset' },
