@@ -3,6 +3,7 @@ import type { RebuildSummary, ReconcileSummary } from '@metastore/catalog';
 import { ConfigurationError } from '@metastore/errors';
 import { loadCliConfig, type CliConfig } from '@metastore/runtime';
 import { createLogger, openDependencies, type CatalogJobDependencies, type DependencyOverrides } from './dependencies';
+import { runGcCommand } from './gc-command';
 import { progressReporter, type ProgressOutput } from './progress';
 import { runTokenCommand } from './token-command';
 
@@ -26,6 +27,7 @@ Commands:
                     (re-indexing is not news); rows of datasets gone from storage are marked deleted.
   catalog sync      Reconcile once: record what changed in storage behind the API's back
                     (pushes, missed writes, deletions) with its events, as the sync worker does.
+  catalog gc        Delete published outbox events and revocations past retention (metastore catalog gc --help).
 
 Options:
   --owner OWNER     Also look at this owner's datasets (repeatable); storage's owners
@@ -55,6 +57,7 @@ function describeSync(summary: ReconcileSummary): string {
 /** Runs `metastore <argv>`; resolves to the process's exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, overrides: DependencyOverrides = {}): Promise<number> {
   if (argv[0] === 'token') return runTokenCommand(argv.slice(1), io);
+  if (argv[0] === 'catalog' && argv[1] === 'gc') return runGcCommand(argv.slice(2), io);
   let parsed;
   try {
     parsed = parseArgs({
