@@ -14,6 +14,7 @@ describe('OPERATIONS', () => {
       asyncApiDocument: 'public',
       docs: 'public',
       listDatasets: 'read on listing',
+      validateDescriptor: 'read on listing',
       createDataset: 'write on newDataset',
       readDataset: 'read on dataset',
       readResource: 'read on dataset',
