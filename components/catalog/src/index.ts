@@ -18,6 +18,7 @@ export type {
 } from './lib/dataset-reconciler';
 export { decodeJournaledChange, encodeJournaledChange, JOURNAL_FORMAT_VERSION } from './lib/change-journal.codec';
 export type { ChangeJournal, JournaledChange, JournaledUpdate, JournalEntry } from './lib/change-journal.port';
+export type { WebhookDeliveries } from './lib/webhook-deliveries.port';
 export { JournalDrainer } from './lib/journal-drainer.service';
 export type { DrainSummary, JournalDrainerOptions, JournalLogger, JournalStatus } from './lib/journal-drainer.service';
 export { CatalogSync } from './lib/catalog-sync.service';

@@ -5,6 +5,7 @@ import { PrismaClient } from '../generated/prisma/client';
 import { DEFAULT_CATALOG_STORE_OPTIONS, PostgresCatalogStore } from './postgres-catalog.adapter';
 import { PostgresOutbox } from './postgres-outbox.adapter';
 import { PostgresRevocationList } from './postgres-revocations.adapter';
+import { PostgresWebhookDeliveries } from './postgres-webhook-deliveries.adapter';
 
 /** How to reach the catalog database. */
 export interface CatalogDatabaseOptions {
@@ -33,6 +34,8 @@ export interface CatalogDatabaseOptions {
    * changes, or a tenth of the datasets if that is more (default 1000).
    */
   readonly maintenanceMinChanges?: number;
+  /** What time it is, for the expiry of webhook deliveries (default: the system clock). */
+  readonly clock?: () => Date;
 }
 
 /** The catalog store and the outbox, sharing one Prisma client and connection pool. */
@@ -40,6 +43,8 @@ export interface CatalogDatabase {
   readonly catalog: PostgresCatalogStore;
   readonly outbox: PostgresOutbox;
   readonly revocations: PostgresRevocationList;
+  /** Webhook deliveries accepted, kept until they expire (replay protection). */
+  readonly webhookDeliveries: PostgresWebhookDeliveries;
   /** Closes the pool; in-flight calls finish first. */
   close(): Promise<void>;
 }
@@ -120,6 +125,7 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
     catalog,
     outbox,
     revocations: new PostgresRevocationList(prisma, options.url),
+    webhookDeliveries: new PostgresWebhookDeliveries(prisma, options.url, options.clock),
     close: () => {
       closing ??= catalog.maintenance
         .settle()
