@@ -150,12 +150,17 @@ function isProjectNotFound(error: unknown): boolean {
   return statusOf(error) === 404 && /project/i.test(messageOf(error));
 }
 
-/** GitLab's 400 when the branch moved under the actions: a stale `last_commit_id`, a file created or deleted meanwhile. */
+/**
+ * GitLab's 400 when the branch moved under the actions: a stale `last_commit_id`, a file created or deleted meanwhile, or
+ * the branch moved while the commit was written ("Could not update branch main. Please refresh and try again.").
+ */
 function isStaleParent(error: unknown): boolean {
   const status = statusOf(error);
   return (
     (status === 400 || status === 409) &&
-    /changed since|already exists|does not exist|doesn't exist|not exist|last_commit_id|has been updated/i.test(messageOf(error))
+    /changed since|already exists|does not exist|doesn't exist|not exist|last_commit_id|has been updated|could not update branch/i.test(
+      messageOf(error),
+    )
   );
 }
 
@@ -774,15 +779,16 @@ export class GitLabStorage implements DatasetStorage {
     const status = statusOf(error);
     if (status === undefined || status >= 500 || status === 429 || status === 404)
       return this.mapError(error, `create tag ${request.name}`, id);
-    if (/already exists/i.test(messageOf(error))) return tagAlreadyExists(id, request.name);
+    let names: string[];
     try {
-      const names = (await this.listAllTagNames(id)).filter((name) => name !== request.name);
-      const conflicting = conflictingTagName(request.name, names);
-      if (conflicting !== undefined) return tagNameConflict(id, request.name, conflicting);
-      if ((await this.listAllTagNames(id)).includes(request.name)) return tagAlreadyExists(id, request.name);
+      names = await this.listAllTagNames(id);
     } catch (lookup) {
       return this.mapError(lookup, `create tag ${request.name}`, id);
     }
+    if (names.includes(request.name)) return tagAlreadyExists(id, request.name);
+    const conflicting = conflictingTagName(request.name, names);
+    if (conflicting !== undefined) return tagNameConflict(id, request.name, conflicting);
+    if (/already exists/i.test(messageOf(error))) return tagAlreadyExists(id, request.name);
     if (/target|invalid|not found/i.test(messageOf(error))) return revisionNotFound(id, request.target);
     return this.mapError(error, `create tag ${request.name}`, id);
   }
