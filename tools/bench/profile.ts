@@ -138,7 +138,7 @@ function bundleModules(file: string): { line: number; source: string }[] {
 export function summariseProfile(
   profileFile: string,
   window?: { startMsBeforeEnd: number; endMsBeforeEnd: number },
-  top = 15,
+  top = 25,
 ): ProfileSummary {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));

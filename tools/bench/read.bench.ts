@@ -26,7 +26,7 @@ import {
   type BenchProcess,
   type LoadRow,
 } from './harness';
-import { listeningPorts, segmentsBetween, segmentsSentTo } from './catalog-traffic';
+import { cpuSecondsOf, listeningPorts, segmentsBetween, segmentsSentTo } from './process-counters';
 import { formatProfileSummary, summariseProfile } from './profile';
 
 /** How the read section runs. */
@@ -88,8 +88,11 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
       JSON.stringify({ body: head.body.toString('base64'), headers: head.headers, notModifiedHeaders: notModified.headers, etag }),
     );
     const ports = { express: await freePort(), http: await freePort() };
+    const pids: Record<Target['server'], number> = { api: api.pid, express: 0, http: 0 };
     for (const kind of ['express', 'http'] as const) {
-      ceilings.push(startProcess(process.execPath, ['tools/bench/ceiling.mjs', kind, String(ports[kind]), answerFile], {}));
+      const ceiling = startProcess(process.execPath, ['tools/bench/ceiling.mjs', kind, String(ports[kind]), answerFile], {});
+      ceilings.push(ceiling);
+      pids[kind] = ceiling.pid;
       await waitFor(`http://127.0.0.1:${ports[kind]}/`);
     }
     const urls = { api: api.url, express: `http://127.0.0.1:${ports.express}`, http: `http://127.0.0.1:${ports.http}` };
@@ -105,11 +108,15 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
       { key: 'head304', label: 'API: If-None-Match at head (304)', server: 'api', path: readPath, notModified: true },
       { key: 'http304', label: 'ceiling: bare node:http, 304', server: 'http', path: readPath, notModified: true },
     ];
+    // `BENCH_READ_LOADS=express,head` runs some loads only (keys: express, head, tag, http, sha, express304, head304, http304).
+    const chosen = process.env['BENCH_READ_LOADS']?.split(',').map((key) => key.trim());
+    if (chosen) targets.splice(0, targets.length, ...targets.filter((target) => chosen.includes(target.key)));
     const rows = new Map<string, LoadRow[]>(targets.map((target) => [target.key, []]));
     // The API's connections to its catalog: to the server's port, or to the embedded database listening in its own process.
     const apiPort = Number(new URL(api.url).port);
     const catalogPort = databaseUrl ? Number(new URL(databaseUrl).port || 5432) : listeningPorts(api.pid).find((port) => port !== apiPort);
     const catalogQueries = new Map<string, number[]>(targets.map((target) => [target.key, []]));
+    const cpuPerRequest = new Map<string, number[]>(targets.map((target) => [target.key, []]));
     for (let round = 0; round < rounds; round += 1) {
       for (const target of targets) {
         const request = {
@@ -119,8 +126,13 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
         const expected = target.notModified ? 304 : '2xx';
         await load(`${target.label} (warm-up)`, { ...request, duration: warmUp }, expected);
         const sentBefore = target.server === 'api' && catalogPort !== undefined ? segmentsSentTo(api.pid, catalogPort) : undefined;
+        const cpuBefore = cpuSecondsOf(pids[target.server]);
         const row = await load(target.label, { ...request, duration }, expected);
+        const cpuAfter = cpuSecondsOf(pids[target.server]);
         rows.get(target.key)!.push(row);
+        if (cpuBefore !== undefined && cpuAfter !== undefined && row.requests > 0) {
+          cpuPerRequest.get(target.key)!.push(((cpuAfter - cpuBefore) * 1e6) / row.requests);
+        }
         const sentAfter = sentBefore === undefined ? undefined : segmentsSentTo(api.pid, catalogPort!);
         if (sentBefore !== undefined && sentAfter !== undefined && row.requests > 0) {
           catalogQueries.get(target.key)!.push((segmentsBetween(sentBefore, sentAfter) * 100) / row.requests);
@@ -129,21 +141,27 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
     }
 
     const ratios = (key: string, ceiling: string) =>
-      rows.get(key)!.map((row, round) => row.throughput / rows.get(ceiling)![round]!.throughput);
+      rows.get(key)!.map((row, round) => row.throughput / (rows.get(ceiling)?.[round]?.throughput ?? NaN));
     console.log(`\n### Read path, ${label}\n`);
     console.log(
       `${rounds} round(s), ${CONNECTIONS} connections x ${duration} s per load after ${warmUp} s of warm-up; medians over rounds,`,
     );
     console.log('ratios per round to the ceiling loaded in the same round (min–max over rounds in brackets). Catalog queries: TCP data');
-    console.log('segments the API sent to its catalog database per 100 requests (`ss -ti`; one per query with the pg driver).\n');
-    console.log('| load | req/s | p50 ms | p99 ms | errors | / Express | / node:http | catalog queries per 100 |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('segments the API sent to its catalog database per 100 requests (`ss -ti`; one per query with the pg driver).');
+    console.log('CPU µs per request: user and system time of the serving process (all its threads) over the requests it answered;');
+    console.log('Express CPU / API CPU is the ratio the API would reach with the CPU to itself, less noisy than req/s here.\n');
+    console.log(
+      '| load | req/s | p50 ms | p99 ms | errors | / Express | / node:http | CPU µs per request | Express CPU / this | catalog queries per 100 |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const target of targets) {
       const measured = rows.get(target.key)!;
       const [express, http] = target.notModified ? ['express304', 'http304'] : ['express', 'http'];
       const toExpress = ratios(target.key, express);
       const toHttp = ratios(target.key, http);
       const queries = catalogQueries.get(target.key)!;
+      const cpu = cpuPerRequest.get(target.key)!;
+      const cpuRatios = cpu.map((micros, round) => (cpuPerRequest.get(express)?.[round] ?? NaN) / micros);
       const cells = [
         target.label,
         median(measured.map((row) => row.throughput)).toFixed(0),
@@ -152,6 +170,8 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
         measured.reduce((sum, row) => sum + row.errors, 0),
         `${median(toExpress).toFixed(2)}${spread(toExpress)}`,
         `${median(toHttp).toFixed(2)}${spread(toHttp)}`,
+        cpu.length > 0 ? median(cpu).toFixed(0) : '',
+        cpu.length > 0 ? `${median(cpuRatios).toFixed(2)}${spread(cpuRatios)}` : '',
         queries.length > 0 ? median(queries).toFixed(1) : '',
       ];
       console.log(`| ${cells.join(' | ')} |`);
