@@ -28,3 +28,5 @@ export { openCatalog, openChangeJournal, openEventStream, openStorage, resolveJw
 export type { ClosableEventStream, JwtSettings } from './lib/runtime.open';
 export { configurationTables, declaredVariables, readmeDifferences, renderTable, writeConfigurationTables } from './lib/configuration.docs';
 export type { ConfigurationRow, ConfigurationTable } from './lib/configuration.docs';
+export { webhookDatasetOf } from './lib/webhook-repositories';
+export type { HostedRepository, WebhookDataset } from './lib/webhook-repositories';

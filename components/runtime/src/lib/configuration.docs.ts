@@ -13,6 +13,7 @@ import {
   indexerVariables,
   logVariables,
   portVariables,
+  webhookVariables,
   workerVariables,
 } from './runtime.variables';
 import { STORAGE_BACKENDS } from './storage-backends';
@@ -27,6 +28,7 @@ const MAIN_TABLE: readonly VariableSchema[] = [
   apiAccessVariables,
   catalogDatabaseVariables,
   apiCatalogVariables,
+  webhookVariables,
   redisEventsVariables,
   eventVariables,
   logVariables,

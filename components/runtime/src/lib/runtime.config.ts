@@ -14,6 +14,7 @@ import {
   logVariables,
   portVariables,
   publicUrlOf,
+  webhookVariables,
   workerVariables,
   type LogLevel,
 } from './runtime.variables';
@@ -91,6 +92,8 @@ export interface ApiConfig extends DatasetProcessConfig {
     /** While it cannot be loaded, how long past that the last loaded list still answers, in seconds; then tokens with an id get 503. */
     readonly revocationStaleSeconds: number;
   };
+  /** The git hosts' webhook secrets; a host without one has its deliveries refused. */
+  readonly webhooks: { readonly githubSecret?: string; readonly gitlabSecret?: string };
 }
 
 /** The sync worker's configuration: a PostgreSQL server is required (the API holds the embedded database while it runs). */
@@ -131,6 +134,7 @@ export const PROCESS_VARIABLES = {
     apiAccessVariables,
     catalogDatabaseVariables,
     apiCatalogVariables,
+    webhookVariables,
     redisEventsVariables,
     eventVariables,
     logVariables,
@@ -190,7 +194,12 @@ function parseDatasetProcess(
   };
 }
 
-const apiSchema = z.object({ ...apiServerVariables.shape, ...apiAccessVariables.shape, ...apiCatalogVariables.shape });
+const apiSchema = z.object({
+  ...apiServerVariables.shape,
+  ...apiAccessVariables.shape,
+  ...apiCatalogVariables.shape,
+  ...webhookVariables.shape,
+});
 
 /** Parses the API's environment once; throws one ConfigurationError naming every bad variable (never a value). */
 export function loadApiConfig(env: Environment): ApiConfig {
@@ -218,6 +227,10 @@ export function loadApiConfig(env: Environment): ApiConfig {
       corsOrigins: own.METASTORE_CORS_ORIGINS,
       revocationCacheSeconds: own.METASTORE_REVOCATION_CACHE_SECONDS,
       revocationStaleSeconds: own.METASTORE_REVOCATION_STALE_SECONDS,
+    },
+    webhooks: {
+      ...(own.METASTORE_WEBHOOK_GITHUB_SECRET !== undefined ? { githubSecret: own.METASTORE_WEBHOOK_GITHUB_SECRET } : {}),
+      ...(own.METASTORE_WEBHOOK_GITLAB_SECRET !== undefined ? { gitlabSecret: own.METASTORE_WEBHOOK_GITLAB_SECRET } : {}),
     },
   };
 }

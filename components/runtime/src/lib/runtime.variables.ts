@@ -61,6 +61,33 @@ export const apiAccessVariables = z.object({
   }),
 });
 
+/**
+ * The git hosts' push webhooks (`POST /api/v1/hooks/github`, `/hooks/gitlab`): one secret per host; unset, that host's
+ * deliveries are refused.
+ */
+export const webhookVariables = z.object({
+  METASTORE_WEBHOOK_GITHUB_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters (a random secret, e.g. `openssl rand -hex 32`)')
+    .optional()
+    .meta({
+      secret: true,
+      shownDefault: '(none)',
+      description:
+        'the secret of the GitHub webhook (its `X-Hub-Signature-256` is checked with it); unset: `/api/v1/hooks/github` refuses every delivery with 401',
+    }),
+  METASTORE_WEBHOOK_GITLAB_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters (a random secret, e.g. `openssl rand -hex 32`)')
+    .optional()
+    .meta({
+      secret: true,
+      shownDefault: '(none)',
+      description:
+        'the secret token of the GitLab webhook (compared with its `X-Gitlab-Token`); unset: `/api/v1/hooks/gitlab` refuses every delivery with 401',
+    }),
+});
+
 /** How the API rides out an outage of the catalog database. */
 export const apiCatalogVariables = z.object({
   METASTORE_CATALOG_RETRY_MAX_SECONDS: z.coerce.number().min(0.01).max(3600).default(30).meta({
