@@ -122,7 +122,7 @@ export function revocationsThroughCircuit(revocations: RevocationSource, circuit
 export function outboxThroughCircuit(outbox: Outbox, circuit: CatalogCircuit): Outbox {
   return {
     relayBatch: (limit, publish) => outbox.relayBatch(limit, publish),
-    feed: (after, limit) => circuit.run(() => outbox.feed(after, limit)),
+    feed: (after, limit, filter) => circuit.run(() => outbox.feed(after, limit, filter)),
     pendingCount: () => circuit.run(() => outbox.pendingCount()),
   };
 }

@@ -20,7 +20,7 @@ export type { BackoffLoopOptions } from './lib/backoff-loop';
 export { OutboxRelay } from './lib/outbox-relay.service';
 export type { OutboxRelayOptions, RelayLogger, RelayStatus } from './lib/outbox-relay.service';
 export { containsNul, withoutNul } from './lib/nul-characters';
-export type { EventStream, Outbox } from './lib/outbox.port';
+export type { EventFilter, EventStream, Outbox } from './lib/outbox.port';
 export { parseEventCursor } from './lib/event-cursor';
 export { EVENT_DATA_SCHEMAS, EVENT_ENVELOPE_SCHEMA, EVENT_SCHEMAS, eventSchemaFor } from './lib/event.schemas';
 export type { EventDataSchema, EventSchema } from './lib/event.schemas';

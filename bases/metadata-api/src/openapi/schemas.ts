@@ -131,6 +131,11 @@ export const listDatasetsQuery = {
 export const eventsQuery = {
   type: 'object',
   properties: {
+    owner: {
+      type: 'string',
+      description:
+        "Only the events of this owner's datasets (an owner by the dataset-id rules: lowercase letters, digits, '-', '_', '.'). Needs read on every dataset of the owner.",
+    },
     after: {
       type: 'string',
       pattern: '^(0|[1-9][0-9]{0,18})$',

@@ -141,7 +141,7 @@ describe('metadata-api security: every route has a policy, and each refuses what
       else if (route.path === '/api/v1/tokens/revoke') expect({ label, status: response.status }).toEqual({ label, status: 404 });
       // The event feed spans every dataset, and a new dataset has nothing to hide: 403. Minting for acme/secret is about
       // a dataset the stranger cannot see: 404.
-      else if (policy.target === 'instance' || policy.target === 'newDataset')
+      else if (policy.target === 'owner' || policy.target === 'newDataset')
         expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 403, code: 'FORBIDDEN' });
       else expect({ label, status: response.status, code: response.body.code }).toEqual({ label, status: 404, code: 'DATASET_NOT_FOUND' });
     }

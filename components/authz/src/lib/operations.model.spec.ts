@@ -30,7 +30,7 @@ describe('OPERATIONS', () => {
       createTag: 'tag on dataset',
       updateTag: 'tag on dataset',
       deleteTag: 'tag on dataset',
-      listEvents: 'read on instance',
+      listEvents: 'read on owner',
       mintScopedToken: 'admin on ownerOrDataset',
       revokeToken: 'admin on ownerOrDataset',
       setAuthor: 'admin on dataset',

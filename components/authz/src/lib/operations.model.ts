@@ -9,9 +9,10 @@ import type { Action } from './scope.model';
  *   (DATASET_NOT_FOUND);
  * - `newDataset`: a dataset being created; nothing exists to hide, so a caller without the right is FORBIDDEN;
  * - `ownerOrDataset`: a dataset (as `dataset`) or, without `name`, every dataset of the owner (FORBIDDEN without the right);
- * - `instance`: every dataset of every owner (`*` / `*`; FORBIDDEN without the right).
+ * - `owner`: every dataset of one owner, `{ owner }`, or of every owner with `*` (the instance); FORBIDDEN without the
+ *   right, whether or not the owner has any dataset, so the answer never tells an owner that exists from one that does not.
  */
-export type TargetKind = 'public' | 'listing' | 'dataset' | 'newDataset' | 'ownerOrDataset' | 'instance';
+export type TargetKind = 'public' | 'listing' | 'dataset' | 'newDataset' | 'ownerOrDataset' | 'owner';
 
 /** The access rule of one operation: the action it needs and what it acts on. */
 export type OperationPolicy =
@@ -49,9 +50,10 @@ export const OPERATIONS = {
   updateTag: { target: 'dataset', action: 'tag', summary: 'update a tag' },
   deleteTag: { target: 'dataset', action: 'tag', summary: 'delete a tag' },
 
-  // The feed carries every dataset's changes and cannot be filtered per caller without reading each event; a caller
-  // who may read every dataset learns nothing new from it, so global read suffices (an indexer needs no admin right).
-  listEvents: { target: 'instance', action: 'read', summary: 'replay the change events of every dataset' },
+  // The feed is filtered by owner, never per dataset (that would mean reading each event): a caller who may read every
+  // dataset of the owner asked for (or of every owner, without one) learns nothing new from it, so read suffices there
+  // (an indexer needs no admin right; an owner's admin follows that owner's feed).
+  listEvents: { target: 'owner', action: 'read', summary: 'replay change events' },
   mintScopedToken: { target: 'ownerOrDataset', action: 'admin', summary: 'mint a scoped token' },
   // Its holder may revoke a token; anyone else needs minting's right over everything it reaches (`mayRevoke`).
   revokeToken: { target: 'ownerOrDataset', action: 'admin', summary: 'revoke a token' },

@@ -1,7 +1,7 @@
 // Every operation × role × scope, generated from the tables; the expected answer comes from a deliberately naive
 // model written here (ranks and reaches), never from the policy's own helpers.
 import { ANONYMOUS, type Principal } from './principal.model';
-import { OPERATIONS, type OperationId } from './operations.model';
+import { OPERATIONS, type OperationId, type TargetKind } from './operations.model';
 import { authorize, type AccessContext, type AccessTarget, type DenialCode } from './policy.service';
 import { ROLES, type Role } from './role.model';
 import { ACTIONS, parseScope, type Action } from './scope.model';
@@ -64,13 +64,13 @@ const SCOPE_CASES: readonly ScopeCase[] = [
 ];
 
 const DATASET: AccessTarget = { owner: 'acme', name: 'x' };
+/** Two targets for the kinds that have two: a dataset or its owner, an owner or every owner. */
+const TWO_TARGETS: Partial<Record<TargetKind, readonly AccessTarget[]>> = {
+  ownerOrDataset: [DATASET, { owner: 'acme' }],
+  owner: [{ owner: 'acme' }, { owner: '*' }],
+};
 const TARGET_CASES: readonly TargetCase[] = (Object.keys(OPERATIONS) as OperationId[]).flatMap((operation) =>
-  OPERATIONS[operation].target === 'ownerOrDataset'
-    ? [
-        { operation, target: DATASET },
-        { operation, target: { owner: 'acme' } },
-      ]
-    : [{ operation, target: DATASET }],
+  (TWO_TARGETS[OPERATIONS[operation].target] ?? [DATASET]).map((target) => ({ operation, target })),
 );
 
 const CLOSED: AccessContext = { anonymousReadOfPublic: false, datasetIsPublic: false };
@@ -90,7 +90,7 @@ function expected({ operation, target }: TargetCase, roleCase: RoleCase, scopeCa
   const policy = OPERATIONS[operation];
   if (policy.target === 'public' || policy.target === 'listing') return 'allowed';
   const may = (level: Reach) => (holds(roleCase, scopeCase, policy.action, level) ? 'allowed' : 'FORBIDDEN');
-  if (policy.target === 'instance') return may('global');
+  if (policy.target === 'owner') return may(target.owner === '*' ? 'global' : 'owner');
   if (policy.target === 'newDataset') return may('dataset');
   if (policy.target === 'ownerOrDataset' && target.name === undefined) return may('owner');
   if (holds(roleCase, scopeCase, policy.action, 'dataset')) return 'allowed';
@@ -127,8 +127,8 @@ describe('authorize: every operation × role × scope (authenticated, private da
 
   it('covers every operation, 13 role cases and 67 scope cases', () => {
     expect(new Set(TARGET_CASES.map(({ operation }) => operation))).toEqual(new Set(Object.keys(OPERATIONS)));
-    const ownerWide = Object.values(OPERATIONS).filter((policy) => policy.target === 'ownerOrDataset').length;
-    expect([TARGET_CASES.length, ROLE_CASES.length, SCOPE_CASES.length]).toEqual([Object.keys(OPERATIONS).length + ownerWide, 13, 67]);
+    const twoTargets = Object.values(OPERATIONS).filter((policy) => policy.target in TWO_TARGETS).length;
+    expect([TARGET_CASES.length, ROLE_CASES.length, SCOPE_CASES.length]).toEqual([Object.keys(OPERATIONS).length + twoTargets, 13, 67]);
   });
 });
 

@@ -78,12 +78,52 @@ describe('authorize', () => {
     });
   });
 
-  it('opens the event feed to a reader of every dataset only', () => {
-    expect(authorize(principalWith({ scopes: ['obj:*/*:read'] }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
-    expect(authorize(principalWith({ roles: { '*': 'reader' } }), 'listEvents', { owner: '*' }, CLOSED).allowed).toBe(true);
-    expect(authorize(principalWith({ roles: { acme: 'admin' } }), 'listEvents', { owner: '*' }, CLOSED)).toMatchObject({
-      code: 'FORBIDDEN',
-      reason: "replay the change events of every dataset needs 'read' on */*",
+  describe('the event feed: read on every dataset of the owner asked for (`*`: of every owner)', () => {
+    // [caller, its grants, answer for owner acme, for an owner without datasets (ghost), for every owner (*)]
+    const cases: readonly [string, Parameters<typeof principalWith>[0], string, string, string][] = [
+      ['an admin of acme', { roles: { acme: 'admin' } }, 'allowed', 'FORBIDDEN', 'FORBIDDEN'],
+      ['a reader of acme', { roles: { acme: 'reader' } }, 'allowed', 'FORBIDDEN', 'FORBIDDEN'],
+      ['a reader of every owner', { roles: { '*': 'reader' } }, 'allowed', 'allowed', 'allowed'],
+      ['a read scope on acme/*', { scopes: ['obj:acme/*:read'] }, 'allowed', 'FORBIDDEN', 'FORBIDDEN'],
+      ['a read scope on ac*/*', { scopes: ['obj:ac*/*:read'] }, 'allowed', 'FORBIDDEN', 'FORBIDDEN'],
+      ['a read scope on */*', { scopes: ['obj:*/*:read'] }, 'allowed', 'allowed', 'allowed'],
+      ['a write scope on acme/* (no read)', { scopes: ['obj:acme/*:write'] }, 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+      ['an admin scope on one dataset of acme', { scopes: ['obj:acme/x:admin'] }, 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+      ['a read scope on acme/x*', { scopes: ['obj:acme/x*:read'] }, 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+      ['an admin of another owner', { roles: { other: 'admin' } }, 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+      ['no grant', {}, 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    ];
+    const answer = (decision: ReturnType<typeof authorize>) => (decision.allowed ? 'allowed' : decision.code);
+
+    it.each(cases)('%s', (_label, grants, acme, ghost, every) => {
+      const caller = principalWith(grants);
+      expect([
+        answer(authorize(caller, 'listEvents', { owner: 'acme' }, CLOSED)),
+        answer(authorize(caller, 'listEvents', { owner: 'ghost' }, CLOSED)),
+        answer(authorize(caller, 'listEvents', { owner: '*' }, CLOSED)),
+      ]).toEqual([acme, ghost, every]);
+    });
+
+    it('says what is missing in the same words for an owner that exists and one that does not', () => {
+      const stranger = principalWith({ roles: { other: 'admin' } });
+      expect(authorize(stranger, 'listEvents', { owner: 'acme' }, CLOSED)).toEqual({
+        allowed: false,
+        code: 'FORBIDDEN',
+        reason: "replay change events needs 'read' on acme/*",
+      });
+      expect(authorize(stranger, 'listEvents', { owner: 'ghost' }, CLOSED)).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: "replay change events needs 'read' on ghost/*",
+      });
+      expect(authorize(principalWith({ roles: { acme: 'admin' } }), 'listEvents', { owner: '*' }, CLOSED)).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: "replay change events needs 'read' on */*",
+      });
+    });
+
+    it('asks anonymous callers for credentials, even for an owner whose datasets are public', () => {
+      expect(authorize(undefined, 'listEvents', { owner: 'acme' }, OPEN_PUBLIC)).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(authorize(ANONYMOUS, 'listEvents', { owner: '*' }, OPEN_PUBLIC)).toMatchObject({ code: 'UNAUTHENTICATED' });
     });
   });
 

@@ -54,7 +54,6 @@ interface Grant extends DatasetPattern {
 }
 
 const ALLOWED: Decision = Object.freeze({ allowed: true });
-const EVERY_DATASET: DatasetPattern = { owner: '*', name: '*' };
 
 function isAuthenticated(principal: Principal | undefined): principal is Principal {
   return principal !== undefined && principal.anonymous !== true;
@@ -150,8 +149,10 @@ export function authorize(
   switch (policy.target) {
     case 'listing':
       return ALLOWED;
-    case 'instance':
-      return actionsOn(principal, EVERY_DATASET).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, EVERY_DATASET);
+    case 'owner': {
+      const namespace = { owner: target.owner, name: '*' };
+      return actionsOn(principal, namespace).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, namespace);
+    }
     case 'newDataset': {
       const dataset = datasetOf(operation, target);
       return actionsOn(principal, dataset).has(policy.action) ? ALLOWED : forbidden(operation, policy.action, dataset);

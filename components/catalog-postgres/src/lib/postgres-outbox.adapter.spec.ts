@@ -42,7 +42,10 @@ describe('PostgresOutbox', () => {
   describeOutboxContract('PostgreSQL', async () => ({
     outbox: db.outbox,
     append: async (events) =>
-      void (await db.catalog.apply({ dataset: { owner: 'acme', name: events[0]?.data.dataset.name ?? 'x' }, events: [...events] })),
+      void (await db.catalog.apply({
+        dataset: { owner: events[0]?.data.dataset.owner ?? 'acme', name: events[0]?.data.dataset.name ?? 'x' },
+        events: [...events],
+      })),
   }));
 
   // A first test database may need a migrated template made: more than Jest's default five seconds.
@@ -180,4 +183,24 @@ describe('PostgresOutbox', () => {
       await other.end();
     }
   }, 30_000);
+
+  it("reads one owner's feed as a range of the (owner, sequence) index, not a walk of every owner's events", async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      // Many published events of another owner after the cursor, then statistics, as on a busy instance.
+      await client.query(`
+        INSERT INTO outbox_events (event_id, owner, name, type, payload, published_at)
+        SELECT gen_random_uuid(), 'bulk', 'b' || i, 'dataset.updated', '{}'::jsonb, now() FROM generate_series(1, 5000) AS i`);
+      await client.query('ANALYZE outbox_events');
+      const [{ 'QUERY PLAN': plan }] = (
+        await client.query(`
+          EXPLAIN (FORMAT JSON) SELECT sequence, payload FROM outbox_events
+          WHERE owner = 'acme' AND sequence > 0 ORDER BY owner, sequence LIMIT 100`)
+      ).rows as [{ 'QUERY PLAN': unknown }];
+      expect(JSON.stringify(plan)).toContain('"Index Name":"outbox_events_owner_sequence_idx"');
+    } finally {
+      await client.end();
+    }
+  });
 });

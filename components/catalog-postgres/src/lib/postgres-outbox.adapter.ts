@@ -1,4 +1,4 @@
-import { parseEventCursor, type MetastoreEvent, type Outbox, type StoredEvent } from '@metastore/events';
+import { parseEventCursor, type EventFilter, type MetastoreEvent, type Outbox, type StoredEvent } from '@metastore/events';
 import type { Page } from '@metastore/storage';
 import type { PrismaClient } from '../generated/prisma/client';
 import { asUnavailable, guarded } from './database-errors';
@@ -63,17 +63,22 @@ export class PostgresOutbox implements Outbox {
     }
   }
 
-  async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
+  async feed(after: string | undefined, limit: number, filter: EventFilter = {}): Promise<Page<StoredEvent>> {
     const start = parseEventCursor(after) ?? 0n;
-    const rows = await guarded(
-      this.url,
-      'read the event feed',
-      () =>
-        this.prisma.$queryRaw<EventRow[]>`
-        SELECT sequence, payload FROM outbox_events
-        WHERE sequence > ${start}
-        ORDER BY sequence
-        LIMIT ${limit}`,
+    const { owner } = filter;
+    // One owner's: a walk of the (owner, sequence) index from the cursor, which stops after a page however rare the owner.
+    const rows = await guarded(this.url, 'read the event feed', () =>
+      owner === undefined
+        ? this.prisma.$queryRaw<EventRow[]>`
+            SELECT sequence, payload FROM outbox_events
+            WHERE sequence > ${start}
+            ORDER BY sequence
+            LIMIT ${limit}`
+        : this.prisma.$queryRaw<EventRow[]>`
+            SELECT sequence, payload FROM outbox_events
+            WHERE owner = ${owner} AND sequence > ${start}
+            ORDER BY owner, sequence
+            LIMIT ${limit}`,
     );
     const items = rows.map(toStoredEvent);
     const last = items.at(-1);

@@ -1,6 +1,6 @@
 import type { Page } from '@metastore/storage';
 import type { MetastoreEvent, StoredEvent } from '../lib/event.model';
-import type { Outbox } from '../lib/outbox.port';
+import type { EventFilter, Outbox } from '../lib/outbox.port';
 import { parseEventCursor } from '../lib/event-cursor';
 
 /** An outbox in memory, for unit tests of the relay and of code that appends events. */
@@ -27,11 +27,12 @@ export class InMemoryOutbox implements Outbox {
     }
   }
 
-  async feed(after: string | undefined, limit: number): Promise<Page<StoredEvent>> {
+  async feed(after: string | undefined, limit: number, filter: EventFilter = {}): Promise<Page<StoredEvent>> {
     const start = parseEventCursor(after) ?? 0n;
     const items = this.events
       .map((entry) => entry.stored)
       .filter((stored) => BigInt(stored.sequence) > start)
+      .filter((stored) => filter.owner === undefined || stored.event.data.dataset.owner === filter.owner)
       .slice(0, limit);
     return { items, ...(items.length === limit ? { nextCursor: items.at(-1)!.sequence } : {}) };
   }

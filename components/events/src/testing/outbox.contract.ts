@@ -5,22 +5,24 @@ import type { Outbox } from '../lib/outbox.port';
 /** An outbox under test, and how events get into it (a catalog transaction, in the adapter). */
 export interface OutboxUnderTest {
   readonly outbox: Outbox;
-  /** Records `events` as one catalog change would, in order. */
+  /** Records `events` (all of one dataset) as one catalog change of that dataset would, in order. */
   append(events: readonly MetastoreEvent[]): Promise<void>;
   readonly teardown?: () => Promise<void>;
 }
 
-function eventFor(name: string): MetastoreEvent {
+/** A `dataset.created` event of `owner/name` (`name` may be written `owner/name`; the owner is acme otherwise). */
+function eventFor(qualifiedName: string): MetastoreEvent {
+  const [owner, name] = qualifiedName.includes('/') ? (qualifiedName.split('/') as [string, string]) : ['acme', qualifiedName];
   return {
     specversion: '1.0',
     id: randomUUID(),
     source: 'urn:metastore:test',
     type: 'dataset.created',
-    subject: `acme/${name}`,
+    subject: `${owner}/${name}`,
     time: '2024-01-02T00:00:00.000Z',
     datacontenttype: 'application/json',
     data: {
-      dataset: { id: `acme/${name}`, owner: 'acme', name, backend: 'local', location: `repositories/acme/${name}.git` },
+      dataset: { id: `${owner}/${name}`, owner, name, backend: 'local', location: `repositories/${owner}/${name}.git` },
       origin: 'api',
       oldRevision: null,
       newRevision: 'a'.repeat(40),
@@ -35,7 +37,8 @@ export const MALFORMED_CURSORS = ['abc', '', ' 1', '1.5', '-1', '1e3', '0x10', '
 
 /**
  * The behaviour every {@link Outbox} shares: relaying in sequence order with one lease, nothing marked when publishing
- * fails, a replayable feed paged by sequence, malformed cursors refused. Each adapter's spec calls it with its own setup.
+ * fails, a replayable feed paged by sequence (whole or one owner's, on the same cursor), malformed cursors refused.
+ * Each adapter's spec calls it with its own setup.
  */
 export function describeOutboxContract(label: string, setup: () => Promise<OutboxUnderTest>): void {
   describe(`Outbox contract: ${label}`, () => {
@@ -117,6 +120,47 @@ export function describeOutboxContract(label: string, setup: () => Promise<Outbo
       while ((await subject.outbox.relayBatch(1000, async () => undefined)) > 0);
       expect((await subject.outbox.feed(start, 100)).items.map((stored) => stored.event)).toEqual(events);
       expect(await subject.outbox.feed(seen.at(-1)!.sequence, 100)).toEqual({ items: [] });
+    });
+
+    it("feeds one owner's events with an owner filter, paged on the same cursor as the whole feed", async () => {
+      const start = await lastSequence();
+      const acme = [...(await append('acme/o1')), ...(await append('acme/o2'))];
+      await append('acme-corp/o3');
+      const later = [...(await append('acme/o4')), ...(await append('acme/o5'))];
+      await append('other/o6', 'other/o7');
+      const seen: StoredEvent[] = [];
+      let after = start;
+      for (;;) {
+        const page = await subject.outbox.feed(after, 2, { owner: 'acme' });
+        seen.push(...page.items);
+        if (!page.nextCursor) break;
+        expect(page.nextCursor).toBe(page.items.at(-1)?.sequence);
+        after = page.nextCursor;
+      }
+      expect(seen.map((stored) => stored.event)).toEqual([...acme, ...later]);
+      // A cursor from the whole feed (here: acme-corp's event, which the filter skips) resumes the filtered feed after it.
+      const whole = (await subject.outbox.feed(start, 100)).items;
+      expect(whole.map((stored) => stored.event.subject)).toEqual([
+        'acme/o1',
+        'acme/o2',
+        'acme-corp/o3',
+        'acme/o4',
+        'acme/o5',
+        'other/o6',
+        'other/o7',
+      ]);
+      expect((await subject.outbox.feed(whole[2]!.sequence, 100, { owner: 'acme' })).items.map((stored) => stored.event)).toEqual(later);
+      // ... and a cursor from the filtered feed resumes the whole one.
+      expect((await subject.outbox.feed(seen[1]!.sequence, 100)).items).toEqual(whole.slice(2));
+      expect(await subject.outbox.feed(start, 100, { owner: 'nobody' })).toEqual({ items: [] });
+      expect((await subject.outbox.feed(start, 100, { owner: 'other' })).items.map((stored) => stored.event.subject)).toEqual([
+        'other/o6',
+        'other/o7',
+      ]);
+    });
+
+    it('refuses a malformed cursor with an owner filter too', async () => {
+      await expect(subject.outbox.feed('abc', 10, { owner: 'acme' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
 
     it.each(MALFORMED_CURSORS.map((cursor) => [JSON.stringify(cursor), cursor]))(
