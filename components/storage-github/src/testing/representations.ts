@@ -89,6 +89,68 @@ export function privateUser(
   };
 }
 
+/** The `public-user` object `GET /users/{username}` answers (an organization shows as a user of type `Organization`). */
+export function publicUser(urls: ServerUrls, account: AccountRecord, publicRepositories: number): Record<string, unknown> {
+  return {
+    ...simpleUser(urls, account),
+    user_view_type: 'public',
+    name: account.login,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    twitter_username: null,
+    public_repos: publicRepositories,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: isoSeconds(account.createdAt),
+    updated_at: isoSeconds(account.createdAt),
+  };
+}
+
+/** The `organization-full` object `GET /orgs/{org}` answers. */
+export function organizationObject(
+  urls: ServerUrls,
+  account: AccountRecord,
+  publicRepositories: number,
+  privateRepositories: number,
+): Record<string, unknown> {
+  const url = `${urls.api}/orgs/${account.login}`;
+  return {
+    login: account.login,
+    id: account.id,
+    node_id: nodeId('Organization', account.id),
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: `${urls.web}/avatars/u/${account.id}?v=4`,
+    description: null,
+    name: account.login,
+    twitter_username: null,
+    is_verified: false,
+    has_organization_projects: true,
+    has_repository_projects: true,
+    public_repos: publicRepositories,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    html_url: `${urls.web}/${account.login}`,
+    type: 'Organization',
+    total_private_repos: privateRepositories,
+    owned_private_repos: privateRepositories,
+    created_at: isoSeconds(account.createdAt),
+    updated_at: isoSeconds(account.createdAt),
+    archived_at: null,
+  };
+}
+
 /** A repository as `minimal-repository` (listings) or `full-repository` (get and create). */
 export function repositoryObject(urls: ServerUrls, stored: StoredRepository, full: boolean): Record<string, unknown> {
   const { record, account } = stored;

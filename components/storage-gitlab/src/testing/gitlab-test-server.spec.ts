@@ -250,6 +250,26 @@ describe('GitLab test server, through @gitbeaker/rest', () => {
     expect(await failure(api.Projects.show(other.id))).toMatchObject({ status: 404 });
   });
 
+  it('injects server errors, cut connections and latency through the shared brick, and counts every request', async () => {
+    const { path } = await project();
+    server.resetRequests();
+    server.faults.inject({ method: 'GET', route: '/projects/:id', times: 1, kind: { type: 'server-error', status: 503 } });
+    expect(await failure(api.Projects.show(path))).toEqual({ status: 503, description: '503 Service Unavailable' });
+    server.faults.inject({ route: 'POST /projects/:id/repository/commits', times: 1, kind: { type: 'cut-after-effect' } });
+    await expect(api.Commits.create(path, 'main', 'lost answer', [{ action: 'create', filePath: 'a', content: '1' }])).rejects.toThrow();
+    // The commit landed although its answer was lost: a retry must see it (here: the file exists).
+    expect(await api.RepositoryFiles.showRaw(path, 'a', 'main')).toBe('1');
+    const slow = server.faults.inject({ route: /\/repository\/files\//, times: 1, kind: { type: 'latency', ms: 30 } });
+    expect(await api.RepositoryFiles.showRaw(path, 'a', 'main')).toBe('1');
+    expect(slow.triggered).toBe(1);
+    expect(server.requests.map((request) => `${request.path} ${request.status}`)).toEqual([
+      'GET /projects/:id 503',
+      'POST /projects/:id/repository/commits 0',
+      'GET /projects/:id/repository/files/:file_path/raw 200',
+      'GET /projects/:id/repository/files/:file_path/raw 200',
+    ]);
+  });
+
   it('answers 429 with Retry-After and RateLimit headers, which gitbeaker retries', async () => {
     const { path } = await project();
     const fault = server.faults.inject({ route: 'GET /projects/:id', times: 2, kind: { type: 'rate-limit', retryAfterSeconds: 1 } });

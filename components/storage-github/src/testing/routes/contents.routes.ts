@@ -1,7 +1,27 @@
-import type { GitTreeEntry } from '@metastore/git-host-test-server';
-import { encodePath, objectUrl, repositoryApiUrl, repositoryWebUrl, wrappedBase64 } from '../representations';
+import { GitBackendError, type GitIdentity, type GitTreeEntry } from '@metastore/git-host-test-server';
+import { encodePath, gitCommitObject, objectUrl, repositoryApiUrl, repositoryWebUrl, wrappedBase64 } from '../representations';
 import type { StoredRepository } from '../repository-store';
-import { type ApiResponse, type RouteContext, type RouteDefinition, notFound, ok, repositoryOf } from './route';
+import { accountIdentity } from './repositories.routes';
+import {
+  type ApiResponse,
+  type RouteContext,
+  type RouteDefinition,
+  GitHubErrorResponse,
+  bodyOf,
+  notFound,
+  ok,
+  repositoryOf,
+  unprocessable,
+} from './route';
+
+interface FileChangeBody {
+  readonly message: string;
+  readonly content?: string;
+  readonly sha?: string;
+  readonly branch?: string;
+  readonly committer?: { readonly name: string; readonly email: string; readonly date?: string };
+  readonly author?: { readonly name: string; readonly email: string; readonly date?: string };
+}
 
 /** The Contents API answers JSON with the file inline up to 1 MB; larger files come back with `encoding: "none"` and no content. */
 const INLINE_CONTENT_LIMIT = 1024 * 1024;
@@ -108,7 +128,72 @@ async function readContents(context: RouteContext, located: Located, requestedPa
   return { status: 200, body, ...(context.media === 'object' ? { mediaType: 'application/vnd.github.object' } : {}) };
 }
 
-/** Contents API (`GET /repos/{owner}/{repo}/contents/{path}`) and the raw download URLs its answers point at. */
+function identityOf(person: FileChangeBody['author'], fallback: GitIdentity): GitIdentity {
+  if (!person) return fallback;
+  const timestamp = person.date ? Math.floor(Date.parse(person.date) / 1000) : fallback.timestamp;
+  return {
+    name: person.name,
+    email: person.email,
+    timestamp: Number.isFinite(timestamp) ? timestamp : fallback.timestamp,
+    timezoneOffset: 0,
+  };
+}
+
+/**
+ * `PUT` (create or update, `content` in base64) and `DELETE` of one file as one commit on `branch` (default: the default
+ * branch; an empty repository gets its first commit). Updating or deleting needs the file's current blob `sha`: a
+ * different one is 409 `<path> does not match <sha>`, as GitHub answers; so is a branch that moved during the write.
+ */
+async function changeFile(context: RouteContext, deleting: boolean): Promise<ApiResponse> {
+  const stored = repositoryOf(context);
+  const body = bodyOf<FileChangeBody>(context);
+  const filePath = (context.params.path ?? '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .join('/');
+  if (filePath === '') throw notFound();
+  const branch = body.branch || stored.record.defaultBranch;
+  const ref = `refs/heads/${branch}`;
+  const git = stored.git;
+  const head = await git.readRef(ref);
+  if (!head && !(await git.isEmpty())) throw notFound(`Branch ${branch} not found`);
+  const parent = head ? await git.readCommit(head) : undefined;
+  const existing = parent ? await git.entryAtPath(parent.tree, filePath) : undefined;
+  if (existing?.type === 'tree') throw unprocessable(`${filePath} is a directory`);
+  if (deleting && !existing) throw notFound();
+  if (existing && body.sha === undefined) throw unprocessable(`Invalid request.\n\n"sha" wasn't supplied.`);
+  if (existing && body.sha !== existing.oid) throw new GitHubErrorResponse(409, `${filePath} does not match ${body.sha}`);
+  if (deleting && body.sha === undefined) throw unprocessable(`Invalid request.\n\n"sha" wasn't supplied.`);
+  const blob = deleting ? undefined : await git.writeBlob(Buffer.from(body.content ?? '', 'base64'));
+  const tree = await git.buildTree(parent?.tree, [
+    blob
+      ? { path: filePath, mode: existing?.mode === '100755' ? '100755' : '100644', type: 'blob', sha: blob }
+      : { path: filePath, mode: '100644', type: 'blob', sha: null },
+  ]);
+  const committer = identityOf(body.committer, accountIdentity(context.authenticatedUser));
+  const author = identityOf(body.author, committer);
+  const commit = await git.writeCommit({ message: body.message, tree, parents: parent ? [parent.oid] : [], author, committer });
+  try {
+    await git.swapRef(ref, head, commit);
+  } catch (error) {
+    if (error instanceof GitBackendError && error.reason === 'REF_MOVED') {
+      throw new GitHubErrorResponse(409, `${filePath} does not match ${body.sha ?? existing?.oid ?? ''}`);
+    }
+    throw error;
+  }
+  const now = new Date().toISOString();
+  const updated = await context.store.updateRepository(stored, { pushedAt: now, updatedAt: now });
+  const written = (await git.readCommit(commit))!;
+  const located: Located = { stored: updated, ref: branch, commitSha: commit };
+  const content = blob ? await entryObject(context, located, (await git.entryAtPath(written.tree, filePath))!, filePath) : null;
+  if (content) delete content.submodule_git_url;
+  return {
+    status: existing || deleting ? 200 : 201,
+    body: { content, commit: gitCommitObject(context.urls, updated.record, written) },
+  };
+}
+
+/** Contents API (`GET`, `PUT`, `DELETE /repos/{owner}/{repo}/contents/{path}`) and the raw download URLs its answers point at. */
 export const contentsRoutes: readonly RouteDefinition[] = [
   {
     method: 'GET',
@@ -117,6 +202,18 @@ export const contentsRoutes: readonly RouteDefinition[] = [
     async handle(context) {
       return readContents(context, await locate(context), context.params.path ?? '');
     },
+  },
+  {
+    method: 'PUT',
+    template: '/repos/{owner}/{repo}/contents/{path}',
+    expressPath: '/repos/:owner/:repo/contents/*path',
+    handle: (context) => changeFile(context, false),
+  },
+  {
+    method: 'DELETE',
+    template: '/repos/{owner}/{repo}/contents/{path}',
+    expressPath: '/repos/:owner/:repo/contents/*path',
+    handle: (context) => changeFile(context, true),
   },
   {
     method: 'GET',

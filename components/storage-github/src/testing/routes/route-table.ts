@@ -1,3 +1,4 @@
+import { accountRoutes } from './accounts.routes';
 import { appRoutes } from './apps.routes';
 import { commitRoutes } from './commits.routes';
 import { contentsRoutes } from './contents.routes';
@@ -8,5 +9,13 @@ import type { RouteDefinition } from './route';
 
 /** Every route of the test server, in registration order. */
 export function allRoutes(rateLimit: () => RateLimitSnapshot): readonly RouteDefinition[] {
-  return [...repositoryRoutes, ...gitDataRoutes, ...commitRoutes, ...metaRoutes(rateLimit), ...contentsRoutes, ...appRoutes];
+  return [
+    ...repositoryRoutes,
+    ...gitDataRoutes,
+    ...commitRoutes,
+    ...metaRoutes(rateLimit),
+    ...contentsRoutes,
+    ...appRoutes,
+    ...accountRoutes,
+  ];
 }
