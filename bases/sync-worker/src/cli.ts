@@ -4,6 +4,7 @@ import { ConfigurationError } from '@metastore/errors';
 import { loadCliConfig, type CliConfig } from '@metastore/runtime';
 import { createLogger, openDependencies, type CatalogJobDependencies, type DependencyOverrides } from './dependencies';
 import { runGcCommand } from './gc-command';
+import { runImportCommand } from './import-command';
 import { progressReporter, type ProgressOutput } from './progress';
 import { runTokenCommand } from './token-command';
 
@@ -23,6 +24,7 @@ const USAGE = `Usage: metastore <command> [options]
 
 Commands:
   token             Issue a bearer token for the API (metastore token --help).
+  import PATH...    Create or update datasets from datapackage.json files (metastore import --help).
   catalog rebuild   Recompute every catalog row and tag set from storage, without events
                     (re-indexing is not news); rows of datasets gone from storage are marked deleted.
   catalog sync      Reconcile once: record what changed in storage behind the API's back
@@ -58,6 +60,7 @@ function describeSync(summary: ReconcileSummary): string {
 export async function runCli(argv: readonly string[], io: CliIo, overrides: DependencyOverrides = {}): Promise<number> {
   if (argv[0] === 'token') return runTokenCommand(argv.slice(1), io);
   if (argv[0] === 'catalog' && argv[1] === 'gc') return runGcCommand(argv.slice(2), io);
+  if (argv[0] === 'import') return runImportCommand(argv.slice(1), io, overrides);
   let parsed;
   try {
     parsed = parseArgs({
