@@ -90,6 +90,7 @@ describe('GitLab test server, through @gitbeaker/rest', () => {
     expect(await api.RepositoryFiles.showRaw(path, 'datapackage.json', first.id)).toBe('{"name":"ds"}\n');
     const raw = await api.RepositoryFiles.showRaw(path, 'data/b.csv', 'main', { showExpanded: true });
     expect(raw.headers['x-gitlab-last-commit-id']).toBe(second.id);
+    expect(raw.headers.etag).toBeUndefined();
     const head = await fetch(`${server.url}/api/v4/projects/${encodeURIComponent(path)}/repository/files/data%2Fb.csv?ref=main`, {
       method: 'HEAD',
       headers: { 'PRIVATE-TOKEN': 'x' },
