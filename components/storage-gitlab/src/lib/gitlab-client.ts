@@ -23,11 +23,13 @@ export function createGitLabClient(config: GitLabStorageConfig, budget: RateLimi
     maxRetries: config.maxRetries,
     maxRateLimitWaitSeconds: config.maxRateLimitWaitSeconds,
     cacheEntries: config.cacheEntries,
+    requestTimeoutMs: config.requestTimeoutMs,
     budget,
     ...(logger ? { logger } : {}),
   });
   const credential = config.auth.type === 'oauth' ? { oauthToken: config.auth.token } : { token: config.auth.token };
-  const options = { host: config.url, requesterFn, queryTimeout: config.requestTimeoutMs, ...credential };
+  // No gitbeaker timeout: its one signal would span every retry and rate-limit wait; the requester times each attempt.
+  const options = { host: config.url, requesterFn, queryTimeout: null, ...credential };
   return {
     projects: new Projects(options),
     commits: new Commits(options),

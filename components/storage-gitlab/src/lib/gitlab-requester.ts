@@ -32,6 +32,8 @@ export interface RequesterSettings {
   readonly maxRateLimitWaitSeconds: number;
   /** Revalidated answers (ETag and body) kept for conditional requests. */
   readonly cacheEntries: number;
+  /** How long one attempt may take (each retry gets its own: a wait for a rate limit does not eat into it). */
+  readonly requestTimeoutMs: number;
   readonly budget: RateLimitBudget;
   readonly logger?: ClientLogger;
   /** The clock rate-limit resets are measured against. */
@@ -151,11 +153,12 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
       await limiter();
       let response: Response;
       try {
+        const timeout = AbortSignal.timeout(settings.requestTimeoutMs);
         response = await fetch(url, {
           method,
           headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
-          signal: request.signal ?? null,
+          signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
         });
       } catch (error) {
         const failure = new GitLabNetworkError(method, route, { cause: error });

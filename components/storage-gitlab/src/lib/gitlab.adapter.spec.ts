@@ -297,6 +297,32 @@ describe('GitLabStorage: surviving GitLab faults', () => {
     expect(await storageFor(server()).readFile(id, sha, 'datapackage.json')).toBe('{"name":"set"}');
   });
 
+  it('abandons an attempt that hangs past GITLAB_REQUEST_TIMEOUT_MS and reads again', async () => {
+    const storage = storageFor(server(), { GITLAB_REQUEST_TIMEOUT_MS: '200' });
+    const id = newId();
+    const { sha } = await storage.createDataset(id, { files, message: 'c', author });
+    server().resetRequests();
+    server().faults.inject({ route: 'GET /projects/:id/repository/files/:file_path/raw', times: 1, kind: { type: 'latency', ms: 4000 } });
+    const logged: string[] = [];
+    const reader = storageFor(server(), { GITLAB_REQUEST_TIMEOUT_MS: '200' }, { warn: (_object, message) => logged.push(message) });
+    expect(await reader.readFile(id, sha, 'datapackage.json')).toBe('{"name":"set"}');
+    expect(logged).toEqual(['GitLab did not answer; retrying']);
+  });
+
+  it('completes a commit whose connection was cut after it took effect', async () => {
+    const storage = storageFor(server());
+    const id = newId();
+    const { sha } = await storage.createDataset(id, { files, message: 'c', author });
+    server().faults.inject({ route: 'POST /projects/:id/repository/commits', times: 1, kind: { type: 'cut-after-effect' } });
+    const next = await storage.commit(id, {
+      parent: sha,
+      changes: [{ path: 'datapackage.json', content: '{"cut":1}' }],
+      message: 'cut',
+      author,
+    });
+    expect((await storage.listRevisions(id, { limit: 10 })).items.map((item) => item.sha)).toEqual([next.sha, sha]);
+  });
+
   it('completes a create whose project answer was lost, without a duplicate and without adopting anyone else', async () => {
     const storage = storageFor(server());
     const id = newId();
