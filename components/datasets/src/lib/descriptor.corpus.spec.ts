@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { corpusEntries, corpusText } from '../testing';
-import { DESCRIPTOR_ISSUE_CODES } from './descriptor.codes';
+import { DESCRIPTOR_ISSUE_CODES, descriptorCodesMarkdown } from './descriptor.codes';
 import { DescriptorValidator } from './descriptor.validator';
 
 const sortedCodes = (issues: readonly { code: string }[]) => [...new Set(issues.map((issue) => issue.code))].sort();
@@ -57,5 +59,12 @@ describe('the real-world corpus (src/testing/corpus, manifest.json)', () => {
       .filter(([, meta]) => meta.kind === 'lenient')
       .map(([code]) => code);
     expect(lenient.filter((code) => !seen.has(code as never))).toEqual([]);
+  });
+});
+
+describe("the brick's README", () => {
+  it('lists every descriptor code as descriptor.codes.ts declares it', () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(/<!-- codes:begin -->\n([\s\S]*?)\n<!-- codes:end -->/.exec(readme)?.[1]).toBe(descriptorCodesMarkdown());
   });
 });
