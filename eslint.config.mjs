@@ -45,8 +45,9 @@ const deepImports = {
 };
 // Testing entries (fakes, contract suites, test servers) and layer:testing bricks are for specs and test helpers only;
 // the tag rule cannot tell a spec from the code beside it.
+const testingBricks = bricksTagged('layer:testing').map((directory) => directory.split('/').pop());
 const testingImports = {
-  regex: '^@metastore/(?:[^/]+/testing|fault-proxy(?:/.*)?)$',
+  regex: `^@metastore/(?:[^/]+/testing|(?:${testingBricks.join('|')})(?:/.*)?)$`,
   message: "'@metastore/x/testing' and layer:testing bricks are for specs, src/testing files and tools/{bench,soak} only.",
 };
 // The same inside a brick: its own src/testing.ts and src/testing/ (fakes, contract suites) are reached only from specs and testing files.
