@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { anyProcessVariables } from './variables';
 
 // Renders every overlay with `kubectl kustomize` (offline) and checks it with k8s-check.mjs (kubernetes-models is ESM only,
 // so the checks run in a Node child process): schemas, references, images, hardening. Then what each overlay promises.
@@ -117,6 +118,19 @@ describeWithKubectl('the kustomize overlays (deploy/k8s)', () => {
     expect(configOf(dev).DATABASE_URL).toBeUndefined();
     expect(dev.objects.map((object) => object.kind)).not.toEqual(expect.arrayContaining(['CronJob']));
     expect(dev.objects.map((object) => object.kind)).not.toContain('HorizontalPodAutoscaler');
+  });
+
+  it('sets through its ConfigMap and Secret only variables some Metastore process reads', () => {
+    const known = anyProcessVariables();
+    for (const result of results) {
+      const keys = result.objects.flatMap((object) => {
+        if (object.kind === 'ConfigMap' || object.kind === 'Secret') return Object.keys(object.data ?? {});
+        if (object.kind === 'ExternalSecret') return (object.spec.data as { secretKey: string }[]).map((entry) => entry.secretKey);
+        return [];
+      });
+      expect(keys.length).toBeGreaterThan(0);
+      expect({ overlay: result.overlay, unknown: keys.filter((key) => !known.has(key)) }).toEqual({ overlay: result.overlay, unknown: [] });
+    }
   });
 
   describe('finds what is wrong in an overlay', () => {
