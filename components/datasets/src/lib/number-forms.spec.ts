@@ -27,6 +27,13 @@ describe('numberFormsOf and serializeWithForms', () => {
     });
   });
 
+  it('finds forms after [, : and , and at the top level, and none where only a string looks like one', () => {
+    expect(Object.fromEntries(numberFormsOf('[1.0, {"a":[ 2.50 ]}]'))).toEqual({ '/0': '1.0', '/1/a/0': '2.50' });
+    expect(Object.fromEntries(numberFormsOf(' 1e2 '))).toEqual({ '': '1e2' });
+    expect(numberFormsOf('{"note": "x, 1.0 [2.0", "b": 2, "c": [1.5, -3]}').size).toBe(0);
+    expect(numberFormsOf('{"a": 1, "a": 2.0}').size).toBe(0); // duplicate member names: no forms, numbers as values
+  });
+
   it('writes JSON.stringify output with the recorded forms where the value is unchanged', () => {
     const value = JSON.parse(SUBMITTED) as Record<string, unknown>;
     const text = serializeWithForms(value, numberFormsOf(SUBMITTED));

@@ -18,6 +18,10 @@ export const NO_NUMBER_FORMS: NumberForms = new Map();
  * JSON the lossless parser reads (duplicate member names, which JSON.parse accepts): such numbers are written as values.
  */
 export function numberFormsOf(text: string): NumberForms {
+  // Most descriptors write every number as JavaScript would: a scan of the number-like tokens finds that at a fraction of
+  // a lossless parse's cost (about 260 ms for 1 MB here). A JSON number always follows '[', ':' or ',' (or starts the
+  // text), so the scan misses none; a match inside a string only costs the full parse.
+  if (!mayHaveForms(text)) return NO_NUMBER_FORMS;
   let parsed: unknown;
   try {
     parsed = parseLossless(text);
@@ -37,6 +41,14 @@ export function numberFormsOf(text: string): NumberForms {
     }
   }
   return forms;
+}
+
+const NUMBER_TOKEN = /(?:^|[[:,])\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+
+/** Whether some number-like token in `text` is written otherwise than JavaScript writes its value. */
+function mayHaveForms(text: string): boolean {
+  for (const match of text.matchAll(NUMBER_TOKEN)) if (JSON.stringify(Number(match[1])) !== match[1]) return true;
+  return false;
 }
 
 /** The forms under `prefix` (e.g. `/descriptor` of a create request's body), with pointers relative to it. */
