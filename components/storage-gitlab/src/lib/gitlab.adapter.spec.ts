@@ -499,6 +499,18 @@ describe('GitLabStorage: projects and groups', () => {
     expect(await storage.listOwners()).toContain(id.owner);
   });
 
+  it("creates a new owner's first dataset while a listing of that owner (which makes no group) is under way", async () => {
+    const storage = storageFor(server());
+    const id: DatasetId = { owner: uniqueOwner('groups'), name: 'first' };
+    const [listed, created] = await Promise.all([
+      storage.listDatasets(id.owner, { limit: 10 }),
+      storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author }),
+    ]);
+    expect(listed).toEqual({ items: [] });
+    expect(await storage.resolveRef(id)).toBe(created.sha);
+    expect((await storage.listDatasets(id.owner, { limit: 10 })).items).toEqual(['first']);
+  });
+
   it('deletes at once where the instance delays deletion, freeing the name', async () => {
     const storage = storageFor(server());
     const id: DatasetId = { owner: uniqueOwner('groups'), name: 'delayed' };

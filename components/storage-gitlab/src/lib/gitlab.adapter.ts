@@ -179,8 +179,8 @@ export class GitLabStorage implements DatasetStorage {
   private readonly logger: ClientLogger | undefined;
   private readonly files: LRUCache<string, KnownFile>;
   private readonly commits: LRUCache<string, Revision>;
-  /** Owner → its namespace (looked up once; a failed lookup is tried again next time). */
-  private readonly namespaces = new Map<string, Promise<GitLabNamespace>>();
+  /** Owner → its namespace (looked up once; a failed lookup is tried again next time), and whether the lookup may create it. */
+  private readonly namespaces = new Map<string, { namespace: Promise<GitLabNamespace>; create: boolean }>();
 
   constructor(
     private readonly config: GitLabStorageConfig,
@@ -528,12 +528,17 @@ export class GitLabStorage implements DatasetStorage {
 
   /** The owner's namespace, looked up once; with `create`, a missing one is made (a subgroup of the root group, or a top-level group). */
   private namespaceFor(owner: string, options: { create: boolean }): Promise<GitLabNamespace> {
-    let namespace = this.namespaces.get(owner);
-    if (!namespace) {
-      namespace = this.lookUpNamespace(owner, options.create);
-      this.namespaces.set(owner, namespace);
-      namespace.catch(() => this.namespaces.delete(owner));
-    }
+    const cached = this.namespaces.get(owner);
+    if (cached && (cached.create || !options.create)) return cached.namespace;
+    // None yet, or a lookup under way that may not create (a listing) while this call may: make the group after it fails.
+    const namespace = cached
+      ? cached.namespace.catch(() => this.lookUpNamespace(owner, true))
+      : this.lookUpNamespace(owner, options.create);
+    const entry = { namespace, create: options.create };
+    this.namespaces.set(owner, entry);
+    namespace.catch(() => {
+      if (this.namespaces.get(owner) === entry) this.namespaces.delete(owner);
+    });
     return namespace;
   }
 
