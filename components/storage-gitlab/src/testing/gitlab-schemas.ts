@@ -157,6 +157,9 @@ export const fileSchema = object({
   execute_filemode: boolean,
 });
 
+// https://docs.gitlab.com/api/repository_files/#create-new-file-in-repository (and update: the same answer)
+export const fileChangeSchema = object({ file_path: string, branch: string });
+
 // https://docs.gitlab.com/api/branches/#get-a-single-repository-branch
 export const branchSchema = object({
   name: string,
@@ -228,6 +231,8 @@ export const SUCCESS_SCHEMAS: Readonly<Record<string, Readonly<Record<number, Sc
   'GET /projects/:id/repository/commits/:sha': { 200: commitDetailSchema },
   'GET /projects/:id/repository/commits/:sha/diff': { 200: arrayOf(diffSchema) },
   'GET /projects/:id/repository/files/:file_path': { 200: fileSchema },
+  'POST /projects/:id/repository/files/:file_path': { 201: fileChangeSchema },
+  'PUT /projects/:id/repository/files/:file_path': { 200: fileChangeSchema },
   'GET /projects/:id/repository/branches': { 200: arrayOf(branchSchema) },
   'GET /projects/:id/repository/branches/:branch': { 200: branchSchema },
   'POST /projects/:id/repository/branches': { 201: branchSchema },

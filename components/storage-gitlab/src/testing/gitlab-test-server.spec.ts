@@ -110,6 +110,27 @@ describe('GitLab test server, through @gitbeaker/rest', () => {
     expect((await api.Projects.show(path)).empty_repo).toBe(false);
   });
 
+  it('creates, updates and deletes single files through the repository files API, with its own stale message', async () => {
+    const { path } = await project();
+    expect(await api.RepositoryFiles.create(path, 'docs/readme.md', 'main', '# Hello\n', 'Add readme')).toEqual({
+      file_path: 'docs/readme.md',
+      branch: 'main',
+    });
+    const first = await api.RepositoryFiles.show(path, 'docs/readme.md', 'main');
+    await api.RepositoryFiles.edit(path, 'docs/readme.md', 'main', '# Hello again\n', 'Edit readme', {
+      lastCommitId: first.last_commit_id,
+    });
+    expect(
+      await failure(api.RepositoryFiles.edit(path, 'docs/readme.md', 'main', 'stale', 'Stale', { lastCommitId: first.last_commit_id })),
+    ).toEqual({ status: 400, description: 'You are attempting to update a file that has changed since you started editing it.' });
+    expect(await failure(api.RepositoryFiles.create(path, 'docs/readme.md', 'main', 'x', 'Again'))).toMatchObject({ status: 400 });
+    const blob = await fetch(`${server.url}/api/v4/projects/${encodeURIComponent(path)}/repository/blobs/${first.blob_id}/raw`);
+    expect(await blob.text()).toBe('# Hello\n');
+    await api.RepositoryFiles.remove(path, 'docs/readme.md', 'main', 'Remove readme');
+    expect((await failure(api.RepositoryFiles.show(path, 'docs/readme.md', 'main'))).status).toBe(404);
+    expect((await api.Commits.all(path)).map((commit) => commit.title)).toEqual(['Remove readme', 'Edit readme', 'Add readme']);
+  });
+
   it('refuses a stale last_commit_id, an existing file and a missing one with 400, as GitLab does, and keeps the branch', async () => {
     const { path } = await project();
     const first = await api.Commits.create(path, 'main', 'one', [{ action: 'create', filePath: 'a.json', content: '1' }]);

@@ -25,7 +25,8 @@ import {
 
 const ACTIONS = new Set(['create', 'delete', 'move', 'update', 'chmod']);
 
-interface CommitAction {
+/** One action of a commit request (GitLab's `actions[]` attributes). */
+export interface CommitAction {
   readonly action: 'create' | 'delete' | 'move' | 'update' | 'chmod';
   readonly file_path: string;
   readonly previous_path?: string;
@@ -73,7 +74,12 @@ export async function lastCommitFor(git: GitRepository, start: string, filePath:
  * what GitLab refuses (https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions): creating a
  * file that exists, changing one that does not, or one whose last commit is not the action's `last_commit_id`.
  */
-async function treeChanges(git: GitRepository, base: GitCommitObject | undefined, actions: readonly CommitAction[]): Promise<TreeChange[]> {
+async function treeChanges(
+  git: GitRepository,
+  base: GitCommitObject | undefined,
+  actions: readonly CommitAction[],
+  staleMessage: (filePath: string) => string,
+): Promise<TreeChange[]> {
   const changes: TreeChange[] = [];
   const present = new Map<string, { mode: string; oid: string } | null>();
   const entryOf = async (filePath: string) => {
@@ -84,7 +90,7 @@ async function treeChanges(git: GitRepository, base: GitCommitObject | undefined
   const checkLastCommit = async (action: CommitAction, filePath: string) => {
     if (!action.last_commit_id || !base) return;
     const last = await lastCommitFor(git, base.oid, filePath);
-    if (last && last !== action.last_commit_id) throw badRequest(`The file has changed since you started editing it: ${filePath}`);
+    if (last && last !== action.last_commit_id) throw badRequest(staleMessage(filePath));
   };
   const blobOf = async (action: CommitAction) => {
     const content = action.content ?? '';
@@ -145,17 +151,50 @@ async function treeChanges(git: GitRepository, base: GitCommitObject | undefined
   return changes;
 }
 
-/** `POST /projects/:id/repository/commits`: one commit from `actions`, on `branch` (from `start_branch` or `start_sha`). */
-async function createCommit(context: GitLabContext): Promise<GitCommitObject> {
-  const stored = projectOf(context);
-  const { body, store } = context;
+/** What a commit is made of: the commits API's parameters, which the single-file API maps onto. */
+export interface CommitRequest {
+  readonly branch: string;
+  readonly message: string;
+  readonly actions: readonly CommitAction[];
+  readonly startBranch?: string;
+  readonly startSha?: string;
+  readonly force?: boolean;
+  readonly authorName?: string;
+  readonly authorEmail?: string;
+  /** The 400 message for a stale `last_commit_id` (the commits API and the single-file API word it differently). */
+  readonly staleMessage?: (filePath: string) => string;
+}
+
+const optionalString = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The commit request of `POST /projects/:id/repository/commits`, checked as Grape checks it. */
+function commitRequestOf(body: Readonly<Record<string, unknown>>): CommitRequest {
   const branch = required(body.branch, 'branch');
   const message = required(body.commit_message, 'commit_message');
   const actions = actionsOf(body.actions);
-  const startBranch = typeof body.start_branch === 'string' && body.start_branch !== '' ? body.start_branch : undefined;
-  const startSha = typeof body.start_sha === 'string' && body.start_sha !== '' ? body.start_sha : undefined;
+  const startBranch = optionalString(body.start_branch);
+  const startSha = optionalString(body.start_sha);
   if (startBranch && startSha) throw invalidParameter('start_branch, start_sha are mutually exclusive');
-  const force = flag(body.force) ?? false;
+  const authorName = optionalString(body.author_name);
+  const authorEmail = optionalString(body.author_email);
+  return {
+    branch,
+    message,
+    actions,
+    force: flag(body.force) ?? false,
+    ...(startBranch ? { startBranch } : {}),
+    ...(startSha ? { startSha } : {}),
+    ...(authorName ? { authorName } : {}),
+    ...(authorEmail ? { authorEmail } : {}),
+  };
+}
+
+/** One commit from `actions` on `branch` (from `startBranch` or `startSha`), as GitLab's commit service makes it. */
+export async function commitActions(context: GitLabContext, request: CommitRequest): Promise<GitCommitObject> {
+  const stored = projectOf(context);
+  const { store } = context;
+  const { branch, message, actions, startBranch, startSha } = request;
+  const force = request.force ?? false;
   const git = stored.git;
   const ref = `refs/heads/${branch}`;
   const head = await git.readRef(ref);
@@ -177,16 +216,10 @@ async function createCommit(context: GitLabContext): Promise<GitCommitObject> {
     throw badRequest(`A branch called '${branch}' already exists. Switch to that branch in order to make changes`);
   }
   const baseCommit = base ? await git.readCommit(base) : undefined;
-  const changes = await treeChanges(git, baseCommit, actions);
+  const staleMessage = request.staleMessage ?? ((filePath: string) => `The file has changed since you started editing it: ${filePath}`);
+  const changes = await treeChanges(git, baseCommit, actions, staleMessage);
   const identity = commitIdentity(store.user);
-  const author: GitIdentity =
-    typeof body.author_email === 'string' || typeof body.author_name === 'string'
-      ? {
-          ...identity,
-          name: typeof body.author_name === 'string' ? body.author_name : identity.name,
-          email: typeof body.author_email === 'string' ? body.author_email : identity.email,
-        }
-      : identity;
+  const author: GitIdentity = { ...identity, name: request.authorName ?? identity.name, email: request.authorEmail ?? identity.email };
   let tree: string;
   try {
     tree = await git.buildTree(baseCommit?.tree, changes);
@@ -232,7 +265,7 @@ export const commitRoutes: readonly GitLabRoute[] = [
     template: '/projects/:id/repository/commits',
     expressPath: `${API_PREFIX}/projects/:id/repository/commits`,
     async handle(context) {
-      return created(await withStats(context, await createCommit(context)));
+      return created(await withStats(context, await commitActions(context, commitRequestOf(context.body))));
     },
   },
   {

@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { type HostResponse, isBinary } from '@metastore/git-host-test-server';
-import { lastCommitFor } from './commits.routes';
-import { API_PREFIX, type GitLabContext, type GitLabRoute, notFound, ok, projectOf, required } from './route';
+import { type CommitAction, commitActions, lastCommitFor } from './commits.routes';
+import {
+  API_PREFIX,
+  type GitLabContext,
+  type GitLabRoute,
+  flag,
+  invalidParameter,
+  noContent,
+  notFound,
+  ok,
+  projectOf,
+  required,
+} from './route';
 
 interface LocatedFile {
   readonly headers: Record<string, string>;
@@ -55,7 +66,41 @@ function raw(file: LocatedFile): HostResponse {
   return { status: 200, raw: { bytes: file.bytes, contentType }, headers: file.headers };
 }
 
-/** Repository files: JSON with base64 content, its metadata alone (HEAD), and raw contents, at a `ref`. */
+const STALE_FILE = 'You are attempting to update a file that has changed since you started editing it.';
+
+/**
+ * One file's create, update or delete as one commit through the commits service
+ * (https://docs.gitlab.com/api/repository_files/#create-new-file-in-repository and the sections after it).
+ */
+async function writeFile(context: GitLabContext, action: CommitAction['action']): Promise<string> {
+  const { body } = context;
+  const filePath = context.params.file_path!;
+  const branch = required(body.branch, 'branch');
+  const message = required(body.commit_message, 'commit_message');
+  if (action !== 'delete' && typeof body.content !== 'string') throw invalidParameter('content is missing');
+  const encoding = body.encoding === 'base64' ? 'base64' : 'text';
+  const executable = flag(body.execute_filemode);
+  await commitActions(context, {
+    branch,
+    message,
+    actions: [
+      {
+        action,
+        file_path: filePath,
+        ...(action !== 'delete' ? { content: body.content as string, encoding } : {}),
+        ...(typeof body.last_commit_id === 'string' ? { last_commit_id: body.last_commit_id } : {}),
+        ...(executable !== undefined ? { execute_filemode: executable } : {}),
+      },
+    ],
+    ...(typeof body.start_branch === 'string' && body.start_branch !== '' ? { startBranch: body.start_branch } : {}),
+    ...(typeof body.author_name === 'string' ? { authorName: body.author_name } : {}),
+    ...(typeof body.author_email === 'string' ? { authorEmail: body.author_email } : {}),
+    staleMessage: () => STALE_FILE,
+  });
+  return branch;
+}
+
+/** Repository files: JSON with base64 content, its metadata alone (HEAD), raw contents, at a `ref`; create, update, delete. */
 export const fileRoutes: readonly GitLabRoute[] = [
   {
     method: 'HEAD',
@@ -82,6 +127,44 @@ export const fileRoutes: readonly GitLabRoute[] = [
     async handle(context) {
       // `ref` is optional here: the default branch (https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository).
       return raw(await locate(context, context.query.ref || projectOf(context).record.defaultBranch));
+    },
+  },
+  {
+    method: 'POST',
+    template: '/projects/:id/repository/files/:file_path',
+    expressPath: `${API_PREFIX}/projects/:id/repository/files/:file_path`,
+    async handle(context) {
+      const branch = await writeFile(context, 'create');
+      return { status: 201, body: { file_path: context.params.file_path!, branch } };
+    },
+  },
+  {
+    method: 'PUT',
+    template: '/projects/:id/repository/files/:file_path',
+    expressPath: `${API_PREFIX}/projects/:id/repository/files/:file_path`,
+    async handle(context) {
+      const branch = await writeFile(context, 'update');
+      return ok({ file_path: context.params.file_path!, branch });
+    },
+  },
+  {
+    method: 'DELETE',
+    template: '/projects/:id/repository/files/:file_path',
+    expressPath: `${API_PREFIX}/projects/:id/repository/files/:file_path`,
+    async handle(context) {
+      await writeFile(context, 'delete');
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    template: '/projects/:id/repository/blobs/:sha/raw',
+    expressPath: `${API_PREFIX}/projects/:id/repository/blobs/:sha/raw`,
+    async handle(context) {
+      // https://docs.gitlab.com/api/repositories/#raw-blob-content
+      const bytes = await projectOf(context).git.readBlob(context.params.sha!.toLowerCase());
+      if (!bytes) throw notFound('Blob');
+      return { status: 200, raw: { bytes, contentType: isBinary(bytes) ? 'application/octet-stream' : 'text/plain; charset=utf-8' } };
     },
   },
 ];
