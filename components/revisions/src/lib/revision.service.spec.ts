@@ -1,5 +1,5 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { DatasetService, DescriptorValidator, serializeDescriptor, type Descriptor } from '@metastore/datasets';
+import { DatasetService, DescriptorValidator, numberFormsOf, serializeDescriptor, type Descriptor } from '@metastore/datasets';
 import type { Author, DatasetId } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { RevisionService } from './revision.service';
@@ -137,6 +137,19 @@ describe('RevisionService', () => {
   });
 
   describe('revert', () => {
+    it('restores the file byte for byte, numbers in the form they were written at the target (1.0 stays 1.0)', async () => {
+      const { storage, datasets, revisions } = setup();
+      const text = JSON.stringify(descriptorWith([temps], { version: '1', scale: 1, big: 2 })).replace('"scale":1', '"scale":1.0');
+      const written = text.replace('"big":2', '"big":12345678901234567890');
+      const { revision } = await datasets.create(id, JSON.parse(written), { author, numberForms: numberFormsOf(written) });
+      const first = await storage.readFile(id, revision.sha, 'datapackage.json');
+      expect(first).toContain('"scale": 1.0');
+      expect(first).toContain('"big": 12345678901234567890');
+      await datasets.replace(id, descriptorWith([temps], { version: '2', scale: 3, big: 4 }), { author });
+      const reverted = await revisions.revert(id, revision.sha, { author: reverter });
+      expect(await storage.readFile(id, reverted.revision.sha, 'datapackage.json')).toBe(first);
+    });
+
     it('creates one new revision whose descriptor equals the target, read back from storage', async () => {
       const { storage, datasets, revisions, descriptors, shas } = await history();
       const result = await revisions.revert(id, shas.first, { author: reverter });

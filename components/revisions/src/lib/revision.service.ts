@@ -1,6 +1,7 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import {
   formatDatasetId,
+  numberFormsOf,
   summarizeDiff,
   type DatasetService,
   type DiffSummary,
@@ -51,6 +52,8 @@ export class RevisionService {
     const target = await this.datasets.read(id, ref);
     const result = await this.datasets.rewrite(id, () => target.descriptor, {
       ...options,
+      // The numbers as they were written at `ref` (1.0 stays 1.0), so the restored file equals the one reverted to.
+      numberForms: numberFormsOf(target.source),
       message: options.message ?? `Revert ${formatDatasetId(id)} to ${target.revision}`,
       revertedTo: target.revision,
     });
