@@ -18,6 +18,8 @@ module.exports = {
     '/node_modules/(?!(@octokit|universal-user-agent|universal-github-app-jwt|before-after-hook|content-type|@electric-sql|jose)/)',
   ],
   moduleNameMapper: {
+    // Its exports map offers only an `import` condition, which Jest's CommonJS resolver never matches; the built code runs it through import().
+    '^@octokit/webhooks-methods$': path.join(root, 'node_modules/@octokit/webhooks-methods/dist-node/index.js'),
     '^@metastore/([^/]+)/testing$': path.join(root, 'components/$1/src/testing.ts'),
     '^@metastore/([^/]+)$': path.join(root, 'components/$1/src/index.ts'),
   },

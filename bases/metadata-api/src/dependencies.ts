@@ -1,6 +1,13 @@
 import pino, { type Logger } from 'pino';
 import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
-import { CatalogedStorage, JournalDrainer, type CatalogStore, type ChangeJournal } from '@metastore/catalog';
+import {
+  CatalogedStorage,
+  DatasetReconciler,
+  JournalDrainer,
+  type CatalogStore,
+  type ChangeJournal,
+  type WebhookDeliveries,
+} from '@metastore/catalog';
 import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
@@ -8,6 +15,7 @@ import type { DatasetStorage } from '@metastore/storage';
 import { openChangeJournal, openStorage, type ApiConfig } from '@metastore/runtime';
 import { TagService } from '@metastore/tags';
 import { CatalogCircuit, catalogThroughCircuit, outboxThroughCircuit, revocationsThroughCircuit } from './catalog-circuit';
+import { DatasetSyncQueue } from './hooks/dataset-sync-queue';
 import type { AnonymousAccess } from './http/auth';
 import { CachedRevocations, type RevocationSource } from '@metastore/authz';
 
@@ -37,6 +45,10 @@ export interface Dependencies {
   readonly issuer: JwtIssuer;
   /** The revocation list as every request asks it: cached, and served stale for a bounded time while it cannot be read. */
   readonly revocations: CachedRevocations;
+  /** The webhook deliveries accepted, kept for a while (a delivery seen again is a replay). */
+  readonly webhookDeliveries: WebhookDeliveries;
+  /** Syncs the datasets webhooks name, in the background (`DatasetReconciler` over the backend and the catalog). */
+  readonly webhookSync: DatasetSyncQueue;
 }
 
 /** The catalog database and (optionally) the event stream the services are built on. */
@@ -47,6 +59,7 @@ export interface DependencyInfrastructure {
   /** The JWT settings in force (configured, or from the installation's generated secret). */
   readonly jwt: JwtConfig;
   readonly revocations: RevocationSource;
+  readonly webhookDeliveries: WebhookDeliveries;
   /** Where changes the catalog could not record wait; default: files in the configured journal directory. */
   readonly journal?: ChangeJournal;
 }
@@ -100,6 +113,16 @@ export function buildDependencies(
     ...(relay ? { onRecorded: () => relay.nudge() } : {}),
   });
   const datasets = new DatasetService({ storage });
+  // A webhook names a dataset changed on the git host: reconciled as the sync worker would (events with the author from
+  // git, exactly once by expectation), over the backend itself and the catalog behind its circuit.
+  const reconciler = new DatasetReconciler(backendStorage, catalog, { events, logger: logger.child({ component: 'webhook-sync' }) });
+  const webhookSync = new DatasetSyncQueue(
+    async (id) => {
+      const result = await reconciler.reconcile(id);
+      if (result.created + result.updated + result.deleted + result.tagChanges > 0) relay?.nudge();
+    },
+    { logger: logger.child({ component: 'webhook-sync' }) },
+  );
   return {
     config,
     logger,
@@ -121,5 +144,7 @@ export function buildDependencies(
       staleMs: config.auth.revocationStaleSeconds * 1000,
       logger: logger.child({ component: 'revocations' }),
     }),
+    webhookDeliveries: infrastructure.webhookDeliveries,
+    webhookSync,
   };
 }

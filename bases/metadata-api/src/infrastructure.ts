@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { JwtConfig } from '@metastore/auth-jwt';
 import type { RevocationSource } from '@metastore/authz';
-import type { CatalogStore } from '@metastore/catalog';
+import type { CatalogStore, WebhookDeliveries } from '@metastore/catalog';
 import type { EventStream, Outbox } from '@metastore/events';
 import { openCatalog, openEventStream, resolveJwtSettings, type ApiConfig } from '@metastore/runtime';
 
@@ -13,6 +13,7 @@ export interface Infrastructure {
   readonly stream?: EventStream;
   readonly jwt: JwtConfig;
   readonly revocations: RevocationSource;
+  readonly webhookDeliveries: WebhookDeliveries;
   /** The installation's generated signing secret, when this start created it (main then says how to get a token). */
   readonly createdSecretFile?: string;
   /** Where the catalog lives, for the start-up log. */
@@ -36,6 +37,7 @@ export async function openInfrastructure(config: ApiConfig, logger: Logger): Pro
       catalog: database.catalog,
       outbox: database.outbox,
       revocations: database.revocations,
+      webhookDeliveries: database.webhookDeliveries,
       jwt,
       ...(createdSecretFile ? { createdSecretFile } : {}),
       ...(stream ? { stream } : {}),

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     dependencies.logger.info({ signal }, 'shutting down');
     server.close(() => {
       void (async () => {
+        await dependencies.webhookSync.stop();
         await dependencies.journal.stop();
         await dependencies.relay?.stop();
         await infrastructure.close();

@@ -1,4 +1,4 @@
-import { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { authorize, OPERATIONS, type AccessTarget, type Decision, type OperationId } from '@metastore/authz';
 import type { Dependencies } from '../dependencies';
@@ -39,15 +39,17 @@ type QueryOf<Query> = Query extends undefined
     : unknown;
 
 /** The validated body of an operation (defaults are not applied to bodies, so defaulted members stay optional). */
-type BodyOf<Body> = Body extends { readonly validated: false }
-  ? unknown
-  : Body extends { readonly schema: infer Schema }
-    ? object extends Schema
-      ? unknown
-      : Schema extends JSONSchema
-        ? FromSchema<Schema, { keepDefaultedPropertiesOptional: true }>
-        : never
-    : unknown;
+type BodyOf<Body> = Body extends { readonly raw: true }
+  ? Buffer
+  : Body extends { readonly validated: false }
+    ? unknown
+    : Body extends { readonly schema: infer Schema }
+      ? object extends Schema
+        ? unknown
+        : Schema extends JSONSchema
+          ? FromSchema<Schema, { keepDefaultedPropertiesOptional: true }>
+          : never
+      : unknown;
 
 /** What a handler is given: the request and response, and its inputs checked and typed by the declaration. */
 export interface OperationInput<Path extends string, Query, Body> {
@@ -70,6 +72,11 @@ export interface BodyDeclaration {
   readonly alsoAccepted?: readonly string[];
   /** False when a component checks the body itself (a descriptor, with the profile's rules): documented only. */
   readonly validated?: false;
+  /**
+   * The handler gets the bytes as received (a Buffer, within the body limit; empty without a body), neither parsed nor
+   * validated: for a body whose signature must be checked over its exact bytes before anything reads it (a webhook).
+   */
+  readonly raw?: true;
 }
 
 /**
@@ -245,8 +252,9 @@ export function operationsRouter(operations: readonly Operation[], dependencies:
     const mediaTypes = body ? [body.mediaType, ...(body.alsoAccepted ?? [])] : [];
     if (body) handlers.push(requireContentType(...mediaTypes));
     if (query) handlers.push(validateQuery(query));
-    if (body) handlers.push(...parseJsonBody(dependencies.config.bodyLimitBytes, mediaTypes));
-    if (body && body.validated !== false) handlers.push(validateBody(body.schema));
+    if (body?.raw) handlers.push(rawBody(dependencies.config.bodyLimitBytes, mediaTypes));
+    else if (body) handlers.push(...parseJsonBody(dependencies.config.bodyLimitBytes, mediaTypes));
+    if (body && !body.raw && body.validated !== false) handlers.push(validateBody(body.schema));
     const late = bodyGuard(operation, dependencies);
     if (late) handlers.push(late);
     const names = pathParamNames(operation.path);
@@ -257,6 +265,16 @@ export function operationsRouter(operations: readonly Operation[], dependencies:
     router[operation.method](operation.path, ...handlers);
   }
   return router;
+}
+
+/** Reads a body as bytes (413 PAYLOAD_TOO_LARGE over `limitBytes`, as for parsed bodies); `req.body` is an empty Buffer without one. */
+function rawBody(limitBytes: number, mediaTypes: readonly string[]): RequestHandler {
+  const read = express.raw({ limit: limitBytes, type: [...mediaTypes] });
+  return (req, res, next) =>
+    read(req, res, (error?: unknown) => {
+      if (error === undefined && !Buffer.isBuffer(req.body)) req.body = Buffer.alloc(0);
+      next(error);
+    });
 }
 
 /** Mounts operations on the app: those of `mount: 'root'` (probes, documents, docs, metrics) at the root, the rest under /api/v1. */

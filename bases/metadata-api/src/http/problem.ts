@@ -10,6 +10,7 @@ export type HttpErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ROUTE_NOT_FOUND'
+  | 'WEBHOOK_UNVERIFIED'
   | 'INTERNAL_ERROR';
 
 const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
@@ -37,6 +38,8 @@ const STATUS_BY_CODE: Record<ErrorCode | HttpErrorCode, number> = {
   INTERNAL_ERROR: 500,
   STORAGE_UNAVAILABLE: 503,
   UNAUTHENTICATED: 401,
+  // A webhook delivery without a valid signature (or secret token) for its host.
+  WEBHOOK_UNVERIFIED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   TOKEN_MINTING_UNAVAILABLE: 501,

@@ -57,7 +57,15 @@ export function openApiDocument(options: { bodyLimitBytes: number }): object {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/api/v1' }],
-    tags: [{ name: 'datasets' }, { name: 'revisions' }, { name: 'tags' }, { name: 'events' }, { name: 'tokens' }, { name: 'health' }],
+    tags: [
+      { name: 'datasets' },
+      { name: 'revisions' },
+      { name: 'tags' },
+      { name: 'events' },
+      { name: 'tokens' },
+      { name: 'webhooks' },
+      { name: 'health' },
+    ],
     paths: {
       ...documentedPaths(API_OPERATIONS),
     },

@@ -301,6 +301,7 @@ export const problemSchema = {
         'FORBIDDEN',
         'RATE_LIMITED',
         'TOKEN_MINTING_UNAVAILABLE',
+        'WEBHOOK_UNVERIFIED',
       ],
     },
     detail: { type: 'string' },

@@ -3,6 +3,7 @@ import { DATASET_OPERATIONS } from './datasets.router';
 import { DOCUMENT_OPERATIONS } from './documents.router';
 import { EVENT_OPERATIONS } from './events.router';
 import { HEALTH_OPERATIONS } from './health.router';
+import { HOOK_OPERATIONS } from './hooks.router';
 import { REVISION_OPERATIONS } from './revisions.router';
 import { TAG_OPERATIONS } from './tags.router';
 import { TOKEN_OPERATIONS } from './tokens.router';
@@ -18,5 +19,6 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...DATASET_OPERATIONS,
   ...REVISION_OPERATIONS,
   ...TAG_OPERATIONS,
+  ...HOOK_OPERATIONS,
   ...DOCUMENT_OPERATIONS,
 ];

@@ -70,6 +70,7 @@ export async function startTestServer(
       catalog: database.catalog,
       outbox: database.outbox,
       revocations: database.revocations,
+      webhookDeliveries: database.webhookDeliveries,
       jwt: config.auth.jwt!,
       ...(options.stream ? { stream: options.stream } : {}),
     },
@@ -92,6 +93,7 @@ export async function startTestServer(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dependencies.webhookSync.stop();
       await dependencies.journal.stop();
       await dependencies.relay?.stop();
       await database.close();

@@ -33,6 +33,8 @@ describe('OPERATIONS', () => {
       listEvents: 'read on owner',
       mintScopedToken: 'admin on ownerOrDataset',
       revokeToken: 'admin on ownerOrDataset',
+      receiveGitHubWebhook: 'public',
+      receiveGitLabWebhook: 'public',
       setAuthor: 'admin on dataset',
     });
   });

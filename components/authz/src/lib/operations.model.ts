@@ -57,6 +57,10 @@ export const OPERATIONS = {
   mintScopedToken: { target: 'ownerOrDataset', action: 'admin', summary: 'mint a scoped token' },
   // Its holder may revoke a token; anyone else needs minting's right over everything it reaches (`mayRevoke`).
   revokeToken: { target: 'ownerOrDataset', action: 'admin', summary: 'revoke a token' },
+  // A git host's webhook carries no token: it is authenticated by its signature (GitHub's HMAC, GitLab's secret token),
+  // which the handler checks before it reads anything else, so the policy itself is public.
+  receiveGitHubWebhook: { target: 'public', summary: "receive GitHub's push, tag and repository webhooks" },
+  receiveGitLabWebhook: { target: 'public', summary: "receive GitLab's push, tag and repository webhooks" },
   setAuthor: { target: 'dataset', action: 'admin', summary: 'write as another author' },
 } as const satisfies Record<string, OperationPolicy>;
 
