@@ -9,6 +9,7 @@ export type { MigrateOptions } from './lib/migrate';
 export { PostgresCatalogStore } from './lib/postgres-catalog.adapter';
 export { PostgresOutbox, RELAY_LOCK_KEY } from './lib/postgres-outbox.adapter';
 export { PostgresRevocationList } from './lib/postgres-revocations.adapter';
+export { PostgresSyncWatermarkStore } from './lib/postgres-sync-watermarks.adapter';
 export { PostgresWebhookDeliveries } from './lib/postgres-webhook-deliveries.adapter';
 export { openCatalogDatabase, prismaConfigPath } from './lib/open-catalog-database';
 export type { OpenCatalog, OpenCatalogOptions } from './lib/open-catalog-database';

@@ -6,3 +6,6 @@ export { InMemoryChangeJournal } from './testing/in-memory.change-journal';
 export { describeWebhookDeliveriesContract } from './testing/webhook-deliveries.contract';
 export type { WebhookDeliveriesUnderTest } from './testing/webhook-deliveries.contract';
 export { InMemoryWebhookDeliveries } from './testing/in-memory.webhook-deliveries';
+export { describeSyncWatermarkStoreContract } from './testing/sync-watermark-store.contract';
+export type { SyncWatermarkStoreUnderTest } from './testing/sync-watermark-store.contract';
+export { InMemorySyncWatermarkStore } from './testing/in-memory.sync-watermarks';

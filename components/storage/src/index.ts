@@ -1,4 +1,4 @@
-export type { DatasetStorage } from './lib/dataset-storage.port';
+export type { ChangedDatasets, DatasetStorage, StorageUsage } from './lib/dataset-storage.port';
 export type {
   Author,
   CommitRequest,

@@ -5,6 +5,7 @@ import { PrismaClient } from '../generated/prisma/client';
 import { DEFAULT_CATALOG_STORE_OPTIONS, PostgresCatalogStore } from './postgres-catalog.adapter';
 import { PostgresOutbox } from './postgres-outbox.adapter';
 import { PostgresRevocationList } from './postgres-revocations.adapter';
+import { PostgresSyncWatermarkStore } from './postgres-sync-watermarks.adapter';
 import { PostgresWebhookDeliveries } from './postgres-webhook-deliveries.adapter';
 
 /** How to reach the catalog database. */
@@ -43,6 +44,8 @@ export interface CatalogDatabase {
   readonly catalog: PostgresCatalogStore;
   readonly outbox: PostgresOutbox;
   readonly revocations: PostgresRevocationList;
+  /** Where the incremental sync stands per backend and owner. */
+  readonly watermarks: PostgresSyncWatermarkStore;
   /** Webhook deliveries accepted, kept until they expire (replay protection). */
   readonly webhookDeliveries: PostgresWebhookDeliveries;
   /** Closes the pool; in-flight calls finish first. */
@@ -125,6 +128,7 @@ export function createCatalogDatabase(options: CatalogDatabaseOptions): CatalogD
     catalog,
     outbox,
     revocations: new PostgresRevocationList(prisma, options.url),
+    watermarks: new PostgresSyncWatermarkStore(prisma, options.url),
     webhookDeliveries: new PostgresWebhookDeliveries(prisma, options.url, options.clock),
     close: () => {
       closing ??= catalog.maintenance

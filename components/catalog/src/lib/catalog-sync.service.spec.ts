@@ -3,10 +3,11 @@ import { SAMPLE_AUTHORS, SAMPLE_DATASETS, sampleDescriptor, writeSampleHistory }
 import { StorageUnavailableError } from '@metastore/errors';
 import type { MetastoreEvent } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
-import type { DatasetId, Page, PageRequest } from '@metastore/storage';
+import type { ChangedDatasets, CommitRequest, CreateDatasetRequest, DatasetId, Page, PageRequest, Revision } from '@metastore/storage';
 import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
+import { InMemorySyncWatermarkStore } from '../testing/in-memory.sync-watermarks';
 import type { CatalogEntry, CatalogUpdate } from './catalog.model';
 import { CatalogSync, type SyncLogger } from './catalog-sync.service';
 import { CatalogedStorage } from './cataloged.storage';
@@ -104,7 +105,17 @@ describe('CatalogSync.reconcile', () => {
     const progress: [number, number][] = [];
     const summary = await sync.reconcile({ onProgress: (done, total) => progress.push([done, total]) });
 
-    expect(summary).toEqual({ datasets: 3, created: 1, updated: 1, deleted: 1, tagChanges: 4, failures: 0 });
+    expect(summary).toEqual({
+      datasets: 3,
+      changed: 3,
+      created: 1,
+      updated: 1,
+      deleted: 1,
+      tagChanges: 4,
+      failures: 0,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
     expect(progress[0]).toEqual([0, 3]);
     expect(progress.at(-1)).toEqual([3, 3]);
     const found = catalog.events.slice(apiEvents);
@@ -183,7 +194,17 @@ describe('CatalogSync.reconcile', () => {
 
     // Nothing is left to find.
     const before = catalog.events.length;
-    expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 2,
+      changed: 0,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: 0,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
     expect(catalog.events).toHaveLength(before);
   });
 
@@ -265,7 +286,17 @@ describe('CatalogSync.reconcile', () => {
     flaky.broken.add(keyOf(rain));
     const snowRevision = await storage.createDataset(snow, { files: [file(descriptor('Snow'))], message: 'direct', author: pusher });
 
-    expect(await sync.reconcile()).toEqual({ datasets: 3, created: 2, updated: 0, deleted: 0, tagChanges: 0, failures: 1 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 3,
+      changed: 2,
+      created: 2,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: 1,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
     expect(logged.filter((entry) => entry.level === 'error')).toEqual([
       expect.objectContaining({ object: expect.objectContaining({ dataset: 'acme/rain' }) }),
     ]);
@@ -286,7 +317,17 @@ describe('CatalogSync.reconcile', () => {
     await datasets.create(rain, descriptor('Rain'), { author: ada });
     await datasets.create(snow, descriptor('Snow'), { author: ada });
     const before = catalog.events.length;
-    expect(await sync.reconcile()).toEqual({ datasets: 1, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 1 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 1,
+      changed: 0,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: 1,
+      fullOwners: 1,
+      incrementalOwners: 0,
+    });
     expect(catalog.events).toHaveLength(before);
     expect(await catalog.getDataset(rain)).toMatchObject({ deleted: false });
     expect(logged.some((entry) => entry.level === 'error' && (entry.object as { owner?: string }).owner === 'acme')).toBe(true);
@@ -365,7 +406,17 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
     catalog.down = false;
     expect(catalog.events).toHaveLength(before);
 
-    expect(await sync.reconcile()).toEqual({ datasets: 3, created: 1, updated: 13, deleted: 1, tagChanges: 3, failures: 0 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 3,
+      changed: 3,
+      created: 1,
+      updated: 13,
+      deleted: 1,
+      tagChanges: 3,
+      failures: 0,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
     const found = catalog.events.slice(before);
     const rainUpdates = eventsOf(found, rain).filter((event) => event.type === 'dataset.updated');
     expect(rainUpdates.map((event) => event.data.newRevision)).toEqual(rainRevisions);
@@ -384,7 +435,17 @@ describe('CatalogSync.reconcile after the catalog was down', () => {
     expect(found.every((event) => event.data.origin === 'sync')).toBe(true);
 
     // A second run finds nothing more to announce.
-    expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 2,
+      changed: 0,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: 0,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
     expect(catalog.events).toHaveLength(before + found.length);
   });
 
@@ -581,5 +642,94 @@ describe('CatalogSync.rebuild', () => {
     const fresh = new InMemoryCatalogStore();
     await new CatalogSync(w.storage, fresh, { events }).rebuild();
     expect(await liveContent(fresh)).toEqual(await liveContent(w.catalog));
+  });
+});
+
+/** Storage that lists changes as a git host does: a push sequence per dataset, the watermark the last sequence seen. */
+class ChangeListingStorage extends InMemoryDatasetStorage {
+  private pushes = 0;
+  readonly pushedAt = new Map<string, number>();
+  readonly broken = new Set<string>();
+  readonly listings: (string | undefined)[] = [];
+
+  override async createDataset(id: DatasetId, request: CreateDatasetRequest): Promise<Revision> {
+    const revision = await super.createDataset(id, request);
+    this.pushedAt.set(keyOf(id), ++this.pushes);
+    return revision;
+  }
+
+  override async commit(id: DatasetId, request: CommitRequest): Promise<Revision> {
+    const revision = await super.commit(id, request);
+    this.pushedAt.set(keyOf(id), ++this.pushes);
+    return revision;
+  }
+
+  override async resolveRef(id: DatasetId, ref?: string): Promise<string> {
+    if (this.broken.has(keyOf(id))) throw new StorageUnavailableError(`${keyOf(id)} is unreachable`);
+    return super.resolveRef(id, ref);
+  }
+
+  async listChangedDatasets(owner: string, watermark: string | undefined): Promise<ChangedDatasets> {
+    this.listings.push(watermark);
+    const names = (await this.listDatasets(owner, { limit: 1000 })).items;
+    const since = watermark === undefined ? undefined : Number(watermark);
+    const changed = names.filter((name) => since === undefined || (this.pushedAt.get(`${owner}/${name}`) ?? 0) > since);
+    return { changed, ...(since === undefined ? { complete: names } : {}), watermark: String(this.pushes) };
+  }
+}
+
+describe('CatalogSync.reconcile with watermarks', () => {
+  function incremental() {
+    const storage = new ChangeListingStorage(tickingClock());
+    const catalog = new InMemoryCatalogStore();
+    const watermarks = new InMemorySyncWatermarkStore();
+    let now = Date.parse('2024-06-01T00:00:00Z');
+    const clock = () => new Date(now);
+    const sync = new CatalogSync(storage, catalog, { events, clock, watermarks, fullSyncEveryMs: 86_400_000 });
+    return { storage, catalog, watermarks, sync, advance: (ms: number) => (now += ms) };
+  }
+  const push = async (storage: InMemoryDatasetStorage, id: DatasetId, title: string) =>
+    storage.commit(id, { parent: await storage.resolveRef(id), changes: [file(descriptor(title))], message: title, author: pusher });
+
+  it('compares every dataset once, then only those pushed to since the stored watermark', async () => {
+    const { storage, catalog, watermarks, sync } = incremental();
+    for (const id of [rain, wind]) await storage.createDataset(id, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    expect(await sync.reconcile()).toMatchObject({ datasets: 2, created: 2, fullOwners: 1, incrementalOwners: 0 });
+    expect(await watermarks.get('memory', rain.owner)).toMatchObject({ value: '2', fullSyncAt: new Date('2024-06-01T00:00:00Z') });
+
+    expect(await sync.reconcile()).toMatchObject({ datasets: 0, changed: 0, fullOwners: 0, incrementalOwners: 1 });
+    await push(storage, rain, 'Rain 2');
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, changed: 1, updated: 1, incrementalOwners: 1 });
+    expect((await catalog.getDataset(rain))?.title).toBe('Rain 2');
+    expect(storage.listings).toEqual([undefined, '2', '2']);
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('3');
+  });
+
+  it('keeps the watermark of an owner with a failed dataset, so the next run compares it again', async () => {
+    const { storage, catalog, watermarks, sync } = incremental();
+    await storage.createDataset(rain, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    await sync.reconcile();
+    await push(storage, rain, 'Rain 2');
+    storage.broken.add(keyOf(rain));
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, failures: 1, updated: 0 });
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('1');
+    storage.broken.clear();
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, failures: 0, updated: 1 });
+    expect((await catalog.getDataset(rain))?.title).toBe('Rain 2');
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('2');
+  });
+
+  it('reconciles in full when asked (--full) or when the last full run is older than fullSyncEveryMs, and finds deletions then', async () => {
+    const { storage, catalog, watermarks, sync, advance } = incremental();
+    for (const id of [rain, wind]) await storage.createDataset(id, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    await sync.reconcile();
+    expect(await sync.reconcile({ full: true })).toMatchObject({ datasets: 2, changed: 0, fullOwners: 1 });
+    await storage.deleteDataset(wind);
+    advance(3_600_000);
+    expect(await sync.reconcile()).toMatchObject({ datasets: 0, deleted: 0, incrementalOwners: 1 });
+    advance(86_400_000);
+    expect(await sync.reconcile()).toMatchObject({ datasets: 2, deleted: 1, fullOwners: 1 });
+    expect((await catalog.getDataset(wind))?.deleted).toBe(true);
+    expect((await watermarks.get('memory', rain.owner))?.fullSyncAt).toEqual(new Date('2024-06-02T01:00:00Z'));
   });
 });

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { DomainError, NotFoundError, RevisionConflictError } from '@metastore/errors';
 import type {
   Author,
+  ChangedDatasets,
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
@@ -11,6 +12,7 @@ import type {
   Page,
   PageRequest,
   Revision,
+  StorageUsage,
   Tag,
   TagRequest,
 } from '@metastore/storage';
@@ -29,6 +31,7 @@ import {
   validateAuthor,
 } from '@metastore/storage';
 import { createGitHubClient, type ClientLogger, type GitHubClient, type RateLimitBudget } from './github-client';
+import { lastPageOf, LISTING_PAGE_SIZE, listChangedSince, type ListedRepository, type ListingPage } from './github-change-listing';
 import type { GitHubStorageConfig } from './github.config';
 import { isOctokitFailure, storageUnavailable, upstreamMessage } from './github.errors';
 
@@ -252,6 +255,54 @@ export class GitHubStorage implements DatasetStorage {
     if (names.length <= page.limit) return { items: names };
     const items = names.slice(0, page.limit);
     return { items, nextCursor: items[items.length - 1]! };
+  }
+
+  /**
+   * The owner's datasets pushed to since `watermark`: the repositories listed by `pushed_at`, newest first, read with
+   * conditional requests down to the watermark (see `listChangedSince`); an owner with nothing new costs two 304s, which
+   * GitHub does not count. The watermark carries the listing's ETags, so a process starting cold (a CronJob) revalidates too.
+   */
+  async listChangedDatasets(owner: string, watermark: string | undefined): Promise<ChangedDatasets> {
+    try {
+      const client = await this.clientFor(owner);
+      const readPage = (page: number, etag?: string) => this.listingPage(client, owner, page, etag);
+      return await listChangedSince(readPage, (repository) => (repository.topics ?? []).includes(this.config.topic), watermark);
+    } catch (error) {
+      // An owner GitHub does not know (or an App not installed on it) holds no datasets, as in `listDatasets`.
+      if (status(error) === 404) return { changed: [], complete: [], watermark: '' };
+      throw this.mapError(error, `list the datasets of ${owner} changed since the last sync`);
+    }
+  }
+
+  /** Requests answered by GitHub since this adapter was made, and how many were 304s (not counted by GitHub). */
+  usage(): StorageUsage {
+    return { requests: this.budget.requests, notModified: this.budget.notModified };
+  }
+
+  /** One page of the owner's repositories by last push, newest first; `notModified` when `etag` still matches. */
+  private async listingPage(client: GitHubClient, owner: string, page: number, etag?: string): Promise<ListingPage> {
+    const parameters = {
+      sort: 'pushed' as const,
+      direction: 'desc' as const,
+      per_page: LISTING_PAGE_SIZE,
+      page,
+      headers: etag ? { 'if-none-match': etag } : {},
+    };
+    try {
+      const response =
+        owner === this.config.userLogin
+          ? await client.repos.listForUser({ username: owner, ...parameters, type: 'owner' as const })
+          : await client.repos.listForOrg({ org: owner, ...parameters, type: 'all' as const });
+      return {
+        notModified: false,
+        repositories: response.data as ListedRepository[],
+        ...(response.headers.etag ? { etag: response.headers.etag } : {}),
+        lastPage: lastPageOf(response.headers.link, page),
+      };
+    } catch (error) {
+      if (etag && status(error) === 304) return { notModified: true };
+      throw error;
+    }
   }
 
   async resolveRef(id: DatasetId, ref?: string): Promise<string> {

@@ -12,6 +12,28 @@ import type {
 } from './storage.model';
 
 /**
+ * What changed among an owner's datasets since a watermark (`DatasetStorage.listChangedDatasets`).
+ */
+export interface ChangedDatasets {
+  /** Names of datasets pushed to (or created) since the watermark, in no particular order; all of them without one. */
+  readonly changed: readonly string[];
+  /**
+   * Every dataset name of the owner, when the backend listed them all: without a watermark, or when its listing showed
+   * that datasets may have gone (or appeared) without a push. The caller compares it with what it holds: rows it lacks are
+   * deletions to check, names it has no row of are new. Absent: nothing went.
+   */
+  readonly complete?: readonly string[];
+  /** The new watermark (opaque to the caller): to be kept once every changed dataset is recorded, and passed to the next call. */
+  readonly watermark: string;
+}
+
+/** Requests an adapter made to its host since it was opened: `conditional` ones answered 304, which hosts such as GitHub do not count. */
+export interface StorageUsage {
+  readonly requests: number;
+  readonly notModified: number;
+}
+
+/**
  * Where datasets live: one git repository per dataset, on some host (local disk, GitHub, GitLab).
  *
  * Errors: `DATASET_NOT_FOUND` for an unknown dataset, `REF_NOT_FOUND` / `REVISION_NOT_FOUND` /
@@ -49,6 +71,17 @@ export interface DatasetStorage {
 
   /** Names of an owner's datasets, in ascending order. */
   listDatasets(owner: string, page: PageRequest): Promise<Page<string>>;
+
+  /**
+   * Optional (remote hosts, whose listing costs requests): the owner's datasets pushed to since `watermark` (a value an
+   * earlier call returned; undefined: everything), from the host's listing ordered by last push (GitHub `pushed_at`,
+   * GitLab `last_activity_at`), read with conditional requests down to the watermark, so that an owner with nothing new
+   * costs no counted request. Backends without it are reconciled in full each run (cheap on local disk).
+   */
+  listChangedDatasets?(owner: string, watermark: string | undefined): Promise<ChangedDatasets>;
+
+  /** Optional: the requests made to the host so far (for a sync run's summary and metrics). */
+  usage?(): StorageUsage;
 
   /**
    * Resolves a ref (full or abbreviated sha, tag, branch; the default branch's head when absent) to a commit sha.
