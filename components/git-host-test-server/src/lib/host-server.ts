@@ -259,6 +259,13 @@ export async function startHostServer<R extends HostRoute, K extends { readonly 
     send(route, method, request, response, answer, requestId);
   }
 
+  // Requests still being handled: `close` waits for them before `onClose` removes the data they may be reading.
+  const inFlight = new Set<Promise<void>>();
+  function track(handling: Promise<void>): Promise<void> {
+    inFlight.add(handling);
+    return handling.finally(() => inFlight.delete(handling));
+  }
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -273,9 +280,9 @@ export async function startHostServer<R extends HostRoute, K extends { readonly 
       PATCH: app.patch,
       DELETE: app.delete,
     }[route.method].bind(app);
-    register(route.expressPath, (request: Request, response: Response) => dispatch(route, request, response));
+    register(route.expressPath, (request: Request, response: Response) => track(dispatch(route, request, response)));
   }
-  app.use((request: Request, response: Response) => dispatch(options.unmatched(request), request, response));
+  app.use((request: Request, response: Response) => track(dispatch(options.unmatched(request), request, response)));
   app.use((error: Error & { status?: number }, _request: Request, response: Response, _next: NextFunction) => {
     const answer = options.bodyError(error.status === 413 ? 413 : 400);
     response.status(answer.status).json(answer.body);
@@ -310,6 +317,7 @@ export async function startHostServer<R extends HostRoute, K extends { readonly 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.allSettled([...inFlight]);
       await options.onClose?.();
     },
   };
