@@ -12,6 +12,8 @@ import { mountOperations } from './http/operation';
 import { API_OPERATIONS } from './routes/operations';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Asked every few seconds by orchestrators and scrapers: not logged per request (their answers show in /metrics). */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Builds the Express application over the given dependencies (no listening): the middleware every request passes
@@ -31,6 +33,7 @@ export function createApp(dependencies: Dependencies): Express {
   app.use(
     pinoHttp({
       logger,
+      autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0]!) },
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

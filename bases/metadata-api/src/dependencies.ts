@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { JwtIssuer, JwtVerifier, type JwtConfig } from '@metastore/auth-jwt';
 import {
   CatalogedStorage,
@@ -12,7 +12,7 @@ import { DatasetService } from '@metastore/datasets';
 import { eventOptionsForApi, OutboxRelay, type EventStream, type Outbox } from '@metastore/events';
 import { RevisionService } from '@metastore/revisions';
 import type { DatasetStorage } from '@metastore/storage';
-import { openChangeJournal, openStorage, type ApiConfig } from '@metastore/runtime';
+import { createLogger, openChangeJournal, openStorage, type ApiConfig } from '@metastore/runtime';
 import { TagService } from '@metastore/tags';
 import { CatalogCircuit, catalogThroughCircuit, outboxThroughCircuit, revocationsThroughCircuit } from './catalog-circuit';
 import { DatasetSyncQueue } from './hooks/dataset-sync-queue';
@@ -64,12 +64,15 @@ export interface DependencyInfrastructure {
   readonly journal?: ChangeJournal;
 }
 
-/** The service's logger: JSON lines at the configured level, credentials redacted. */
+/** The service's logger at the configured level, credentials redacted: JSON lines, or human-readable on a terminal. */
 export function buildLogger(config: ApiConfig): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-  });
+  return createLogger(
+    {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    },
+    { terminal: process.stdout.isTTY === true },
+  );
 }
 
 /** Builds the services over the configured storage (or over `storage` when given, e.g. in tests), recording writes in the catalog. */

@@ -1,5 +1,7 @@
 export { declarationsOf, presentValues, PROCESS_NAMES } from './lib/environment';
 export type { Environment, EnvironmentValues, ProcessName, VariableDeclaration, VariableMeta, VariableSchema } from './lib/environment';
+export { createLogger } from './lib/logger';
+export type { LogOutput } from './lib/logger';
 export { LOG_LEVELS, publicUrlOf } from './lib/runtime.variables';
 export type { LogLevel } from './lib/runtime.variables';
 export { STORAGE_BACKEND_NAMES, STORAGE_BACKENDS, defineStorageBackend, storageBackend } from './lib/storage-backends';
