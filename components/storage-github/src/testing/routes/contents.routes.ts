@@ -163,7 +163,6 @@ async function changeFile(context: RouteContext, deleting: boolean): Promise<Api
   if (deleting && !existing) throw notFound();
   if (existing && body.sha === undefined) throw unprocessable(`Invalid request.\n\n"sha" wasn't supplied.`);
   if (existing && body.sha !== existing.oid) throw new GitHubErrorResponse(409, `${filePath} does not match ${body.sha}`);
-  if (deleting && body.sha === undefined) throw unprocessable(`Invalid request.\n\n"sha" wasn't supplied.`);
   const blob = deleting ? undefined : await git.writeBlob(Buffer.from(body.content ?? '', 'base64'));
   const tree = await git.buildTree(parent?.tree, [
     blob
@@ -186,7 +185,6 @@ async function changeFile(context: RouteContext, deleting: boolean): Promise<Api
   const written = (await git.readCommit(commit))!;
   const located: Located = { stored: updated, ref: branch, commitSha: commit };
   const content = blob ? await entryObject(context, located, (await git.entryAtPath(written.tree, filePath))!, filePath) : null;
-  if (content) delete content.submodule_git_url;
   return {
     status: existing || deleting ? 200 : 201,
     body: { content, commit: gitCommitObject(context.urls, updated.record, written) },
