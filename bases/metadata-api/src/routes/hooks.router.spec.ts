@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type { StoredEvent } from '@metastore/events';
 import { startGitHubTestServer, type GitHubTestServer } from '@metastore/storage-github/testing';
+import { startGitLabTestServer, type GitLabTestServer } from '@metastore/storage-gitlab/testing';
 import { expectDocumented, startTestServer, type TestServer } from '../testing/test-server';
 
 const SECRET = 'webhook-secret-0123456789abcdef';
@@ -35,6 +36,42 @@ function delivery(event: string, payload: object, options: { id?: string; secret
   return { event, body, id: options.id ?? randomUUID(), signature };
 }
 
+/** Runs git as Grace (author and committer). */
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: GRACE.name,
+      GIT_AUTHOR_EMAIL: GRACE.email,
+      GIT_COMMITTER_NAME: GRACE.name,
+      GIT_COMMITTER_EMAIL: GRACE.email,
+    },
+  }).trim();
+
+/** Clones a bare repository of a git host test server into `workDir`. */
+function cloneRepository(workDir: string, repository: string): string {
+  const dir = path.join(workDir, randomUUID());
+  git(workDir, 'clone', '--quiet', repository, dir);
+  return dir;
+}
+
+/** Commits a new title to datapackage.json in `dir` and pushes it; the new head's sha. */
+async function pushTitle(dir: string, title: string): Promise<string> {
+  const file = path.join(dir, 'datapackage.json');
+  const descriptor = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, `${JSON.stringify({ ...descriptor, title }, null, 2)}\n`);
+  git(dir, 'commit', '--quiet', '-am', `Title: ${title}`);
+  git(dir, 'push', '--quiet', 'origin', 'HEAD:main');
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+/** The events of one dataset (`owner/name`) in the server's outbox, oldest first. */
+async function eventsOf(api: TestServer, subject: string): Promise<StoredEvent[]> {
+  return (await api.dependencies.outbox.feed(undefined, 1000)).items.filter((stored) => stored.event.subject === subject);
+}
+
 describe('POST /api/v1/hooks/github (GitHub backend, local GitHub API test server)', () => {
   let github: GitHubTestServer;
   let api: TestServer;
@@ -51,35 +88,9 @@ describe('POST /api/v1/hooks/github (GitHub backend, local GitHub API test serve
     return call.send(hook.body);
   };
   const settled = () => api.dependencies.webhookSync.idle();
-  const events = async (subject: string): Promise<StoredEvent[]> =>
-    (await api.dependencies.outbox.feed(undefined, 1000)).items.filter((stored) => stored.event.subject === subject);
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, {
-      cwd,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: GRACE.name,
-        GIT_AUTHOR_EMAIL: GRACE.email,
-        GIT_COMMITTER_NAME: GRACE.name,
-        GIT_COMMITTER_EMAIL: GRACE.email,
-      },
-    }).trim();
+  const events = (subject: string) => eventsOf(api, subject);
   /** Clones the dataset's repository from the test server's git store, to push to it as a person would. */
-  const clone = async (owner: string, name: string) => {
-    const dir = path.join(workDir, `${owner}-${name}-${randomUUID()}`);
-    git(workDir, 'clone', '--quiet', github.repositoryPath(owner, name), dir);
-    return dir;
-  };
-  /** Commits a new title to datapackage.json in `dir` and pushes it; the new head's sha. */
-  const pushTitle = async (dir: string, title: string) => {
-    const file = path.join(dir, 'datapackage.json');
-    const descriptor = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, `${JSON.stringify({ ...descriptor, title }, null, 2)}\n`);
-    git(dir, 'commit', '--quiet', '-am', `Title: ${title}`);
-    git(dir, 'push', '--quiet', 'origin', 'HEAD:main');
-    return git(dir, 'rev-parse', 'HEAD');
-  };
+  const clone = (owner: string, name: string) => cloneRepository(workDir, github.repositoryPath(owner, name));
   const create = async (name: string) => {
     const created = await api
       .http()
@@ -341,5 +352,117 @@ describe('POST /api/v1/hooks/gitlab, and hosts without a secret (local storage)'
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('POST /api/v1/hooks/gitlab (GitLab backend, local GitLab API test server)', () => {
+  const GITLAB_SECRET = 'gitlab-token-0123456789abcdef';
+  const TOKEN = 'glpat-webhookSpecToken0123';
+  let gitlab: GitLabTestServer;
+  let api: TestServer;
+  let workDir: string;
+
+  const send = (payload: object, key = randomUUID(), event = 'Push Hook') =>
+    request(api.baseUrl)
+      .post('/api/v1/hooks/gitlab')
+      .set('Content-Type', 'application/json')
+      .set('X-Gitlab-Event', event)
+      .set('X-Gitlab-Token', GITLAB_SECRET)
+      .set('Idempotency-Key', key)
+      .send(JSON.stringify(payload));
+  const pushHook = (project: string, ref = 'refs/heads/main') => ({
+    object_kind: ref.startsWith('refs/tags/') ? 'tag_push' : 'push',
+    event_name: ref.startsWith('refs/tags/') ? 'tag_push' : 'push',
+    ref,
+    user_username: 'grace',
+    project: { id: 1, path_with_namespace: project, default_branch: 'main' },
+  });
+  const settled = () => api.dependencies.webhookSync.idle();
+  const create = async (name: string) => {
+    const created = await api
+      .http()
+      .post('/api/v1/datasets')
+      .send({ owner: 'gl-org', name, descriptor: { name, resources: [{ name: 'r', path: 'r.csv' }] } });
+    expect(created.status).toBe(201);
+    return created.body.revision.sha as string;
+  };
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-hooks-gitlab-'));
+    gitlab = await startGitLabTestServer();
+    // The root group, made once by the operator before configuring GITLAB_ROOT_GROUP.
+    const group = await fetch(`${gitlab.url}/api/v4/groups`, {
+      method: 'POST',
+      headers: { 'private-token': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'metastore', path: 'metastore' }),
+    });
+    expect(group.status).toBe(201);
+    api = await startTestServer({
+      STORAGE: 'gitlab',
+      GITLAB_URL: gitlab.url,
+      GITLAB_TOKEN: TOKEN,
+      GITLAB_ROOT_GROUP: 'metastore',
+      GITLAB_RETRY_BASE_MS: '5',
+      METASTORE_WEBHOOK_GITLAB_SECRET: GITLAB_SECRET,
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await gitlab?.close();
+    await rm(workDir, { recursive: true, force: true });
+    expect(gitlab.violations).toEqual([]);
+  });
+
+  it('syncs pushes and tag pushes made on GitLab, once per revision and tag, however often delivered', async () => {
+    const first = await create('rain');
+    const dir = cloneRepository(workDir, gitlab.repositoryPath('metastore/gl-org/rain'));
+    const second = await pushTitle(dir, 'Second');
+    const third = await pushTitle(dir, 'Third');
+    const key = randomUUID();
+    const answer = await send(pushHook('metastore/gl-org/rain'), key);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ status: 'accepted', datasets: ['gl-org/rain'] });
+    await settled();
+    expect((await api.dependencies.catalog.getDataset({ owner: 'gl-org', name: 'rain' }))?.headRevision).toBe(third);
+    const updates = (await eventsOf(api, 'gl-org/rain')).filter((stored) => stored.event.type === 'dataset.updated');
+    expect(updates.map((stored) => [stored.event.data.newRevision, stored.event.data.author])).toEqual([
+      [second, GRACE],
+      [third, GRACE],
+    ]);
+    expect((await send(pushHook('metastore/gl-org/rain'), key)).body).toEqual({ status: 'duplicate' });
+
+    git(dir, 'tag', '-a', 'v1', '-m', 'First release', first);
+    git(dir, 'push', '--quiet', 'origin', 'v1');
+    expect((await send(pushHook('metastore/gl-org/rain', 'refs/tags/v1'), randomUUID(), 'Tag Push Hook')).status).toBe(202);
+    // Another hook (the project's and the group's) reports the same push: synced again, nothing new.
+    expect(
+      (await send({ ...pushHook('metastore/gl-org/rain', 'refs/tags/v1'), hook: 'group' }, randomUUID(), 'Tag Push Hook')).status,
+    ).toBe(202);
+    await settled();
+    const tags = (await eventsOf(api, 'gl-org/rain')).filter((stored) => stored.event.type.startsWith('tag.'));
+    expect(tags.map((stored) => [stored.event.type, stored.event.data.tag?.name, stored.event.data.newRevision])).toEqual([
+      ['tag.created', 'v1', first],
+    ]);
+    expect((await eventsOf(api, 'gl-org/rain')).filter((stored) => stored.event.type === 'dataset.updated')).toHaveLength(2);
+  });
+
+  it("records a project's deletion from the system hook, and ignores projects outside the root group", async () => {
+    await create('doomed');
+    const deleted = await fetch(`${gitlab.url}/api/v4/projects/${encodeURIComponent('metastore/gl-org/doomed')}`, {
+      method: 'DELETE',
+      headers: { 'private-token': TOKEN },
+    });
+    expect(deleted.status).toBeLessThan(300);
+    const answer = await send(
+      { event_name: 'project_destroy', path_with_namespace: 'metastore/gl-org/doomed' },
+      randomUUID(),
+      'System Hook',
+    );
+    expect(answer.body).toEqual({ status: 'accepted', datasets: ['gl-org/doomed'] });
+    await settled();
+    expect((await eventsOf(api, 'gl-org/doomed')).map((stored) => stored.event.type)).toEqual(['dataset.created', 'dataset.deleted']);
+
+    const outside = await send(pushHook('elsewhere/gl-org/rain'));
+    expect(outside.body).toEqual({ status: 'ignored', reason: 'the repository is outside the root group' });
   });
 });
