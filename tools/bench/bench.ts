@@ -174,6 +174,7 @@ async function all(): Promise<void> {
     read: async () => (await import('./read.bench')).runReadBench({ quick, profile }),
     local: runLocalBench,
     github: async () => (await import('./github.bench')).runGitHubBench(),
+    gitlab: async () => (await import('./gitlab.bench')).runGitLabBench(),
     catalog: async () => (await import('./catalog.bench')).runCatalogBench(),
     events: async () => (await import('./events.bench')).runEventsBench(),
   };
