@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { loadApiConfig } from '@metastore/runtime';
 import { createApp } from './app';
 import { buildDependencies, buildLogger } from './dependencies';
+import { prepareDrain } from './http/drain';
 import { openInfrastructure } from './infrastructure';
 
 /** Starts the API: validated configuration, one dependency graph, graceful shutdown on SIGTERM/SIGINT. */
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   dependencies.journal.start();
   dependencies.relay?.start();
   const server = createApp(dependencies).listen(config.port, config.host);
+  const drain = prepareDrain(server);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -47,14 +49,13 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string) => {
     dependencies.logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      void (async () => {
-        await dependencies.webhookSync.stop();
-        await dependencies.journal.stop();
-        await dependencies.relay?.stop();
-        await infrastructure.close();
-        process.exit(0);
-      })();
+    // Open connections end after their current response (cut at 9 s); then the background work stops, then the catalog.
+    void drain().then(async () => {
+      await dependencies.webhookSync.stop();
+      await dependencies.journal.stop();
+      await dependencies.relay?.stop();
+      await infrastructure.close();
+      process.exit(0);
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };
