@@ -18,14 +18,11 @@ import {
   workerVariables,
   type LogLevel,
 } from './runtime.variables';
-import { STORAGE_BACKEND_NAMES, storageBackend, type StorageBackendName } from './storage-backends';
+import { STORAGE_BACKEND_NAMES, STORAGE_DESCRIPTION, storageBackend, type StorageBackendName } from './storage-backends';
 
 /** `STORAGE`: which registered backend holds the datasets. */
 export const storageVariables = z.object({
-  STORAGE: z
-    .enum(STORAGE_BACKEND_NAMES)
-    .default(STORAGE_BACKEND_NAMES[0])
-    .meta({ description: 'storage backend (`local`: bare git repositories on disk)' }),
+  STORAGE: z.enum(STORAGE_BACKEND_NAMES).default(STORAGE_BACKEND_NAMES[0]).meta({ description: STORAGE_DESCRIPTION }),
 });
 
 /** The selected storage backend and its settings (`settings`: what its registry entry parsed). */

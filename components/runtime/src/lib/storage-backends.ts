@@ -24,6 +24,8 @@ export interface StorageCreateContext {
  */
 export interface StorageBackend<Name extends string = string, Settings = unknown> {
   readonly name: Name;
+  /** What it stores datasets in, a few words for `STORAGE`'s description (README: "`github` (<summary>)"). */
+  readonly summary: string;
   /** The README section its variables are documented in (named in the docs check's messages), when it declares any. */
   readonly title?: string;
   readonly variables?: VariableSchema;
@@ -41,6 +43,7 @@ export function defineStorageBackend<const Name extends string, Settings>(
 /** Bare git repositories on local disk. */
 const localBackend = defineStorageBackend({
   name: 'local',
+  summary: 'bare git repositories on disk',
   parseConfig: (_values, { local }): LocalGitStorageConfig => local,
   create: (settings) => new LocalGitStorage(settings),
 });
@@ -48,6 +51,7 @@ const localBackend = defineStorageBackend({
 /** GitHub repositories through its REST API. */
 const gitHubBackend = defineStorageBackend({
   name: 'github',
+  summary: 'a GitHub repository per dataset',
   title: 'GitHub storage',
   variables: gitHubStorageVariables,
   // Nobody waits on a catalog job's answer and it writes nothing to GitHub: it may wait longer for a rate limit than the API.
@@ -59,6 +63,7 @@ const gitHubBackend = defineStorageBackend({
 /** GitLab projects through its REST API (gitlab.com or self-managed). */
 const gitLabBackend = defineStorageBackend({
   name: 'gitlab',
+  summary: 'a GitLab project per dataset, on gitlab.com or self-managed',
   title: 'GitLab storage',
   variables: gitLabStorageVariables,
   parseConfig: (values, { process }): GitLabStorageConfig =>
@@ -74,6 +79,11 @@ export type StorageBackendName = (typeof STORAGE_BACKENDS)[number]['name'];
 
 /** `STORAGE`'s allowed values, from the registry. */
 export const STORAGE_BACKEND_NAMES = STORAGE_BACKENDS.map((backend) => backend.name) as [StorageBackendName, ...StorageBackendName[]];
+
+/** `STORAGE`'s description in the README, from the registry: each backend's name, summary and the section of its variables. */
+export const STORAGE_DESCRIPTION = `storage backend: ${STORAGE_BACKENDS.map(
+  (backend) => `\`${backend.name}\` (${backend.summary}${'title' in backend ? `, configured under ${backend.title} below` : ''})`,
+).join(', ')}`;
 
 /** The registry entry named `name`. */
 export function storageBackend(name: StorageBackendName): StorageBackend {
