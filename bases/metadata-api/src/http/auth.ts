@@ -109,7 +109,8 @@ export function writeRateLimit(perMinute: number): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS',
+    // Webhook deliveries carry no caller: their signature is checked, and their syncs queue bounded and coalesced.
+    skip: (req) => req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.path.startsWith('/hooks/'),
     keyGenerator: (req, res) => {
       const principal = principalOf(res);
       return principal ? `principal:${principalKey(principal)}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;

@@ -466,3 +466,33 @@ describe('POST /api/v1/hooks/gitlab (GitLab backend, local GitLab API test serve
     expect(outside.body).toEqual({ status: 'ignored', reason: 'the repository is outside the root group' });
   });
 });
+
+describe('webhooks and the write rate limit', () => {
+  let api: TestServer;
+  beforeAll(async () => {
+    api = await startTestServer({ METASTORE_WEBHOOK_GITHUB_SECRET: SECRET, METASTORE_WRITE_RATE_LIMIT: '2' });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('does not count signed deliveries as a caller’s writes: a git host sends bursts from a few addresses', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      const hook = delivery('ping', { zen: 'Design for failure.', hook_id: index });
+      const answer = await request(api.baseUrl)
+        .post('/api/v1/hooks/github')
+        .set('Content-Type', 'application/json')
+        .set('X-GitHub-Event', hook.event)
+        .set('X-GitHub-Delivery', hook.id)
+        .set('X-Hub-Signature-256', hook.signature!)
+        .send(hook.body);
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    // The limit itself is on: the same address's third write in the minute is refused.
+    const writes = [];
+    for (let index = 0; index < 3; index += 1) writes.push((await api.http().post('/api/v1/datasets/acme/limited').send({})).status);
+    expect(writes[2]).toBe(429);
+  });
+});
