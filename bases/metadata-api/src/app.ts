@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Dependencies } from './dependencies';
 import { authenticate, writeRateLimit } from './http/auth';
 import { metricsOf } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
+import { requestLog } from './http/request-log';
 import { rejectMalformedUrl } from './http/request-guards';
 import { mountOperations } from './http/operation';
 import { API_OPERATIONS } from './routes/operations';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Asked every few seconds by orchestrators and scrapers: not logged per request (their answers show in /metrics). */
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -30,24 +28,7 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('query parser', 'simple');
 
   app.use(metricsOf(dependencies).observe);
-  app.use(
-    pinoHttp({
-      logger,
-      autoLogging: { ignore: (req) => PROBE_PATHS.has((req.url ?? '').split('?')[0]!) },
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Keep request logs small and free of credentials: method, path, status, timing, request id.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(logger, PROBE_PATHS));
   // Security headers; the API serves JSON, and /docs (Swagger UI) loads only its own scripts and styles.
   app.use(helmet());
   if (config.auth.corsOrigins.length > 0) {
