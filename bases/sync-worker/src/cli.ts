@@ -34,6 +34,8 @@ Commands:
 Options:
   --owner OWNER     Also look at this owner's datasets (repeatable); storage's owners
                     (GITHUB_OWNERS on GitHub) and the catalog's are always included.
+  --full            catalog sync: compare every dataset, whatever the watermarks say (on
+                    GitHub a sync otherwise compares only datasets pushed to since the last).
   --json            Print the summary as JSON.
   -h, --help        Show this help.
 
@@ -52,8 +54,17 @@ function describeRebuild(summary: RebuildSummary): string {
   return `catalog rebuilt: ${summary.datasets} datasets, ${summary.indexed} indexed, ${summary.deleted} marked deleted, ${summary.failures} failures`;
 }
 
-function describeSync(summary: ReconcileSummary): string {
-  return `catalog synced: ${summary.datasets} datasets, ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.tagChanges} tag changes, ${summary.failures} failures`;
+function describeSync(summary: ReconcileSummary, cost: RunCost): string {
+  const requests = cost.apiCalls
+    ? `, ${cost.apiCalls.requests} storage requests (${cost.apiCalls.counted} counted, ${cost.apiCalls.notModified} not modified)`
+    : '';
+  return `catalog synced: ${summary.datasets} datasets, ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.tagChanges} tag changes, ${summary.failures} failures (${summary.fullOwners} owners in full, ${summary.incrementalOwners} from their watermark)${requests} in ${(cost.durationMs / 1000).toFixed(1)} s`;
+}
+
+/** What a run cost: its duration and the requests storage made meanwhile (when it counts them). */
+interface RunCost {
+  readonly durationMs: number;
+  readonly apiCalls?: { readonly requests: number; readonly counted: number; readonly notModified: number };
 }
 
 /** Runs `metastore <argv>`; resolves to the process's exit code. */
@@ -65,7 +76,12 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Depe
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { help: { type: 'boolean', short: 'h' }, owner: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        owner: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        full: { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -111,13 +127,25 @@ export async function runCli(argv: readonly string[], io: CliIo, overrides: Depe
     ...(values.owner ? { owners: values.owner } : {}),
     onProgress: progress.onProgress,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(values.full ? { full: true } : {}),
   };
   try {
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
+    const started = Date.now();
+    const before = dependencies.storage.usage?.();
     const summary = command === 'rebuild' ? await dependencies.sync.rebuild(options) : await dependencies.sync.reconcile(options);
     progress.finish();
-    const text = command === 'rebuild' ? describeRebuild(summary as RebuildSummary) : describeSync(summary as ReconcileSummary);
-    io.stdout.write(values.json ? `${JSON.stringify({ command: `catalog ${command}`, ...summary })}\n` : `${text}\n`);
+    const after = dependencies.storage.usage?.();
+    const requests = before && after ? after.requests - before.requests : undefined;
+    const notModified = before && after ? after.notModified - before.notModified : 0;
+    const cost: RunCost = {
+      durationMs: Date.now() - started,
+      ...(requests !== undefined ? { apiCalls: { requests, counted: requests - notModified, notModified } } : {}),
+    };
+    const text = command === 'rebuild' ? describeRebuild(summary as RebuildSummary) : describeSync(summary as ReconcileSummary, cost);
+    io.stdout.write(
+      values.json ? `${JSON.stringify({ command: `catalog ${command}`, ...summary, ...(command === 'sync' ? cost : {}) })}\n` : `${text}\n`,
+    );
     if (io.signal?.aborted) {
       io.stderr.write('metastore: interrupted; the summary covers the datasets done so far\n');
       return EXIT.failed;

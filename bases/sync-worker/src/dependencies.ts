@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { CatalogSync, type CatalogStore } from '@metastore/catalog';
+import { CatalogSync, type CatalogStore, type SyncWatermarkStore } from '@metastore/catalog';
 import { eventOptionsForApi, OutboxRelay, type EventBuilderOptions, type EventStream, type Outbox } from '@metastore/events';
 import { openCatalog, openEventStream, openStorage, type DatasetProcessConfig } from '@metastore/runtime';
 import type { DatasetStorage } from '@metastore/storage';
@@ -8,6 +8,8 @@ import type { DatasetStorage } from '@metastore/storage';
 export interface OpenCatalogDatabase {
   readonly catalog: CatalogStore;
   readonly outbox: Outbox;
+  /** Where the incremental sync keeps its watermarks; absent: every run is a full one. */
+  readonly watermarks?: SyncWatermarkStore;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function openDependencies(
   config: DatasetProcessConfig,
   logger: Logger,
   overrides: DependencyOverrides = {},
+  options: { readonly fullSyncEveryMs?: number } = {},
 ): Promise<CatalogJobDependencies> {
   const storage = overrides.storage ?? openStorage(config.storage, { logger });
   const database = overrides.database ?? (await openCatalog(config.database));
@@ -53,6 +56,8 @@ export async function openDependencies(
   const sync = new CatalogSync(storage, database.catalog, {
     events: eventOptions(config),
     logger: logger.child({ component: 'catalog-sync' }),
+    ...(database.watermarks ? { watermarks: database.watermarks } : {}),
+    ...(options.fullSyncEveryMs !== undefined ? { fullSyncEveryMs: options.fullSyncEveryMs } : {}),
   });
   const relay = stream ? new OutboxRelay(database.outbox, stream, { logger: logger.child({ component: 'outbox-relay' }) }) : undefined;
   return {

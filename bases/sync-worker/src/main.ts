@@ -1,5 +1,6 @@
 import { loadWorkerConfig, type WorkerConfig } from '@metastore/runtime';
 import { createLogger, openDependencies, type CatalogJobDependencies } from './dependencies';
+import { SyncMetrics } from './metrics';
 import { runLoop, runOnce } from './worker';
 
 /** How long a SIGTERM waits for the datasets in flight before giving up (Kubernetes allows 30 s by default). */
@@ -34,17 +35,32 @@ async function main(): Promise<number> {
   try {
     // The migrations are applied first, as the API does at start: a worker scheduled before the API's first start finds the tables it
     // needs.
-    dependencies = await openDependencies(config, logger);
+    dependencies = await openDependencies(config, logger, {}, { fullSyncEveryMs: config.fullSyncEveryHours * 3_600_000 });
     await Promise.all([dependencies.storage.checkReady(), dependencies.catalog.checkReady()]);
     logger.info(
       { mode: config.mode, storage: dependencies.storage.backend, publishing: dependencies.relay !== undefined },
       'sync worker started',
     );
+    const { port, file } = config.metrics;
+    const metrics =
+      port !== undefined || file !== undefined
+        ? new SyncMetrics({
+            ...(file !== undefined ? { file } : {}),
+            onWriteError: (error) => logger.error({ err: error, file }, 'could not write the metrics file'),
+          })
+        : undefined;
     if (config.mode === 'loop') {
-      await runLoop(dependencies, config.intervalSeconds * 1000, controller.signal);
+      const server = metrics && port !== undefined ? await metrics.serve(port) : undefined;
+      try {
+        await runLoop(dependencies, config.intervalSeconds * 1000, controller.signal, metrics ? { metrics } : {});
+      } finally {
+        server?.close();
+        await metrics?.flush();
+      }
       return 0;
     }
-    const result = await runOnce(dependencies, controller.signal);
+    const result = await runOnce(dependencies, { signal: controller.signal, ...(metrics ? { metrics } : {}) });
+    await metrics?.flush();
     return result.ok && !controller.signal.aborted ? 0 : 1;
   } catch (error) {
     logger.error({ err: error }, 'sync run failed');

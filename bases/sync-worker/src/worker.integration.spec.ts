@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -304,6 +304,35 @@ describe('sync worker, against PostgreSQL, Redis and git on disk', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { msg: string; ok?: boolean; published?: number });
     expect(lines.at(-1)).toMatchObject({ msg: 'sync run finished', ok: true });
+  });
+
+  it('runs as a process: SYNC_MODE=once exits 1 when a dataset failed, its summary says so, and the metrics file counts the failed run', async () => {
+    const hail = { owner: 'polar', name: 'hail' };
+    await storage.createDataset(hail, {
+      files: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Hail')) }],
+      message: 'pushed',
+      author: pusher,
+    });
+    // Its objects gone (a broken disk, a botched restore): the head cannot be read, the run goes on with the others.
+    const repository = path.join(dataDir, storage.locationOf(hail));
+    await rm(path.join(repository, 'objects'), { recursive: true, force: true });
+    const metricsFile = path.join(dataDir, 'metastore-sync.prom');
+    try {
+      const { code, output } = await asProcess({ SYNC_METRICS_FILE: metricsFile });
+      expect({ code }).toEqual({ code: 1 });
+      const finished = output
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['msg'] === 'sync run finished');
+      expect(finished).toHaveLength(1);
+      expect(finished[0]).toMatchObject({ ok: false, failures: 1, checked: expect.any(Number), durationMs: expect.any(Number) });
+      const metrics = await readFile(metricsFile, 'utf8');
+      expect(metrics).toContain('metastore_sync_runs_total{outcome="failed"} 1');
+      expect(metrics).toContain('metastore_sync_runs_total{outcome="ok"} 0');
+    } finally {
+      await rm(repository, { recursive: true, force: true });
+    }
   });
 
   it('runs as a process: SYNC_MODE=loop stops gracefully on SIGTERM with exit code 0', async () => {

@@ -49,7 +49,12 @@ describe('runOnce', () => {
     const { sync, relay, outbox, published, push } = setup();
     await push('rain');
     const result = await runOnce({ sync, relay, outbox, logger });
-    expect(result).toEqual({ ok: true, published: 1, summary: expect.objectContaining({ created: 1, failures: 0 }) });
+    expect(result).toEqual({
+      ok: true,
+      published: 1,
+      summary: expect.objectContaining({ created: 1, failures: 0 }),
+      report: expect.objectContaining({ checked: 1, changed: 1, events: 1, published: 1, ok: true }),
+    });
     expect(published.map(({ event }) => [event.type, event.subject, event.data.origin])).toEqual([
       ['dataset.created', 'acme/rain', 'sync'],
     ]);
@@ -71,7 +76,47 @@ describe('runOnce', () => {
       throw new Error('disk on fire');
     };
     const result = await runOnce({ sync, outbox, logger });
-    expect(result).toEqual({ ok: false, summary: expect.objectContaining({ failures: 1 }) });
+    expect(result).toEqual({
+      ok: false,
+      summary: expect.objectContaining({ failures: 1 }),
+      report: expect.objectContaining({ failures: 1, ok: false }),
+    });
+  });
+
+  it('logs one structured summary per run: checked, changed, events, storage requests (counted and 304s) and duration', async () => {
+    const { storage, sync, outbox, push } = setup();
+    await push('rain');
+    // A host that counts requests as GitHubStorage does: every head lookup one, the second a 304.
+    let requests = 0;
+    const counting = Object.assign(storage, { usage: () => ({ requests, notModified: Math.floor(requests / 2) }) });
+    const resolveRef = storage.resolveRef.bind(storage);
+    storage.resolveRef = async (...args) => {
+      requests += 2;
+      return resolveRef(...args);
+    };
+    const lines: Record<string, unknown>[] = [];
+    const recording = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const recorded: unknown[] = [];
+    const times = [new Date('2026-01-01T00:00:00.000Z'), new Date('2026-01-01T00:00:02.500Z')];
+    await runOnce(
+      { sync, outbox, logger: recording, storage: counting },
+      { metrics: { record: (report) => recorded.push(report) }, now: () => times.shift()! },
+    );
+    const finished = lines.filter((line) => line['msg'] === 'sync run finished');
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({
+      checked: 1,
+      changed: 1,
+      events: 1,
+      created: 1,
+      failures: 0,
+      fullOwners: 1,
+      apiCalls: { requests, counted: requests - Math.floor(requests / 2), notModified: Math.floor(requests / 2) },
+      durationMs: 2500,
+      ok: true,
+    });
+    expect(requests).toBeGreaterThan(0);
+    expect(recorded).toEqual([expect.objectContaining({ checked: 1, durationMs: 2500 })]);
   });
 });
 

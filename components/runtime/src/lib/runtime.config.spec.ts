@@ -136,6 +136,8 @@ describe('loadWorkerConfig', () => {
     expect(config).toMatchObject({
       mode: 'once',
       intervalSeconds: 300,
+      fullSyncEveryHours: 168,
+      metrics: {},
       logLevel: 'info',
       database: { url: DATABASE_URL, poolSize: 10 },
       events: { publicUrl: 'http://localhost:3000', maxDescriptorBytes: 256 * 1024 },
@@ -151,6 +153,9 @@ describe('loadWorkerConfig', () => {
       DATABASE_POOL_SIZE: '3',
       SYNC_MODE: 'loop',
       SYNC_INTERVAL_SECONDS: '60',
+      SYNC_FULL_EVERY_HOURS: '24',
+      SYNC_METRICS_PORT: '9464',
+      SYNC_METRICS_FILE: '/var/lib/node_exporter/metastore-sync.prom',
       LOG_LEVEL: 'debug',
       REDIS_URL: 'redis://cache:6379/2',
       METASTORE_EVENTS_STREAM: 'prod:events',
@@ -161,6 +166,8 @@ describe('loadWorkerConfig', () => {
     expect(config).toMatchObject({
       mode: 'loop',
       intervalSeconds: 60,
+      fullSyncEveryHours: 24,
+      metrics: { port: 9464, file: '/var/lib/node_exporter/metastore-sync.prom' },
       logLevel: 'debug',
       database: { poolSize: 3 },
       events: {

@@ -99,6 +99,10 @@ export interface WorkerConfig extends DatasetProcessConfig {
   /** `once`: one reconcile and one drain of the outbox, then exit (a Kubernetes CronJob); `loop`: every `intervalSeconds`. */
   readonly mode: 'once' | 'loop';
   readonly intervalSeconds: number;
+  /** An owner last compared in full longer ago than this is compared in full again (0: only when asked). */
+  readonly fullSyncEveryHours: number;
+  /** Where the runs' Prometheus metrics go: served on `port` (loop mode), written to `file` after each run. */
+  readonly metrics: { readonly port?: number; readonly file?: string };
 }
 
 /** The `metastore` command line's configuration: no Redis (events wait in the outbox for a relay), the embedded database without a URL. */
@@ -246,7 +250,17 @@ export function loadWorkerConfig(env: Environment): WorkerConfig {
   const url = shared?.database.url;
   if (!shared || !schedule || url === undefined || !problems.empty) throw problems.error();
   const { port: _port, ...rest } = shared;
-  return { ...rest, database: { ...shared.database, url }, mode: schedule.SYNC_MODE, intervalSeconds: schedule.SYNC_INTERVAL_SECONDS };
+  return {
+    ...rest,
+    database: { ...shared.database, url },
+    mode: schedule.SYNC_MODE,
+    intervalSeconds: schedule.SYNC_INTERVAL_SECONDS,
+    fullSyncEveryHours: schedule.SYNC_FULL_EVERY_HOURS,
+    metrics: {
+      ...(schedule.SYNC_METRICS_PORT !== undefined ? { port: schedule.SYNC_METRICS_PORT } : {}),
+      ...(schedule.SYNC_METRICS_FILE !== undefined ? { file: schedule.SYNC_METRICS_FILE } : {}),
+    },
+  };
 }
 
 /** Parses the command line's environment once (`LOG_LEVEL` defaults to `warn`, no Redis); throws one ConfigurationError. */

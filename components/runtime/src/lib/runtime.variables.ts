@@ -130,6 +130,19 @@ export const workerVariables = z.object({
     .max(86_400)
     .default(300)
     .meta({ description: 'the pause between runs with `SYNC_MODE=loop`' }),
+  SYNC_FULL_EVERY_HOURS: z.coerce.number().min(0).max(8760).default(168).meta({
+    description:
+      'on a storage that lists changes (GitHub), a run compares only the datasets pushed to since the watermark kept in the catalog database; an owner last compared in full longer ago than this is compared in full again, the safety net for what a watermark cannot see (renames, topic changes, tags moved without a push) (`0`: only `metastore catalog sync --full`)',
+  }),
+  SYNC_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().meta({
+    shownDefault: '(none)',
+    description: 'with `SYNC_MODE=loop`, serve Prometheus metrics of the runs (`metastore_sync_*`) at `GET /metrics` on this port',
+  }),
+  SYNC_METRICS_FILE: z.string().min(1).optional().meta({
+    shownDefault: '(none)',
+    description:
+      "after each run, write the same metrics to this file in Prometheus' text format (atomically), for node_exporter's textfile collector beside a CronJob",
+  }),
 });
 
 /** The search indexer's own settings. */
