@@ -524,3 +524,27 @@ describe('GitLabStorage: projects and groups', () => {
     expect(await storage.readFile(id, await storage.resolveRef(id), 'datapackage.json')).toBe('{"again":true}');
   });
 });
+
+describe('GitLabStorage: tag descriptions survive GitLab’s strip of tag messages', () => {
+  const server = serverForEach();
+
+  it('keeps leading and trailing whitespace and the requested tagger, read back by another process', async () => {
+    const writer = storageFor(server());
+    const id: DatasetId = { owner: uniqueOwner('tags'), name: 'strip' };
+    const { sha } = await writer.createDataset(id, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'c', author });
+    const description = '\n  Release notes, indented\n\n';
+    await writer.createTag(id, { name: 'v1', target: sha, description, author });
+    await writer.replaceTag(id, { name: 'v1', target: sha, description: ` ${description}`, author: { name: 'Bo', email: 'bo@x.org' } });
+
+    // GitLab kept the message stripped: nothing at either end for the strip to take.
+    const project = encodeURIComponent(`metastore/${id.owner}/${id.name}`);
+    const stored = await fetch(`${server().url}/api/v4/projects/${project}/repository/tags/v1`, { headers: { 'private-token': TOKEN } });
+    const { message } = (await stored.json()) as { message: string };
+    expect(message).toBe(message.trim());
+
+    const reader = storageFor(server());
+    const expected = { description: ` ${description}`, author: { name: 'Bo', email: 'bo@x.org' } };
+    expect(await reader.getTag(id, 'v1')).toMatchObject(expected);
+    expect((await reader.listTags(id, { limit: 10 })).items).toEqual([expect.objectContaining(expected)]);
+  });
+});

@@ -227,6 +227,16 @@ describe('GitLab test server, through @gitbeaker/rest', () => {
     expect(await failure(api.Tags.show(path, 'v1'))).toMatchObject({ status: 404, description: '404 Tag Not Found' });
   });
 
+  it('strips tag messages as Tags::CreateService does (Ruby strip): a blank message makes a lightweight tag', async () => {
+    const { path } = await project();
+    const commit = await api.Commits.create(path, 'main', 'one', [{ action: 'create', filePath: 'a.json', content: '1' }]);
+    const tag = await api.Tags.create(path, 'v1', 'main', { message: ' \n\tRelease\n\nnotes\n \r\n\f\v' });
+    expect(tag).toMatchObject({ message: 'Release\n\nnotes' });
+    expect((await api.Tags.show(path, 'v1')).message).toBe('Release\n\nnotes');
+    const blank = await api.Tags.create(path, 'blank', 'main', { message: ' \n\t ' });
+    expect(blank).toMatchObject({ message: '', target: commit.id });
+  });
+
   it('paginates commits with GitLab offset headers, which gitbeaker follows', async () => {
     const { path } = await project();
     for (let index = 0; index < 5; index++) {

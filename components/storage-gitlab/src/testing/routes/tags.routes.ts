@@ -17,6 +17,15 @@ import {
   sortBy,
 } from './route';
 
+/**
+ * The message as Tags::CreateService keeps it (`message&.strip`,
+ * https://gitlab.com/gitlab-org/gitlab/-/blob/master/app/services/tags/create_service.rb): Ruby's String#strip removes NUL,
+ * tab, line feed, vertical tab, form feed, carriage return and space at both ends.
+ */
+function rubyStrip(message: string): string {
+  return message.replace(/^[\0\t\n\v\f\r ]+|[\0\t\n\v\f\r ]+$/g, '');
+}
+
 /** The JSON of the tag `name`, or undefined when there is none. */
 async function presentTag(context: GitLabContext, git: GitRepository, name: string): Promise<Record<string, unknown> | undefined> {
   const target = await git.readRef(`refs/tags/${name}`);
@@ -73,13 +82,15 @@ export const tagRoutes: readonly GitLabRoute[] = [
       const { git } = stored;
       const name = required(context.body.tag_name ?? context.query.tag_name, 'tag_name');
       const ref = required(context.body.ref ?? context.query.ref, 'ref');
-      const message = context.body.message ?? context.query.message;
+      const given = context.body.message ?? context.query.message;
+      const message = typeof given === 'string' ? rubyStrip(given) : given;
       // GitLab answers refusals here with 400 in code (its docs say 405).
       if (!name.split('/').every(isValidPathComponent)) throw badRequest('Tag name invalid');
       const commit = await git.resolveCommit(ref);
       if (!commit) throw badRequest('Target ' + ref + ' is invalid');
       if (await git.readRef(`refs/tags/${name}`)) throw badRequest(`Tag ${name} already exists`);
       let target = commit;
+      // An empty message (after the strip) makes a lightweight tag, as Gitaly's UserCreateTag does.
       if (typeof message === 'string' && message !== '') {
         target = await git.writeTag({ tag: name, message, object: commit, type: 'commit', tagger: commitIdentity(context.store.user) });
       }
