@@ -14,7 +14,7 @@ import {
   type Principal,
   type RevocationList,
 } from '@metastore/authz';
-import type { JwtVerifier } from '@metastore/auth-jwt';
+import type { JwtVerifier, VerifiedToken } from '@metastore/auth-jwt';
 import { AuthenticationError, ValidationError } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
 import { BEARER_CHALLENGE, sendProblem } from './problem';
@@ -45,6 +45,8 @@ function sendInvalidCredentials(res: Response, detail: string, error: 'invalid_r
  * policy then refuses unless the operation is public or anonymous reads are allowed.
  */
 export function authenticate(verifier: JwtVerifier, revocations: RevocationList): RequestHandler {
+  // The verifier answers a token it verified recently with the same object: its principal is parsed once (claims are frozen).
+  const principals = new WeakMap<VerifiedToken, Principal>();
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
@@ -58,15 +60,19 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
     }
     try {
       const token = await verifier.verify(match[1]!);
-      let principal: Principal;
-      try {
-        principal = parsePrincipal(token.claims);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        throw new AuthenticationError(
-          `the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`,
-        );
+      let principal = principals.get(token);
+      if (!principal) {
+        try {
+          principal = parsePrincipal(token.claims);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          throw new AuthenticationError(
+            `the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`,
+          );
+        }
+        principals.set(token, principal);
       }
+      // Checked on every request, remembered token or not: a revocation is never served from the verifier's memory.
       if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId)))
         throw new AuthenticationError('the token has been revoked');
       res.locals['principal'] = principal;

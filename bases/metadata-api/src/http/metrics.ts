@@ -122,12 +122,19 @@ export function createMetrics(
       },
     });
   }
+  // One labelled child per (method, route, status), found by a string key: prom-client would otherwise hash the label
+  // object on every observation. Label values are bounded (route templates, not URLs), so the map is too.
+  const observers = new Map<string, { observe(seconds: number): void }>();
   const observe: RequestHandler = (req, res, next) => {
-    const stop = duration.startTimer();
+    const start = performance.now();
     res.once('finish', () => {
       // The route template, not the URL: bounded label values.
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stop({ method: req.method, route, status: String(res.statusCode) });
+      const status = String(res.statusCode);
+      const key = `${req.method} ${status} ${route}`;
+      let observer = observers.get(key);
+      if (!observer) observers.set(key, (observer = duration.labels({ method: req.method, route, status })));
+      observer.observe((performance.now() - start) / 1000);
     });
     next();
   };
