@@ -128,6 +128,32 @@ describe('metastore catalog rebuild / sync, against PostgreSQL and git on disk',
     expect(await liveContent(freshDb.catalog)).toEqual(await liveContent(keptDb.catalog));
   });
 
+  it('sync exits 1 as a process when a dataset cannot be read, after going on with the others; --full --json says so', async () => {
+    await history();
+    await storage.commit(fog, {
+      parent: await storage.resolveRef(fog),
+      changes: [{ path: 'datapackage.json', content: serializeDescriptor(descriptor('Fog, pushed')) }],
+      message: 'pushed',
+      author: pusher,
+    });
+    // Then the repository's objects gone (a broken disk, a botched restore): the pushed history cannot be read.
+    await rm(path.join(dataDir, storage.locationOf(fog), 'objects'), { recursive: true, force: true });
+    // The embedded fallback serves one connection at a time: the test's is released while the process runs.
+    await keptDb.close();
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bases/sync-worker/src/cli-main.ts', 'catalog', 'sync', '--full', '--json'],
+        { cwd: path.resolve(__dirname, '../../..'), env: { PATH: process.env['PATH'], ...envFor(kept) } },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }),
+      );
+    });
+    keptDb = connect(kept);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ command: 'catalog sync', datasets: 4, failures: 1, fullOwners: 3 });
+    expect(result.stderr).toContain('could not bring the dataset into the catalog');
+  });
+
   it('sync records what was pushed directly, with events; then the catalog equals a rebuild', async () => {
     await history();
     const head = await storage.resolveRef(rain);
