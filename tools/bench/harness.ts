@@ -133,11 +133,14 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   };
 }
 
-/** The secret the bench's API processes verify tokens with, and an instance-wide admin's token signed with it. */
+/**
+ * The secret the bench's API processes verify tokens with, and an instance-wide admin's token signed with it (with an id,
+ * as minted tokens have, so that each request checks it against the revocation list).
+ */
 const BENCH_JWT_SECRET = 'metastore-bench-secret-0123456789abcdef';
 /** Headers every bench request carries: the API authenticates every call. */
 export const AUTH_HEADERS = {
-  authorization: `Bearer ${jwt.sign({ sub: 'bench', name: 'Bench', email: 'bench@example.com', roles: { '*': 'admin' } }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: '12h' })}`,
+  authorization: `Bearer ${jwt.sign({ sub: 'bench', name: 'Bench', email: 'bench@example.com', roles: { '*': 'admin' } }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: '12h', jwtid: 'bench-token' })}`,
 };
 
 /** Sends a JSON request and returns the parsed answer; throws on a non-2xx status. */
