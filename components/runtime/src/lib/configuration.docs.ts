@@ -1,39 +1,14 @@
 import { z } from 'zod';
-import { jwtVariables } from '@metastore/auth-jwt';
-import { catalogDatabaseVariables } from '@metastore/catalog-postgres';
-import { redisEventsVariables } from '@metastore/events-redis';
-import { localGitStorageVariables } from '@metastore/storage-local';
 import { declarationsOf, PROCESS_NAMES, type ProcessName, type VariableDeclaration, type VariableSchema } from './environment';
 import { PROCESS_VARIABLES, storageVariables } from './runtime.config';
-import {
-  apiAccessVariables,
-  apiCatalogVariables,
-  apiServerVariables,
-  eventVariables,
-  indexerVariables,
-  logVariables,
-  portVariables,
-  webhookVariables,
-  workerVariables,
-} from './runtime.variables';
 import { STORAGE_BACKENDS } from './storage-backends';
 
-/** The main table's groups, in the README's order. */
+/**
+ * The main table's groups, in the README's order: every group some process reads, the API's first (in its order),
+ * then what the worker, the CLI and the indexer add.
+ */
 const MAIN_TABLE: readonly VariableSchema[] = [
-  portVariables,
-  apiServerVariables,
-  storageVariables,
-  localGitStorageVariables,
-  jwtVariables,
-  apiAccessVariables,
-  catalogDatabaseVariables,
-  apiCatalogVariables,
-  webhookVariables,
-  redisEventsVariables,
-  eventVariables,
-  logVariables,
-  workerVariables,
-  indexerVariables,
+  ...new Set(PROCESS_NAMES.flatMap((process): readonly VariableSchema[] => PROCESS_VARIABLES[process])),
 ];
 
 const PROCESS_TITLES: Record<ProcessName, string> = { api: 'API', worker: 'worker', cli: 'CLI', indexer: 'indexer' };
