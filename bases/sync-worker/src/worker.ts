@@ -5,22 +5,13 @@ import type { CatalogJobDependencies } from './dependencies';
 import type { SyncMetrics } from './metrics';
 
 /** One run's structured summary (logged once per run as `sync run finished`): what it compared, recorded and cost. */
-export interface RunReport {
+export interface RunReport extends Omit<ReconcileSummary, 'datasets'> {
   readonly startedAt: Date;
   readonly durationMs: number;
   /** Datasets compared with storage one by one (in an incremental run, those pushed to since the watermark). */
   readonly checked: number;
-  /** Datasets for which events were recorded. */
-  readonly changed: number;
   /** Events recorded: created + updated + deleted + tag changes. */
   readonly events: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly deleted: number;
-  readonly tagChanges: number;
-  readonly failures: number;
-  readonly fullOwners: number;
-  readonly incrementalOwners: number;
   /** Requests to the git host during the run (absent when the storage does not count them, e.g. local disk). */
   readonly apiCalls?: { readonly requests: number; readonly counted: number; readonly notModified: number };
   /** Events published from the outbox (absent without a relay). */
@@ -57,21 +48,15 @@ function reportOf(
   outcome: { ok: boolean; published?: number },
 ): RunReport {
   const { before, after } = usage;
+  const { datasets, ...counts } = summary;
   const requests = before && after ? after.requests - before.requests : undefined;
   const notModified = before && after ? after.notModified - before.notModified : undefined;
   return {
     startedAt,
     durationMs: endedAt.getTime() - startedAt.getTime(),
-    checked: summary.datasets,
-    changed: summary.changed,
-    events: summary.created + summary.updated + summary.deleted + summary.tagChanges,
-    created: summary.created,
-    updated: summary.updated,
-    deleted: summary.deleted,
-    tagChanges: summary.tagChanges,
-    failures: summary.failures,
-    fullOwners: summary.fullOwners,
-    incrementalOwners: summary.incrementalOwners,
+    checked: datasets,
+    events: counts.created + counts.updated + counts.deleted + counts.tagChanges,
+    ...counts,
     ...(requests !== undefined && notModified !== undefined
       ? { apiCalls: { requests, counted: requests - notModified, notModified } }
       : {}),
