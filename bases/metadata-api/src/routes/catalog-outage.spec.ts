@@ -234,7 +234,17 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
       events: eventOptionsForApi(server.dependencies.config.events.publicUrl, 65536),
       logger: pino({ level: 'silent' }),
     });
-    expect(await sync.reconcile()).toEqual({ datasets: 2, created: 0, updated: 0, deleted: 0, tagChanges: 0, failures: 0 });
+    expect(await sync.reconcile()).toEqual({
+      datasets: 2,
+      changed: 0,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      tagChanges: 0,
+      failures: 0,
+      fullOwners: 2,
+      incrementalOwners: 0,
+    });
 
     // The relay publishes everything once.
     await server.dependencies.relay!.drain();
