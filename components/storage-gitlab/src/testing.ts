@@ -7,3 +7,5 @@ export type {
   GitLabTestServerOptions,
 } from './testing/gitlab-test-server';
 export type { InjectedFault, NotFoundWindow, RecordedRequest, SchemaViolation } from '@metastore/git-host-test-server';
+export { seedGitLabProjects } from './testing/seed-projects';
+export type { SeedProjectContent, SeedProjectsResult, SeededProject } from './testing/seed-projects';

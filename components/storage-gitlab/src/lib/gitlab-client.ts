@@ -1,5 +1,6 @@
 import { Commits, Groups, Namespaces, Projects, RepositoryFiles, Tags, Users } from '@gitbeaker/rest';
 import type { GitLabStorageConfig } from './gitlab.config';
+import type { FormattedResponse } from '@gitbeaker/requester-utils';
 import { gitLabRequesterFn, type ClientLogger, type RateLimitBudget } from './gitlab-requester';
 
 /** The gitbeaker resources the adapter calls, sharing one requester (rate limits, retries, revalidation, budget). */
@@ -11,6 +12,8 @@ export interface GitLabClient {
   readonly groups: InstanceType<typeof Groups<false>>;
   readonly namespaces: InstanceType<typeof Namespaces<false>>;
   readonly users: InstanceType<typeof Users<false>>;
+  /** A GET whose ETag the caller keeps (`If-None-Match: etag`), answered as GitLab did: a 304 is returned as one. */
+  conditionalGet(endpoint: string, searchParams: Record<string, string | number | boolean>, etag?: string): Promise<FormattedResponse>;
 }
 
 /**
@@ -30,12 +33,14 @@ export function createGitLabClient(config: GitLabStorageConfig, budget: RateLimi
   const credential = config.auth.type === 'oauth' ? { oauthToken: config.auth.token } : { token: config.auth.token };
   // No gitbeaker timeout: its one signal would span every retry and rate-limit wait; the requester times each attempt.
   const options = { host: config.url, requesterFn, queryTimeout: null, ...credential };
+  const groups = new Groups(options);
   return {
+    conditionalGet: (endpoint, searchParams, etag) => requesterFn.conditionalGet(groups, endpoint, searchParams, etag),
     projects: new Projects(options),
     commits: new Commits(options),
     files: new RepositoryFiles(options),
     tags: new Tags(options),
-    groups: new Groups(options),
+    groups,
     namespaces: new Namespaces(options),
     users: new Users(options),
   };

@@ -1,5 +1,6 @@
 import {
   createRequesterFn,
+  defaultOptionsHandler,
   getMatchingRateLimiter,
   type FormattedResponse,
   type RateLimiters,
@@ -50,6 +51,22 @@ interface PreparedRequest {
   readonly signal?: AbortSignal;
   readonly rateLimiters?: RateLimiters;
 }
+
+/** A caller's conditional GET: sent with `If-None-Match: etag` when given, answered with GitLab's own status (304 included). */
+interface Conditional {
+  readonly etag?: string;
+}
+
+/** A GET whose ETag the caller keeps (the sync's watermark): a 304 is returned as such, with GitLab's headers. */
+export type ConditionalGet = (
+  resourceOptions: ResourceOptions,
+  endpoint: string,
+  searchParams: Record<string, string | number | boolean>,
+  etag?: string,
+) => Promise<FormattedResponse>;
+
+/** gitbeaker's `requesterFn`, and the conditional GET on the same retries, rate limits and budget. */
+export type GitLabRequesterFn = ((resourceOptions: ResourceOptions) => RequesterType) & { readonly conditionalGet: ConditionalGet };
 
 /** A cached answer to a GET, revalidated with If-None-Match. */
 interface Revalidated {
@@ -111,7 +128,7 @@ async function bodyOf(response: Response): Promise<FormattedResponse['body']> {
  * - records `RateLimit-*` into `budget` for the metrics.
  * Errors are GitLabApiError / GitLabNetworkError: status, method, path, request id, GitLab's message; never a header.
  */
-export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions: ResourceOptions) => RequesterType {
+export function gitLabRequesterFn(settings: RequesterSettings): GitLabRequesterFn {
   const revalidated = new LRUCache<string, Revalidated>({
     max: settings.cacheEntries,
     maxSize: MAX_REVALIDATED_BYTES,
@@ -135,7 +152,7 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
     if (reset !== undefined) budget.reset = reset;
   };
 
-  const handle = async (endpoint: string, options?: Record<string, unknown>): Promise<FormattedResponse> => {
+  const handle = async (endpoint: string, options?: Record<string, unknown>, conditional?: Conditional): Promise<FormattedResponse> => {
     const request = (options ?? {}) as PreparedRequest;
     const method = (request.method ?? 'GET').toUpperCase();
     const prefix = request.prefixUrl ?? '';
@@ -144,12 +161,14 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
     const route = url.pathname;
     const repeatable = method === 'GET' || method === 'PUT';
     // Raw files come through Workhorse with the ETag of an empty body (gitlab-org/gitlab#371991): never revalidated.
-    const cacheKey = method === 'GET' && !url.pathname.endsWith('/raw') ? url.href : undefined;
+    // A caller's own conditional request (its ETag kept elsewhere) bypasses the copy and sees the 304 itself.
+    const cacheKey = method === 'GET' && !conditional && !url.pathname.endsWith('/raw') ? url.href : undefined;
     const limiter = getMatchingRateLimiter(endpoint, request.rateLimiters, method);
     let waitedSeconds = 0;
     for (let attempt = 0; ; attempt += 1) {
       const cached = cacheKey === undefined ? undefined : revalidated.get(cacheKey);
-      const headers = { ...request.headers, ...(cached ? { 'if-none-match': cached.etag } : {}) };
+      const etagSent = cached?.etag ?? conditional?.etag;
+      const headers = { ...request.headers, ...(etagSent ? { 'if-none-match': etagSent } : {}) };
       await limiter();
       let response: Response;
       try {
@@ -171,6 +190,10 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
       if (response.status === 304 && cached) {
         await response.body?.cancel();
         return { body: cached.body, headers: cached.headers, status: 200 };
+      }
+      if (response.status === 304 && conditional) {
+        await response.body?.cancel();
+        return { body: null, headers: headersOf(response), status: 304 };
       }
       if (response.ok) {
         const body = await bodyOf(response);
@@ -203,5 +226,11 @@ export function gitLabRequesterFn(settings: RequesterSettings): (resourceOptions
     }
   };
 
-  return createRequesterFn((_resourceOptions, requestOptions) => Promise.resolve(requestOptions), handle);
+  const requesterFn = createRequesterFn((_resourceOptions, requestOptions) => Promise.resolve(requestOptions), handle);
+  const conditionalGet: ConditionalGet = async (resourceOptions, endpoint, searchParams, etag) => {
+    // gitbeaker's options handler forwards no request headers, so the credential and query are prepared here as it would.
+    const prepared = await defaultOptionsHandler(resourceOptions, { searchParams, method: 'GET' });
+    return handle(endpoint, prepared as unknown as Record<string, unknown>, etag === undefined ? {} : { etag });
+  };
+  return Object.assign(requesterFn, { conditionalGet });
 }

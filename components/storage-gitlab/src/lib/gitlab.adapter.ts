@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { DomainError, RevisionConflictError } from '@metastore/errors';
 import type {
+  ChangedDatasets,
   CommitRequest,
   CreateDatasetRequest,
   DatasetId,
@@ -10,6 +11,7 @@ import type {
   Page,
   PageRequest,
   Revision,
+  StorageUsage,
   Tag,
   TagRequest,
 } from '@metastore/storage';
@@ -28,6 +30,7 @@ import {
   validateAuthor,
 } from '@metastore/storage';
 import { createGitLabClient, type GitLabClient } from './gitlab-client';
+import { LISTING_PAGE_SIZE, listActiveSince, type ListedProject, type ProjectListingPage } from './gitlab-change-listing';
 import type { GitLabStorageConfig } from './gitlab.config';
 import { isTransient, messageOf, statusOf, storageUnavailable } from './gitlab.errors';
 import type { ClientLogger, RateLimitBudget } from './gitlab-requester';
@@ -308,6 +311,68 @@ export class GitLabStorage implements DatasetStorage {
     if (names.length <= page.limit) return { items: names };
     const items = names.slice(0, page.limit);
     return { items, nextCursor: items[items.length - 1]! };
+  }
+
+  /**
+   * The owner's datasets that may have been pushed to since `watermark`: its projects by `last_activity_at`, newest
+   * first, down to an hour before the last run (GitLab moves `last_activity_at` at most hourly), the first page sent with
+   * the ETag kept in the watermark (see `listActiveSince`). GitLab counts 304s, so an owner with nothing new costs one
+   * counted request (two without a root group, for the namespace lookup of a cold process).
+   */
+  async listChangedDatasets(owner: string, watermark: string | undefined): Promise<ChangedDatasets> {
+    if (!OWNER.test(owner)) return { changed: [], complete: [], watermark: '' };
+    try {
+      const endpoint = await this.projectListingOf(owner);
+      const readPage = (page: number, etag?: string) => this.listingPage(endpoint, page, etag);
+      const isDataset = (project: ListedProject) =>
+        !isMarkedForDeletion(project as GitLabProject) && !/-deletion_scheduled-\d+$/.test(project.path);
+      return await listActiveSince(readPage, isDataset, watermark);
+    } catch (error) {
+      // An owner without a group holds no datasets, as in `listDatasets`.
+      if (statusOf(error) === 404) return { changed: [], complete: [], watermark: '' };
+      throw this.mapError(error, `list the datasets of ${owner} changed since the last sync`);
+    }
+  }
+
+  /** Requests answered by GitLab since this adapter was made, and how many were 304s (which GitLab counts too). */
+  usage(): StorageUsage {
+    return { requests: this.budget.requests, notModified: this.budget.notModified };
+  }
+
+  /** The owner's project listing: its subgroup under the root group by path (no lookup), else its namespace's kind decides. */
+  private async projectListingOf(owner: string): Promise<string> {
+    if (this.config.rootGroup) return `groups/${encodeURIComponent(this.namespacePath(owner))}/projects`;
+    const namespace = await this.namespaceFor(owner, { create: false });
+    return namespace.kind === 'user'
+      ? `users/${encodeURIComponent(owner)}/projects`
+      : `groups/${encodeURIComponent(namespace.full_path)}/projects`;
+  }
+
+  /** One page of a project listing by `last_activity_at`, newest first, with the topic; `notModified` when `etag` still matches. */
+  private async listingPage(endpoint: string, page: number, etag?: string): Promise<ProjectListingPage> {
+    const query = {
+      order_by: 'last_activity_at',
+      sort: 'desc',
+      topic: this.config.topic,
+      simple: true,
+      per_page: LISTING_PAGE_SIZE,
+      page,
+      ...(endpoint.startsWith('groups/') ? { include_subgroups: false } : {}),
+    };
+    const response = await this.client.conditionalGet(endpoint, query, etag);
+    const header = (name: string) => (response.headers as Record<string, string>)[name];
+    const number = (name: string) => (header(name) && Number.isSafeInteger(Number(header(name))) ? Number(header(name)) : undefined);
+    const total = number('x-total');
+    const date = Date.parse(header('date') ?? '') || undefined;
+    const common = { ...(total !== undefined ? { total } : {}), ...(date !== undefined ? { date } : {}) };
+    if (response.status === 304) return { notModified: true, ...common };
+    return {
+      notModified: false,
+      projects: response.body as unknown as ListedProject[],
+      ...(header('etag') ? { etag: header('etag')! } : {}),
+      nextPage: number('x-next-page') ?? null,
+      ...common,
+    };
   }
 
   /**

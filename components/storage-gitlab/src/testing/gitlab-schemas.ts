@@ -97,6 +97,32 @@ export const projectSchema = object({
   marked_for_deletion_on: nullableString,
 });
 
+// https://docs.gitlab.com/api/projects/#list-all-projects (`simple=true`: BasicProjectDetails)
+export const simpleProjectSchema = object({
+  id: integer,
+  description: nullableString,
+  name: string,
+  name_with_namespace: string,
+  path: string,
+  path_with_namespace: string,
+  created_at: dateTime,
+  default_branch: nullableString,
+  tag_list: arrayOf(string),
+  topics: arrayOf(string),
+  ssh_url_to_repo: string,
+  http_url_to_repo: uri,
+  web_url: uri,
+  readme_url: nullableString,
+  avatar_url: nullableString,
+  forks_count: integer,
+  star_count: integer,
+  last_activity_at: dateTime,
+  namespace: namespaceSchema,
+});
+
+/** A project listing: full projects, or with `simple=true` the basic details. */
+const projectListSchema: Schema = { type: 'array', items: { anyOf: [projectSchema, simpleProjectSchema] } };
+
 // https://docs.gitlab.com/api/commits/#list-repository-commits
 export const commitSchema = object({
   id: sha,
@@ -221,11 +247,11 @@ export const errorSchema: Schema = {
 /** The documented schema of each route's successful answer (`METHOD /template`), by status. */
 export const SUCCESS_SCHEMAS: Readonly<Record<string, Readonly<Record<number, Schema>>>> = {
   'POST /projects': { 201: projectSchema },
-  'GET /projects': { 200: arrayOf(projectSchema) },
+  'GET /projects': { 200: projectListSchema },
   'GET /projects/:id': { 200: projectSchema },
   'PUT /projects/:id': { 200: projectSchema },
   'DELETE /projects/:id': { 202: acceptedSchema },
-  'GET /users/:user_id/projects': { 200: arrayOf(projectSchema) },
+  'GET /users/:user_id/projects': { 200: projectListSchema },
   'POST /projects/:id/repository/commits': { 201: commitDetailSchema },
   'GET /projects/:id/repository/commits': { 200: { type: 'array', items: { anyOf: [commitDetailSchema, commitSchema] } } },
   'GET /projects/:id/repository/commits/:sha': { 200: commitDetailSchema },
@@ -245,7 +271,7 @@ export const SUCCESS_SCHEMAS: Readonly<Record<string, Readonly<Record<number, Sc
   'GET /groups': { 200: arrayOf(groupSchema) },
   'GET /groups/:id': { 200: groupSchema },
   'GET /groups/:id/subgroups': { 200: arrayOf(groupSchema) },
-  'GET /groups/:id/projects': { 200: arrayOf(projectSchema) },
+  'GET /groups/:id/projects': { 200: projectListSchema },
   'GET /namespaces/:id': { 200: namespaceSchema },
   'GET /user': { 200: currentUserSchema },
   'GET /version': { 200: versionSchema },

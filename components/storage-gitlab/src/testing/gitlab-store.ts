@@ -63,10 +63,15 @@ export class GitLabStore {
     readonly namespaces: JsonRecordStore<NamespaceRecord>,
     readonly projects: GitRepositoryStore<ProjectRecord>,
     readonly user: UserRecord,
+    private readonly activityIntervalMs: number,
   ) {}
 
-  /** Opens `dataDir`, making the user `username` (and its namespace) on first use. */
-  static async open(dataDir: string, username: string): Promise<GitLabStore> {
+  /**
+   * Opens `dataDir`, making the user `username` (and its namespace) on first use. `activityIntervalMs`: how old
+   * `last_activity_at` must be before activity moves it (GitLab's is an hour, `Event::RESET_PROJECT_ACTIVITY_INTERVAL`;
+   * 0 moves it on every push).
+   */
+  static async open(dataDir: string, username: string, activityIntervalMs = 0): Promise<GitLabStore> {
     const namespaces = await JsonRecordStore.open<NamespaceRecord>(path.join(dataDir, 'namespaces'), {
       keyOf: (namespace) => namespace.fullPath,
       firstId: 101,
@@ -85,7 +90,8 @@ export class GitLabStore {
       createdAt,
       userId: 1,
     }));
-    return new GitLabStore(namespaces, projects, { id: namespace.userId ?? 1, username, name: username, createdAt: namespace.createdAt });
+    const user = { id: namespace.userId ?? 1, username, name: username, createdAt: namespace.createdAt };
+    return new GitLabStore(namespaces, projects, user, activityIntervalMs);
   }
 
   /** A namespace by numeric id or full path (case-insensitive). */
@@ -114,10 +120,16 @@ export class GitLabStore {
     return this.projects.repositoryPath(fullPath);
   }
 
-  /** Notes activity on a project (a push, a tag): GitLab's `last_activity_at`, which `order_by=last_activity_at` sorts by. */
+  /**
+   * Notes activity on a project (a push, a tag): GitLab's `last_activity_at`, which `order_by=last_activity_at` sorts by,
+   * moves only when it is older than the activity interval (`Event#reset_project_activity`).
+   */
   async touch(stored: StoredProject, now = new Date()): Promise<StoredProject> {
     const at = now.toISOString();
-    return this.projects.update(stored, (record) => ({ ...record, lastActivityAt: at, updatedAt: at }));
+    return this.projects.update(stored, (record) => {
+      const recent = Date.parse(record.lastActivityAt) > now.getTime() - this.activityIntervalMs;
+      return { ...record, ...(recent ? {} : { lastActivityAt: at }), updatedAt: at };
+    });
   }
 }
 

@@ -63,6 +63,11 @@ export interface GitLabTestServerOptions {
    * `<path>-deletion_scheduled-<id>`, as GitLab 18 and GitLab.com do; `permanently_remove=true&full_path=` then deletes it.
    */
   readonly projectDeletion?: 'immediate' | 'delayed';
+  /**
+   * How old a project's `last_activity_at` must be before a push or tag moves it: GitLab's is an hour
+   * (`Event::RESET_PROJECT_ACTIVITY_INTERVAL`); the default, 0, moves it on every push.
+   */
+  readonly activityIntervalMs?: number;
 }
 
 /** A running local GitLab REST API (v4) server backed by bare git repositories. */
@@ -129,7 +134,7 @@ function parseBody(request: Request): Record<string, unknown> {
 /** Starts a GitLab REST API v4 test server on real HTTP (the shared host plumbing), backed by bare git repositories on disk. */
 export async function startGitLabTestServer(options: GitLabTestServerOptions = {}): Promise<GitLabTestServer> {
   const dataDir = await openDataDirectory(options.dataDir, 'gitlab-test-server-');
-  const store = await GitLabStore.open(dataDir.path, options.username ?? 'metastore-test');
+  const store = await GitLabStore.open(dataDir.path, options.username ?? 'metastore-test', options.activityIntervalMs);
   const faults = new FaultInjector<GitLabFaultKind>();
   // GitLab's throttles count per minute (https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/).
   const limiter = new RateLimiter(options.rateLimit ?? 2000, 60);

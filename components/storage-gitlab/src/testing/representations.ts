@@ -181,6 +181,37 @@ export function projectObject(
   };
 }
 
+/**
+ * The fields of a project that listings with `simple=true` answer (GitLab's `API::Entities::BasicProjectDetails`;
+ * https://docs.gitlab.com/api/projects/#list-all-projects): no `updated_at`, settings or links.
+ */
+const SIMPLE_PROJECT_FIELDS = [
+  'id',
+  'description',
+  'name',
+  'name_with_namespace',
+  'path',
+  'path_with_namespace',
+  'created_at',
+  'default_branch',
+  'tag_list',
+  'topics',
+  'ssh_url_to_repo',
+  'http_url_to_repo',
+  'web_url',
+  'readme_url',
+  'forks_count',
+  'avatar_url',
+  'star_count',
+  'last_activity_at',
+  'namespace',
+] as const;
+
+/** A project as listings with `simple=true` answer it. */
+export function simpleProjectObject(project: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(SIMPLE_PROJECT_FIELDS.map((field) => [field, project[field]]));
+}
+
 /** The first line of a commit message. */
 export const titleOf = (message: string): string => message.split('\n')[0] ?? '';
 

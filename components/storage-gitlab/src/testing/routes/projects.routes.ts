@@ -1,7 +1,7 @@
 import { RepositoryExistsError } from '@metastore/git-host-test-server';
 import type { GitLabStore, NamespaceRecord, ProjectRecord, StoredProject, Visibility } from '../gitlab-store';
 import { projectPath } from '../gitlab-store';
-import { projectObject } from '../representations';
+import { projectObject, simpleProjectObject } from '../representations';
 import { commitIdentity } from './commits.routes';
 import {
   API_PREFIX,
@@ -49,7 +49,7 @@ export async function presentProject(context: GitLabContext, stored: StoredProje
   return projectObject(context.baseUrl, stored, namespace, lookup, await stored.git.isEmpty());
 }
 
-/** Lists projects the way GitLab's project listings filter and order them (`topic`, `search`, `order_by`, `sort`, pages). */
+/** Lists projects the way GitLab's project listings filter and order them (`topic`, `search`, `order_by`, `sort`, `simple`, pages). */
 export async function listProjects(context: GitLabContext, projects: readonly StoredProject[]) {
   const { query } = context;
   const topics = topicsOf(query.topic)?.map((topic) => topic.toLowerCase()) ?? [];
@@ -72,7 +72,13 @@ export async function listProjects(context: GitLabContext, projects: readonly St
   if (!key) throw new GitLabErrorResponse(400, { error: 'order_by does not have a valid value' });
   const ordered = sortBy(filtered, (stored) => key(stored.record), query.sort, 'desc');
   const page = okPage(context, ordered, (stored) => stored);
-  const items = await Promise.all((page.body as StoredProject[]).map((stored) => presentProject(context, stored)));
+  const simple = flag(query.simple) ?? false;
+  const items = await Promise.all(
+    (page.body as StoredProject[]).map(async (stored) => {
+      const project = await presentProject(context, stored);
+      return simple ? simpleProjectObject(project) : project;
+    }),
+  );
   return { ...page, body: items };
 }
 
