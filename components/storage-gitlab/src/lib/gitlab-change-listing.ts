@@ -4,12 +4,11 @@ import type { ChangedDatasets } from '@metastore/storage';
 export const LISTING_PAGE_SIZE = 100;
 
 /**
- * How stale GitLab lets `last_activity_at` get: a push or tag moves it only when it is older than an hour
- * (`Event::RESET_PROJECT_ACTIVITY_INTERVAL`, `Event#reset_project_activity`; the projects API documents `last_activity_at`
- * as updated at most once an hour: https://docs.gitlab.com/api/projects/#list-all-projects, "last_activity_at"). A project
- * pushed to at `t` therefore always shows `last_activity_at >= t - 1 h`, and one pushed to again within the hour shows
- * nothing new at all: the listing reaches back this far behind the last run, and the projects it found there are
- * compared again.
+ * How stale GitLab lets `last_activity_at` get: a push moves it only when it is older than an hour
+ * (`Event::RESET_PROJECT_ACTIVITY_INTERVAL`, hard-coded since gitlab-org/gitlab-foss!6391, "Restrict last_activity_at
+ * updates to one per hour"; gitlab-org/gitlab#16729 asks to make it configurable). A project pushed to at `t` therefore
+ * always shows `last_activity_at >= t - 1 h`, and one pushed to again within the hour shows nothing new at all: the
+ * listing reaches back this far behind the last run, and the datasets it found there are compared again.
  */
 export const ACTIVITY_GRANULARITY_MS = 60 * 60 * 1000;
 
@@ -23,7 +22,10 @@ export interface ListedProject {
   readonly created_at?: string | null;
 }
 
-/** One page of the listing by `last_activity_at`, newest first, or a 304 to its ETag; `total` is `X-Total` (absent above 10,000). */
+/**
+ * One page of the listing by `last_activity_at`, newest first, or a 304 to its ETag; `total` is `X-Total`, which GitLab
+ * leaves out above 10,000 results (https://docs.gitlab.com/api/rest/#pagination-response-headers).
+ */
 export type ProjectListingPage =
   | { readonly notModified: true; readonly total?: number; readonly date?: number }
   | {

@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Gitlab } from '@gitbeaker/rest';
 import { type GitLabTestServer, GITLAB_ROUTES, startGitLabTestServer } from './gitlab-test-server';
 import { SUCCESS_SCHEMAS } from './gitlab-schemas';
+import { seedGitLabProjects } from './seed-projects';
 
 type Client = InstanceType<typeof Gitlab<false>>;
 
@@ -403,5 +407,65 @@ describe('GitLab test server over plain HTTP', () => {
       .map((route) => `${route.method} ${route.template}`)
       .filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('GitLab test server: last_activity_at as GitLab moves it, simple listings, seeded projects', () => {
+  const HOUR = 3_600_000;
+  const author = { name: 'Seeder', email: 'seeder@example.org' };
+  let dataDir: string;
+  let server: GitLabTestServer;
+  let api: Client;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'gitlab-seed-'));
+    const old = Date.now() - 2 * HOUR;
+    await seedGitLabProjects(
+      dataDir,
+      'root/acme',
+      [
+        { path: 'older', lastActivityAt: new Date(old) },
+        { path: 'newer', lastActivityAt: new Date(old + 1000) },
+        { path: 'recent', lastActivityAt: new Date(Date.now() - 60_000) },
+      ],
+      { files: [{ path: 'datapackage.json', content: '{}\n' }], topics: ['metastore-dataset'], message: 'Seed', author },
+    );
+    server = await startGitLabTestServer({ dataDir, activityIntervalMs: HOUR });
+    api = new Gitlab({ host: server.url, token: 'any-token' });
+  });
+  afterEach(() => expect(server.violations).toEqual([]));
+  afterAll(async () => {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const byActivity = async () =>
+    (await api.Groups.allProjects('root/acme', { orderBy: 'last_activity_at', sort: 'desc', simple: true })).map((each) => each.path);
+
+  it('serves seeded projects (group, topic, last_activity_at, one commit) and lists them with simple=true', async () => {
+    expect(await byActivity()).toEqual(['recent', 'newer', 'older']);
+    const [simple] = await api.Groups.allProjects('root/acme', { orderBy: 'path', sort: 'asc', simple: true, perPage: 1, maxPages: 1 });
+    expect(simple).toMatchObject({ path: 'newer', topics: ['metastore-dataset'], namespace: { full_path: 'root/acme' } });
+    expect(simple).not.toHaveProperty('updated_at');
+    expect((await api.Commits.all('root/acme/older', { refName: 'main' })).map((commit) => commit.title)).toEqual(['Seed']);
+  });
+
+  it('moves last_activity_at on a push only when it is older than the activity interval (GitLab: an hour)', async () => {
+    const before = (await api.Projects.show('root/acme/recent')).last_activity_at;
+    await api.Commits.create('root/acme/recent', 'main', 'within the hour', [{ action: 'create', filePath: 'a', content: '1' }]);
+    expect((await api.Projects.show('root/acme/recent')).last_activity_at).toBe(before);
+    await api.Commits.create('root/acme/older', 'main', 'after two hours', [{ action: 'create', filePath: 'a', content: '1' }]);
+    expect(await byActivity()).toEqual(['older', 'recent', 'newer']);
+  });
+
+  it('keeps X-Total on a 304 (Rack keeps the headers), and counts the 304', async () => {
+    const url = `${server.url}/api/v4/groups/root%2Facme/projects?order_by=last_activity_at&sort=desc&simple=true`;
+    const first = await fetch(url, { headers: { 'private-token': 'any-token' } });
+    await first.arrayBuffer();
+    server.resetRequests();
+    const again = await fetch(url, { headers: { 'private-token': 'any-token', 'if-none-match': first.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('x-total')).toBe('3');
+    expect(server.requests).toEqual([expect.objectContaining({ path: 'GET /groups/:id/projects', status: 304, rateLimited: true })]);
   });
 });
