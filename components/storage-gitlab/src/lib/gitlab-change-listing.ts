@@ -125,7 +125,7 @@ export async function listActiveSince(
   const changed = [...new Set([...names(active, isDataset), ...again])].sort();
   const total = first.total ?? null;
   if (total !== null && state.count !== null && total !== state.count + created) {
-    return readEverything(readPage, isDataset, started, changed);
+    return readEverything(readPage, isDataset, started, changed, first);
   }
   const next: ActivityWatermark = {
     v: 1,
@@ -137,17 +137,21 @@ export async function listActiveSince(
   return { changed, watermark: JSON.stringify(next) };
 }
 
-/** The whole listing (every page), as `complete`; `changed` is `knownChanged`, or every dataset when nothing is known (no watermark). */
+/**
+ * The whole listing (every page; the first one not read again when given), as `complete`; `changed` is `knownChanged`,
+ * or every dataset when nothing is known (no watermark).
+ */
 async function readEverything(
   readPage: ProjectListingReader,
   isDataset: (project: ListedProject) => boolean,
   started: number,
   knownChanged?: readonly string[],
+  firstPage?: Loaded,
 ): Promise<ChangedDatasets> {
   const all: ListedProject[] = [];
   let first: Loaded | undefined;
   for (let pageNumber: number | null = 1; pageNumber !== null;) {
-    const answer = await readPage(pageNumber);
+    const answer: ProjectListingPage = pageNumber === 1 && firstPage ? firstPage : await readPage(pageNumber);
     if (answer.notModified) throw new Error('the listing answered 304 to an unconditional request');
     first ??= answer;
     all.push(...answer.projects);

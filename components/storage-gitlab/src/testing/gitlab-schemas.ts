@@ -97,28 +97,36 @@ export const projectSchema = object({
   marked_for_deletion_on: nullableString,
 });
 
-// https://docs.gitlab.com/api/projects/#list-all-projects (`simple=true`: BasicProjectDetails)
-export const simpleProjectSchema = object({
-  id: integer,
-  description: nullableString,
-  name: string,
-  name_with_namespace: string,
-  path: string,
-  path_with_namespace: string,
-  created_at: dateTime,
-  default_branch: nullableString,
-  tag_list: arrayOf(string),
-  topics: arrayOf(string),
-  ssh_url_to_repo: string,
-  http_url_to_repo: uri,
-  web_url: uri,
-  readme_url: nullableString,
-  avatar_url: nullableString,
-  forks_count: integer,
-  star_count: integer,
-  last_activity_at: dateTime,
-  namespace: namespaceSchema,
-});
+/**
+ * The fields of a project that listings with `simple=true` answer (GitLab's `API::Entities::BasicProjectDetails`;
+ * https://docs.gitlab.com/api/projects/#list-all-projects): no `updated_at`, settings or links.
+ */
+export const SIMPLE_PROJECT_FIELDS = [
+  'id',
+  'description',
+  'name',
+  'name_with_namespace',
+  'path',
+  'path_with_namespace',
+  'created_at',
+  'default_branch',
+  'tag_list',
+  'topics',
+  'ssh_url_to_repo',
+  'http_url_to_repo',
+  'web_url',
+  'readme_url',
+  'forks_count',
+  'avatar_url',
+  'star_count',
+  'last_activity_at',
+  'namespace',
+] as const;
+
+// https://docs.gitlab.com/api/projects/#list-all-projects (`simple=true`: BasicProjectDetails, a subset of the project's fields)
+export const simpleProjectSchema = object(
+  Object.fromEntries(SIMPLE_PROJECT_FIELDS.map((field) => [field, (projectSchema['properties'] as Record<string, unknown>)[field]])),
+);
 
 /** A project listing: full projects, or with `simple=true` the basic details. */
 const projectListSchema: Schema = { type: 'array', items: { anyOf: [projectSchema, simpleProjectSchema] } };

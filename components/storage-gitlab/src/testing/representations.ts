@@ -1,4 +1,5 @@
 import type { GitCommitObject, GitIdentity, GitTagObject } from '@metastore/git-host-test-server';
+import { SIMPLE_PROJECT_FIELDS } from './gitlab-schemas';
 import { type NamespaceRecord, type ProjectRecord, type StoredProject, type UserRecord, projectPath } from './gitlab-store';
 
 /** Percent-encodes each segment of a slash-separated path. */
@@ -180,32 +181,6 @@ export function projectObject(
     marked_for_deletion_on: record.markedForDeletionAt ? record.markedForDeletionAt.slice(0, 10) : null,
   };
 }
-
-/**
- * The fields of a project that listings with `simple=true` answer (GitLab's `API::Entities::BasicProjectDetails`;
- * https://docs.gitlab.com/api/projects/#list-all-projects): no `updated_at`, settings or links.
- */
-const SIMPLE_PROJECT_FIELDS = [
-  'id',
-  'description',
-  'name',
-  'name_with_namespace',
-  'path',
-  'path_with_namespace',
-  'created_at',
-  'default_branch',
-  'tag_list',
-  'topics',
-  'ssh_url_to_repo',
-  'http_url_to_repo',
-  'web_url',
-  'readme_url',
-  'forks_count',
-  'avatar_url',
-  'star_count',
-  'last_activity_at',
-  'namespace',
-] as const;
 
 /** A project as listings with `simple=true` answer it. */
 export function simpleProjectObject(project: Record<string, unknown>): Record<string, unknown> {
