@@ -12,6 +12,7 @@ import { DatasetService, serializeDescriptor } from './dataset.service';
 import type { Descriptor } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
 import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, renderLfsPointer } from './lfs-pointers';
+import { numberFormsOf } from './number-forms';
 
 const id: DatasetId = { owner: 'acme', name: 'x' };
 const author: Author = { name: 'Ada Lovelace', email: 'ada@example.com' };
@@ -244,6 +245,46 @@ describe('DatasetService', () => {
         expect(notObject).toMatchObject({ code: 'DESCRIPTOR_INVALID' });
         expect(notObject.message).toContain(`not a JSON object but ${kind}`);
       }
+    });
+    it('parses a revision once: reads at the head and at its sha share one deeply frozen descriptor, a new revision gets its own', async () => {
+      const { service } = setup();
+      const { revision } = await service.create(id, descriptorWith([temps()]), { author });
+      const atHead = await service.read(id);
+      const atSha = await service.read(id, revision.sha);
+      expect(atSha.descriptor).toBe(atHead.descriptor);
+      expect(Object.isFrozen(atHead.descriptor)).toBe(true);
+      const resources = atHead.descriptor['resources'] as Record<string, unknown>[];
+      expect(() => {
+        resources[0]!['bytes'] = 1;
+      }).toThrow(TypeError);
+
+      // A merge patch works on a copy: the revision read before is unchanged, the new one is parsed afresh.
+      const { revision: second } = await service.patch(id, { title: 'Second' }, { author });
+      const next = await service.read(id);
+      expect(next.revision).toBe(second.sha);
+      expect(next.descriptor).not.toBe(atHead.descriptor);
+      expect(next.descriptor['title']).toBe('Second');
+      expect((await service.read(id, revision.sha)).descriptor).toEqual(descriptorWith([temps()]));
+    });
+
+    it('keeps the stored number forms across cached reads and writes built on them (1.0 stays 1.0)', async () => {
+      const { service } = setup();
+      const text = JSON.stringify(descriptorWith([temps()], { version: 'x', scale: 1.5 })).replace('"scale":1.5', '"scale":1.0');
+      await service.create(id, JSON.parse(text), { author, numberForms: numberFormsOf(text) });
+      expect((await service.read(id)).source).toContain('"scale": 1.0');
+      expect((await service.read(id)).source).toContain('"scale": 1.0');
+      await service.patch(id, { title: 'Second' }, { author });
+      const after = await service.read(id);
+      expect(after.source).toContain('"scale": 1.0');
+      expect(after.descriptor['title']).toBe('Second');
+    });
+
+    it('asks the storage on every read: a deleted dataset is not served from the parsed descriptors', async () => {
+      const { service } = setup();
+      const { revision } = await service.create(id, descriptorWith([temps()]), { author });
+      await service.read(id, revision.sha);
+      await service.delete(id);
+      await expect(service.read(id, revision.sha)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
     });
   });
 

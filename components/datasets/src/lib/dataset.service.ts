@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import mergePatch from 'json-merge-patch';
+import { LRUCache } from 'lru-cache';
 import { DescriptorInvalidError, NotFoundError, PreconditionFailedError, RevisionConflictError, ValidationError } from '@metastore/errors';
 import {
   formatDatasetId,
@@ -66,6 +67,17 @@ export interface DatasetServiceDependencies {
   readonly validator?: DescriptorValidator;
   /** How many times an unconditional write re-reads the head after losing a race to another writer. */
   readonly maxWriteAttempts?: number;
+  /** How many parsed descriptors are kept by (dataset, revision sha) (default 1,000; 0 parses on every read). */
+  readonly parsedDescriptors?: number;
+}
+
+/** Freezes a parsed JSON value and everything in it, so a descriptor shared by reads cannot be changed by one of them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Serialises a descriptor the way it is stored: two-space indented JSON and a final newline; numbers in their `forms`. */
@@ -80,11 +92,28 @@ export class DatasetService {
   private readonly maxWriteAttempts: number;
   /** Writes to one dataset queue up in this process instead of racing each other to the storage. */
   private readonly writes = new KeyedLock();
+  /**
+   * The stored descriptor parsed once per revision, by `owner/name@sha`: the file at a commit never changes. Its text is
+   * still asked of the storage on every read (which says whether the dataset and revision still exist, from its own
+   * caches), and an entry is used only for that same text. Descriptors handed out are deeply frozen: a caller that
+   * changes one works on a copy (merge patches clone it).
+   */
+  private readonly parsed: LRUCache<string, StoredDescriptor> | undefined;
 
   constructor(dependencies: DatasetServiceDependencies) {
     this.storage = dependencies.storage;
     this.validator = dependencies.validator ?? new DescriptorValidator();
     this.maxWriteAttempts = dependencies.maxWriteAttempts ?? 5;
+    const parsedDescriptors = dependencies.parsedDescriptors ?? 1000;
+    this.parsed =
+      parsedDescriptors > 0
+        ? new LRUCache<string, StoredDescriptor>({
+            max: parsedDescriptors,
+            // Bounded by the text too (a parsed descriptor takes a few times its text): at most 32 Mi characters of it.
+            maxSize: 32 * 1024 * 1024,
+            sizeCalculation: (stored) => Math.max(1, stored.source.length),
+          })
+        : undefined;
   }
 
   /** Creates a dataset whose first revision holds `descriptor`. */
@@ -121,6 +150,18 @@ export class DatasetService {
     if (source === undefined) {
       throw new NotFoundError('DATASET_NOT_FOUND', `${formatDatasetId(id)} has no ${DESCRIPTOR_PATH} at revision ${revision}`);
     }
+    // Only a full sha names one immutable file; the text is compared as well, so an entry never outlives what it parsed.
+    const key = isFullSha(revision) ? `${formatDatasetId(id)}@${revision}` : undefined;
+    const cached = key === undefined ? undefined : this.parsed?.get(key);
+    if (cached !== undefined && cached.source === source) return cached;
+    const stored = this.parse(id, revision, source);
+    // A file that does not parse is rare and not worth keeping (nor its error, thrown afresh each time).
+    if (key !== undefined && 'descriptor' in stored) this.parsed?.set(key, stored);
+    return stored;
+  }
+
+  /** Parses the stored text: a deeply frozen JSON object, or why it is not one. */
+  private parse(id: DatasetId, revision: string, source: string): StoredDescriptor {
     let descriptor: unknown;
     try {
       descriptor = JSON.parse(source);
@@ -134,7 +175,7 @@ export class DatasetService {
       const kind = descriptor === null ? 'null' : Array.isArray(descriptor) ? 'an array' : `a ${typeof descriptor}`;
       return { revision, source, invalid: new DescriptorInvalidError(formatDatasetId(id), revision, `not a JSON object but ${kind}`) };
     }
-    return { revision, source, descriptor };
+    return { revision, source, descriptor: deepFreeze(descriptor) };
   }
 
   /** One resource's metadata, by name, at a ref. */
