@@ -1,12 +1,12 @@
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Dependencies } from './dependencies';
 import { authenticate, writeRateLimit } from './http/auth';
 import { metricsOf } from './http/metrics';
 import { problemHandler, routeNotFound } from './http/problem';
 import { requestLog } from './http/request-log';
 import { rejectMalformedUrl } from './http/request-guards';
+import { securityHeaders } from './http/security-headers';
 import { mountOperations } from './http/operation';
 import { API_OPERATIONS } from './routes/operations';
 
@@ -29,8 +29,8 @@ export function createApp(dependencies: Dependencies): Express {
 
   app.use(metricsOf(dependencies).observe);
   app.use(requestLog(logger, PROBE_PATHS));
-  // Security headers; the API serves JSON, and /docs (Swagger UI) loads only its own scripts and styles.
-  app.use(helmet());
+  // Security headers (helmet's defaults, precomputed); the API serves JSON, and /docs (Swagger UI) loads only its own scripts and styles.
+  app.use(securityHeaders);
   if (config.auth.corsOrigins.length > 0) {
     app.use(
       cors({
