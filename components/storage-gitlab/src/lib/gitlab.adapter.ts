@@ -334,9 +334,12 @@ export class GitLabStorage implements DatasetStorage {
     }
   }
 
-  /** Requests answered by GitLab since this adapter was made, and how many were 304s (which GitLab counts too). */
+  /**
+   * Requests answered by GitLab since this adapter was made. GitLab counts its 304s against the rate limit, and the sync's
+   * summary counts `requests - notModified`, so none is reported as free here (`budget.notModified` keeps the number).
+   */
   usage(): StorageUsage {
-    return { requests: this.budget.requests, notModified: this.budget.notModified };
+    return { requests: this.budget.requests, notModified: 0 };
   }
 
   /** The owner's project listing: its subgroup under the root group by path (no lookup), else its namespace's kind decides. */
