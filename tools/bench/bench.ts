@@ -4,9 +4,13 @@
  * catalog's listing and search on 100,000 datasets, and event delivery through Redis. Prints latency
  * (p50/p99), throughput and counts. A benchmark, not a test: nothing here asserts timings.
  * First the read path side by side with bare Express and node:http (read.bench.ts).
- * `--only=read|local|github|catalog|events` (or a comma-separated list; also `BENCH_ONLY`) runs some sections only;
- * `--quick` shortens the read section, `--profile` adds its CPU profile by layer.
+ * `--only=read|local|github|gitlab|catalog|events|sync` (or a comma-separated list; also `BENCH_ONLY`) runs some sections
+ * only; `--quick` shortens every section (quick.ts: about two minutes in all), `--profile` adds the read section's CPU
+ * profile by layer. It writes what the sections printed as `bench-report.md` and `bench-report.json` (report.ts) into
+ * `tools/bench/reports/`, or the directory `--report=<dir>` names.
  */
+// First: `--quick` sets the sections' shorter defaults before they read them.
+import { QUICK } from './quick';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +29,7 @@ import {
   type ApiProcess,
   type LoadRow,
 } from './harness';
+import { BenchReport } from './report';
 
 /** Read at the tag and at the sha on an API over the embedded catalog, to compare with the server database's figures. */
 async function embeddedReads(): Promise<[LoadRow, LoadRow]> {
@@ -153,22 +158,27 @@ async function runLocalBench(): Promise<void> {
   }
 }
 
-/** `--only=read,local` (or `BENCH_ONLY`), `--quick` (the read section's short form), `--profile` (the read section's CPU profile). */
-function parseArguments(args: readonly string[]): { only?: string[]; quick: boolean; profile: boolean } {
+/** Where the report goes unless `--report=<dir>` says otherwise. */
+const REPORT_DIRECTORY = path.join('tools', 'bench', 'reports');
+
+/** `--only=read,local` (or `BENCH_ONLY`), `--quick` (every section shorter), `--profile` (the read section's profile), `--report=<dir>`. */
+function parseArguments(args: readonly string[]): { only?: string[]; quick: boolean; profile: boolean; report: string } {
   let only = process.env['BENCH_ONLY'];
-  let quick = false;
   let profile = false;
+  let report = REPORT_DIRECTORY;
   for (const arg of args) {
     if (arg.startsWith('--only=')) only = arg.slice('--only='.length);
-    else if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--report=')) report = arg.slice('--report='.length);
     else if (arg === '--profile') profile = true;
-    else throw new Error(`bench: unknown argument ${arg} (--only=<sections>, --quick, --profile)`);
+    else if (arg !== '--quick')
+      throw new Error(`bench: unknown argument ${arg} (--only=<sections>, --quick, --profile, --report=<directory>)`);
   }
-  return { ...(only ? { only: only.split(',').map((name) => name.trim()) } : {}), quick, profile };
+  return { ...(only ? { only: only.split(',').map((name) => name.trim()) } : {}), quick: QUICK, profile, report };
 }
 
 async function all(): Promise<void> {
-  const { only, quick, profile } = parseArguments(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const { only, quick, profile, report: reportDirectory } = parseArguments(args);
   const sections: Record<string, () => Promise<void>> = {
     // Loaded when chosen: a section runs without the others' imports (the GitHub test server, the catalog seeding).
     read: async () => (await import('./read.bench')).runReadBench({ quick, profile }),
@@ -181,9 +191,14 @@ async function all(): Promise<void> {
   };
   const unknown = only?.filter((name) => !(name in sections)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
+  const report = new BenchReport(args);
   for (const [name, run] of Object.entries(sections)) {
-    if (!only || only.includes(name)) await run();
+    if (!only || only.includes(name)) await report.section(name, run);
   }
+  const written = await report.write(reportDirectory);
+  console.log(`\nbench report: ${written.markdown} and ${written.json}`);
+  // A failed section does not stop the others; the run still fails.
+  if (report.failed) process.exit(1);
 }
 
 all().catch((error: unknown) => {
