@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Dependencies } from './dependencies';
 import { authenticate, writeRateLimit } from './http/auth';
 import { metricsOf } from './http/metrics';
@@ -7,11 +7,23 @@ import { problemHandler, routeNotFound } from './http/problem';
 import { requestLog } from './http/request-log';
 import { rejectMalformedUrl } from './http/request-guards';
 import { securityHeaders } from './http/security-headers';
+import { inSequence } from './http/sequence';
 import { mountOperations } from './http/operation';
 import { API_OPERATIONS } from './routes/operations';
 
 /** Asked every few seconds by orchestrators and scrapers: not logged per request (their answers show in /metrics). */
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The CORS middleware for the configured origins (`*`: any), or none when no origin is configured. */
+function corsOf(origins: readonly string[]): RequestHandler | undefined {
+  if (origins.length === 0) return undefined;
+  return cors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
+}
 
 /**
  * Builds the Express application over the given dependencies (no listening): the middleware every request passes
@@ -27,23 +39,20 @@ export function createApp(dependencies: Dependencies): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(metricsOf(dependencies).observe);
-  app.use(requestLog(logger, PROBE_PATHS));
-  // Security headers (helmet's defaults, precomputed); the API serves JSON, and /docs (Swagger UI) loads only its own scripts and styles.
-  app.use(securityHeaders);
-  if (config.auth.corsOrigins.length > 0) {
-    app.use(
-      cors({
-        origin: config.auth.corsOrigins.includes('*') ? '*' : [...config.auth.corsOrigins],
-        allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
-        exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
-        maxAge: 600,
-      }),
-    );
-  }
-  // A URL that cannot be decoded is the client's error whoever sends it: 400 before anything looks at it.
-  app.use(rejectMalformedUrl);
-  app.use(authenticate(dependencies.verifier, dependencies.revocations));
+  const cors = corsOf(config.auth.corsOrigins);
+  // One layer for what every request passes, in this order (see inSequence).
+  app.use(
+    inSequence(
+      metricsOf(dependencies).observe,
+      requestLog(logger, PROBE_PATHS),
+      // helmet's default security headers, precomputed: the API serves JSON, and /docs (Swagger UI) loads only its own files.
+      securityHeaders,
+      ...(cors ? [cors] : []),
+      // A URL that cannot be decoded is the client's error whoever sends it: 400 before anything looks at it.
+      rejectMalformedUrl,
+      authenticate(dependencies.verifier, dependencies.revocations),
+    ),
+  );
   if (config.auth.writeRateLimitPerMinute > 0) app.use('/api/v1', writeRateLimit(config.auth.writeRateLimitPerMinute));
   mountOperations(app, API_OPERATIONS, dependencies);
 

@@ -277,18 +277,22 @@ function rawBody(limitBytes: number, mediaTypes: readonly string[]): RequestHand
     });
 }
 
-/** Mounts operations on the app: those of `mount: 'root'` (probes, documents, docs, metrics) at the root, the rest under /api/v1. */
+/**
+ * Mounts operations on the app: the rest under /api/v1, then those of `mount: 'root'` (probes, documents, docs, metrics)
+ * at the root. In that order, an API request is matched against the API's routes only (the root's paths are none of
+ * /api/v1's), where the root's router would first try each of its routes on it.
+ */
 export function mountOperations(app: Express, operations: readonly Operation[], dependencies: Dependencies): void {
-  app.use(
-    operationsRouter(
-      operations.filter((operation) => operation.mount === 'root'),
-      dependencies,
-    ),
-  );
   app.use(
     '/api/v1',
     operationsRouter(
       operations.filter((operation) => operation.mount !== 'root'),
+      dependencies,
+    ),
+  );
+  app.use(
+    operationsRouter(
+      operations.filter((operation) => operation.mount === 'root'),
       dependencies,
     ),
   );
