@@ -5,13 +5,13 @@
 
 /** The settings `--quick` gives every section (see DEVELOPING's bench paragraph for what each one means). */
 export const QUICK_SETTINGS: Readonly<Record<string, string>> = {
-  // local section: seconds per autocannon load (the read section has its own short form: one round of 2 s loads).
-  BENCH_DURATION: '2',
+  // Seconds per autocannon load of the local, catalog and events sections (the read section has its own: one round of 1 s loads).
+  BENCH_DURATION: '1',
   BENCH_GITHUB_ITERATIONS: '3',
   BENCH_GITLAB_ITERATIONS: '3',
   BENCH_CATALOG_DATASETS: '20000',
   BENCH_EVENTS_WRITES: '60',
-  BENCH_SYNC_SIZES: '100,1000',
+  BENCH_SYNC_SIZES: '100,500',
 };
 
 /** Whether this run is `--quick`. */

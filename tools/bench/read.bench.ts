@@ -5,7 +5,7 @@
  * (If-None-Match: 304); (b) a bare Express 5 handler and (c) a bare `node:http` one, each sending from memory the bytes
  * and headers the API answered (`ceiling.mjs`). Each load has a warm-up first. It prints req/s, p50/p99 and the ratios
  * to the ceilings measured in the same round (the figure that counts on a shared machine), with their spread over rounds.
- * `--quick`: one round of 2 s loads. `--profile`: the embedded API also runs under `node --cpu-prof` during a load of
+ * `--quick`: one round of 1 s loads. `--profile`: the embedded API also runs under `node --cpu-prof` during a load of
  * reads at the head, and the samples of that load are summarised by layer (profile.ts).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -69,7 +69,7 @@ const spread = (values: readonly number[]) =>
 /** The read path on one catalog backend: its rows by target, over rounds, and the ratios of each round. */
 async function benchBackend(label: string, databaseUrl: string | undefined, options: ReadBenchOptions): Promise<void> {
   const rounds = options.quick ? 1 : Number(process.env['BENCH_READ_ROUNDS'] ?? 3);
-  const duration = options.quick ? 2 : DURATION_SECONDS;
+  const duration = options.quick ? 1 : DURATION_SECONDS;
   const warmUp = options.quick ? 0.5 : 1;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-read-'));
   const ceilings: BenchProcess[] = [];
