@@ -66,7 +66,7 @@ const PACKAGE_LAYERS: Record<string, readonly string[]> = {
     '@pinojs/redact',
   ],
   metrics: ['prom-client', 'tdigest', 'bintrees'],
-  'security headers (helmet)': ['helmet'],
+  'security headers': ['helmet'],
   cors: ['cors'],
   'embedded PostgreSQL (PGlite and its socket)': ['@electric-sql/pglite', '@electric-sql/pglite-socket'],
   'catalog database client (Prisma, pg)': [
@@ -94,6 +94,8 @@ const SOURCE_LAYERS: readonly (readonly [string, string])[] = [
   ['components/authz/', 'authentication middleware and policy (ours)'],
   ['bases/metadata-api/src/http/metrics.ts', 'metrics'],
   ['bases/metadata-api/src/http/request-log.ts', 'request logging'],
+  ['bases/metadata-api/src/http/security-headers.ts', 'security headers'],
+  ['bases/metadata-api/src/http/sequence.ts', 'middleware sequence (ours)'],
   ['bases/metadata-api/src/http/operation.ts', 'operation wrapper and request validation (ours)'],
   ['bases/metadata-api/src/http/request-guards.ts', 'operation wrapper and request validation (ours)'],
   ['bases/metadata-api/src/routes/', 'route handlers (ours)'],
