@@ -188,6 +188,7 @@ async function all(): Promise<void> {
     catalog: async () => (await import('./catalog.bench')).runCatalogBench(),
     events: async () => (await import('./events.bench')).runEventsBench(),
     sync: async () => (await import('./sync.bench')).runSyncBench(),
+    writes: async () => (await import('./writes.bench')).runWritesBench(),
   };
   const unknown = only?.filter((name) => !(name in sections)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
