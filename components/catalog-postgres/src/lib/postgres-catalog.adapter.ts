@@ -47,7 +47,10 @@ const DATASET_COLUMNS = Prisma.sql`owner, name, backend, location, head_revision
 const DATASET_FIELDS = Prisma.sql`owner, name, backend, location, "headRevision", title, description,
   keywords, licenses, "resourceCount", "createdAt", "updatedAt", deleted`;
 
-/** Serialises appends to the outbox (see `apply`). */
+/**
+ * Orders appends to the outbox with its readers (see `apply` and `PostgresOutbox`): appends take it shared, so they never
+ * wait for each other; a reader takes it exclusively for a moment to learn which sequences are settled.
+ */
 export const OUTBOX_APPEND_LOCK_KEY = 0x4d534f5554415050n;
 
 /**
@@ -203,10 +206,11 @@ export class PostgresCatalogStore implements CatalogStore {
             await tx.tag.deleteMany({ where: { owner, name, tagName: { in: [...update.removeTags] } } });
           }
           if (update.events?.length) {
-            // Sequences must become visible in order: a relay that published 162 while 161's transaction was still open
-            // would later see 161 below the stream's high-water mark, and it would be dropped. Appending under a lock held
-            // until commit makes commit order equal sequence order. Events are the last step, so nothing waits while holding it.
-            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`;
+            // A relay that published 162 while 161's transaction was still open would later see 161 below the stream's
+            // high-water mark, and drop it. Appends hold this lock shared until commit (appends to other datasets go on side
+            // by side); readers wait for them with it held exclusively, then read only the sequences drawn before
+            // (`PostgresOutbox.settledSequence`). Events are the last step, so the lock is held briefly.
+            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock_shared(${OUTBOX_APPEND_LOCK_KEY})`;
             // One multi-row INSERT: sequences are drawn in list order, so the outbox keeps the events' order.
             await tx.outboxEvent.createMany({
               data: update.events.map((event) => ({

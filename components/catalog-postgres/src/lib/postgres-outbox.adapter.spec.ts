@@ -159,26 +159,39 @@ describe('PostgresOutbox', () => {
     expect(new Set(received)).toEqual(new Set(appended));
   }, 120_000);
 
-  it('appends to the outbox in commit order: a write waits while an earlier one holds the append lock, and a relay meanwhile sees neither', async () => {
+  it('lets appends to different datasets commit side by side, and readers wait for an open append instead of passing its sequence', async () => {
     if (database.poolSize === 1) return; // The embedded database serves one connection: transactions cannot overlap there.
     await drain();
+    const start = (await db.outbox.feed(undefined, 1000)).items.at(-1)?.sequence ?? '0';
+    // An append of another dataset, open: it holds the append lock as `apply` does and has drawn its sequence.
     const other = new pg.Client({ connectionString: database.url });
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_APPEND_LOCK_KEY.toString()]);
-      let appended = false;
-      const write = append('waits').then(() => (appended = true));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(appended).toBe(false);
-      expect(await db.outbox.relayBatch(10, async () => undefined)).toBe(0);
-      await other.query('COMMIT');
-      await write;
+      await other.query('SELECT pg_advisory_xact_lock_shared($1)', [OUTBOX_APPEND_LOCK_KEY.toString()]);
+      const open = eventFor('open');
+      await other.query(`INSERT INTO outbox_events (event_id, owner, name, type, payload) VALUES ($1, 'acme', 'open', $2, $3)`, [
+        open.id,
+        open.type,
+        JSON.stringify(open),
+      ]);
+      // Commits while the other append is still open (before, it waited for it): a later sequence is now committed.
+      const [later] = await append('later');
+      // Readers started now must not pass the open append's lower sequence: they wait for it and then see both, in order.
       const published: string[] = [];
-      expect(await db.outbox.relayBatch(10, async (events) => void published.push(...events.map((stored) => stored.event.subject)))).toBe(
-        1,
-      );
-      expect(published).toEqual(['acme/waits']);
+      const relayed = db.outbox.relayBatch(10, async (events) => void published.push(...events.map((stored) => stored.event.id)));
+      const fed = db.outbox.feed(start, 10);
+      // Both are waiting for the append lock (a barrier on the server's lock table, not a delay) before the append ends.
+      const waiting = async () =>
+        (
+          await other.query(`SELECT count(*)::int AS waiting FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+        ).rows[0].waiting as number;
+      while ((await waiting()) < 2) await new Promise((resolve) => setImmediate(resolve));
+      await other.query('COMMIT');
+      expect(await relayed).toBe(2);
+      expect(published).toEqual([open.id, later!.id]);
+      expect((await fed).items.map((stored) => stored.event.id)).toEqual([open.id, later!.id]);
     } finally {
       await other.end();
     }

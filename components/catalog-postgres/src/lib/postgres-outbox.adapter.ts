@@ -2,7 +2,7 @@ import { parseEventCursor, type EventFilter, type MetastoreEvent, type Outbox, t
 import type { Page } from '@metastore/storage';
 import type { PrismaClient } from '../generated/prisma/client';
 import { asUnavailable, guarded } from './database-errors';
-import type { TransactionLimits } from './postgres-catalog.adapter';
+import { OUTBOX_APPEND_LOCK_KEY, type TransactionLimits } from './postgres-catalog.adapter';
 
 /**
  * Key of the transaction-scoped advisory lock that makes one relay at a time publish, across processes
@@ -30,16 +30,31 @@ export class PostgresOutbox implements Outbox {
     private readonly transactions: TransactionLimits,
   ) {}
 
+  /**
+   * The highest sequence at or below which every append has committed or rolled back: appends hold the append lock
+   * shared until they end, so once it is granted exclusively none is open, and every later append draws a higher
+   * sequence. Readers read up to it, never past an append still open (its lower sequence would become visible later).
+   * Taken before, not inside, a reader's transaction: the embedded database serves one connection.
+   */
+  private async settledSequence(): Promise<bigint> {
+    const [, rows] = await this.prisma.$transaction([
+      this.prisma.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`,
+      this.prisma.$queryRaw<{ settled: bigint | null }[]>`SELECT max(sequence) AS settled FROM outbox_events`,
+    ]);
+    return rows[0]?.settled ?? 0n;
+  }
+
   async relayBatch(limit: number, publish: (events: readonly StoredEvent[]) => Promise<void>): Promise<number> {
     let publishFailure: { error: unknown } | undefined;
     try {
+      const settled = await this.settledSequence();
       return await this.prisma.$transaction(
         async (tx) => {
           const [lease] = await tx.$queryRaw<{ acquired: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS acquired`;
           if (!lease?.acquired) return 0;
           const rows = await tx.$queryRaw<EventRow[]>`
             SELECT sequence, payload FROM outbox_events
-            WHERE published_at IS NULL
+            WHERE published_at IS NULL AND sequence <= ${settled}
             ORDER BY sequence
             LIMIT ${limit}`;
           if (rows.length === 0) return 0;
@@ -49,7 +64,7 @@ export class PostgresOutbox implements Outbox {
             publishFailure = { error };
             throw error;
           }
-          // Exactly the rows published: a transaction still open with a lower sequence commits later and is published then.
+          // Exactly the rows published: events appended since are published by the next batch.
           await tx.$executeRaw`
             UPDATE outbox_events SET published_at = now()
             WHERE sequence = ANY(${rows.map((row) => row.sequence)}::bigint[])`;
@@ -67,19 +82,20 @@ export class PostgresOutbox implements Outbox {
     const start = parseEventCursor(after) ?? 0n;
     const { owner } = filter;
     // One owner's: a walk of the (owner, sequence) index from the cursor, which stops after a page however rare the owner.
-    const rows = await guarded(this.url, 'read the event feed', () =>
-      owner === undefined
+    const rows = await guarded(this.url, 'read the event feed', async () => {
+      const settled = await this.settledSequence();
+      return owner === undefined
         ? this.prisma.$queryRaw<EventRow[]>`
             SELECT sequence, payload FROM outbox_events
-            WHERE sequence > ${start}
+            WHERE sequence > ${start} AND sequence <= ${settled}
             ORDER BY sequence
             LIMIT ${limit}`
         : this.prisma.$queryRaw<EventRow[]>`
             SELECT sequence, payload FROM outbox_events
-            WHERE owner = ${owner} AND sequence > ${start}
+            WHERE owner = ${owner} AND sequence > ${start} AND sequence <= ${settled}
             ORDER BY owner, sequence
-            LIMIT ${limit}`,
-    );
+            LIMIT ${limit}`;
+    });
     const items = rows.map(toStoredEvent);
     const last = items.at(-1);
     return { items, ...(items.length === limit && last ? { nextCursor: last.sequence } : {}) };
