@@ -5,11 +5,13 @@
  * client pool, not autocannon: an update needs the head it was computed from (If-Match), taken from the previous
  * answer's ETag or, after a 412, from a read. After each load it checks that no update was lost: every acknowledged
  * revision is in the dataset's history, the history holds exactly the acknowledged commits (a 412 changed nothing), and
- * the events feed holds one event per acknowledged write (exactly once).
+ * the events feed holds one event per acknowledged write (exactly once). Then the catalog write's tail on its own
+ * (`appendTail`), with the outbox append lock exclusive and shared: what that lock costs without the API's CPU in front.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { AUTH_HEADERS, benchDatabase, call, CONNECTIONS, DURATION_SECONDS, percentile, startApi, type ApiProcess } from './harness';
 
 /** Datasets the "many datasets" updates spread over: `BENCH_WRITES_DATASETS`, default 4 per writer. */
@@ -242,6 +244,39 @@ async function measure(apis: readonly ApiProcess[], tag: string): Promise<WriteR
   return rows;
 }
 
+/**
+ * The tail of a catalog write on its own, without the API's CPU in front of it: BEGIN, the outbox append lock, one event
+ * INSERTed into `outbox_events`, COMMIT, on `CONNECTIONS` connections for `DURATION_SECONDS`; with the lock exclusive (as
+ * appends took it before) and shared (as they take it now). Appends per second.
+ */
+async function appendTail(databaseUrl: string, mode: 'exclusive' | 'shared'): Promise<number> {
+  const lock = mode === 'exclusive' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+  const clients = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      return client;
+    }),
+  );
+  let appends = 0;
+  try {
+    const seconds = await drive(CONNECTIONS, async (writer) => {
+      const client = clients[writer]!;
+      await client.query('BEGIN');
+      // Any key: nothing else runs on this database meanwhile.
+      await client.query(`SELECT 1 FROM ${lock}(4242)`);
+      await client.query(
+        `INSERT INTO outbox_events (event_id, owner, name, type, payload, published_at) VALUES (gen_random_uuid(), 'tail', 'tail', 'dataset.updated', '{}', now())`,
+      );
+      await client.query('COMMIT');
+      appends += 1;
+    });
+    return appends / seconds;
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+  }
+}
+
 /** Starts `count` API processes on one data directory and one database, runs `measure`, stops them. */
 async function withApis(count: number, dataDir: string, databaseUrl: string | undefined, tag: string): Promise<WriteRow[]> {
   const apis: ApiProcess[] = [];
@@ -290,6 +325,16 @@ export async function runWritesBench(): Promise<void> {
       const single = of(operation, 1);
       const double = of(operation, 2);
       if (single && double) console.log(`${operation}: 2 processes / 1 process = ${(perSecond(double) / perSecond(single)).toFixed(2)}`);
+    }
+    if (database.url) {
+      const exclusive = await appendTail(database.url, 'exclusive');
+      const shared = await appendTail(database.url, 'shared');
+      console.log(`\nThe catalog write's tail alone (BEGIN, append lock, one outbox INSERT, COMMIT), ${CONNECTIONS} connections:\n`);
+      console.log('| append lock | appends/s |');
+      console.log('|---|---:|');
+      console.log(`| exclusive (before: every append in turn) | ${exclusive.toFixed(0)} |`);
+      console.log(`| shared (now: readers wait, appends do not) | ${shared.toFixed(0)} |`);
+      console.log(`shared / exclusive = ${(shared / exclusive).toFixed(2)}`);
     }
     const lost = rows.reduce((sum, row) => sum + row.lost, 0);
     console.log(`lost updates or miscounted events: ${lost}`);
