@@ -9,9 +9,11 @@
  * (`appendTail`), with the outbox append lock exclusive and shared: what that lock costs without the API's CPU in front.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { cpuSecondsOf, segmentsBetween, segmentsSentTo } from './process-counters';
 import { AUTH_HEADERS, benchDatabase, call, CONNECTIONS, DURATION_SECONDS, percentile, startApi, type ApiProcess } from './harness';
 
 /** Datasets the "many datasets" updates spread over: `BENCH_WRITES_DATASETS`, default 4 per writer. */
@@ -31,6 +33,61 @@ interface WriteRow {
   readonly latencies: number[];
   /** Lost updates found afterwards (see `verify`). */
   lost: number;
+  /** What the load cost, where the operating system says (Linux): see `costOf`. */
+  cost?: LoadCost;
+}
+
+/** The API processes' CPU and catalog queries per acknowledged write, and the cores the machine left idle meanwhile. */
+interface LoadCost {
+  readonly cpuMsPerWrite?: number;
+  readonly queriesPerWrite?: number;
+  readonly idleCores?: number;
+}
+
+/** Idle core-seconds of the whole machine so far (Linux /proc/stat), or undefined. */
+function idleSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((fields[3] ?? 0) + (fields[4] ?? 0)) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Counters of the API processes (CPU, segments sent to the database's port: about one per query) and of the machine. */
+function countersOf(apis: readonly ApiProcess[], databasePort: number | undefined) {
+  return {
+    cpu: apis.map((api) => cpuSecondsOf(api.pid)),
+    segments: apis.map((api) => (databasePort === undefined ? undefined : segmentsSentTo(api.pid, databasePort))),
+    idle: idleSeconds(),
+  };
+}
+
+/** Runs `load` and says what it cost per acknowledged write (see `LoadCost`). */
+async function withCost<T extends { row: WriteRow }>(
+  apis: readonly ApiProcess[],
+  databasePort: number | undefined,
+  load: () => Promise<T>,
+): Promise<T> {
+  const before = countersOf(apis, databasePort);
+  const result = await load();
+  const { row } = result;
+  const after = countersOf(apis, databasePort);
+  const writes = Math.max(1, row.acknowledged);
+  const sum = (values: (number | undefined)[]) =>
+    values.every((value) => value !== undefined) ? values.reduce((a, b) => a! + b!, 0) : undefined;
+  const cpu = sum(
+    after.cpu.map((value, index) => (value === undefined || before.cpu[index] === undefined ? undefined : value - before.cpu[index]!)),
+  );
+  const segments = sum(
+    after.segments.map((value, index) => (value && before.segments[index] ? segmentsBetween(before.segments[index]!, value) : undefined)),
+  );
+  row.cost = {
+    ...(cpu !== undefined ? { cpuMsPerWrite: (cpu * 1000) / writes } : {}),
+    ...(segments !== undefined ? { queriesPerWrite: segments / writes } : {}),
+    ...(after.idle !== undefined && before.idle !== undefined ? { idleCores: (after.idle - before.idle) / row.seconds } : {}),
+  };
+  return result;
 }
 
 const perSecond = (row: WriteRow) => row.acknowledged / row.seconds;
@@ -220,10 +277,10 @@ async function verify(
 }
 
 /** One process count: creates, updates of one dataset, updates across many. */
-async function measure(apis: readonly ApiProcess[], tag: string): Promise<WriteRow[]> {
+async function measure(apis: readonly ApiProcess[], tag: string, databasePort: number | undefined): Promise<WriteRow[]> {
   const rows: WriteRow[] = [];
   const createOwner = `wc-${tag}`;
-  const { row: createRow, created } = await creates(apis, createOwner);
+  const { row: createRow, created } = await withCost(apis, databasePort, () => creates(apis, createOwner));
   const createdEvents = await eventCounts(apis[0]!.url, createOwner);
   const createdCount = [...createdEvents].filter(([key]) => key.startsWith('dataset.created')).reduce((sum, [, count]) => sum + count, 0);
   createRow.lost = Math.abs(createdCount - created.size);
@@ -232,13 +289,13 @@ async function measure(apis: readonly ApiProcess[], tag: string): Promise<WriteR
 
   const owner = `wu-${tag}`;
   await call('POST', `${apis[0]!.url}/api/v1/datasets`, { owner, name: 'one', descriptor: descriptorOf('one') });
-  const one = await updates(apis, owner, ['one'], 'update, one dataset (If-Match)');
+  const one = await withCost(apis, databasePort, () => updates(apis, owner, ['one'], 'update, one dataset (If-Match)'));
   one.row.lost = await verify(apis[0]!.url, owner, one.acknowledged, 1);
   rows.push(one.row);
 
   const names = Array.from({ length: MANY_DATASETS }, (_, index) => `many-${index}`);
   await Promise.all(names.map((name) => call('POST', `${apis[0]!.url}/api/v1/datasets`, { owner, name, descriptor: descriptorOf(name) })));
-  const many = await updates(apis, owner, names, `update, ${MANY_DATASETS} datasets (If-Match)`);
+  const many = await withCost(apis, databasePort, () => updates(apis, owner, names, `update, ${MANY_DATASETS} datasets (If-Match)`));
   many.row.lost = await verify(apis[apis.length - 1]!.url, owner, many.acknowledged, 1);
   rows.push(many.row);
   return rows;
@@ -282,7 +339,8 @@ async function withApis(count: number, dataDir: string, databaseUrl: string | un
   const apis: ApiProcess[] = [];
   try {
     for (let index = 0; index < count; index += 1) apis.push(await startApi({ dataDir, ...(databaseUrl ? { databaseUrl } : {}) }));
-    return await measure(apis, tag);
+    // The server's port: the API's connections to it are counted (the embedded database's are not).
+    return await measure(apis, tag, databaseUrl ? Number(new URL(databaseUrl).port || 5432) : undefined);
   } finally {
     await Promise.all(apis.map((api) => api.stop()));
   }
@@ -303,13 +361,20 @@ export async function runWritesBench(): Promise<void> {
     );
     console.log(`catalog: ${database.label}`);
     if (!database.url) console.log('(the embedded PGlite serves one process only: set DATABASE_URL to measure two API processes)');
-    console.log('\n| operation | processes | acknowledged | writes/s | 412 | errors | p50 ms | p99 ms | lost |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(
+      '\n| operation | processes | acknowledged | writes/s | 412 | errors | p50 ms | p99 ms | lost | API CPU ms/write | queries/write | idle cores |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const figure = (value: number | undefined, digits: number) => (value === undefined ? '-' : value.toFixed(digits));
     for (const row of rows) {
       console.log(
-        `| ${row.operation} | ${row.processes} | ${row.acknowledged} | ${perSecond(row).toFixed(0)} | ${row.rejected412} | ${row.errors} | ${percentile(row.latencies, 0.5).toFixed(1)} | ${percentile(row.latencies, 0.99).toFixed(1)} | ${row.lost} |`,
+        `| ${row.operation} | ${row.processes} | ${row.acknowledged} | ${perSecond(row).toFixed(0)} | ${row.rejected412} | ${row.errors} | ${percentile(row.latencies, 0.5).toFixed(1)} | ${percentile(row.latencies, 0.99).toFixed(1)} | ${row.lost} | ${figure(row.cost?.cpuMsPerWrite, 1)} | ${figure(row.cost?.queriesPerWrite, 1)} | ${figure(row.cost?.idleCores, 2)} |`,
       );
     }
+    console.log(
+      '(API CPU: both processes, over the acknowledged writes; queries: segments the API sent to the database; idle cores: the ' +
+        "machine's, during the load: near 0, the machine, not the API, caps a second process)",
+    );
     const of = (operation: string, processes: number) => rows.find((row) => row.operation === operation && row.processes === processes);
     const manyName = `update, ${MANY_DATASETS} datasets (If-Match)`;
     console.log('');
