@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MetastoreEvent, StoredEvent } from '@metastore/events';
 import { describeOutboxContract } from '@metastore/events/testing';
-import { databaseForTests, type TestDatabase } from '../testing';
+import { databaseForTests, withClient, type TestDatabase } from '../testing';
 import pg from 'pg';
 import { createCatalogDatabase, type CatalogDatabase } from './catalog-database';
 import { OUTBOX_APPEND_LOCK_KEY } from './postgres-catalog.adapter';
@@ -198,9 +198,10 @@ describe('PostgresOutbox', () => {
   }, 30_000);
 
   it("reads one owner's feed as a range of the (owner, sequence) index, not a walk of every owner's events", async () => {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
+    // The embedded database takes one connection at a time, and the catalog holds it: this last check closes the catalog
+    // (close() is idempotent; afterAll's close then returns at once).
+    if (database.kind === 'embedded') await db.close();
+    await withClient(database.url, async (client) => {
       // Many published events of another owner after the cursor, then statistics, as on a busy instance.
       await client.query(`
         INSERT INTO outbox_events (event_id, owner, name, type, payload, published_at)
@@ -212,8 +213,6 @@ describe('PostgresOutbox', () => {
           WHERE owner = 'acme' AND sequence > 0 ORDER BY owner, sequence LIMIT 100`)
       ).rows as [{ 'QUERY PLAN': unknown }];
       expect(JSON.stringify(plan)).toContain('"Index Name":"outbox_events_owner_sequence_idx"');
-    } finally {
-      await client.end();
-    }
+    });
   });
 });
