@@ -1,4 +1,5 @@
 export type { ChangedDatasets, DatasetStorage, StorageUsage } from './lib/dataset-storage.port';
+export type { ClientLogger, RateLimitBudget } from './lib/host-client.model';
 export type {
   Author,
   CommitRequest,

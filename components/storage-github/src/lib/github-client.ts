@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { GitHubStorageConfig } from './github.config';
+import type { ClientLogger, RateLimitBudget } from '@metastore/storage';
 
 /** The Octokit class with GitHub's recommended throttling and retries. */
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
@@ -11,21 +12,8 @@ const ThrottledOctokit = Octokit.plugin(throttling, retry);
 /** An Octokit client with throttling/retry plugins. */
 export type GitHubClient = InstanceType<typeof ThrottledOctokit>;
 
-/** The primary rate-limit budget as last reported by GitHub (x-ratelimit-* headers). */
-export interface RateLimitBudget {
-  limit?: number;
-  remaining?: number;
-  /** Unix seconds. */
-  reset?: number;
-  /** Requests answered by GitHub, and how many of them were 304s (not counted by GitHub). */
-  requests: number;
-  notModified: number;
-}
-
-/** Minimal logger the client reports throttling to (pino-compatible). */
-export interface ClientLogger {
-  warn(object: object, message: string): void;
-}
+/** Defined once in @metastore/storage, for every host's client. */
+export type { ClientLogger, RateLimitBudget };
 
 /** Endpoints a GitHub App calls as itself, with its JWT (never with an installation token). */
 const APP_ENDPOINT = /^\/app(?:\/|$)|\/installation$/;

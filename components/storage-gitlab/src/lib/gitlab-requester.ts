@@ -9,22 +9,10 @@ import {
 } from '@gitbeaker/requester-utils';
 import { LRUCache } from 'lru-cache';
 import { GitLabApiError, GitLabNetworkError, upstreamMessageOf } from './gitlab.errors';
+import type { ClientLogger, RateLimitBudget } from '@metastore/storage';
 
-/** The rate-limit budget as last reported by GitLab (`RateLimit-*` headers), and how many requests were answered. */
-export interface RateLimitBudget {
-  limit?: number;
-  remaining?: number;
-  /** Unix seconds. */
-  reset?: number;
-  /** Requests answered by GitLab, and how many of them were 304s (revalidations with nothing changed). */
-  requests: number;
-  notModified: number;
-}
-
-/** Minimal logger the requester reports rate limits and retries to (pino-compatible). */
-export interface ClientLogger {
-  warn(object: object, message: string): void;
-}
+/** Defined once in @metastore/storage, for every host's client. */
+export type { ClientLogger, RateLimitBudget };
 
 /** How the requester retries and caches. */
 export interface RequesterSettings {
