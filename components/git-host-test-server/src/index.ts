@@ -26,3 +26,5 @@ export { etagMatches, openDataDirectory, queryParams, routeParams, startHostServ
 export type { AnsweredFault, HostResponse, HostRoute, HostServer, HostServerOptions, HttpMethod, RecordedRequest } from './lib/host-server';
 export { pageRequest, pageUrl } from './lib/pagination';
 export type { PageRequest } from './lib/pagination';
+export { nonNegativeInteger, STANDALONE_OPTIONS, standaloneServerOptions } from './lib/standalone-options';
+export type { StandaloneServerOptions } from './lib/standalone-options';
