@@ -4,7 +4,7 @@
  * catalog's listing and search on 100,000 datasets, and event delivery through Redis. Prints latency
  * (p50/p99), throughput and counts. A benchmark, not a test: nothing here asserts timings.
  * First the read path side by side with bare Express and node:http (read.bench.ts).
- * `--only=read|local|github|gitlab|catalog|events|sync` (or a comma-separated list; also `BENCH_ONLY`) runs some sections
+ * `--only=read|local|github|gitlab|catalog|events|sync|writes` (or a comma-separated list; also `BENCH_ONLY`) runs some sections
  * only; `--quick` shortens every section (quick.ts: about two minutes in all), `--profile` adds the read section's CPU
  * profile by layer. It writes what the sections printed as `bench-report.md` and `bench-report.json` (report.ts) into
  * `tools/bench/reports/`, or the directory `--report=<dir>` names.
