@@ -240,7 +240,7 @@ export class DatasetService {
         const forms =
           typeof options.numberForms === 'function' ? options.numberForms(storedForms) : (options.numberForms ?? NO_NUMBER_FORMS);
         const { files, warnings } = this.prepare(descriptor, options, forms);
-        const changes = changesBetween(await this.managedFilesAt(id, parent), files);
+        const changes = changesBetween(await this.managedFilesAt(id, parent, storedForms), files);
         // Equal content in another key order, or a value that serialises to the stored files (-0, undefined members), is no
         // change; numbers written otherwise (1.0 for 1) are.
         const sameContent =
@@ -287,11 +287,11 @@ export class DatasetService {
   /**
    * The files Metastore manages as they are at the parent: computed from its descriptor, or, when that cannot be
    * parsed, read back (the pointers a Metastore .gitattributes lists that still are LFS pointers, and that file).
+   * `forms` are those of its source (numberFormsOf), which the caller has already computed.
    */
-  private async managedFilesAt(id: DatasetId, parent: StoredDescriptor): Promise<Map<string, string>> {
-    if ('descriptor' in parent) {
-      return managedFiles(serializeDescriptor(parent.descriptor, numberFormsOf(parent.source)), lfsPointersOf(parent.descriptor).pointers);
-    }
+  private async managedFilesAt(id: DatasetId, parent: StoredDescriptor, forms: NumberForms): Promise<Map<string, string>> {
+    if ('descriptor' in parent)
+      return managedFiles(serializeDescriptor(parent.descriptor, forms), lfsPointersOf(parent.descriptor).pointers);
     const files = new Map([[DESCRIPTOR_PATH, parent.source]]);
     const attributes = await this.storage.readFile(id, parent.revision, GITATTRIBUTES_PATH);
     const paths = attributes === undefined ? [] : pointerPathsOf(attributes);
