@@ -84,6 +84,12 @@ describe.each(projects)('projects/%s/Dockerfile', (project) => {
 });
 
 describe('what the images copy', () => {
+  it('every image has the same build stages, instruction for instruction (the second build reuses the first’s layers)', () => {
+    const buildStages = projects.map((project) => stages(path.join(root, 'projects', project, 'Dockerfile')).slice(0, -1));
+    expect(projects.length).toBeGreaterThan(1);
+    for (const stagesOf of buildStages) expect(stagesOf).toEqual(buildStages[0]);
+  });
+
   it('.dockerignore keeps the checkout’s node_modules, dist, data, .git and the generated client out of the build context', () => {
     const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).toEqual(
