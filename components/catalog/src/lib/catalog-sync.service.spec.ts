@@ -679,13 +679,28 @@ class ChangeListingStorage extends InMemoryDatasetStorage {
 }
 
 describe('CatalogSync.reconcile with watermarks', () => {
-  function incremental() {
+  /** A catalog that refuses its next update as stale, as when another writer (the API, the journal drainer) recorded first. */
+  class RacedCatalogStore extends InMemoryCatalogStore {
+    staleOnce = false;
+    override async apply(update: CatalogUpdate) {
+      if (!this.staleOnce) return super.apply(update);
+      this.staleOnce = false;
+      return 'stale' as const;
+    }
+  }
+  function incremental(concurrency?: number) {
     const storage = new ChangeListingStorage(tickingClock());
-    const catalog = new InMemoryCatalogStore();
+    const catalog = new RacedCatalogStore();
     const watermarks = new InMemorySyncWatermarkStore();
     let now = Date.parse('2024-06-01T00:00:00Z');
     const clock = () => new Date(now);
-    const sync = new CatalogSync(storage, catalog, { events, clock, watermarks, fullSyncEveryMs: 86_400_000 });
+    const sync = new CatalogSync(storage, catalog, {
+      events,
+      clock,
+      watermarks,
+      fullSyncEveryMs: 86_400_000,
+      ...(concurrency ? { concurrency } : {}),
+    });
     return { storage, catalog, watermarks, sync, advance: (ms: number) => (now += ms) };
   }
   const push = async (storage: InMemoryDatasetStorage, id: DatasetId, title: string) =>
@@ -715,6 +730,19 @@ describe('CatalogSync.reconcile with watermarks', () => {
     expect((await watermarks.get('memory', rain.owner))?.value).toBe('1');
     storage.broken.clear();
     expect(await sync.reconcile()).toMatchObject({ datasets: 1, failures: 0, updated: 1 });
+    expect((await catalog.getDataset(rain))?.title).toBe('Rain 2');
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('2');
+  });
+
+  it('keeps the watermark of an owner with a dataset another writer recorded first, so the next run compares it again', async () => {
+    const { storage, catalog, watermarks, sync } = incremental();
+    await storage.createDataset(rain, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    await sync.reconcile();
+    await push(storage, rain, 'Rain 2');
+    catalog.staleOnce = true;
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, failures: 0, updated: 0 });
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('1');
+    expect(await sync.reconcile()).toMatchObject({ datasets: 1, updated: 1 });
     expect((await catalog.getDataset(rain))?.title).toBe('Rain 2');
     expect((await watermarks.get('memory', rain.owner))?.value).toBe('2');
   });

@@ -73,7 +73,7 @@ export interface ReconcileSummary {
   readonly incrementalOwners: number;
 }
 
-/** One owner's part of a reconcile: the datasets to compare, and the watermark to store once all of them are recorded. */
+/** One owner's part of a reconcile: the datasets to compare, and the watermark to store once all of them are recorded (none stale). */
 interface OwnerPlan {
   readonly owner: string;
   readonly present: readonly DatasetId[];
@@ -201,8 +201,10 @@ export class CatalogSync {
       options,
       counts,
       async (id) => {
-        if ((await this.reconcileDataset(id, counts)) > 0) counts.changed += 1;
-        planOf.get(id.owner)!.done += 1;
+        const result = await this.reconciler.reconcile(id, { tally: counts });
+        if (result.created + result.updated + result.deleted + result.tagChanges > 0) counts.changed += 1;
+        // Stale: another writer recorded first, maybe short of what the listing saw; the owner's watermark waits for the next run.
+        if (!result.stale) planOf.get(id.owner)!.done += 1;
       },
       (id) => {
         planOf.get(id.owner)!.failures += 1;
@@ -372,12 +374,6 @@ export class CatalogSync {
       },
       signal,
     );
-  }
-
-  /** Reconciles one dataset; resolves to the number of events recorded for it. */
-  private async reconcileDataset(id: DatasetId, counts: Counts): Promise<number> {
-    const result = await this.reconciler.reconcile(id, { tally: counts });
-    return result.created + result.updated + result.deleted + result.tagChanges;
   }
 
   /** The head's sha, or `gone` when storage no longer has the dataset (a head-less repository keeps its row: nothing to say about it). */
