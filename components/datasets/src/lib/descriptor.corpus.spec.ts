@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { InMemoryDatasetStorage } from '@metastore/storage/testing';
 import { corpusEntries, corpusText } from '../testing';
+import { DatasetService } from './dataset.service';
 import { DESCRIPTOR_ISSUE_CODES, descriptorCodesMarkdown } from './descriptor.codes';
 import { DescriptorValidator } from './descriptor.validator';
 
@@ -18,8 +20,11 @@ describe('the real-world corpus (src/testing/corpus, manifest.json)', () => {
     expect(new Set(entries.map((entry) => entry.version))).toEqual(new Set(['1.0', '2.0']));
   });
 
+  // What a write answers (the profile rules, then the Git LFS pointers), so that a valid package refused by either fails.
+  const datasets = new DatasetService({ storage: new InMemoryDatasetStorage(), validator });
+
   it.each(entries.map((entry) => [entry.file, entry] as const))('%s keeps its verdict', (_file, entry) => {
-    const report = validator.validate(JSON.parse(corpusText(entry)));
+    const report = datasets.validate(JSON.parse(corpusText(entry)));
     const lenient = report.warnings.filter((warning) => DESCRIPTOR_ISSUE_CODES[warning.code].kind === 'lenient');
     const verdict = report.errors.length > 0 ? 'invalid' : lenient.length > 0 ? 'valid-with-warnings' : 'valid';
     expect({ version: report.version, verdict, errors: sortedCodes(report.errors), warnings: sortedCodes(report.warnings) }).toEqual({
