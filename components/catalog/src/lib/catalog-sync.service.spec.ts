@@ -747,6 +747,21 @@ describe('CatalogSync.reconcile with watermarks', () => {
     expect((await watermarks.get('memory', rain.owner))?.value).toBe('2');
   });
 
+  it('keeps the watermark of an owner whose run was aborted before all its datasets were compared', async () => {
+    const { storage, watermarks, sync } = incremental(1);
+    await storage.createDataset(rain, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    await sync.reconcile();
+    await storage.createDataset(wind, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
+    await push(storage, rain, 'Rain 2');
+    const controller = new AbortController();
+    const summary = await sync.reconcile({ signal: controller.signal, onProgress: (done) => done === 1 && controller.abort() });
+    expect(summary).toMatchObject({ datasets: 2, failures: 0 });
+    expect(summary.created + summary.updated).toBe(1);
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('1');
+    expect(await sync.reconcile()).toMatchObject({ datasets: 2, changed: 1 });
+    expect((await watermarks.get('memory', rain.owner))?.value).toBe('3');
+  });
+
   it('reconciles in full when asked (--full) or when the last full run is older than fullSyncEveryMs, and finds deletions then', async () => {
     const { storage, catalog, watermarks, sync, advance } = incremental();
     for (const id of [rain, wind]) await storage.createDataset(id, { files: [file(descriptor('v1'))], message: 'direct', author: pusher });
