@@ -31,6 +31,15 @@ export interface StorageBackend<Name extends string = string, Settings = unknown
   readonly variables?: VariableSchema;
   parseConfig(values: EnvironmentValues, context: StorageConfigContext): Settings;
   create(settings: Settings, context: StorageCreateContext): DatasetStorage;
+  /**
+   * For a git host's webhooks (the host named like the backend): the topic that marks a repository as a dataset, and the
+   * `owner/name` part of a repository path as the host names it (undefined: outside where datasets are kept). Absent: the
+   * backend receives no webhooks.
+   */
+  readonly webhook?: {
+    topic(settings: Settings): string;
+    relativePath(settings: Settings, path: string): string | undefined;
+  };
 }
 
 /** Declares a backend, keeping its name's literal type and checking `create` against `parseConfig`'s result. */
@@ -58,6 +67,7 @@ const gitHubBackend = defineStorageBackend({
   parseConfig: (values, { process }): GitHubStorageConfig =>
     parseGitHubStorageConfig(values, process === 'api' ? {} : { maxRateLimitWaitSeconds: 600 }),
   create: (settings, { logger }) => new GitHubStorage(settings, { logger: logger.child({ component: 'storage-github' }) }),
+  webhook: { topic: (settings) => settings.topic, relativePath: (_settings, path) => path },
 });
 
 /** GitLab projects through its REST API (gitlab.com or self-managed). */
@@ -69,6 +79,12 @@ const gitLabBackend = defineStorageBackend({
   parseConfig: (values, { process }): GitLabStorageConfig =>
     parseGitLabStorageConfig(values, process === 'api' ? {} : { maxRateLimitWaitSeconds: 600 }),
   create: (settings, { logger }) => new GitLabStorage(settings, { logger: logger.child({ component: 'storage-gitlab' }) }),
+  // The project `<root group>/<owner>/<name>` (without a root group, `<owner>/<name>`), as the adapter names it.
+  webhook: {
+    topic: (settings) => settings.topic,
+    relativePath: (settings, path) =>
+      !settings.rootGroup ? path : path.startsWith(`${settings.rootGroup}/`) ? path.slice(settings.rootGroup.length + 1) : undefined,
+  },
 });
 
 /** Every storage backend, one entry each: `STORAGE`'s allowed values, their parsers and factories. The first is the default. */

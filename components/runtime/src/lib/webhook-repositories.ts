@@ -1,9 +1,8 @@
 import { parseDatasetId } from '@metastore/datasets';
 import { ValidationError } from '@metastore/errors';
 import type { DatasetId } from '@metastore/storage';
-import type { GitHubStorageConfig } from '@metastore/storage-github';
-import type { GitLabStorageConfig } from '@metastore/storage-gitlab';
 import type { StorageSelection } from './runtime.config';
+import { storageBackend } from './storage-backends';
 
 /** The repository a webhook delivery is about, as its payload names it. */
 export interface HostedRepository {
@@ -25,23 +24,13 @@ export type WebhookDataset = { readonly dataset: DatasetId } | { readonly ignore
  * another host than the one datasets are stored on, or about a repository outside the mapping, is ignored.
  */
 export function webhookDatasetOf(storage: StorageSelection, repository: HostedRepository): WebhookDataset {
-  if (storage.backend !== repository.host) return { ignored: `datasets are not stored on ${repository.host} here` };
-  let relative = repository.path;
-  let topic: string;
-  if (storage.backend === 'github') {
-    topic = (storage.settings as GitHubStorageConfig).topic;
-  } else {
-    const settings = storage.settings as GitLabStorageConfig;
-    topic = settings.topic;
-    if (settings.rootGroup) {
-      const prefix = `${settings.rootGroup}/`;
-      if (!relative.startsWith(prefix)) return { ignored: 'the repository is outside the root group' };
-      relative = relative.slice(prefix.length);
-    }
-  }
+  const { webhook } = storageBackend(storage.backend);
+  if (storage.backend !== repository.host || !webhook) return { ignored: `datasets are not stored on ${repository.host} here` };
+  const relative = webhook.relativePath(storage.settings, repository.path);
+  if (relative === undefined) return { ignored: 'the repository is outside the root group' };
   const parts = relative.split('/');
   if (parts.length !== 2) return { ignored: 'the repository is not mapped to a dataset' };
-  if (repository.topics !== undefined && !repository.topics.includes(topic))
+  if (repository.topics !== undefined && !repository.topics.includes(webhook.topic(storage.settings)))
     return { ignored: 'the repository is not marked as a dataset' };
   try {
     return { dataset: parseDatasetId(parts[0], parts[1]) };
