@@ -278,6 +278,39 @@ describe('GitLabStorage: the compare-and-swap is GitLab’s last_commit_id', () 
     ).rejects.toMatchObject({ code: 'REVISION_CONFLICT' });
     expect(await storageFor(server()).resolveRef(id)).toBe(second.sha);
   });
+
+  it('refuses to send an unguarded update when the raw read came without X-Gitlab-Last-Commit-Id (a proxy stripped it)', async () => {
+    const writer = storageFor(server());
+    const id: DatasetId = { owner: uniqueOwner('cas'), name: 'unguarded' };
+    const first = await writer.createDataset(id, { files: [{ path: 'datapackage.json', content: '{"v":0}' }], message: 'c', author });
+    const second = await writer.commit(id, {
+      parent: first.sha,
+      changes: [{ path: 'datapackage.json', content: '{"v":1}' }],
+      message: 'v1',
+      author,
+    });
+    const realFetch = globalThis.fetch;
+    const stripping = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const response = await realFetch(input, init);
+      if (!String(input).includes('/raw')) return response;
+      const headers = new Headers(response.headers);
+      headers.delete('x-gitlab-last-commit-id');
+      return new Response(await response.arrayBuffer(), { status: response.status, statusText: response.statusText, headers });
+    });
+    try {
+      await expect(
+        storageFor(server()).commit(id, {
+          parent: first.sha,
+          changes: [{ path: 'datapackage.json', content: '{"v":"lost"}' }],
+          message: 'x',
+          author,
+        }),
+      ).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    } finally {
+      stripping.mockRestore();
+    }
+    expect(await storageFor(server()).resolveRef(id)).toBe(second.sha);
+  });
 });
 
 describe('GitLabStorage: surviving GitLab faults', () => {

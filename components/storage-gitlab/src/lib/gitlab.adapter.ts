@@ -754,6 +754,12 @@ export class GitLabStorage implements DatasetStorage {
     const actions: CommitAction[] = [];
     request.changes.forEach((change, index) => {
       const before = known[index]!;
+      // Without its guard an update or delete would overwrite whatever landed since the parent: refused, never sent unguarded.
+      if (before.content !== undefined && before.lastCommitId === undefined)
+        throw storageUnavailable(
+          `commit: GitLab sent no X-Gitlab-Last-Commit-Id for ${change.path}, the guard against a stale parent`,
+          undefined,
+        );
       const guard = before.lastCommitId !== undefined ? { lastCommitId: before.lastCommitId } : {};
       if ('delete' in change) {
         if (before.content !== undefined) actions.push({ action: 'delete', filePath: change.path, ...guard });
