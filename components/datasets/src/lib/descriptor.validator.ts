@@ -196,8 +196,13 @@ export class DescriptorValidator {
     const profiles = this.versions[selection.version];
     const issues = [...this.check(profiles.package, `${profiles.base}datapackage.json`, descriptor, '')];
     const resources = Array.isArray(descriptor['resources']) ? descriptor['resources'] : [];
+    // Each name's first resource, found in one pass (a lookup per resource would be quadratic in their number).
+    const firstByName = new Map<unknown, number>();
     resources.forEach((resource, index) => {
-      if (isJsonObject(resource)) issues.push(...this.resourceIssues(resource, index, resources, selection));
+      if (isJsonObject(resource) && !firstByName.has(resource['name'])) firstByName.set(resource['name'], index);
+    });
+    resources.forEach((resource, index) => {
+      if (isJsonObject(resource)) issues.push(...this.resourceIssues(resource, index, resources, selection, firstByName));
     });
     const errors: DescriptorIssue[] = [];
     const warnings: DescriptorWarning[] = [...selection.warnings];
@@ -219,7 +224,13 @@ export class DescriptorValidator {
   }
 
   /** One resource: its own profile, its schema and dialect against theirs, the tabular rules, and Metastore's rules. */
-  private resourceIssues(resource: JsonObject, index: number, resources: readonly unknown[], selection: Selection): DescriptorIssue[] {
+  private resourceIssues(
+    resource: JsonObject,
+    index: number,
+    resources: readonly unknown[],
+    selection: Selection,
+    firstByName: ReadonlyMap<unknown, number>,
+  ): DescriptorIssue[] {
     const profiles = this.versions[selection.version];
     const at = `/resources/${index}`;
     const issues = [...this.check(profiles.resource, `${profiles.base}dataresource.json`, resource, at)];
@@ -243,7 +254,7 @@ export class DescriptorValidator {
     if (isJsonObject(resource['dialect'])) {
       issues.push(...this.check(profiles.dialect, `${profiles.base}tabledialect.json`, resource['dialect'], `${at}/dialect`));
     }
-    return [...issues, ...metastoreResourceIssues(resource, index, resources)];
+    return [...issues, ...metastoreResourceIssues(resource, index, firstByName)];
   }
 }
 
@@ -333,7 +344,7 @@ function fieldNames(schema: JsonObject): Set<string> {
 }
 
 /** The MUST rules the JSON Schema profiles cannot express (or express too loosely), per resource. */
-function metastoreResourceIssues(resource: JsonObject, index: number, resources: readonly unknown[]): DescriptorIssue[] {
+function metastoreResourceIssues(resource: JsonObject, index: number, firstByName: ReadonlyMap<unknown, number>): DescriptorIssue[] {
   const at = `/resources/${index}`;
   const issues: DescriptorIssue[] = [];
   const hasPath = resource['path'] !== undefined;
@@ -351,8 +362,8 @@ function metastoreResourceIssues(resource: JsonObject, index: number, resources:
   }
   const name = resource['name'];
   if (typeof name === 'string') {
-    const first = resources.findIndex((candidate) => isJsonObject(candidate) && candidate['name'] === name);
-    if (first !== index) {
+    const first = firstByName.get(name);
+    if (first !== undefined && first !== index) {
       const message = `duplicate resource name '${name}' (first used at /resources/${first})`;
       issues.push(finding(`${at}/name`, 'RESOURCE_NAME_DUPLICATE', 'metastore:unique-resource-names', message));
     }
