@@ -16,7 +16,15 @@ import {
 } from '@metastore/storage';
 import { isJsonObject, type Descriptor, type DescriptorReport, type DescriptorWarning, type JsonObject } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
-import { DESCRIPTOR_PATH, GITATTRIBUTES_PATH, isLfsPointer, lfsPointersOf, managedFiles, pointerPathsOf } from './lfs-pointers';
+import {
+  DESCRIPTOR_PATH,
+  GITATTRIBUTES_PATH,
+  isLfsPointer,
+  lfsPointersOf,
+  managedFiles,
+  pointerPathsOf,
+  type LfsPointer,
+} from './lfs-pointers';
 import { mergedNumberForms, NO_NUMBER_FORMS, numberFormsOf, serializeWithForms, type NumberForms } from './number-forms';
 
 /** A descriptor as stored at one revision; `source` is the exact file content. */
@@ -333,10 +341,15 @@ export class DatasetService {
    * warnings, the same codes and pointers; Git LFS pointer problems included.
    */
   validate(descriptor: unknown, options: Pick<WriteOptions, 'strict'> = {}): DescriptorReport {
+    return this.check(descriptor, options).report;
+  }
+
+  /** The report `validate` answers, and the Git LFS pointers of a descriptor it finds no error in. */
+  private check(descriptor: unknown, options: Pick<WriteOptions, 'strict'>): { report: DescriptorReport; pointers: LfsPointer[] } {
     const report = this.validator.validate(descriptor, { strict: options.strict ?? false });
-    if (report.errors.length > 0) return report;
+    if (report.errors.length > 0) return { report, pointers: [] };
     const lfs = lfsPointersOf(descriptor as Descriptor);
-    return { ...report, errors: lfs.errors, warnings: [...report.warnings, ...lfs.warnings] };
+    return { report: { ...report, errors: lfs.errors, warnings: [...report.warnings, ...lfs.warnings] }, pointers: lfs.pointers };
   }
 
   /** Validates a descriptor and computes the files it is stored as; throws a ValidationError listing every error. */
@@ -345,12 +358,9 @@ export class DatasetService {
     options: Pick<WriteOptions, 'strict'>,
     forms: NumberForms,
   ): { files: Map<string, string>; warnings: DescriptorWarning[] } {
-    const report = this.validate(descriptor, options);
+    const { report, pointers } = this.check(descriptor, options);
     if (report.errors.length > 0) throw new ValidationError('the descriptor is not a valid Data Package', report.errors);
-    return {
-      files: managedFiles(serializeDescriptor(descriptor as Descriptor, forms), lfsPointersOf(descriptor as Descriptor).pointers),
-      warnings: [...report.warnings],
-    };
+    return { files: managedFiles(serializeDescriptor(descriptor as Descriptor, forms), pointers), warnings: [...report.warnings] };
   }
 }
 
