@@ -31,7 +31,7 @@ import {
 } from '@metastore/storage';
 import { createGitLabClient, type GitLabClient } from './gitlab-client';
 import { LISTING_PAGE_SIZE, listActiveSince, type ListedProject, type ProjectListingPage } from './gitlab-change-listing';
-import type { GitLabStorageConfig } from './gitlab.config';
+import { OWNER, type GitLabStorageConfig } from './gitlab.config';
 import { isTransient, messageOf, statusOf, storageUnavailable } from './gitlab.errors';
 import type { ClientLogger, RateLimitBudget } from './gitlab-requester';
 import { decodeTagMessage, encodeTagMessage } from './tag-message';
@@ -40,8 +40,6 @@ const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 const PAGE_SIZE = 100;
 /** The file every Metastore dataset holds: resolving a ref reads it ahead (see resolveRef). */
 const READ_AHEAD_PATH = 'datapackage.json';
-/** What a Metastore owner may be (the dataset-id grammar of @metastore/datasets): one path segment, so never `acme/sub`. */
-const OWNER = /^[a-z0-9](?:[a-z0-9._-]{0,37}[a-z0-9])?$/;
 
 /** The fields of a GitLab commit (commits API) that we read. */
 interface GitLabCommit {

@@ -41,8 +41,8 @@ export interface GitLabStorageConfig {
 
 /** A GitLab namespace path segment (group or user path): letters, digits, `_`, `-`, `.`, not starting with `-` or `.`. */
 const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
-/** What a Metastore owner may be (the dataset-id grammar of @metastore/datasets). */
-const OWNER = /^[a-z0-9](?:[a-z0-9._-]{0,37}[a-z0-9])?$/;
+/** What a Metastore owner may be (the dataset-id grammar of @metastore/datasets): one path segment, so never `acme/sub`. */
+export const OWNER = /^[a-z0-9](?:[a-z0-9._-]{0,37}[a-z0-9])?$/;
 
 const commaList = z
   .string()
