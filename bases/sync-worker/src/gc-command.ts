@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { collectCatalogGarbage } from '@metastore/catalog-postgres';
 import { loadCliConfig } from '@metastore/runtime';
 import type { CliIo } from './cli';
 
@@ -18,33 +18,6 @@ Options:
   --json               Print the summary as JSON.
   -h, --help           Show this help.
 `;
-
-/** What one run deleted. */
-export interface GcSummary {
-  readonly outboxEvents: number;
-  readonly revokedTokens: number;
-  readonly outboxCutoff: string;
-}
-
-/** Rows deleted per statement: short transactions, so the relay and the API's writes never wait long on them. */
-const BATCH = 5000;
-
-/** Deletes published outbox events older than `cutoff` and expired revocations, in batches; returns the counts. */
-export async function collectGarbage(client: pg.ClientBase, cutoff: Date): Promise<GcSummary> {
-  let outboxEvents = 0;
-  for (;;) {
-    // Oldest first along the primary key: old published rows sit at the low sequences, so no batch scans the whole table.
-    const result = await client.query(
-      `DELETE FROM outbox_events WHERE sequence IN (
-         SELECT sequence FROM outbox_events WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY sequence LIMIT ${BATCH})`,
-      [cutoff],
-    );
-    outboxEvents += result.rowCount ?? 0;
-    if ((result.rowCount ?? 0) < BATCH) break;
-  }
-  const revoked = await client.query('DELETE FROM revoked_tokens WHERE expires_at < now()');
-  return { outboxEvents, revokedTokens: revoked.rowCount ?? 0, outboxCutoff: cutoff.toISOString() };
-}
 
 /** `metastore catalog gc`: resolves to the exit code (0 done, 1 failed, 2 usage or configuration error). */
 export async function runGcCommand(argv: readonly string[], io: CliIo, now: () => Date = () => new Date()): Promise<number> {
@@ -79,10 +52,8 @@ export async function runGcCommand(argv: readonly string[], io: CliIo, now: () =
     io.stderr.write('metastore catalog gc: DATABASE_URL is not set; gc needs the catalog on a PostgreSQL server\n');
     return 2;
   }
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
-    await client.connect();
-    const summary = await collectGarbage(client, new Date(now().getTime() - days * 86_400_000));
+    const summary = await collectCatalogGarbage(url, new Date(now().getTime() - days * 86_400_000));
     io.stdout.write(
       values.json
         ? `${JSON.stringify({ command: 'catalog gc', ...summary })}\n`
@@ -93,7 +64,5 @@ export async function runGcCommand(argv: readonly string[], io: CliIo, now: () =
     // pg's messages name the server and the database, never the password.
     io.stderr.write(`metastore catalog gc failed: ${(error as Error).message}\n`);
     return 1;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }

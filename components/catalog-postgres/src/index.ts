@@ -13,3 +13,5 @@ export { PostgresSyncWatermarkStore } from './lib/postgres-sync-watermarks.adapt
 export { PostgresWebhookDeliveries } from './lib/postgres-webhook-deliveries.adapter';
 export { openCatalogDatabase, prismaConfigPath } from './lib/open-catalog-database';
 export type { OpenCatalog, OpenCatalogOptions } from './lib/open-catalog-database';
+export { collectCatalogGarbage } from './lib/catalog-gc';
+export type { CatalogGcSummary } from './lib/catalog-gc';
