@@ -100,13 +100,22 @@ export class JwtVerifier {
   /** The verified claims of `token`; any failure is an AuthenticationError (401). */
   async verify(token: string): Promise<VerifiedToken> {
     const now = this.clock();
-    const remembered = this.verified?.get(token);
-    // The expiry is checked here too: the cache's own age limit is not the token's.
-    if (remembered !== undefined && remembered.expiresAt.getTime() > now) return remembered;
+    const remembered = this.remembered(token, now);
+    if (remembered !== undefined) return remembered;
     const verified = await this.verifyFully(token, now);
     const lifetimeMs = verified.expiresAt.getTime() - now;
     if (this.verified && lifetimeMs > 0) this.verified.set(token, verified, { ttl: Math.min(lifetimeMs, this.verified.ttl) });
     return verified;
+  }
+
+  /**
+   * The claims of `token` when it was verified recently and has not expired (what `verify` answers without verifying
+   * again), else undefined: for a caller that answers synchronously when it can and calls `verify` otherwise.
+   */
+  remembered(token: string, now = this.clock()): VerifiedToken | undefined {
+    const remembered = this.verified?.get(token);
+    // The expiry is checked here too: the cache's own age limit is not the token's.
+    return remembered !== undefined && remembered.expiresAt.getTime() > now ? remembered : undefined;
   }
 
   private async verifyFully(token: string, now: number): Promise<VerifiedToken> {

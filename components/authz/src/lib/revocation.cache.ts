@@ -91,6 +91,11 @@ export class CachedRevocations implements RevocationList {
     throw new StorageUnavailableError('the revocation list cannot be read', { cause: this.failure?.error });
   }
 
+  /** Whether the token is revoked, when the list loaded is fresh (what `isRevoked` answers without loading); else undefined. */
+  revokedNow(tokenId: string): boolean | undefined {
+    return this.fresh() ? this.revoked!.has(tokenId) : undefined;
+  }
+
   /** The list's state now (see {@link RevocationListHealth}). */
   health(): RevocationListHealth {
     const loadedAt = this.revoked ? { loadedAt: new Date(this.loadedAt) } : {};

@@ -4,6 +4,8 @@ export interface RevocationList {
   revoke(tokenId: string, expiresAt: Date): Promise<void>;
   /** Whether a token was revoked. */
   isRevoked(tokenId: string): Promise<boolean>;
+  /** Optional: what `isRevoked` would answer, when it is known without waiting (a fresh copy of the list); else undefined. */
+  revokedNow?(tokenId: string): boolean | undefined;
 }
 
 /** A revocation list that can also be read whole (the catalog database's), so that a copy can answer for any token. */

@@ -68,6 +68,8 @@ export class FsChangeJournal implements ChangeJournal {
   private readonly staleTemporaryMs: number;
   private readonly clock: () => number;
   private opened: Promise<void> | undefined;
+  /** Whether `opened` has resolved (the entries on disk are listed). */
+  private isOpen = false;
   private nextSequence = 1;
   /** Entries appended by this process and not yet removed. */
   private readonly appended = new Set<string>();
@@ -145,6 +147,14 @@ export class FsChangeJournal implements ChangeJournal {
 
   async pending(): Promise<number> {
     await this.open();
+    return this.pendingNow()!;
+  }
+
+  /** What `pending` answers, once the journal is open (undefined before). */
+  pendingNow(): number | undefined {
+    if (!this.isOpen) return undefined;
+    if (this.appended.size === 0) return this.listed.size;
+    if (this.listed.size === 0) return this.appended.size;
     return new Set([...this.appended, ...this.listed]).size;
   }
 
@@ -159,6 +169,7 @@ export class FsChangeJournal implements ChangeJournal {
         if (info && this.clock() - info.mtimeMs > this.staleTemporaryMs) await rm(file, { force: true });
       }
       await this.list();
+      this.isOpen = true;
     }).catch((error: unknown) => {
       this.opened = undefined;
       throw error;

@@ -248,6 +248,19 @@ export class CatalogedStorage implements DatasetStorage {
     return this.storage.resolveRef(id, ref);
   }
 
+  /**
+   * What `resolveRef` would answer, when known without waiting: the head and a full sha from the backend's memory; a tag
+   * from the catalog's answers of the last TAG_REUSE_MS, as `resolveRef` reuses them (from the backend's while changes
+   * wait in the journal, when `resolveRef` asks the backend too). Undefined whenever `resolveRef` must look.
+   */
+  peekRef(id: DatasetId, ref?: string): string | undefined {
+    if (ref === undefined || isFullSha(ref)) return this.storage.peekRef?.(id, ref);
+    const pending = this.options.journal === undefined ? 0 : this.options.journal.pendingNow?.();
+    if (pending === undefined) return undefined;
+    if (pending > 0) return this.storage.peekRef?.(id, ref);
+    return this.recentTags.get(`${formatDatasetId(id)}\n${ref}`)?.target;
+  }
+
   /** The descriptor at a revision comes from the catalog's cache, and is cached there after a storage read. */
   async readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined> {
     if (path !== DESCRIPTOR_PATH || !isFullSha(sha)) return this.storage.readFile(id, sha, path);

@@ -50,4 +50,6 @@ export interface ChangeJournal {
   setAside(entry: JournalEntry, reason: string): Promise<void>;
   /** How many entries wait: appended here or seen by `read`, and not yet removed. */
   pending(): Promise<number>;
+  /** Optional: what `pending` would answer, when it is known without waiting; else undefined. */
+  pendingNow?(): number | undefined;
 }

@@ -44,6 +44,10 @@ export class InMemoryChangeJournal implements ChangeJournal {
     return this.entries.size;
   }
 
+  pendingNow(): number {
+    return this.entries.size;
+  }
+
   /** Truncates an entry's text, as a write cut short would. */
   damage(key: string): void {
     const entry = this.entries.get(key);

@@ -145,6 +145,19 @@ export class DatasetService {
     return this.readAt(id, await this.storage.resolveRef(id, ref));
   }
 
+  /**
+   * The descriptor at a ref (head when absent) when it is known without waiting: the storage knows the ref from memory
+   * (`peekRef`) and this service parsed the descriptor at that revision before. Undefined whenever `read` must look.
+   */
+  peek(id: DatasetId, ref?: string): DatasetSnapshot | undefined {
+    const revision = this.storage.peekRef?.(id, ref);
+    if (revision === undefined) return undefined;
+    const stored = this.parsed?.get(`${formatDatasetId(id)}@${revision}`);
+    return stored !== undefined && 'descriptor' in stored
+      ? { id, revision, descriptor: stored.descriptor, source: stored.source }
+      : undefined;
+  }
+
   /** The descriptor at a resolved revision sha; DESCRIPTOR_INVALID when the stored file is not a JSON object. */
   async readAt(id: DatasetId, revision: string): Promise<DatasetSnapshot> {
     const stored = await this.readStored(id, revision);

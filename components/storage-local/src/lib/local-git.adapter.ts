@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -286,6 +286,22 @@ export class LocalGitStorage implements DatasetStorage {
       }
       throw refNotFound(id, ref);
     });
+  }
+
+  /**
+   * What `resolveRef` would answer, when it is known from memory and one stat: the head or a tag whose loose ref file
+   * is unchanged since it was read (and older than the racy window), peeled by the cache; a full sha known to be a
+   * commit of the dataset, its repository still there. Undefined whenever `resolveRef` must look (never an error).
+   */
+  peekRef(id: DatasetId, ref?: string): string | undefined {
+    const gitdir = this.repositoryPath(id);
+    if (ref === undefined) return this.refs.peek(gitdir, this.headRef);
+    const prefix = `${formatDatasetId(id)}@`;
+    if (isFullSha(ref)) return this.knownCommits.has(prefix + ref) && existsSync(gitdir) ? ref : undefined;
+    if (!isGitRefName(ref)) return undefined;
+    const oid = this.refs.peek(gitdir, `refs/tags/${ref}`);
+    if (oid === undefined) return undefined;
+    return this.knownCommits.has(prefix + oid) ? oid : this.peeled.get(prefix + oid);
   }
 
   /** The commit an object names: itself for a commit, the (cached) target for an annotated tag. */

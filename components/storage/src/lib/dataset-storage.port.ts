@@ -89,6 +89,13 @@ export interface DatasetStorage {
    */
   resolveRef(id: DatasetId, ref?: string): Promise<string>;
 
+  /**
+   * Optional: what `resolveRef` would answer now, when the backend knows it without waiting (from memory, checked
+   * against the disk with a stat at most); undefined whenever it must look. Never throws, never answers what
+   * `resolveRef` would not: a read served from memory with it is as fresh as one that resolved the ref.
+   */
+  peekRef?(id: DatasetId, ref?: string): string | undefined;
+
   /** The UTF-8 content of `path` at the commit `sha`, or `undefined` when the file does not exist there. */
   readFile(id: DatasetId, sha: string, path: string): Promise<string | undefined>;
 
