@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { loadApiConfig } from '@metastore/runtime';
-import { createApp } from './app';
+import { createServer } from './app';
 import { buildDependencies, buildLogger } from './dependencies';
 import { prepareDrain } from './http/drain';
 import { openInfrastructure } from './infrastructure';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     );
   dependencies.journal.start();
   dependencies.relay?.start();
-  const server = createApp(dependencies).listen(config.port, config.host);
+  const server = createServer(dependencies).listen(config.port, config.host);
   const drain = prepareDrain(server);
   await once(server, 'listening');
   const address = server.address();

@@ -45,35 +45,22 @@ function sendInvalidCredentials(res: Response, detail: string, error: 'invalid_r
  * policy then refuses unless the operation is public or anonymous reads are allowed.
  */
 export function authenticate(verifier: JwtVerifier, revocations: RevocationList): RequestHandler {
-  // The verifier answers a token it verified recently with the same object: its principal is parsed once (claims are frozen).
-  const principals = new WeakMap<VerifiedToken, Principal>();
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
       next();
       return;
     }
-    const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header);
-    if (!match) {
+    const token = bearerToken(header);
+    if (token === undefined) {
       sendInvalidCredentials(res, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
       return;
     }
     try {
-      const token = await verifier.verify(match[1]!);
-      let principal = principals.get(token);
-      if (!principal) {
-        try {
-          principal = parsePrincipal(token.claims);
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          throw new AuthenticationError(
-            `the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`,
-          );
-        }
-        principals.set(token, principal);
-      }
+      const verified = await verifier.verify(token);
+      const principal = principalOfToken(verified);
       // Checked on every request, remembered token or not: a revocation is never served from the verifier's memory.
-      if (token.tokenId !== undefined && (await revocations.isRevoked(token.tokenId)))
+      if (verified.tokenId !== undefined && (await revocations.isRevoked(verified.tokenId)))
         throw new AuthenticationError('the token has been revoked');
       res.locals['principal'] = principal;
       next();
@@ -85,6 +72,53 @@ export function authenticate(verifier: JwtVerifier, revocations: RevocationList)
       next(error);
     }
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when the header is not of that form. */
+export function bearerToken(header: string): string | undefined {
+  return /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header)?.[1];
+}
+
+// The verifier answers a token it verified recently with the same object: its principal is parsed once (claims are frozen).
+const principals = new WeakMap<VerifiedToken, Principal>();
+
+/** The principal a verified token's claims name; AuthenticationError when they are malformed. */
+export function principalOfToken(token: VerifiedToken): Principal {
+  let principal = principals.get(token);
+  if (!principal) {
+    try {
+      principal = parsePrincipal(token.claims);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new AuthenticationError(
+        `the token's claims are malformed: ${error.issues.map((issue) => `${issue.pointer} ${issue.message}`).join('; ')}`,
+      );
+    }
+    principals.set(token, principal);
+  }
+  return principal;
+}
+
+/**
+ * The caller of a request when it is known without waiting: anonymous (no Authorization header), or a token the
+ * verifier remembers (verified, unexpired) whose id the fresh revocation list does not name. Undefined when
+ * `authenticate` must decide (verify, load the list, refuse): then nothing may be answered from memory.
+ */
+export function rememberedCaller(
+  header: string | undefined,
+  verifier: JwtVerifier,
+  revocations: RevocationList,
+): { principal: Principal | undefined } | undefined {
+  if (header === undefined) return { principal: undefined };
+  const token = bearerToken(header);
+  const verified = token === undefined ? undefined : verifier.remembered(token);
+  if (verified === undefined) return undefined;
+  if (verified.tokenId !== undefined && revocations.revokedNow?.(verified.tokenId) !== false) return undefined;
+  try {
+    return { principal: principalOfToken(verified) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The policy's facts about a target: whether its owner's datasets are public, and whether anonymous reads are on. */

@@ -21,7 +21,12 @@ export function revisionEtag(sha: string): string {
 
 /** True when If-None-Match names this revision (weak comparison, RFC 9110 §13.1.2). */
 export function noneMatch(req: Request, sha: string): boolean {
-  const tags = parseEntityTags(req.get('if-none-match'));
+  return ifNoneMatchNames(req.get('if-none-match'), sha);
+}
+
+/** True when an If-None-Match header's value names this revision (see `noneMatch`). */
+export function ifNoneMatchNames(header: string | undefined, sha: string): boolean {
+  const tags = parseEntityTags(header);
   if (!tags) return false;
   return tags.any || tags.strong.includes(sha) || tags.weak.includes(sha);
 }

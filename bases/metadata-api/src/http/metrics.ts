@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JournalStatus } from '@metastore/catalog';
@@ -16,6 +17,9 @@ function hasBudget(storage: DatasetStorage): storage is DatasetStorage & RateLim
   return typeof (storage as Partial<RateLimitedStorage>).budget === 'object';
 }
 
+/** Observes a request's duration when its response is finished, labelled with the route template `routeOf` names then. */
+export type TrackRequest = (req: IncomingMessage, res: ServerResponse, routeOf: () => string) => void;
+
 /** What the metrics report of the catalog database: the changes journaled while it did not answer, and its circuit. */
 export interface CatalogHealth {
   readonly journal: { status(): Promise<JournalStatus> };
@@ -31,7 +35,7 @@ export function createMetrics(
   outbox?: Outbox,
   revocations?: { health(): RevocationListHealth },
   catalog?: CatalogHealth,
-): { registry: Registry; observe: RequestHandler } {
+): { registry: Registry; observe: RequestHandler; track: TrackRequest } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -125,20 +129,24 @@ export function createMetrics(
   // One labelled child per (method, route, status), found by a string key: prom-client would otherwise hash the label
   // object on every observation. Label values are bounded (route templates, not URLs), so the map is too.
   const observers = new Map<string, { observe(seconds: number): void }>();
-  const observe: RequestHandler = (req, res, next) => {
+  const track: TrackRequest = (req, res, routeOf) => {
     const start = performance.now();
     res.once('finish', () => {
-      // The route template, not the URL: bounded label values.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = routeOf();
       const status = String(res.statusCode);
-      const key = `${req.method} ${status} ${route}`;
+      const method = req.method ?? '';
+      const key = `${method} ${status} ${route}`;
       let observer = observers.get(key);
-      if (!observer) observers.set(key, (observer = duration.labels({ method: req.method, route, status })));
+      if (!observer) observers.set(key, (observer = duration.labels({ method, route, status })));
       observer.observe((performance.now() - start) / 1000);
     });
+  };
+  const observe: RequestHandler = (req, res, next) => {
+    // The route template, not the URL: bounded label values.
+    track(req, res, () => (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched'));
     next();
   };
-  return { registry, observe };
+  return { registry, observe, track };
 }
 
 /** The metrics of one app: its middleware observes requests with them, and the `metrics` operation serves them at /metrics. */

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { DomainError, StorageUnavailableError, ValidationError, type ErrorCode, type ValidationIssue } from '@metastore/errors';
+import { logOf } from './request-log';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type HttpErrorCode =
@@ -121,7 +122,7 @@ export function clientSafeDetail(code: ErrorCode | HttpErrorCode, message: strin
 /** Maps domain errors and body-parser failures to problems; anything else is a logged 500 with no internals. */
 export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) {
-    req.log?.error({ err: error }, 'error after the response started');
+    logOf(req)?.error({ err: error }, 'error after the response started');
     return;
   }
   if (error instanceof ValidationError) {
@@ -129,7 +130,7 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   if (error instanceof DomainError) {
-    if (STATUS_BY_CODE[error.code] >= 500) req.log?.error({ err: error }, error.message);
+    if (STATUS_BY_CODE[error.code] >= 500) logOf(req)?.error({ err: error }, error.message);
     // A git host's rate limit: say when it resets instead of holding the request until then (RFC 9110 §10.2.3).
     if (error instanceof StorageUnavailableError && error.retryAfterSeconds !== undefined)
       res.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
@@ -171,6 +172,6 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
     );
     return;
   }
-  req.log?.error({ err: error }, 'unhandled error');
+  logOf(req)?.error({ err: error }, 'unhandled error');
   sendProblem(res, 'INTERNAL_ERROR', 'an unexpected error occurred; the request id identifies it in the logs');
 };

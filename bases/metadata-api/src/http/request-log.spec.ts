@@ -1,7 +1,7 @@
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
-import { requestLog } from './request-log';
+import { logOf, requestLog } from './request-log';
 
 /** An app logging into `lines`, answering 200 at /ok, 404 at /missing, 500 at /broken, and 200 at the probe /healthz. */
 function appLoggingTo(lines: Record<string, unknown>[]) {
@@ -9,7 +9,7 @@ function appLoggingTo(lines: Record<string, unknown>[]) {
   const app = express();
   app.use(requestLog(logger, new Set(['/healthz'])));
   app.get('/ok', (req, res) => {
-    req.log.info('inside');
+    logOf(req)!.info('inside');
     res.json({ id: req.id });
   });
   app.get('/missing', (_req, res) => res.status(404).end());

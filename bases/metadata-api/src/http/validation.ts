@@ -74,3 +74,9 @@ export function validateQuery(schema: object): RequestHandler {
     next();
   };
 }
+
+/** Whether a query (a plain object, coerced and defaulted in place) is valid against a schema, as `validateQuery` decides. */
+export function isValidQuery(schema: object): (query: Record<string, unknown>) => boolean {
+  const validate = queries.compile(schema);
+  return (query) => validate(query);
+}

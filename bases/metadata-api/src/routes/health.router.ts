@@ -3,6 +3,7 @@ import { defineOperation, type Operation } from '../http/operation';
 import { json, ref } from '../openapi/parts';
 import { metricsOf } from '../http/metrics';
 import { sendProblem } from '../http/problem';
+import { logOf } from '../http/request-log';
 
 /** The state of one thing the API depends on. */
 export type CheckStatus = 'up' | 'degraded' | 'down';
@@ -139,11 +140,11 @@ export const readiness = defineOperation({
       .filter(([, check]) => check.status !== 'up')
       .map(([name]) => name);
     if (checks.storage.status === 'down') {
-      req.log?.warn({ checks }, 'not ready');
+      logOf(req)?.warn({ checks }, 'not ready');
       sendProblem(res, 'STORAGE_UNAVAILABLE', `storage backend '${checks.storage.backend}' is not ready`, { extensions: { checks } });
       return;
     }
-    if (degraded.length > 0) req.log?.warn({ degraded }, 'ready, degraded');
+    if (degraded.length > 0) logOf(req)?.warn({ degraded }, 'ready, degraded');
     res.json({ status: degraded.length > 0 ? 'degraded' : 'ready', ...(degraded.length > 0 ? { degraded } : {}), checks });
   },
 });

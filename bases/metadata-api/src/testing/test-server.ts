@@ -13,7 +13,7 @@ import { databaseForTests } from '@metastore/catalog-postgres/testing';
 import type { EventStream } from '@metastore/events';
 import { loadApiConfig } from '@metastore/runtime';
 import type { DatasetStorage } from '@metastore/storage';
-import { createApp } from '../app';
+import { createServer } from '../app';
 import { buildDependencies, type Dependencies } from '../dependencies';
 import { openApiDocument } from '../openapi/document';
 
@@ -76,7 +76,7 @@ export async function startTestServer(
     },
     { logger, ...(makeStorage ? { storage: makeStorage(dataDir) } : {}) },
   );
-  const server = createApp(dependencies).listen(0, '127.0.0.1');
+  const server = createServer(dependencies).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
