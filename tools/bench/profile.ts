@@ -90,6 +90,7 @@ const NEUTRAL_PACKAGES = new Set(['lru-cache', 'tslib', 'debug', 'ms', 'depd']);
 /** Layers of the bundle's own modules, by source path prefix (first match wins). */
 const SOURCE_LAYERS: readonly (readonly [string, string])[] = [
   ['components/auth-jwt/', 'JWT verification'],
+  ['bases/metadata-api/src/http/fast-reads.ts', 'fast reads: URL, query and answer (ours)'],
   ['bases/metadata-api/src/http/auth.ts', 'authentication middleware and policy (ours)'],
   ['components/authz/', 'authentication middleware and policy (ours)'],
   ['bases/metadata-api/src/http/metrics.ts', 'metrics'],
