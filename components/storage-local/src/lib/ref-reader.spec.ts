@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { listRefNames, LooseRefReader } from './ref-reader';
@@ -32,6 +32,94 @@ describe('LooseRefReader', () => {
     expect(await reader.read(gitdir, 'refs/heads/main')).toBe('c'.repeat(40));
     await rm(path.join(gitdir, 'refs', 'heads', 'main'));
     expect(await reader.read(gitdir, 'refs/heads/main')).toBeUndefined();
+  });
+
+  describe('peek (the value known without reading the file)', () => {
+    const main = 'refs/heads/main';
+    const file = () => path.join(gitdir, 'refs', 'heads', 'main');
+    async function age(seconds: number): Promise<void> {
+      const when = new Date(Date.now() - seconds * 1000);
+      await utimes(file(), when, when);
+    }
+
+    it('is undefined before a read, then the value read while the file keeps its signature', async () => {
+      const reader = new LooseRefReader(10);
+      await replaceRef('a'.repeat(40), 60);
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBe('a'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBe('a'.repeat(40));
+      // Another reader (another process) knows nothing yet.
+      expect(new LooseRefReader(10).peek(gitdir, main)).toBeUndefined();
+    });
+
+    it('is undefined while the file is within the racy window, until a read of the older file', async () => {
+      const reader = new LooseRefReader(10);
+      await replaceRef('a'.repeat(40), 0);
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      // Aged past the window, the file has another signature (mtime, ctime): still unknown until read again.
+      await age(5);
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBe('a'.repeat(40));
+    });
+
+    it('is undefined once the file changes, even rewritten in place at the same size with the old mtime', async () => {
+      const reader = new LooseRefReader(10);
+      await replaceRef('a'.repeat(40), 60);
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      const { mtime } = await stat(file());
+      // Same inode, same size, mtime set back to what was read: only the ctime tells, and the signature holds it.
+      await writeFile(file(), `${'b'.repeat(40)}\n`);
+      await utimes(file(), mtime, mtime);
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      expect(await reader.read(gitdir, main)).toBe('b'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBe('b'.repeat(40));
+      // Replaced by rename (another inode, or a reused one) and aged: undefined again.
+      await replaceRef('c'.repeat(40), 30);
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      expect(await reader.read(gitdir, main)).toBe('c'.repeat(40));
+      expect(reader.peek(gitdir, main)).toBe('c'.repeat(40));
+    });
+
+    it('is undefined, never an error, for a missing file, a directory, a removed repository or an unread ref', async () => {
+      const reader = new LooseRefReader(10);
+      await replaceRef('a'.repeat(40), 60);
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      await rm(file());
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      // A directory where the ref was (tag `main/x` after `main` was deleted).
+      await mkdir(file());
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      await rm(file(), { recursive: true });
+      await replaceRef('a'.repeat(40), 60);
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      // stat failing otherwise than ENOENT or ENOTDIR (ELOOP: the ref a link to itself) is no error either.
+      await rm(file());
+      await symlink(file(), file());
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      await expect(reader.read(gitdir, main)).rejects.toMatchObject({ code: 'ELOOP' });
+      await rm(file());
+      await replaceRef('a'.repeat(40), 60);
+      expect(await reader.read(gitdir, main)).toBe('a'.repeat(40));
+      // A file where a directory of the path was (ENOTDIR), and the whole repository gone.
+      await rm(path.join(gitdir, 'refs', 'heads'), { recursive: true });
+      await writeFile(path.join(gitdir, 'refs', 'heads'), 'not a directory\n');
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      await rm(gitdir, { recursive: true });
+      expect(reader.peek(gitdir, main)).toBeUndefined();
+      expect(reader.peek(gitdir, 'refs/tags/never-read')).toBeUndefined();
+    });
+
+    it('never answers for a symbolic ref, which read leaves to the caller', async () => {
+      const reader = new LooseRefReader(10);
+      await writeFile(path.join(gitdir, 'refs', 'heads', 'alias'), 'ref: refs/heads/main\n');
+      const when = new Date(Date.now() - 60_000);
+      await utimes(path.join(gitdir, 'refs', 'heads', 'alias'), when, when);
+      expect(await reader.read(gitdir, 'refs/heads/alias')).toBeUndefined();
+      expect(reader.peek(gitdir, 'refs/heads/alias')).toBeUndefined();
+    });
   });
 
   it('leaves symbolic refs to the caller', async () => {
