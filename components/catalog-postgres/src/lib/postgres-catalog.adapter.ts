@@ -4,12 +4,13 @@ import {
   sameTag,
   storableEntry,
   type ApplyOutcome,
+  type CachedDescriptor,
   type CatalogEntry,
   type CatalogStore,
   type CatalogUpdate,
   type SearchQuery,
 } from '@metastore/catalog';
-import { withoutNul } from '@metastore/events';
+import { withoutNul, type MetastoreEvent } from '@metastore/events';
 import { formatDatasetId, type DatasetId, type Page, type PageRequest, type Tag } from '@metastore/storage';
 import { Prisma, type Dataset as DatasetRow, type PrismaClient, type Tag as TagRow } from '../generated/prisma/client';
 import { CatalogMaintenance } from './catalog-maintenance';
@@ -122,6 +123,78 @@ function toTagRow(id: DatasetId, tag: Tag): TagRow {
   };
 }
 
+/** What `recordStatement` writes: each part optional. */
+interface RecordParts {
+  readonly entry?: CatalogEntry;
+  readonly keepCreatedAt?: boolean | undefined;
+  readonly descriptors?: readonly CachedDescriptor[];
+  readonly events?: readonly MetastoreEvent[];
+}
+
+/**
+ * One statement writing the dataset's row (upserted; `keepCreatedAt`: a live row keeps its creation time) and its keywords,
+ * the cached descriptors and the outbox events, each a data-modifying CTE of it (all see one snapshot, and the keywords'
+ * foreign key is checked at its end, after the row is written); undefined when there is nothing to write. One round trip
+ * where Prisma's calls were five, and no query compilation: this is every write's statement.
+ *
+ * dataset_keywords holds the keywords of every dataset that is not deleted: those no longer listed go, new ones come;
+ * unchanged ones are left alone (no dead rows). Events come in one INSERT ... SELECT in list order, so their sequences
+ * are drawn in that order; a relay that published 162 while 161's transaction was still open would later see 161 below
+ * the stream's high-water mark, and drop it, so the rows are produced only once the outbox append lock is held shared
+ * (until commit: appends to other datasets go on side by side; readers wait for them with it held exclusively, then read
+ * only the sequences drawn before: `PostgresOutbox.settledSequence`). It is the transaction's last statement, so the lock
+ * is held briefly.
+ */
+function recordStatement(dataset: DatasetId, parts: RecordParts): Prisma.Sql | undefined {
+  const { owner, name } = dataset;
+  const ctes: Prisma.Sql[] = [];
+  if (parts.entry) {
+    // The update's dataset is the key, whatever id the entry carries.
+    const row = { ...toDatasetRow(parts.entry), owner, name };
+    const keywords = row.deleted ? [] : [...new Set(row.keywords)];
+    const createdAt = parts.keepCreatedAt
+      ? Prisma.sql`CASE WHEN datasets.deleted THEN EXCLUDED.created_at ELSE datasets.created_at END`
+      : Prisma.sql`EXCLUDED.created_at`;
+    ctes.push(
+      Prisma.sql`upserted AS (
+        INSERT INTO datasets (owner, name, backend, location, head_revision, title, description, keywords, licenses, resource_count,
+          created_at, updated_at, deleted)
+        VALUES (${owner}, ${name}, ${row.backend}, ${row.location}, ${row.headRevision}, ${row.title}, ${row.description},
+          ${row.keywords}::text[], ${row.licenses}::text[], ${row.resourceCount}::int, ${row.createdAt}::timestamptz,
+          ${row.updatedAt}::timestamptz, ${row.deleted})
+        ON CONFLICT (owner, name) DO UPDATE SET backend = EXCLUDED.backend, location = EXCLUDED.location,
+          head_revision = EXCLUDED.head_revision, title = EXCLUDED.title, description = EXCLUDED.description,
+          keywords = EXCLUDED.keywords, licenses = EXCLUDED.licenses, resource_count = EXCLUDED.resource_count,
+          created_at = ${createdAt}, updated_at = EXCLUDED.updated_at, deleted = EXCLUDED.deleted)`,
+      Prisma.sql`wanted AS (SELECT DISTINCT unnest(${keywords}::text[]) AS keyword)`,
+      Prisma.sql`gone AS (DELETE FROM dataset_keywords WHERE owner = ${owner} AND name = ${name} AND keyword NOT IN (SELECT keyword FROM wanted))`,
+      Prisma.sql`kept AS (INSERT INTO dataset_keywords (keyword, owner, name) SELECT keyword, ${owner}, ${name} FROM wanted ON CONFLICT DO NOTHING)`,
+    );
+  }
+  if (parts.descriptors?.length) {
+    ctes.push(
+      Prisma.sql`cached AS (INSERT INTO descriptors (owner, name, revision, source)
+        SELECT ${owner}, ${name}, revision, source FROM unnest(${parts.descriptors.map((descriptor) => descriptor.revision)}::text[],
+          ${parts.descriptors.map((descriptor) => descriptor.source)}::text[]) AS given (revision, source)
+        ON CONFLICT DO NOTHING)`,
+    );
+  }
+  if (parts.events?.length) {
+    const events = parts.events;
+    ctes.push(
+      Prisma.sql`append_lock AS (SELECT pg_advisory_xact_lock_shared(${OUTBOX_APPEND_LOCK_KEY}) AS locked)`,
+      // jsonb cannot hold U+0000 either (eventFromChange already leaves none).
+      Prisma.sql`appended AS (INSERT INTO outbox_events (event_id, owner, name, type, payload)
+        SELECT given.event_id::uuid, ${owner}, ${name}, given.type, given.payload::jsonb
+        FROM append_lock CROSS JOIN unnest(${events.map((event) => event.id)}::text[], ${events.map((event) => event.type)}::text[],
+          ${events.map((event) => JSON.stringify(withoutNul(event)))}::text[]) WITH ORDINALITY AS given (event_id, type, payload, position)
+        ORDER BY given.position)`,
+    );
+  }
+  if (ctes.length === 0) return undefined;
+  return Prisma.sql`WITH ${Prisma.join(ctes, ',\n')} SELECT 1`;
+}
+
 /** Cuts rows fetched with one extra into a page whose cursor is the last returned row's sort key. */
 function toPage<Row extends DatasetRow>(rows: readonly Row[], limit: number, cursorOf: (row: Row) => SearchCursor): Page<CatalogEntry> {
   const items = rows.slice(0, limit);
@@ -150,47 +223,39 @@ export class PostgresCatalogStore implements CatalogStore {
     this.maintenance = new CatalogMaintenance(prisma, options.maintenanceMinChanges);
   }
 
+  /**
+   * One transaction: the expectation checked under the dataset's advisory lock (one query for the head; the tags read only
+   * when expected), then the rare parts (a deletion, tag changes) as statements of their own, then the row, its keywords,
+   * the cached descriptors and the events in one statement (`recordStatement`). An update of a dataset's head is five
+   * round trips: BEGIN, lock, head, that statement, COMMIT.
+   */
   async apply(update: CatalogUpdate): Promise<ApplyOutcome> {
     const { owner, name } = update.dataset;
+    // An entry with a deletion is written before it, as its own statement (the deletion wins); alone, with the rest.
+    const entryFirst = update.entry && update.deletedAt ? update.entry : undefined;
     const outcome = await guarded(this.url, 'apply a catalog update', () =>
       this.prisma.$transaction(
         async (tx): Promise<ApplyOutcome> => {
           if (update.expect) {
             // One writer at a time per dataset checks and applies (the row may not exist yet: a row lock would not do).
             await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${DATASET_LOCK_CLASS}::int, hashtext(${formatDatasetId(update.dataset)}))`;
-            const [row, tags] = await Promise.all([
-              tx.dataset.findUnique({ where: { owner_name: { owner, name } }, select: { headRevision: true, deleted: true } }),
-              tx.tag.findMany({ where: { owner, name } }),
+            const expectsTags = update.expect.tag !== undefined || update.expect.allTags !== undefined;
+            const [rows, tags] = await Promise.all([
+              tx.$queryRaw<
+                { head: string }[]
+              >`SELECT head_revision AS head FROM datasets WHERE owner = ${owner} AND name = ${name} AND NOT deleted`,
+              expectsTags ? tx.tag.findMany({ where: { owner, name } }) : [],
             ]);
-            const state = { head: row && !row.deleted ? row.headRevision : null, tags: tags.map(toTag) };
+            const state = { head: rows[0]?.head ?? null, tags: tags.map(toTag) };
             if (!meetsExpectation(update.expect, state)) return 'stale';
           }
-          if (update.entry) {
-            // The update's dataset is the key, whatever id the entry carries.
-            const row = { ...toDatasetRow(update.entry), owner, name };
-            await tx.dataset.upsert({ where: { owner_name: { owner, name } }, create: row, update: row });
-            // dataset_keywords holds the keywords of every dataset that is not deleted: those no longer listed go, new ones
-            // come; unchanged ones are left alone (no dead rows). One statement: both parts see the same snapshot.
-            const keywords = row.deleted ? [] : [...new Set(row.keywords)];
-            await tx.$executeRaw`
-              WITH wanted AS (SELECT DISTINCT unnest(${keywords}::text[]) AS keyword),
-                   gone AS (DELETE FROM dataset_keywords WHERE owner = ${owner} AND name = ${name} AND keyword NOT IN (SELECT keyword FROM wanted))
-              INSERT INTO dataset_keywords (keyword, owner, name) SELECT keyword, ${owner}, ${name} FROM wanted
-              ON CONFLICT DO NOTHING`;
-          }
+          if (entryFirst)
+            await tx.$executeRaw(recordStatement(update.dataset, { entry: entryFirst, keepCreatedAt: update.keepCreatedAt })!);
           if (update.deletedAt) {
             await tx.dataset.updateMany({ where: { owner, name }, data: { deleted: true } });
             await tx.datasetKeyword.deleteMany({ where: { owner, name } });
             await tx.descriptor.deleteMany({ where: { owner, name } });
             await tx.tag.deleteMany({ where: { owner, name } });
-          }
-          // A source holding U+0000 cannot be stored as text: reads of that revision go to storage.
-          const descriptors = (update.descriptors ?? []).filter((descriptor) => isCacheable(descriptor.source));
-          if (descriptors.length > 0) {
-            await tx.descriptor.createMany({
-              data: descriptors.map((descriptor) => ({ owner, name, revision: descriptor.revision, source: descriptor.source })),
-              skipDuplicates: true,
-            });
           }
           if (update.replaceAllTags) {
             await tx.tag.deleteMany({ where: { owner, name } });
@@ -205,24 +270,13 @@ export class PostgresCatalogStore implements CatalogStore {
           if (update.removeTags?.length) {
             await tx.tag.deleteMany({ where: { owner, name, tagName: { in: [...update.removeTags] } } });
           }
-          if (update.events?.length) {
-            // A relay that published 162 while 161's transaction was still open would later see 161 below the stream's
-            // high-water mark, and drop it. Appends hold this lock shared until commit (appends to other datasets go on side
-            // by side); readers wait for them with it held exclusively, then read only the sequences drawn before
-            // (`PostgresOutbox.settledSequence`). Events are the last step, so the lock is held briefly.
-            await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock_shared(${OUTBOX_APPEND_LOCK_KEY})`;
-            // One multi-row INSERT: sequences are drawn in list order, so the outbox keeps the events' order.
-            await tx.outboxEvent.createMany({
-              data: update.events.map((event) => ({
-                eventId: event.id,
-                owner,
-                name,
-                type: event.type,
-                // jsonb cannot hold U+0000 either (eventFromChange already leaves none).
-                payload: withoutNul(event) as unknown as Prisma.InputJsonObject,
-              })),
-            });
-          }
+          const record = recordStatement(update.dataset, {
+            ...(update.entry && !entryFirst ? { entry: update.entry, keepCreatedAt: update.keepCreatedAt } : {}),
+            // A source holding U+0000 cannot be stored as text: reads of that revision go to storage.
+            descriptors: (update.descriptors ?? []).filter((descriptor) => isCacheable(descriptor.source)),
+            events: update.events ?? [],
+          });
+          if (record) await tx.$executeRaw(record);
           return 'applied';
         },
         { maxWait: this.transactions.maxWaitMs, timeout: this.transactions.timeoutMs },

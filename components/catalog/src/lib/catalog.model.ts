@@ -69,6 +69,11 @@ export interface CatalogUpdate {
   readonly expect?: CatalogExpectation;
   /** Inserts or replaces the dataset's row. */
   readonly entry?: CatalogEntry;
+  /**
+   * With `entry`: a live row keeps its `createdAt` (the entry's is used for a new row or a tombstone), so that a writer
+   * that expects the head it committed on need not read the row first to learn it.
+   */
+  readonly keepCreatedAt?: boolean;
   /** Marks the dataset deleted (keeping a tombstone row if there is one) and drops its cached descriptors and tags. */
   readonly deletedAt?: Date;
   /** Descriptors to cache by revision (immutable: a revision's content never changes). One holding U+0000 is not cached (`isCacheable`). */

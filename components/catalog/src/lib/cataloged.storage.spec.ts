@@ -220,6 +220,62 @@ describe('CatalogedStorage', () => {
     expect(logged.some((entry) => entry.level === 'warn' && /recorded changes found in storage/.test(entry.message))).toBe(true);
   });
 
+  it('announces its write when, while it catches up, another process records first (two processes writing one dataset)', async () => {
+    const storage = new InMemoryDatasetStorage();
+    const catalog = new InMemoryCatalogStore();
+    // Process A: its commit is in git, and held back before it records it until B is catching up.
+    let committed!: () => void;
+    const inGit = new Promise<void>((resolve) => (committed = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const heldStorage = new Proxy(storage, {
+      get(target, property) {
+        if (property === 'commit')
+          return async (...args: Parameters<InMemoryDatasetStorage['commit']>) => {
+            const revision = await target.commit(...args);
+            committed();
+            await gate;
+            return revision;
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const a = new CatalogedStorage(heldStorage, catalog, { events });
+    // Process B: A records its commit just before B's catch-up (which expects the head A's commit found) applies what it found.
+    let aWrite: Promise<unknown> | undefined;
+    let catchUps = 0;
+    const racedCatalog = new Proxy(catalog, {
+      get(target, property) {
+        if (property === 'apply')
+          return async (update: Parameters<InMemoryCatalogStore['apply']>[0]) => {
+            if (created !== undefined && update.expect?.head === created.sha && (catchUps += 1) === 1) {
+              release();
+              await aWrite;
+            }
+            return target.apply(update);
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const b = new CatalogedStorage(storage, racedCatalog, { events });
+    let created: Awaited<ReturnType<CatalogedStorage['createDataset']>> | undefined;
+    const write = (title: string) => [{ path: DESCRIPTOR_PATH, content: serializeDescriptor({ ...descriptor, title }) }];
+    created = await a.createDataset(id, { files: write('Created'), message: 'create', author: ada });
+    aWrite = a.commit(id, { parent: created.sha, changes: write('By A'), message: 'A', author: ada });
+    await inGit;
+    const x = await storage.resolveRef(id);
+    const y = await b.commit(id, { parent: x, changes: write('By B'), message: 'B', author: grace });
+    await aWrite;
+    expect(catalog.events.map((event) => [event.type, event.data.origin, event.data.oldRevision, event.data.newRevision])).toEqual([
+      ['dataset.created', 'api', null, created.sha],
+      ['dataset.updated', 'api', created.sha, x],
+      ['dataset.updated', 'api', x, y.sha],
+    ]);
+    expect(await catalog.getDataset(id)).toMatchObject({ headRevision: y.sha, title: 'By B' });
+  });
+
   it('leaves a gap of more than 100 revisions to the sync worker rather than walk it during a write', async () => {
     const { storage, catalog, datasets } = setup();
     const created = await datasets.create(id, descriptor, { author: ada });
@@ -311,10 +367,14 @@ describe('CatalogedStorage', () => {
   });
 
   it('asks the catalog once, not twice, for a read at a sha (resolve, then read), and forgets a deleted dataset’s', async () => {
-    const { catalog, datasets } = setup();
+    const { storage, catalog, datasets } = setup();
     const created = await datasets.create(id, descriptor, { author: ada });
     const descriptorAt = jest.spyOn(catalog, 'descriptorAt');
+    // A revision this process has just recorded is known without asking (the next write's parent).
     expect((await datasets.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
+    expect(descriptorAt).toHaveBeenCalledTimes(0);
+    const other = new DatasetService({ storage: new CatalogedStorage(storage, catalog, { events }) });
+    expect((await other.read(id, created.revision.sha)).descriptor).toEqual(descriptor);
     expect(descriptorAt).toHaveBeenCalledTimes(1);
     await datasets.delete(id, { author: ada });
     await expect(datasets.read(id, created.revision.sha)).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND/) });

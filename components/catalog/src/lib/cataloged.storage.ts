@@ -17,7 +17,6 @@ import {
   type Tag,
   type TagRequest,
 } from '@metastore/storage';
-import type { CatalogEntry } from './catalog.model';
 import type { CatalogStore } from './catalog.port';
 import { catalogEntryOf, isCacheable, parseDescriptor } from './catalog-entry';
 import type { ChangeJournal, JournaledUpdate } from './change-journal.port';
@@ -50,6 +49,11 @@ const BEHIND = Symbol('behind');
 /** Revisions the API walks to catch up a dataset the catalog missed writes of; a longer gap is left to the sync worker. */
 const CATCH_UP_REVISIONS = 100;
 /**
+ * Catch-up runs after a write while another writer keeps recording first (another replica writing the same dataset): each
+ * compares afresh, so the write is announced now, not by the next sync. Past them, the sync worker announces it.
+ */
+const CATCH_UP_ATTEMPTS = 5;
+/**
  * How long a tag the catalog answered is reused before it is asked again. A tag this process creates, moves or deletes
  * is forgotten at once; one changed by another process (another API replica, the sync worker) is seen within this bound.
  */
@@ -74,7 +78,7 @@ export class CatalogedStorage implements DatasetStorage {
   /** Writes to one dataset are recorded in the order they were committed. */
   private readonly writes = new KeyedLock();
   private readonly clock: () => Date;
-  /** Descriptors just read from the catalog, by `owner/name@sha` (see `descriptorFromCatalog`). */
+  /** Descriptors just read from the catalog or recorded in it, by `owner/name@sha` (see `descriptorFromCatalog`). */
   private readonly recentDescriptors = new LRUCache<string, string>({
     max: 1000,
     maxSize: 32 * 1024 * 1024,
@@ -197,8 +201,7 @@ export class CatalogedStorage implements DatasetStorage {
           previousTag: previous,
         },
         { upsertTags: [tag], expect: { tag: { name: tag.name, state: missed ? null : previous } } },
-        true,
-        missed,
+        { missed },
       );
       return tag;
     });
@@ -216,7 +219,7 @@ export class CatalogedStorage implements DatasetStorage {
           await this.record(
             { ...this.change('tag.deleted', id, this.clock()), origin: 'sync', oldRevision: previous.target, previousTag: previous },
             { removeTags: [name], expect: { tag: { name, state: previous } } },
-            false,
+            { catchUpWhenStale: false },
           );
         }
         throw error;
@@ -229,8 +232,7 @@ export class CatalogedStorage implements DatasetStorage {
           previousTag: previous,
         },
         { removeTags: [name], expect: { tag: { name, state: missed ? null : previous } } },
-        true,
-        missed,
+        { missed },
       );
     });
   }
@@ -306,20 +308,22 @@ export class CatalogedStorage implements DatasetStorage {
     return { type, id, backend: this.backend, location: this.locationOf(id), time, origin: 'api' };
   }
 
+  /**
+   * Records a commit expecting its parent as the catalog's head, without reading the row first: the row keeps its
+   * creation time (`keepCreatedAt`); a catalog whose head is not the parent (writes missed while it was down, pushed to
+   * git directly, or another replica's) finds the update stale, and the dataset is caught up instead.
+   */
   private async recordCommit(id: DatasetId, request: CommitRequest, revision: Revision): Promise<void> {
     let change: DatasetChange;
     let source: string;
-    let prior: CatalogEntry | undefined | typeof BEHIND;
     try {
       const written = request.changes.find((entry) => entry.path === DESCRIPTOR_PATH && 'content' in entry);
-      const [read, previousSource, state] = await Promise.all([
+      const [read, previousSource] = await Promise.all([
         written && 'content' in written ? written.content : this.storage.readFile(id, revision.sha, DESCRIPTOR_PATH),
         this.readFile(id, request.parent, DESCRIPTOR_PATH),
-        this.catalogState(() => this.catalog.getDataset(id), id),
       ]);
       if (read === undefined) return;
       source = read;
-      prior = state;
       const previousDescriptor = parseDescriptor(previousSource);
       change = {
         ...this.change(request.revertedTo !== undefined ? 'dataset.reverted' : 'dataset.updated', id, new Date(revision.timestamp)),
@@ -338,40 +342,41 @@ export class CatalogedStorage implements DatasetStorage {
       );
       return;
     }
-    const location = this.locationOf(id);
-    const update = (createdAt: Date): JournaledUpdate => ({
-      entry: catalogEntryOf({ id, backend: this.backend, location, head: revision, createdAt, source }),
+    const time = new Date(revision.timestamp);
+    const update: JournaledUpdate = {
+      // The row's creation time stays the catalog's (keepCreatedAt, or the journal's createdAtFromCatalog); this one is a stand-in.
+      entry: catalogEntryOf({ id, backend: this.backend, location: this.locationOf(id), head: revision, createdAt: time, source }),
       descriptors: [{ revision: revision.sha, source }],
       expect: { head: request.parent },
-    });
-    // The row's creation time is unknown while the catalog does not answer: the journal takes it from the row later.
-    if (prior === BEHIND) return this.journalChange(change, update(new Date(revision.timestamp)), true);
-    // A catalog whose head is not the parent missed writes (made while it was down, or pushed to git directly): catch up.
-    if (!prior || prior.deleted || prior.headRevision !== request.parent) {
-      if (!(await this.catchUp(change))) await this.journalChange(change, update(new Date(revision.timestamp)), true);
-      return;
-    }
-    await this.record(change, update(prior.createdAt));
+    };
+    await this.record(change, update, { keepCreatedAt: true });
   }
 
   /**
    * Records a change that happened in git: row, caches and event in one catalog transaction, if the catalog is still as
    * the write found it; else (unless told not to) catches the dataset up from storage. A catalog that does not answer, or
    * that journaled changes still wait for, gets the change through the journal; without one it is logged and left.
+   * `keepCreatedAt`: the entry's creation time is a stand-in, the catalog's row keeps its own (and a journaled change
+   * takes it from the row when applied).
    */
-  private async record(change: DatasetChange, update: JournaledUpdate, catchUpWhenStale = true, missed?: DatasetChange): Promise<void> {
-    if (await this.behind()) return this.journalChange(change, update, false, missed);
+  private async record(
+    change: DatasetChange,
+    update: JournaledUpdate,
+    options: { readonly catchUpWhenStale?: boolean; readonly missed?: DatasetChange | undefined; readonly keepCreatedAt?: boolean } = {},
+  ): Promise<void> {
+    const { catchUpWhenStale = true, missed, keepCreatedAt = false } = options;
+    if (await this.behind()) return this.journalChange(change, update, keepCreatedAt, missed);
     let outcome;
     try {
       const events = [...(missed ? [missed] : []), change].map((made) => eventFromChange(made, this.options.events));
-      outcome = await this.catalog.apply({ dataset: change.id, ...update, events });
+      outcome = await this.catalog.apply({ dataset: change.id, ...update, events, ...(keepCreatedAt ? { keepCreatedAt } : {}) });
     } catch (error) {
       if (this.options.journal) {
         this.options.logger?.warn(
           { err: error, dataset: formatDatasetId(change.id), type: change.type },
           'written to git, but the catalog does not answer; the change is journaled',
         );
-        return this.journalChange(change, update, false, missed);
+        return this.journalChange(change, update, keepCreatedAt, missed);
       }
       this.options.logger?.error(
         { err: error, dataset: formatDatasetId(change.id), type: change.type },
@@ -379,8 +384,12 @@ export class CatalogedStorage implements DatasetStorage {
       );
       return;
     }
-    if (outcome === 'applied') this.options.onRecorded?.();
-    else if (catchUpWhenStale && !(await this.catchUp(change))) await this.journalChange(change, update, false, missed);
+    if (outcome === 'applied') {
+      // The next write's parent: its read of the descriptor (and this write's own record of it) need not ask the catalog.
+      for (const descriptor of update.descriptors ?? [])
+        this.recentDescriptors.set(`${formatDatasetId(change.id)}@${descriptor.revision}`, descriptor.source);
+      this.options.onRecorded?.();
+    } else if (catchUpWhenStale && !(await this.catchUp(change))) await this.journalChange(change, update, keepCreatedAt, missed);
   }
 
   /**
@@ -422,7 +431,11 @@ export class CatalogedStorage implements DatasetStorage {
    */
   private async catchUp(change: DatasetChange): Promise<boolean> {
     try {
-      const result = await this.reconciler.reconcile(change.id, { made: change, maxRevisions: CATCH_UP_REVISIONS });
+      const result = await this.reconciler.reconcile(change.id, {
+        made: change,
+        maxRevisions: CATCH_UP_REVISIONS,
+        attempts: CATCH_UP_ATTEMPTS,
+      });
       if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
       return true;
     } catch (error) {

@@ -3,9 +3,9 @@ import type { CatalogUpdate } from './catalog.model';
 
 /**
  * The catalog update recording a journaled change, without what is filled in when it is applied (the dataset is the change's, the event is
- * built from it).
+ * built from it; the creation time is `createdAtFromCatalog`'s).
  */
-export type JournaledUpdate = Omit<CatalogUpdate, 'dataset' | 'events'>;
+export type JournaledUpdate = Omit<CatalogUpdate, 'dataset' | 'events' | 'keepCreatedAt'>;
 
 /**
  * A change made in git and acknowledged to the client that the catalog could not record then (its database was down,

@@ -42,6 +42,11 @@ export interface DatasetReconcileOptions {
   readonly maxRevisions?: number;
   /** Counts added to as each update is applied, so that batches applied before a failure are counted too. */
   readonly tally?: EventTally;
+  /**
+   * Compares again, up to this many runs in all (default 1), while another writer recorded first: the API catching up
+   * after its own write announces it now instead of leaving it to the sync worker. A gap past `maxRevisions` is not retried.
+   */
+  readonly attempts?: number;
 }
 
 /** Events recorded, by kind. */
@@ -52,7 +57,11 @@ export interface EventTally {
   tagChanges: number;
 }
 
-type Counts = { -readonly [K in keyof DatasetReconcileResult]: DatasetReconcileResult[K] } & { readonly tally?: EventTally };
+type Counts = { -readonly [K in keyof DatasetReconcileResult]: DatasetReconcileResult[K] } & {
+  readonly tally?: EventTally;
+  /** The walk went past `maxRevisions` (stale too): comparing again would find the same gap. */
+  tooLong?: boolean;
+};
 
 const PAGE = 100;
 const READ_CONCURRENCY = 4;
@@ -136,7 +145,12 @@ export class DatasetReconciler {
       stale: false,
       ...(options.tally ? { tally: options.tally } : {}),
     };
-    await this.reconcileInto(id, options, counts);
+    const attempts = Math.max(1, options.attempts ?? 1);
+    for (let attempt = 1; ; attempt += 1) {
+      counts.stale = false;
+      await this.reconcileInto(id, options, counts);
+      if (!counts.stale || counts.tooLong || attempt >= attempts) break;
+    }
     const { created, updated, deleted, tagChanges, stale } = counts;
     return { created, updated, deleted, tagChanges, stale };
   }
@@ -189,6 +203,7 @@ export class DatasetReconciler {
         'too many revisions to catch up here; left to the sync worker',
       );
       counts.stale = true;
+      counts.tooLong = true;
       return counts;
     }
     if (known && walk.rewritten) {

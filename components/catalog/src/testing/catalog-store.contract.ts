@@ -330,6 +330,19 @@ export function describeCatalogStoreContract(label: string, setup: () => Promise
       expect(await store.apply({ dataset: id, entry: entryFor(id, { headRevision: two }), expect: { head: null } })).toBe('applied');
     });
 
+    it("keeps a live row's creation time when told to (keepCreatedAt), not a tombstone's nor a missing row's", async () => {
+      const id = { owner: uniqueWord('ct'), name: 'kept' };
+      const first = entryFor(id, { createdAt: new Date('2020-01-02T03:04:05.006Z') });
+      await store.apply({ dataset: id, entry: first, keepCreatedAt: true });
+      expect(await store.getDataset(id)).toEqual(first);
+      const next = entryFor(id, { title: 'Next', createdAt: new Date('2024-01-01T00:00:00.000Z') });
+      await store.apply({ dataset: id, entry: next, keepCreatedAt: true });
+      expect(await store.getDataset(id)).toEqual({ ...next, createdAt: first.createdAt });
+      await store.apply({ dataset: id, deletedAt: new Date() });
+      await store.apply({ dataset: id, entry: next, keepCreatedAt: true });
+      expect(await store.getDataset(id)).toEqual(next);
+    });
+
     it('lets exactly one of concurrent updates that expect the same state apply', async () => {
       const id = { owner: uniqueWord('ct'), name: 'raced' };
       const outcomes = await Promise.all(

@@ -50,7 +50,11 @@ export class InMemoryCatalogStore implements CatalogStore {
     const seen = new Set(this.events.map((event) => event.id));
     const ids = (update.events ?? []).map((event) => event.id);
     if (ids.some((id) => seen.has(id)) || new Set(ids).size !== ids.length) throw new Error(`duplicate event id in ${key}`);
-    if (update.entry) this.entries.set(key, storableEntry(update.entry));
+    if (update.entry) {
+      const live = this.entries.get(key);
+      const entry = update.keepCreatedAt && live && !live.deleted ? { ...update.entry, createdAt: live.createdAt } : update.entry;
+      this.entries.set(key, storableEntry(entry));
+    }
     if (update.deletedAt) {
       const entry = this.entries.get(key);
       if (entry) this.entries.set(key, { ...entry, deleted: true });
