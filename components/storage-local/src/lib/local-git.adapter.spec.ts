@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,9 +19,20 @@ async function makeStorage(): Promise<{ storage: LocalGitStorage; dataDir: strin
   return { storage: new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir })), dataDir };
 }
 
+/** Sets the mtime of every loose ref file of a repository a minute back, past the ref reader's racy window. */
+async function ageRefs(gitdir: string): Promise<void> {
+  const entries = await readdir(path.join(gitdir, 'refs'), { recursive: true, withFileTypes: true }).catch(() => []);
+  const when = new Date(Date.now() - 60_000);
+  for (const entry of entries) if (entry.isFile()) await utimes(path.join(entry.parentPath, entry.name), when, when);
+}
+
 describeDatasetStorageContract('local git', async () => {
   const { storage, dataDir } = await makeStorage();
-  return { storage, teardown: () => rm(dataDir, { recursive: true, force: true }) };
+  return {
+    storage,
+    teardown: () => rm(dataDir, { recursive: true, force: true }),
+    ageRefs: (id) => ageRefs(storage.repositoryPath(id)),
+  };
 });
 
 describe('LocalGitStorage on disk', () => {
@@ -118,6 +129,123 @@ describe('LocalGitStorage on disk', () => {
   it('rejects bad configuration with a message naming the setting', () => {
     expect(() => parseLocalGitStorageConfig({ METASTORE_DEFAULT_BRANCH: '../evil' })).toThrow(/METASTORE_DEFAULT_BRANCH/);
     expect(() => parseLocalGitStorageConfig({ METASTORE_LOCAL_CACHE_ENTRIES: 'many' })).toThrow(/METASTORE_LOCAL_CACHE_ENTRIES/);
+  });
+});
+
+describe('LocalGitStorage.peekRef (what resolveRef answers, known without waiting)', () => {
+  let storage: LocalGitStorage;
+  let dataDir: string;
+  const author = { name: 'Alice', email: 'alice@example.com' };
+  const files = [{ path: 'datapackage.json', content: '{}' }];
+
+  beforeEach(async () => {
+    ({ storage, dataDir } = await makeStorage());
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('knows the head once read from a ref file older than the racy window, and forgets it when the file changes', async () => {
+    const id = { owner: uniqueOwner('peek'), name: 'head' };
+    const first = await storage.createDataset(id, { files, message: 'c', author });
+    expect(storage.peekRef(id)).toBeUndefined();
+    // Just written: resolveRef reads it, but a file modified within the last second is never trusted from memory.
+    expect(await storage.resolveRef(id)).toBe(first.sha);
+    expect(storage.peekRef(id)).toBeUndefined();
+    await ageRefs(storage.repositoryPath(id));
+    expect(storage.peekRef(id)).toBeUndefined();
+    expect(await storage.resolveRef(id)).toBe(first.sha);
+    expect(storage.peekRef(id)).toBe(first.sha);
+    // A fresh instance (another process) knows nothing until it reads.
+    expect(new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir })).peekRef(id)).toBeUndefined();
+
+    const second = await storage.commit(id, { parent: first.sha, changes: [{ path: 'x', content: 'x' }], message: 'n', author });
+    expect(storage.peekRef(id)).toBeUndefined();
+    await ageRefs(storage.repositoryPath(id));
+    expect(await storage.resolveRef(id)).toBe(second.sha);
+    expect(storage.peekRef(id)).toBe(second.sha);
+    // Moved by plain git (another process) and aged at once: the ref file's signature changed, so peekRef does not answer.
+    await run('git', ['-C', storage.repositoryPath(id), 'update-ref', 'refs/heads/main', first.sha]);
+    await ageRefs(storage.repositoryPath(id));
+    expect(storage.peekRef(id)).toBeUndefined();
+    expect(await storage.resolveRef(id)).toBe(first.sha);
+    expect(storage.peekRef(id)).toBe(first.sha);
+  });
+
+  it('knows a tag peeled to its commit once resolveRef peeled it, and forgets a moved or deleted tag', async () => {
+    const id = { owner: uniqueOwner('peek'), name: 'tags' };
+    const first = await storage.createDataset(id, { files, message: 'c', author });
+    const second = await storage.commit(id, { parent: first.sha, changes: [{ path: 'x', content: 'x' }], message: 'n', author });
+    await storage.createTag(id, { name: 'v1', target: first.sha, description: 'annotated', author });
+    await run('git', ['-C', storage.repositoryPath(id), 'tag', 'light', second.sha]);
+    await ageRefs(storage.repositoryPath(id));
+    expect(storage.peekRef(id, 'v1')).toBeUndefined();
+    expect(storage.peekRef(id, 'light')).toBeUndefined();
+    expect(await storage.resolveRef(id, 'v1')).toBe(first.sha);
+    expect(await storage.resolveRef(id, 'light')).toBe(second.sha);
+    // The annotated tag's ref names the tag object: peekRef answers the commit it peels to, as resolveRef does.
+    const tagObject = (await readFile(path.join(storage.repositoryPath(id), 'refs', 'tags', 'v1'), 'utf8')).trim();
+    expect(tagObject).not.toBe(first.sha);
+    expect(storage.peekRef(id, 'v1')).toBe(first.sha);
+    expect(storage.peekRef(id, 'light')).toBe(second.sha);
+    // A branch name resolves through refs/heads, which peekRef leaves to resolveRef.
+    expect(await storage.resolveRef(id, 'main')).toBe(second.sha);
+    expect(storage.peekRef(id, 'main')).toBeUndefined();
+
+    await storage.replaceTag(id, { name: 'v1', target: second.sha, description: 'moved', author });
+    expect(storage.peekRef(id, 'v1')).toBeUndefined();
+    await ageRefs(storage.repositoryPath(id));
+    expect(storage.peekRef(id, 'v1')).toBeUndefined();
+    expect(await storage.resolveRef(id, 'v1')).toBe(second.sha);
+    expect(storage.peekRef(id, 'v1')).toBe(second.sha);
+    await storage.deleteTag(id, 'v1');
+    expect(storage.peekRef(id, 'v1')).toBeUndefined();
+  });
+
+  it('knows a full sha only as a commit of that dataset while its repository is there', async () => {
+    const id = { owner: uniqueOwner('peek'), name: 'shas' };
+    const other = { owner: id.owner, name: 'other' };
+    const created = await storage.createDataset(id, { files, message: 'c', author });
+    await storage.createDataset(other, { files: [{ path: 'datapackage.json', content: '{"other":true}' }], message: 'c', author });
+    expect(storage.peekRef(id, created.sha)).toBe(created.sha);
+    expect(storage.peekRef(other, created.sha)).toBeUndefined();
+    expect(storage.peekRef(id, '0'.repeat(40))).toBeUndefined();
+    await expect(storage.resolveRef(id, '0'.repeat(40))).rejects.toMatchObject({ code: 'REF_NOT_FOUND' });
+    expect(storage.peekRef(id, '0'.repeat(40))).toBeUndefined();
+    // A sha known only from a read of another instance's commit.
+    const fresh = new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir }));
+    expect(fresh.peekRef(id, created.sha)).toBeUndefined();
+    expect(await fresh.resolveRef(id, created.sha)).toBe(created.sha);
+    expect(fresh.peekRef(id, created.sha)).toBe(created.sha);
+    // The repository removed behind the instance's back (another process deleted the dataset).
+    await rm(storage.repositoryPath(id), { recursive: true });
+    expect(fresh.peekRef(id, created.sha)).toBeUndefined();
+    await expect(fresh.resolveRef(id, created.sha)).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+
+  it('answers nothing for a deleted dataset, an invalid or unread ref, and never throws', async () => {
+    const id = { owner: uniqueOwner('peek'), name: 'gone' };
+    const created = await storage.createDataset(id, { files, message: 'c', author });
+    await storage.createTag(id, { name: 'v1', target: created.sha, description: '', author });
+    await ageRefs(storage.repositoryPath(id));
+    expect(await storage.resolveRef(id)).toBe(created.sha);
+    expect(await storage.resolveRef(id, 'v1')).toBe(created.sha);
+    expect([storage.peekRef(id), storage.peekRef(id, 'v1'), storage.peekRef(id, created.sha)]).toEqual([
+      created.sha,
+      created.sha,
+      created.sha,
+    ]);
+    for (const ref of ['../../etc/passwd', 'bad..name', 'v1.lock', 'a b', '', '-', created.sha.slice(0, 10), 'never-read']) {
+      expect({ ref, peeked: storage.peekRef(id, ref) }).toEqual({ ref, peeked: undefined });
+    }
+    // A ref file stat cannot follow (a link to itself: ELOOP) is no answer and no error.
+    const tagFile = path.join(storage.repositoryPath(id), 'refs', 'tags', 'v1');
+    await rm(tagFile);
+    await symlink(tagFile, tagFile);
+    expect(storage.peekRef(id, 'v1')).toBeUndefined();
+    await rm(tagFile);
+
+    await storage.deleteDataset(id);
+    expect([storage.peekRef(id), storage.peekRef(id, 'v1'), storage.peekRef(id, created.sha)]).toEqual([undefined, undefined, undefined]);
+    expect(storage.peekRef({ owner: uniqueOwner('peek'), name: 'never' })).toBeUndefined();
   });
 });
 

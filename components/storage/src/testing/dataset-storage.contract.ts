@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import type { DatasetStorage } from '../lib/dataset-storage.port';
 import type { Author, DatasetId } from '../lib/storage.model';
 
@@ -13,6 +14,11 @@ export interface StorageUnderTest {
    * `listOwners` must contain each of these. Without it, `listOwners` must contain every owner holding a dataset.
    */
   readonly configuredOwners?: readonly string[];
+  /**
+   * For backends whose `peekRef` distrusts what was just written (local git: a ref file modified within the last second):
+   * makes the dataset's refs look written long ago, so that the `peekRef` check sees answers, not only `undefined`.
+   */
+  readonly ageRefs?: (id: DatasetId) => Promise<void>;
 }
 
 const alice: Author = { name: 'Alice Example', email: 'alice@example.com' };
@@ -52,7 +58,11 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
     });
 
     async function createSample(): Promise<string> {
-      const revision = await storage.createDataset(id, {
+      return createIn(id);
+    }
+
+    async function createIn(dataset: DatasetId): Promise<string> {
+      const revision = await storage.createDataset(dataset, {
         files: [
           { path: 'datapackage.json', content: '{"name":"sample"}\n' },
           { path: 'data/raw/a.csv', content: 'version https://git-lfs.github.com/spec/v1\n' },
@@ -330,6 +340,64 @@ export function describeDatasetStorageContract(label: string, setup: () => Promi
       }
       const listed = await owners();
       expect(listed).toEqual([...new Set(listed)].sort());
+    });
+
+    it('answers peekRef (optional), when it answers, as resolveRef does: across commits, tag moves and deletion', async () => {
+      if (storage.peekRef === undefined) return;
+      const peekRef = storage.peekRef.bind(storage);
+      const tagNames = ['v1', 'v2', 'release/1'];
+      const step = fc.oneof(
+        fc.record({ kind: fc.constant('commit' as const) }),
+        fc.record({ kind: fc.constant('tag' as const), name: fc.constantFrom(...tagNames), target: fc.nat() }),
+        fc.record({ kind: fc.constant('untag' as const), name: fc.constantFrom(...tagNames) }),
+      );
+      let runs = 0;
+      let answers = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 5 }), fc.boolean(), async (steps, deleteAtEnd) => {
+          runs += 1;
+          const dataset = { ...id, name: `${id.name}-p${runs}` };
+          const shas = [await createIn(dataset)];
+          const tags = new Set<string>();
+          const refs = () => [undefined, 'main', ...tagNames, 'bad..name', ...shas, 'f'.repeat(40)];
+          // Each ref is peeked before and after resolveRef (which may teach the backend): an answer is resolveRef's.
+          const check = async () => {
+            for (const ref of refs()) {
+              const before = peekRef(dataset, ref);
+              const resolved = await storage.resolveRef(dataset, ref).catch((error: unknown) => error);
+              const after = peekRef(dataset, ref);
+              for (const peeked of [before, after]) {
+                if (peeked === undefined) continue;
+                answers += 1;
+                expect({ ref, peeked }).toEqual({ ref, peeked: resolved });
+              }
+            }
+          };
+          for (const next of steps) {
+            if (next.kind === 'commit') {
+              const parent = shas[shas.length - 1]!;
+              const change = { path: 'datapackage.json', content: `{"v":${shas.length}}` };
+              shas.push((await storage.commit(dataset, { parent, changes: [change], message: 'next', author: alice })).sha);
+            } else if (next.kind === 'tag') {
+              const request = { name: next.name, target: shas[next.target % shas.length]!, description: '', author: alice };
+              await (tags.has(next.name) ? storage.replaceTag(dataset, request) : storage.createTag(dataset, request));
+              tags.add(next.name);
+            } else if (tags.delete(next.name)) {
+              await storage.deleteTag(dataset, next.name);
+            }
+            await check();
+            await subject.ageRefs?.(dataset);
+            await check();
+          }
+          if (deleteAtEnd) {
+            await storage.deleteDataset(dataset);
+            await check();
+          }
+        }),
+        { numRuns: 30 },
+      );
+      // Aged refs read once are known without waiting: the check above was not vacuous.
+      if (subject.ageRefs) expect(answers).toBeGreaterThan(0);
     });
 
     it('deletes a dataset', async () => {
