@@ -243,15 +243,15 @@ describe('CatalogedStorage', () => {
     });
     const a = new CatalogedStorage(heldStorage, catalog, { events });
     // Process B: A records its commit just before B's catch-up (which expects the head A's commit found) applies what it found.
-    let aWrite: Promise<unknown> | undefined;
+    const race: { created?: string; aWrite?: Promise<unknown> } = {};
     let catchUps = 0;
     const racedCatalog = new Proxy(catalog, {
       get(target, property) {
         if (property === 'apply')
           return async (update: Parameters<InMemoryCatalogStore['apply']>[0]) => {
-            if (created !== undefined && update.expect?.head === created.sha && (catchUps += 1) === 1) {
+            if (race.created !== undefined && update.expect?.head === race.created && (catchUps += 1) === 1) {
               release();
-              await aWrite;
+              await race.aWrite;
             }
             return target.apply(update);
           };
@@ -260,10 +260,11 @@ describe('CatalogedStorage', () => {
       },
     });
     const b = new CatalogedStorage(storage, racedCatalog, { events });
-    let created: Awaited<ReturnType<CatalogedStorage['createDataset']>> | undefined;
     const write = (title: string) => [{ path: DESCRIPTOR_PATH, content: serializeDescriptor({ ...descriptor, title }) }];
-    created = await a.createDataset(id, { files: write('Created'), message: 'create', author: ada });
-    aWrite = a.commit(id, { parent: created.sha, changes: write('By A'), message: 'A', author: ada });
+    const created = await a.createDataset(id, { files: write('Created'), message: 'create', author: ada });
+    race.created = created.sha;
+    const aWrite = a.commit(id, { parent: created.sha, changes: write('By A'), message: 'A', author: ada });
+    race.aWrite = aWrite;
     await inGit;
     const x = await storage.resolveRef(id);
     const y = await b.commit(id, { parent: x, changes: write('By B'), message: 'B', author: grace });
