@@ -93,6 +93,32 @@ describe('FsChangeJournal', () => {
     expect(await new FsChangeJournal({ directory }).pending()).toBe(1);
   });
 
+  it('knows the count without waiting (pendingNow) only once open: undefined before, then what pending answers', async () => {
+    await new FsChangeJournal({ directory }).append(crashEntry(0, 0));
+    const journal = new FsChangeJournal({ directory });
+    // Entries another process left are unknown until the directory is listed.
+    expect(journal.pendingNow()).toBeUndefined();
+    expect(await journal.pending()).toBe(1);
+    expect(journal.pendingNow()).toBe(1);
+    await journal.append(crashEntry(0, 1));
+    await journal.append(crashEntry(0, 2));
+    expect(journal.pendingNow()).toBe(3);
+    // Its own appends, listed again by read, count once.
+    const entries = await journal.read(10);
+    expect(entries).toHaveLength(3);
+    expect(journal.pendingNow()).toBe(3);
+    await journal.remove(entries[0]!);
+    await journal.setAside(entries[1]!, 'refused');
+    expect(journal.pendingNow()).toBe(1);
+    expect(await journal.pending()).toBe(1);
+    await journal.remove(entries[2]!);
+    expect(journal.pendingNow()).toBe(0);
+    // An append opens the journal too.
+    const appender = new FsChangeJournal({ directory });
+    await appender.append(crashEntry(0, 3));
+    expect(appender.pendingNow()).toBe(1);
+  });
+
   it('fails with STORAGE_UNAVAILABLE when the directory cannot be made (a file is in the way), naming what it tried', async () => {
     await writeFile(path.join(root, 'blocked'), 'not a directory');
     const journal = new FsChangeJournal({ directory: path.join(root, 'blocked', 'catalog-journal') });
@@ -101,5 +127,6 @@ describe('FsChangeJournal', () => {
       message: expect.stringContaining('could not open the catalog journal'),
     });
     await expect(journal.pending()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(journal.pendingNow()).toBeUndefined();
   });
 });

@@ -122,6 +122,28 @@ export function describeChangeJournalContract(label: string, setup: () => Promis
       expect((await journal.read(10)).map((entry) => entry.change)).toEqual(changes.slice(2));
     });
 
+    it('answers pendingNow (optional), when it answers, as pending does: across appends, reads, removals and a reopen', async () => {
+      const check = async (journal: ChangeJournal) => {
+        const before = journal.pendingNow?.();
+        const counted = await journal.pending();
+        for (const now of [before, journal.pendingNow?.()]) if (now !== undefined) expect(now).toBe(counted);
+      };
+      const { journal } = subject;
+      await check(journal);
+      for (const change of sampleChanges()) {
+        await journal.append(change);
+        await check(journal);
+      }
+      // Read entries are this process's appends seen on disk too: counted once.
+      const entries = await journal.read(3);
+      await check(journal);
+      await journal.remove(entries[0]!);
+      await check(journal);
+      await journal.setAside(entries[1]!, 'cannot be applied');
+      await check(journal);
+      if (subject.reopen) await check(await subject.reopen());
+    });
+
     it('keeps order for appends made at once (distinct sequences, each one read back)', async () => {
       const { journal } = subject;
       const changes = Array.from({ length: 20 }, (_, index) => ({
