@@ -15,6 +15,8 @@ import { seedCatalog } from '@metastore/catalog-postgres/testing';
 import { benchDatabase, call, CONNECTIONS, DURATION_SECONDS, load, startApi, type ApiProcess, type LoadRow } from './harness';
 
 const SEEDED = Number(process.env['BENCH_CATALOG_DATASETS'] ?? 100_000);
+/** Seconds per query's load: `BENCH_CATALOG_DURATION`, else `BENCH_DURATION`. */
+const DURATION = Number(process.env['BENCH_CATALOG_DURATION'] ?? DURATION_SECONDS);
 const DEEP_PAGES = 500;
 const PAGE = 20;
 /** In every seeded description ("... measurements of ..."): a search with far more matches than the store ranks. */
@@ -152,7 +154,7 @@ interface CatalogRow extends LoadRow {
 async function measure(apiUrl: string, operation: string, query: string): Promise<CatalogRow> {
   const url = `${apiUrl}/api/v1/datasets?${query}`;
   const page = await call('GET', url);
-  return { ...(await load(operation, { url })), rows: (page['items'] as unknown[]).length };
+  return { ...(await load(operation, { url, duration: DURATION })), rows: (page['items'] as unknown[]).length };
 }
 
 /** Runs the catalog section and prints its table. */
@@ -161,9 +163,7 @@ export async function runCatalogBench(): Promise<void> {
   const database = await benchDatabase();
   let api: ApiProcess | undefined;
   try {
-    console.log(
-      `\nCatalog: ${SEEDED} seeded datasets, ${CONNECTIONS} connections, ${DURATION_SECONDS}s per query; catalog: ${database.label}\n`,
-    );
+    console.log(`\nCatalog: ${SEEDED} seeded datasets, ${CONNECTIONS} connections, ${DURATION}s per query; catalog: ${database.label}\n`);
     if (database.url) {
       await seed(database.url);
     } else {

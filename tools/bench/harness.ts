@@ -75,6 +75,8 @@ export interface ApiOptions {
   readonly redis?: { readonly url: string; readonly stream: string };
   /** Flags for node before the script, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** More variables for the API, e.g. `STORAGE` and a git host's settings. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function startApi(options: ApiOptions): Promise<ApiProcess> {
     LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.redis ? { REDIS_URL: options.redis.url, METASTORE_EVENTS_STREAM: options.redis.stream } : {}),
+    ...options.env,
   };
   const unset = ['DATABASE_URL', 'REDIS_URL', 'METASTORE_EVENTS_STREAM'].filter((name) => !(name in env));
   const api = startProcess(process.execPath, [...(options.nodeArgs ?? []), 'dist/metadata-api/main.js'], env, unset);
@@ -138,10 +141,18 @@ export async function benchDatabase(): Promise<BenchDatabase> {
  * as minted tokens have, so that each request checks it against the revocation list).
  */
 const BENCH_JWT_SECRET = 'metastore-bench-secret-0123456789abcdef';
+/** A token the bench's API processes accept: an instance-wide admin's, with the id `jwtid`. */
+export function benchToken(jwtid: string): string {
+  return jwt.sign({ sub: 'bench', name: 'Bench', email: 'bench@example.com', roles: { '*': 'admin' } }, BENCH_JWT_SECRET, {
+    algorithm: 'HS256',
+    issuer: 'metastore',
+    audience: 'metastore',
+    expiresIn: '12h',
+    jwtid,
+  });
+}
 /** Headers every bench request carries: the API authenticates every call. */
-export const AUTH_HEADERS = {
-  authorization: `Bearer ${jwt.sign({ sub: 'bench', name: 'Bench', email: 'bench@example.com', roles: { '*': 'admin' } }, BENCH_JWT_SECRET, { algorithm: 'HS256', issuer: 'metastore', audience: 'metastore', expiresIn: '12h', jwtid: 'bench-token' })}`,
-};
+export const AUTH_HEADERS = { authorization: `Bearer ${benchToken('bench-token')}` };
 
 /** Sends a JSON request and returns the parsed answer; throws on a non-2xx status. */
 export async function call(
@@ -167,27 +178,44 @@ export interface LoadRow {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** How many answers had each status (`{ '200': 1234 }`). */
+  readonly statuses: Readonly<Record<string, number>>;
 }
 
 /**
  * Drives one operation with autocannon for `DURATION_SECONDS` on `CONNECTIONS` connections (unless `options` says otherwise).
- * Answers with another status than `expected` (any 2xx, or exactly 304) count as errors.
+ * Answers with another status than `expected` (any 2xx; exactly 304; `success`: any 2xx or 3xx) count as errors.
  */
-export async function load(operation: string, options: autocannon.Options, expected: '2xx' | 304 = '2xx'): Promise<LoadRow> {
+export async function load(operation: string, options: autocannon.Options, expected: '2xx' | 304 | 'success' = '2xx'): Promise<LoadRow> {
+  // autocannon stops at its first sample tick after the duration (or after the last of `amount` requests): ticks that divide
+  // the duration evenly make a load last what it says (a 0.3 s load took 1 s with the default 1 s tick).
+  const duration = Number(options.duration ?? DURATION_SECONDS);
+  const sampleInt = options.amount !== undefined ? 50 : (duration * 1000) / Math.max(1, Math.ceil(duration));
   const result = await autocannon({
     connections: CONNECTIONS,
-    duration: DURATION_SECONDS,
+    duration,
+    sampleInt,
     ...options,
     headers: { ...AUTH_HEADERS, ...options.headers },
   });
-  const unexpected = expected === '2xx' ? result.non2xx : result.requests.total - (result.statusCodeStats?.['304']?.count ?? 0);
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count ?? 0]));
+  const answered = (test: (status: number) => boolean) =>
+    Object.entries(statuses).reduce((sum, [status, count]) => sum + (test(Number(status)) ? count : 0), 0);
+  const unexpected =
+    expected === '2xx'
+      ? result.non2xx
+      : expected === 304
+        ? result.requests.total - (statuses['304'] ?? 0)
+        : answered((status) => status >= 400 || status < 200);
   return {
     operation,
     requests: result.requests.total,
-    throughput: result.requests.average,
+    // Over the load's elapsed time: autocannon's average is over whole-second samples, the total for a load under a second.
+    throughput: result.duration > 0 ? result.requests.total / result.duration : result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + Math.max(0, unexpected),
+    statuses,
   };
 }
 
