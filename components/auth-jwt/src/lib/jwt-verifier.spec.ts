@@ -276,3 +276,38 @@ describe('JwtVerifier: the verified-token cache', () => {
     );
   });
 });
+
+describe('JwtVerifier.remembered (what verify answers, known without waiting)', () => {
+  const config = parseJwtConfig({ METASTORE_JWT_SECRET: SECRET });
+  const start = Date.now();
+  const at = (seconds: number) => Math.floor(start / 1000) + seconds;
+  const sign = (extra: Record<string, unknown>) => jwt.sign(claims({ iat: at(0), exp: at(60), ...extra }), SECRET, { algorithm: 'HS256' });
+
+  it('is undefined before verify, the verified token after, and undefined from its exp on (on the verifier clock)', async () => {
+    const clock = { now: start };
+    const verifier = new JwtVerifier(config, { clock: () => clock.now });
+    const token = sign({});
+    expect(verifier.remembered(token)).toBeUndefined();
+    const verified = await verifier.verify(token);
+    expect(verifier.remembered(token)).toBe(verified);
+    expect(verifier.remembered(sign({ sub: 'mallory' }))).toBeUndefined();
+    clock.now = at(60) * 1000 - 1;
+    expect(verifier.remembered(token)).toBe(verified);
+    // At exp the token is no longer remembered (verify checks it again, within the clock skew).
+    clock.now = at(60) * 1000;
+    expect(verifier.remembered(token)).toBeUndefined();
+    expect(verifier.remembered(token, at(30) * 1000)).toBe(verified);
+  });
+
+  it('remembers nothing refused, nor anything without a cache', async () => {
+    const clock = { now: start };
+    const verifier = new JwtVerifier(config, { clock: () => clock.now });
+    const early = sign({ nbf: at(120) });
+    await expect(verifier.verify(early)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(verifier.remembered(early)).toBeUndefined();
+    const uncached = new JwtVerifier(config, { clock: () => clock.now, cache: false });
+    const token = sign({});
+    await uncached.verify(token);
+    expect(uncached.remembered(token)).toBeUndefined();
+  });
+});

@@ -118,3 +118,40 @@ describe('CachedRevocations', () => {
     await expect(cache.isRevoked('x')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
   });
 });
+
+describe('CachedRevocations.revokedNow (what isRevoked answers, known without waiting)', () => {
+  it('is undefined before the first load and once the list is past its TTL; true or false while it is fresh', async () => {
+    const { list, cache, advance } = setup();
+    list.ids.add('old');
+    expect(cache.revokedNow('old')).toBeUndefined();
+    expect(cache.revokedNow('other')).toBeUndefined();
+    expect(await cache.isRevoked('other')).toBe(false);
+    expect(cache.revokedNow('old')).toBe(true);
+    expect(cache.revokedNow('other')).toBe(false);
+    advance(29_999);
+    expect(cache.revokedNow('old')).toBe(true);
+    // Stale (still usable by isRevoked while the database is down), never answered without loading.
+    advance(1);
+    expect(cache.revokedNow('old')).toBeUndefined();
+    list.down = true;
+    expect(await cache.isRevoked('old')).toBe(true);
+    expect(cache.revokedNow('old')).toBeUndefined();
+    list.down = false;
+    advance(60_000);
+    expect(await cache.isRevoked('old')).toBe(true);
+    expect(cache.revokedNow('old')).toBe(true);
+  });
+
+  it("counts this process's revocation at once, and another replica's only after a reload", async () => {
+    const { list, cache, advance } = setup();
+    expect(await cache.isRevoked('mine')).toBe(false);
+    await cache.revoke('mine', new Date(2_000_000));
+    expect(cache.revokedNow('mine')).toBe(true);
+    list.ids.add('elsewhere');
+    expect(cache.revokedNow('elsewhere')).toBe(false);
+    advance(30_000);
+    expect(cache.revokedNow('elsewhere')).toBeUndefined();
+    expect(await cache.isRevoked('elsewhere')).toBe(true);
+    expect(cache.revokedNow('elsewhere')).toBe(true);
+  });
+});
