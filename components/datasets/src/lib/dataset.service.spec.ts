@@ -703,3 +703,75 @@ describe('DatasetService', () => {
     });
   });
 });
+
+describe('DatasetService.peek (what read answers, known without waiting)', () => {
+  /** The in-memory backend with a memory of its own: `peekRef` answers what `resolveRef` last answered, until a commit. */
+  class RememberingStorage extends InMemoryDatasetStorage {
+    private readonly answered = new Map<string, string>();
+    override async resolveRef(dataset: DatasetId, ref?: string): Promise<string> {
+      const sha = await super.resolveRef(dataset, ref);
+      this.answered.set(ref ?? '', sha);
+      return sha;
+    }
+    peekRef(_dataset: DatasetId, ref?: string): string | undefined {
+      return this.answered.get(ref ?? '');
+    }
+    override async commit(...args: Parameters<InMemoryDatasetStorage['commit']>) {
+      this.answered.clear();
+      return super.commit(...args);
+    }
+  }
+  const descriptor = descriptorWith([temps()]);
+
+  it('is undefined until a read parsed the descriptor at the revision the storage knows, then that snapshot', async () => {
+    const storage = new RememberingStorage();
+    const service = new DatasetService({ storage, validator });
+    const created = await service.create(id, descriptor, { author });
+    expect(service.peek(id)).toBeUndefined();
+    const read = await service.read(id);
+    expect(service.peek(id)).toEqual(read);
+    expect(service.peek(id)?.descriptor).toBe(read.descriptor);
+    expect(service.peek(id)?.revision).toBe(created.revision.sha);
+    // A ref the storage has not resolved: no answer, even though the descriptor at its revision is parsed.
+    expect(service.peek(id, 'v1')).toBeUndefined();
+    await storage.createTag(id, { name: 'v1', target: created.revision.sha, description: '', author });
+    expect(await service.read(id, 'v1')).toEqual(read);
+    expect(service.peek(id, 'v1')).toEqual(read);
+
+    const patched = await service.patch(id, { title: 'Temps' }, { author });
+    expect(service.peek(id)).toBeUndefined();
+    // The storage knows the new head once resolved; the descriptor there only once read.
+    expect(await storage.resolveRef(id)).toBe(patched.revision.sha);
+    expect(service.peek(id)).toBeUndefined();
+    const reread = await service.read(id);
+    expect(service.peek(id)).toEqual(reread);
+    expect(reread.descriptor).toMatchObject({ title: 'Temps' });
+  });
+
+  it('is undefined over a storage without peekRef, without a parsed-descriptor cache, or for a descriptor that does not parse', async () => {
+    const plain = setup().service;
+    await plain.create(id, descriptor, { author });
+    await plain.read(id);
+    expect(plain.peek(id)).toBeUndefined();
+
+    const uncachedStorage = new RememberingStorage();
+    const uncached = new DatasetService({ storage: uncachedStorage, validator, parsedDescriptors: 0 });
+    await uncached.create(id, descriptor, { author });
+    await uncached.read(id);
+    expect(uncachedStorage.peekRef(id)).toBeDefined();
+    expect(uncached.peek(id)).toBeUndefined();
+
+    const storage = new RememberingStorage();
+    const service = new DatasetService({ storage, validator });
+    const created = await service.create(id, descriptor, { author });
+    await storage.commit(id, {
+      parent: created.revision.sha,
+      changes: [{ path: DESCRIPTOR_PATH, content: '{ not json' }],
+      message: 'pushed by other means',
+      author,
+    });
+    await expect(service.read(id)).rejects.toMatchObject({ code: 'DESCRIPTOR_INVALID' });
+    expect(storage.peekRef(id)).toBeDefined();
+    expect(service.peek(id)).toBeUndefined();
+  });
+});
