@@ -17,7 +17,8 @@ import { benchDatabase, call, CONNECTIONS, DURATION_SECONDS, load, startApi, typ
 const SEEDED = Number(process.env['BENCH_CATALOG_DATASETS'] ?? 100_000);
 /** Seconds per query's load: `BENCH_CATALOG_DURATION`, else `BENCH_DURATION`. */
 const DURATION = Number(process.env['BENCH_CATALOG_DURATION'] ?? DURATION_SECONDS);
-const DEEP_PAGES = 500;
+/** Pages followed one at a time before the deep page's load: `BENCH_CATALOG_DEEP_PAGES`, 500. */
+const DEEP_PAGES = Number(process.env['BENCH_CATALOG_DEEP_PAGES'] ?? 500);
 const PAGE = 20;
 /** In every seeded description ("... measurements of ..."): a search with far more matches than the store ranks. */
 const COMMON_WORD = 'measurements';

@@ -1,12 +1,14 @@
 /**
  * Endpoints section of `npm run bench` (`--only=endpoints`): every operation the API declares (API_OPERATIONS, so an
  * endpoint added later is measured or listed as not measured, with the reason) loaded with autocannon for a short time
- * (`BENCH_ENDPOINTS_DURATION` seconds each, default 2; `--quick`: 0.3), on each backend (`BENCH_ENDPOINTS_BACKENDS`):
+ * (`BENCH_ENDPOINTS_DURATION` seconds each, default 2; `--quick`: 0.15), on each backend (`BENCH_ENDPOINTS_BACKENDS`):
  * - `local`: the local git backend on the embedded catalog (PGlite under the data directory);
  * - `local-server`: the same on a fresh database of the PostgreSQL server of `DATABASE_URL` (skipped without it);
  * - `github` and `gitlab`: `STORAGE=github|gitlab` against the standalone GitHub or GitLab API test server in a process of its
  *   own (+0 ms per request), on the catalog of `DATABASE_URL` when set, else the embedded one.
- * Each backend's API is the built one (`dist/metadata-api/main.js`), seeded with what the loads need. Writes that cannot
+ * (`--quick`: the local backend once, on the server when there is one.) The backends are set up side by side (test server,
+ * catalog database, the built API `dist/metadata-api/main.js`, seeded with what the loads need), then measured one after
+ * the other while the others idle. Writes that cannot
  * repeat get fresh names per request (create, tag create; delete and tag delete then remove exactly what those created).
  * Per backend it prints req/s, p50/p99, errors (answers neither 2xx nor 3xx, and failed requests) and the statuses seen per
  * operation; read-at-head req/s over a bare Express and a bare node:http ceiling serving the same bytes and headers
@@ -37,6 +39,7 @@ import {
   type BenchProcess,
   type LoadRow,
 } from './harness';
+import { cpuSecondsOf } from './process-counters';
 
 /** Seconds each operation is loaded. */
 const DURATION = Number(process.env['BENCH_ENDPOINTS_DURATION'] ?? 2);
@@ -44,10 +47,12 @@ const DURATION = Number(process.env['BENCH_ENDPOINTS_DURATION'] ?? 2);
 const BACKENDS = (process.env['BENCH_ENDPOINTS_BACKENDS'] ?? 'local,local-server,github,gitlab').split(',').map((name) => name.trim());
 /**
  * Requests per load of a git write (create, replace, patch, revert, tag create and update), sent on CONNECTIONS connections
- * and all awaited: `BENCH_ENDPOINTS_WRITES` (`--quick`: 10, one per connection); unset, writes are loaded for DURATION like
+ * and all awaited: `BENCH_ENDPOINTS_WRITES` (`--quick`: 5, one per connection); unset, writes are loaded for DURATION like
  * the rest (a load shorter than a write would measure none: autocannon drops what is in flight when the time is up).
  */
 const WRITES = process.env['BENCH_ENDPOINTS_WRITES'] ? Number(process.env['BENCH_ENDPOINTS_WRITES']) : undefined;
+/** Seconds of each of the three loads the ratios come from (read at head, the two ceilings): at least half a second. */
+const RATIO_DURATION = Math.max(DURATION, 0.5);
 /** Datasets the repeatable writes (PUT, PATCH, revert) go round-robin over: fewer concurrent writes to one dataset. */
 const POOL = Number(process.env['BENCH_ENDPOINTS_POOL'] ?? 20);
 /** Revisions of `bench/read` after its first (tagged `v1`): what the revision list and the diff go over. */
@@ -425,10 +430,11 @@ function planOf(operationId: string, seeded: Seeded, created: Created): Plan {
 /** Headers a server computes per connection or per answer; the ceilings leave them to Node. */
 const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
-/** The two ceilings' URLs. */
+/** The two ceilings' URLs and process ids. */
 interface Ceilings {
   readonly express: string;
   readonly http: string;
+  readonly pids: { readonly express: number; readonly http: number };
   stop(): Promise<void>;
 }
 
@@ -460,6 +466,7 @@ async function startCeilings(url: string, dataDir: string): Promise<Ceilings> {
   return {
     express: urls[0]!,
     http: urls[1]!,
+    pids: { express: started[0]!.pid, http: started[1]!.pid },
     stop: async () => {
       for (const process of started) await process.stop();
     },
@@ -472,6 +479,8 @@ interface BackendFigures {
   readonly head: number;
   readonly toExpress: number;
   readonly toHttp: number;
+  /** Express's CPU per request over the API's, for reads at head. */
+  readonly cpuToExpress: number;
   readonly peakRss: number;
   readonly hwm: number;
   readonly measured: number;
@@ -523,6 +532,9 @@ async function prepare(name: string): Promise<Prepared | string> {
     });
     const seeded = await seed(api.url);
     ceilings = await startCeilings(`${api.url}${READ}`, dataDir);
+    // Warm-ups (JIT) of the three servers the ratios compare: a ceiling measured cold, just started, spent more CPU per
+    // request than the API warmed by the loads before it.
+    for (const url of [ceilings.express, api.url, ceilings.http]) await load('warm-up', { url: `${url}${READ}`, duration: 0.5 });
     return { backend, api, seeded, ceilings, setupSeconds: (performance.now() - started) / 1000, stop };
   } catch (error) {
     await stop();
@@ -545,9 +557,9 @@ async function measure({ backend, api, seeded, ceilings, setupSeconds }: Prepare
     rows.push({ operation, endpoint, label, row, rss: memoryOf(api.pid)?.rss ?? NaN });
     return row;
   };
-  let head: LoadRow | undefined;
-  let express: LoadRow | undefined;
-  let http: LoadRow | undefined;
+  let head: { row: LoadRow; micros: number } | undefined;
+  let express: { row: LoadRow; micros: number } | undefined;
+  let http: { row: LoadRow; micros: number } | undefined;
   for (const operation of API_OPERATIONS) {
     const endpoint = `${operation.method.toUpperCase()} ${operation.mount === 'root' ? '' : API}${operation.path}`;
     const plan = planOf(operation.operationId, seeded, created);
@@ -557,9 +569,22 @@ async function measure({ backend, api, seeded, ceilings, setupSeconds }: Prepare
     }
     if (operation.operationId === 'readDataset') {
       // The ceilings loaded beside the read at head, so that a neighbour's load falls on all three alike.
-      express = await load('ceiling: bare Express 5', { url: `${ceilings.express}${READ}`, duration: DURATION });
-      head = await run(operation.operationId, endpoint, plan.label, plan.options);
-      http = await load('ceiling: bare node:http', { url: `${ceilings.http}${READ}`, duration: DURATION });
+      // With the CPU each server spent per request: steadier than req/s on a shared machine.
+      const perRequest = async <T extends LoadRow>(pid: number, loading: () => Promise<T>) => {
+        const before = cpuSecondsOf(pid);
+        const row = await loading();
+        const after = cpuSecondsOf(pid);
+        return { row, micros: before !== undefined && after !== undefined ? ((after - before) * 1e6) / row.requests : NaN };
+      };
+      express = await perRequest(ceilings.pids.express, () =>
+        load('ceiling: bare Express 5', { url: `${ceilings.express}${READ}`, duration: RATIO_DURATION }),
+      );
+      head = await perRequest(api.pid, () =>
+        run(operation.operationId, endpoint, plan.label, { ...plan.options, duration: RATIO_DURATION }),
+      );
+      http = await perRequest(ceilings.pids.http, () =>
+        load('ceiling: bare node:http', { url: `${ceilings.http}${READ}`, duration: RATIO_DURATION }),
+      );
       await run(operation.operationId, endpoint, 'at tag v1 (from the catalog)', { path: `${READ}?ref=v1` });
       await run(operation.operationId, endpoint, 'at the first sha (from the catalog)', { path: `${READ}?ref=${seeded.firstSha}` });
       continue;
@@ -573,7 +598,7 @@ async function measure({ backend, api, seeded, ceilings, setupSeconds }: Prepare
   console.log(`\n### Endpoints, ${backend.title}\n`);
   console.log(
     `catalog: ${backend.database.label}; ${CONNECTIONS} connections x ${DURATION} s per load` +
-      `${WRITES !== undefined ? `, ${WRITES} requests per git write` : ''} (deletes: as many requests as created);` +
+      `${WRITES !== undefined ? `, ${WRITES} requests per git write (one per connection)` : ''} (deletes: as many requests as created);` +
       ` API started and seeded in ${setupSeconds.toFixed(1)} s, beside the other backends'` +
       ` (bench/read: ${REVISIONS + 1} revisions, tag v1; ${POOL} pool datasets of 2 revisions).`,
   );
@@ -595,11 +620,15 @@ async function measure({ backend, api, seeded, ceilings, setupSeconds }: Prepare
     ];
     console.log(`| ${cells.join(' | ')} |`);
   }
-  const toExpress = head && express ? head.throughput / express.throughput : NaN;
-  const toHttp = head && http ? head.throughput / http.throughput : NaN;
+  const toExpress = head && express ? head.row.throughput / express.row.throughput : NaN;
+  const toHttp = head && http ? head.row.throughput / http.row.throughput : NaN;
+  const cpuRatio = (ceiling: typeof express) => (head && ceiling ? (ceiling.micros / head.micros).toFixed(2) : '?');
   console.log(
-    `\nread at head / ceiling: ${toExpress.toFixed(2)} of bare Express 5 (${express?.throughput.toFixed(0)} req/s),` +
-      ` ${toHttp.toFixed(2)} of bare node:http (${http?.throughput.toFixed(0)} req/s), same bytes and headers, loaded beside it`,
+    `\nread at head / ceiling: ${toExpress.toFixed(2)} of bare Express 5 (${express?.row.throughput.toFixed(0)} req/s),` +
+      ` ${toHttp.toFixed(2)} of bare node:http (${http?.row.throughput.toFixed(0)} req/s), same bytes and headers, loaded beside it` +
+      ` for ${RATIO_DURATION} s each; CPU µs per request: API ${head?.micros.toFixed(0)}, Express ${express?.micros.toFixed(0)},` +
+      ` node:http ${http?.micros.toFixed(0)} (ceiling CPU / API CPU: Express ${cpuRatio(express)}, node:http ${cpuRatio(http)};` +
+      ` the API's own CPU only, not the git host's)`,
   );
   console.log(
     `API process memory: VmRSS ${mib(before?.rss ?? NaN)} MiB before the loads, peak ${mib(peak)} MiB under load` +
@@ -609,9 +638,10 @@ async function measure({ backend, api, seeded, ceilings, setupSeconds }: Prepare
   if (notMeasured.length > 0) console.log(`not measured: ${notMeasured.join('; ')}`);
   return {
     title: backend.title,
-    head: head?.throughput ?? NaN,
+    head: head?.row.throughput ?? NaN,
     toExpress,
     toHttp,
+    cpuToExpress: head && express ? express.micros / head.micros : NaN,
     peakRss: peak,
     hwm: after?.hwm ?? NaN,
     measured: new Set(rows.map((row) => row.operation)).size,
@@ -648,8 +678,10 @@ export async function runEndpointsBench(): Promise<void> {
     for (const outcome of prepared) if (outcome.status === 'fulfilled' && typeof outcome.value !== 'string') await outcome.value.stop();
   }
   console.log('\n### Endpoints, per backend\n');
-  console.log('| backend | operations measured | errors | read at head req/s | / Express | / node:http | peak RSS MiB | VmHWM MiB |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| backend | operations measured | errors | read at head req/s | / Express | / node:http | Express CPU / API CPU | peak RSS MiB | VmHWM MiB |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of figures) {
     const cells = [
       row.title,
@@ -658,6 +690,7 @@ export async function runEndpointsBench(): Promise<void> {
       row.head.toFixed(0),
       row.toExpress.toFixed(2),
       row.toHttp.toFixed(2),
+      row.cpuToExpress.toFixed(2),
       mib(row.peakRss),
       mib(row.hwm),
     ];

@@ -8,16 +8,18 @@ export const QUICK_SETTINGS: Readonly<Record<string, string>> = {
   // Seconds per autocannon load of the events and writes sections (the read section has its own: one round of 1 s loads).
   BENCH_DURATION: '1',
   // The endpoints section: one local backend (the server catalog when there is one; the read section measures the embedded
-  // one), GitHub and GitLab; 0.2 s per load, 10 requests per git write (one per connection), a smaller seed.
+  // one), GitHub and GitLab; 0.15 s per load, 5 requests per git write (one per connection), a smaller seed.
   BENCH_ENDPOINTS_BACKENDS: process.env['DATABASE_URL'] ? 'local-server,github,gitlab' : 'local,github,gitlab',
-  BENCH_ENDPOINTS_DURATION: '0.2',
-  BENCH_ENDPOINTS_WRITES: '10',
+  BENCH_ENDPOINTS_DURATION: '0.15',
+  BENCH_ENDPOINTS_WRITES: '5',
   BENCH_ENDPOINTS_POOL: '5',
   BENCH_ENDPOINTS_REVISIONS: '5',
-  BENCH_GITHUB_ITERATIONS: '2',
-  BENCH_GITLAB_ITERATIONS: '2',
+  // One run of each storage operation: the requests it takes, what these sections are for, hardly vary between runs.
+  BENCH_GITHUB_ITERATIONS: '1',
+  BENCH_GITLAB_ITERATIONS: '1',
   BENCH_CATALOG_DATASETS: '20000',
   BENCH_CATALOG_DURATION: '0.5',
+  BENCH_CATALOG_DEEP_PAGES: '200',
   BENCH_EVENTS_WRITES: '30',
   // Full runs (no watermark, and --full) at 100 datasets only: at 300 they took 18 of the section's 32 s.
   BENCH_SYNC_SIZES: '100,300',

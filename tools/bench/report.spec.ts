@@ -53,6 +53,8 @@ describe('BenchReport', () => {
       expect(markdown).toMatch(/load average \(1, 5, 15 min\) at start [\d.]+, [\d.]+, [\d.]+/);
       expect(markdown).toContain('| x | 2 |');
       expect(markdown).toContain('**Section broken failed:** `Error: the test server did not start`');
+      // The run's time and each section's, last.
+      expect(markdown.trim().split('\n').at(-1)).toMatch(/^Total: \d+ s \(first [\d.]+ s, broken [\d.]+ s\)\.$/);
       const json = JSON.parse(await readFile(written.json, 'utf8'));
       expect(json.sections.map((section: { name: string }) => section.name)).toEqual(['first', 'broken']);
       expect(json.sections[0].tables).toEqual([{ title: 'First', columns: ['a', 'b'], rows: [{ a: 'x', b: 2 }] }]);

@@ -187,6 +187,7 @@ export class BenchReport {
         section.text,
         '',
       ]),
+      `Total: ${header.seconds} s (${this.sections.map((section) => `${section.name} ${section.seconds} s`).join(', ')}).`,
     ];
     await writeFile(markdown, `${lines.join('\n').trim()}\n`);
     await writeFile(json, `${JSON.stringify({ ...header, sections: this.sections }, null, 2)}\n`);
