@@ -5,8 +5,8 @@
  * (If-None-Match: 304); (b) a bare Express 5 handler and (c) a bare `node:http` one, each sending from memory the bytes
  * and headers the API answered (`ceiling.mjs`). Each load has a warm-up first. It prints req/s, p50/p99 and the ratios
  * to the ceilings measured in the same round (the figure that counts on a shared machine), with their spread over rounds.
- * `--quick`: one round of 1 s loads, on the embedded default only. `--profile`: the embedded API also runs under `node --cpu-prof` during a load of
- * reads at the head, and the samples of that load are summarised by layer (profile.ts).
+ * `--quick`: one round of 1 s loads, on the embedded default only. `--profile`: the embedded API also runs under
+ * `node --cpu-prof` during a load of reads at the head, and the samples of that load are summarised by layer (profile.ts).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
