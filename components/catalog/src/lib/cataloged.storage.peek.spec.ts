@@ -1,6 +1,6 @@
 import { DatasetService } from '@metastore/datasets';
-import type { DatasetId, TagRequest } from '@metastore/storage';
-import { InMemoryDatasetStorage } from '@metastore/storage/testing';
+import type { DatasetId } from '@metastore/storage';
+import { InMemoryDatasetStorage, RememberingDatasetStorage } from '@metastore/storage/testing';
 import { TagService } from '@metastore/tags';
 import { InMemoryCatalogStore } from '../testing/in-memory.catalog';
 import { InMemoryChangeJournal } from '../testing/in-memory.change-journal';
@@ -16,38 +16,6 @@ const ada = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const id: DatasetId = { owner: 'acme', name: 'rain' };
 const other: DatasetId = { owner: 'acme', name: 'snow' };
 const descriptor = { name: 'rain', title: 'Rainfall', resources: [{ name: 'daily', path: 'daily.csv' }] };
-
-/**
- * The in-memory backend with a memory of its own, as the local one has: `peekRef` answers what its `resolveRef` last
- * answered for the ref, until a write of this instance.
- */
-class RememberingStorage extends InMemoryDatasetStorage {
-  private readonly answered = new Map<string, string>();
-  override async resolveRef(dataset: DatasetId, ref?: string): Promise<string> {
-    const sha = await super.resolveRef(dataset, ref);
-    this.answered.set(`${dataset.owner}/${dataset.name}\n${ref ?? ''}`, sha);
-    return sha;
-  }
-  peekRef(dataset: DatasetId, ref?: string): string | undefined {
-    return this.answered.get(`${dataset.owner}/${dataset.name}\n${ref ?? ''}`);
-  }
-  override async commit(...args: Parameters<InMemoryDatasetStorage['commit']>) {
-    this.answered.clear();
-    return super.commit(...args);
-  }
-  override async replaceTag(dataset: DatasetId, request: TagRequest) {
-    this.answered.clear();
-    return super.replaceTag(dataset, request);
-  }
-  override async deleteTag(...args: Parameters<InMemoryDatasetStorage['deleteTag']>) {
-    this.answered.clear();
-    return super.deleteTag(...args);
-  }
-  override async deleteDataset(...args: Parameters<InMemoryDatasetStorage['deleteDataset']>) {
-    this.answered.clear();
-    return super.deleteDataset(...args);
-  }
-}
 
 async function setup(options: { storage?: InMemoryDatasetStorage; journal?: ChangeJournal } = {}) {
   const storage = options.storage ?? new InMemoryDatasetStorage();
@@ -109,7 +77,7 @@ describe('CatalogedStorage.peekRef (what resolveRef answers, known without waiti
     expect(await plain.cataloged.resolveRef(id, plain.created)).toBe(plain.created);
     expect([plain.cataloged.peekRef(id), plain.cataloged.peekRef(id, plain.created)]).toEqual([undefined, undefined]);
 
-    const backend = new RememberingStorage();
+    const backend = new RememberingDatasetStorage();
     const remembering = await setup({ storage: backend });
     expect(remembering.cataloged.peekRef(id)).toBeUndefined();
     expect(await remembering.cataloged.resolveRef(id)).toBe(remembering.updated);
@@ -121,7 +89,7 @@ describe('CatalogedStorage.peekRef (what resolveRef answers, known without waiti
 
   it('answers a tag as the backend does while the journal holds changes, since resolveRef asks the backend then', async () => {
     const journal = new InMemoryChangeJournal();
-    const storage = new RememberingStorage();
+    const storage = new RememberingDatasetStorage();
     const { catalog, cataloged, created } = await setup({ storage, journal });
     expect(await cataloged.resolveRef(id, 'v1')).toBe(created);
     expect(cataloged.peekRef(id, 'v1')).toBe(created);

@@ -7,7 +7,7 @@ import {
   ValidationError,
 } from '@metastore/errors';
 import type { Author, DatasetId } from '@metastore/storage';
-import { InMemoryDatasetStorage } from '@metastore/storage/testing';
+import { InMemoryDatasetStorage, RememberingDatasetStorage } from '@metastore/storage/testing';
 import { DatasetService, serializeDescriptor } from './dataset.service';
 import type { Descriptor } from './descriptor.model';
 import { DescriptorValidator } from './descriptor.validator';
@@ -705,26 +705,10 @@ describe('DatasetService', () => {
 });
 
 describe('DatasetService.peek (what read answers, known without waiting)', () => {
-  /** The in-memory backend with a memory of its own: `peekRef` answers what `resolveRef` last answered, until a commit. */
-  class RememberingStorage extends InMemoryDatasetStorage {
-    private readonly answered = new Map<string, string>();
-    override async resolveRef(dataset: DatasetId, ref?: string): Promise<string> {
-      const sha = await super.resolveRef(dataset, ref);
-      this.answered.set(ref ?? '', sha);
-      return sha;
-    }
-    peekRef(_dataset: DatasetId, ref?: string): string | undefined {
-      return this.answered.get(ref ?? '');
-    }
-    override async commit(...args: Parameters<InMemoryDatasetStorage['commit']>) {
-      this.answered.clear();
-      return super.commit(...args);
-    }
-  }
   const descriptor = descriptorWith([temps()]);
 
   it('is undefined until a read parsed the descriptor at the revision the storage knows, then that snapshot', async () => {
-    const storage = new RememberingStorage();
+    const storage = new RememberingDatasetStorage();
     const service = new DatasetService({ storage, validator });
     const created = await service.create(id, descriptor, { author });
     expect(service.peek(id)).toBeUndefined();
@@ -754,14 +738,14 @@ describe('DatasetService.peek (what read answers, known without waiting)', () =>
     await plain.read(id);
     expect(plain.peek(id)).toBeUndefined();
 
-    const uncachedStorage = new RememberingStorage();
+    const uncachedStorage = new RememberingDatasetStorage();
     const uncached = new DatasetService({ storage: uncachedStorage, validator, parsedDescriptors: 0 });
     await uncached.create(id, descriptor, { author });
     await uncached.read(id);
     expect(uncachedStorage.peekRef(id)).toBeDefined();
     expect(uncached.peek(id)).toBeUndefined();
 
-    const storage = new RememberingStorage();
+    const storage = new RememberingDatasetStorage();
     const service = new DatasetService({ storage, validator });
     const created = await service.create(id, descriptor, { author });
     await storage.commit(id, {
