@@ -7,7 +7,8 @@
  * `--only=read|endpoints|github|gitlab|catalog|events|sync|writes` (or a comma-separated list; also `BENCH_ONLY`; `local` is
  * `endpoints`) runs some sections only; `--quick` shortens every section (quick.ts: the whole run within two minutes),
  * `--profile` adds the read section's CPU profile by layer. It writes what the sections printed as `bench-report.md` and
- * `bench-report.json` (report.ts) into `tools/bench/reports/`, or the directory `--report=<dir>` names.
+ * `bench-report.json` (report.ts) into `tools/bench/reports/` (`--quick`: `tools/bench/reports/quick/`), or the directory
+ * `--report=<dir>` names.
  */
 // First: `--quick` sets the sections' shorter defaults before they read them.
 import { QUICK } from './quick';
@@ -16,12 +17,14 @@ import { BenchReport } from './report';
 
 /** Where the report goes unless `--report=<dir>` says otherwise. */
 const REPORT_DIRECTORY = path.join('tools', 'bench', 'reports');
+/** Where a `--quick` run's report goes: beside the full run's, not over it. */
+const QUICK_REPORT_DIRECTORY = path.join(REPORT_DIRECTORY, 'quick');
 
 /** `--only=read,local` (or `BENCH_ONLY`), `--quick` (every section shorter), `--profile` (the read section's profile), `--report=<dir>`. */
 function parseArguments(args: readonly string[]): { only?: string[]; quick: boolean; profile: boolean; report: string } {
   let only = process.env['BENCH_ONLY'];
   let profile = false;
-  let report = REPORT_DIRECTORY;
+  let report = QUICK ? QUICK_REPORT_DIRECTORY : REPORT_DIRECTORY;
   for (const arg of args) {
     if (arg.startsWith('--only=')) only = arg.slice('--only='.length);
     else if (arg.startsWith('--report=')) report = arg.slice('--report='.length);
