@@ -5,6 +5,9 @@
  * the bundle (`dist/metadata-api/main.js`) are mapped back to their source file by esbuild's `// path` comments.
  */
 import { readFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 interface CallFrame {
   readonly functionName: string;
@@ -244,4 +247,37 @@ export function formatProfileSummary(title: string, summary: ProfileSummary): st
     '|---|---|---|---:|',
     ...summary.functions.map((row) => `| ${row.name} | ${row.location} | ${row.layer} | ${percent(row.share)} |`),
   ].join('\n');
+}
+
+/**
+ * Profiles one load: starts a process with `node --cpu-prof` arguments (`start`), runs `prepare` (outside the window),
+ * then `measure`, stops the process (which writes its profile when it exits) and summarises the samples taken while
+ * `measure` ran. Profiles are kept after the run for a closer look (Chrome DevTools or speedscope open them), in
+ * `BENCH_PROFILE_DIR` or `$TMPDIR/metastore-bench-profiles`.
+ */
+export async function profileLoad<P extends { stop(): Promise<void> }, S, T>(
+  what: string,
+  start: (nodeArgs: string[]) => Promise<P>,
+  prepare: (process: P) => Promise<S>,
+  measure: (process: P, prepared: S) => Promise<T>,
+): Promise<{ result: T; file: string; summary: ProfileSummary }> {
+  const profileDir = process.env['BENCH_PROFILE_DIR'] ?? path.join(os.tmpdir(), 'metastore-bench-profiles');
+  await mkdir(profileDir, { recursive: true });
+  const before = new Set(await readdir(profileDir));
+  let running: P | undefined = await start(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  try {
+    const prepared = await prepare(running);
+    const started = Date.now();
+    const result = await measure(running, prepared);
+    const ended = Date.now();
+    await running.stop();
+    const stopped = Date.now();
+    running = undefined;
+    const written = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile') && !before.has(name));
+    if (written.length !== 1) throw new Error(`${what}: expected one new CPU profile in ${profileDir}, found ${written.length}`);
+    const file = path.join(profileDir, written[0]!);
+    return { result, file, summary: summariseProfile(file, { startMsBeforeEnd: stopped - started, endMsBeforeEnd: stopped - ended }) };
+  } finally {
+    await running?.stop();
+  }
 }

@@ -8,7 +8,7 @@
  * `--quick`: one round of 1 s loads, on the embedded default only. `--profile`: the embedded API also runs under
  * `node --cpu-prof` during a load of reads at the head, and the samples of that load are summarised by layer (profile.ts).
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -27,7 +27,7 @@ import {
   type LoadRow,
 } from './harness';
 import { cpuSecondsOf, listeningPorts, segmentsBetween, segmentsSentTo } from './process-counters';
-import { formatProfileSummary, summariseProfile } from './profile';
+import { formatProfileSummary, profileLoad } from './profile';
 
 /** How the read section runs. */
 export interface ReadBenchOptions {
@@ -187,26 +187,22 @@ async function benchBackend(label: string, databaseUrl: string | undefined, opti
 async function profileReads(options: ReadBenchOptions): Promise<void> {
   const duration = options.quick ? 4 : 8;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-profile-'));
-  // Kept after the run, for a closer look (Chrome DevTools or speedscope open it).
-  const profileDir = process.env['BENCH_PROFILE_DIR'] ?? path.join(os.tmpdir(), 'metastore-bench-profiles');
-  await mkdir(profileDir, { recursive: true });
-  const before = new Set(await readdir(profileDir));
-  let api: ApiProcess | undefined;
   try {
-    api = await startApi({ dataDir, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
-    await seedReadDataset(api.url);
-    const url = `${api.url}/api/v1/datasets/bench/read`;
-    await load('warm-up', { url, duration: 1 });
-    const started = Date.now();
-    const row = await load('read at head, profiled', { url, duration });
-    const ended = Date.now();
-    await api.stop();
-    const stopped = Date.now();
-    api = undefined;
-    const written = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile') && !before.has(name));
-    if (written.length !== 1) throw new Error(`read bench: expected one new CPU profile in ${profileDir}, found ${written.length}`);
-    const file = path.join(profileDir, written[0]!);
-    const summary = summariseProfile(file, { startMsBeforeEnd: stopped - started, endMsBeforeEnd: stopped - ended });
+    const {
+      result: row,
+      file,
+      summary,
+    } = await profileLoad(
+      'read bench',
+      (nodeArgs) => startApi({ dataDir, nodeArgs }),
+      async (api) => {
+        await seedReadDataset(api.url);
+        const url = `${api.url}/api/v1/datasets/bench/read`;
+        await load('warm-up', { url, duration: 1 });
+        return url;
+      },
+      (_api, url) => load('read at head, profiled', { url, duration }),
+    );
     console.log(
       formatProfileSummary(
         `\n### CPU profile of reads at head, embedded catalog (${row.throughput.toFixed(0)} req/s while profiled; ${file})`,
@@ -214,7 +210,6 @@ async function profileReads(options: ReadBenchOptions): Promise<void> {
       ),
     );
   } finally {
-    await api?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -12,14 +12,14 @@
  * profile of the updates across datasets by layer.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { cpuSecondsOf, segmentsBetween, segmentsSentTo } from './process-counters';
 import { AUTH_HEADERS, benchDatabase, call, CONNECTIONS, DURATION_SECONDS, percentile, startApi, type ApiProcess } from './harness';
-import { formatProfileSummary, summariseProfile } from './profile';
+import { formatProfileSummary, profileLoad } from './profile';
 import { QUICK } from './quick';
 
 /** `--profile`: the section ends with a CPU profile of one API process under the updates across datasets. */
@@ -503,40 +503,25 @@ async function measurePlacements(
  * where that load's samples went, by layer (profile.ts).
  */
 async function profileWrites(dataDir: string, databaseUrl: string | undefined): Promise<void> {
-  const profileDir = process.env['BENCH_PROFILE_DIR'] ?? path.join(os.tmpdir(), 'metastore-bench-profiles');
-  await mkdir(profileDir, { recursive: true });
-  const before = new Set(await readdir(profileDir));
-  let api: ApiProcess | undefined = await startApi({
-    dataDir,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
-  });
-  try {
-    await warmUp(api, 'warm-profile');
-    const { owner, names } = await sharedDatasets(api, 'wprof');
-    const databasePort = databaseUrl ? Number(new URL(databaseUrl).port || 5432) : undefined;
-    const started = Date.now();
-    const { row } = await withCost([api], databasePort, () =>
-      updates([api!], owner, names, MANY_DATASETS_OPERATION, Math.max(DURATION_SECONDS, 8)),
-    );
-    const ended = Date.now();
-    await api.stop();
-    const stopped = Date.now();
-    api = undefined;
-    const written = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile') && !before.has(name));
-    if (written.length !== 1) throw new Error(`writes bench: expected one new CPU profile in ${profileDir}, found ${written.length}`);
-    const file = path.join(profileDir, written[0]!);
-    const summary = summariseProfile(file, { startMsBeforeEnd: stopped - started, endMsBeforeEnd: stopped - ended });
-    const cost = `${row.cost?.cpuMsPerWrite?.toFixed(1) ?? '-'} ms of CPU and ${row.cost?.queriesPerWrite?.toFixed(1) ?? '-'} queries per update`;
-    console.log(
-      formatProfileSummary(
-        `\n### CPU profile of updates across ${MANY_DATASETS} datasets, one process (${perSecond(row).toFixed(0)} updates/s while profiled, ${cost}; ${file})`,
-        summary,
-      ),
-    );
-  } finally {
-    await api?.stop();
-  }
+  const databasePort = databaseUrl ? Number(new URL(databaseUrl).port || 5432) : undefined;
+  const { result, file, summary } = await profileLoad(
+    'writes bench',
+    (nodeArgs) => startApi({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), nodeArgs }),
+    async (api) => {
+      await warmUp(api, 'warm-profile');
+      return sharedDatasets(api, 'wprof');
+    },
+    (api, { owner, names }) =>
+      withCost([api], databasePort, () => updates([api], owner, names, MANY_DATASETS_OPERATION, Math.max(DURATION_SECONDS, 8))),
+  );
+  const { row } = result;
+  const cost = `${row.cost?.cpuMsPerWrite?.toFixed(1) ?? '-'} ms of CPU and ${row.cost?.queriesPerWrite?.toFixed(1) ?? '-'} queries per update`;
+  console.log(
+    formatProfileSummary(
+      `\n### CPU profile of updates across ${MANY_DATASETS} datasets, one process (${perSecond(row).toFixed(0)} updates/s while profiled, ${cost}; ${file})`,
+      summary,
+    ),
+  );
 }
 
 /** Runs the writes section (see the file's comment). */
