@@ -217,15 +217,14 @@ function recording(list: string[], setup: (n: number) => { name: string; request
   ] as autocannon.Options['requests'];
 }
 
-/** Removes what `list` holds, one request each: exactly as many requests as can each take a name not yet taken. */
+/** Removes what `list` holds, one request each (autocannon asks `setupRequest` once per request of an `amount` load). */
 function removing(list: string[], pathOf: (name: string) => string): Plan | undefined {
-  // autocannon prepares one request ahead per connection: leave those names spare so that none is sent twice.
-  const connections = Math.min(CONNECTIONS, Math.max(1, Math.floor(list.length / 2)));
-  const amount = list.length - connections;
-  if (amount < connections) return undefined;
+  if (list.length === 0) return undefined;
+  const connections = Math.min(CONNECTIONS, list.length);
+  const amount = list.length;
   let taken = 0;
   return {
-    label: `${amount} of the ${list.length} created`,
+    label: `all ${amount} created`,
     options: {
       connections,
       amount,

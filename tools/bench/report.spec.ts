@@ -32,6 +32,22 @@ describe('tablesOf', () => {
 });
 
 describe('BenchReport', () => {
+  it('says when a --quick run took more than the two minutes it is meant to fit', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-report-'));
+    let now = Date.parse('2026-12-06T00:00:00Z');
+    try {
+      const quick = new BenchReport(['--quick'], () => now);
+      now += 121_000;
+      const over = await readFile((await quick.write(directory)).markdown, 'utf8');
+      expect(over).toContain('**Over budget:** this `--quick` run took 121 s, more than the 120 s it is meant to fit.');
+      const full = new BenchReport([], () => now);
+      now += 900_000;
+      expect(await readFile((await full.write(directory)).markdown, 'utf8')).not.toContain('Over budget');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('records what each section prints, its failure without stopping the next, and writes both files', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'metastore-bench-report-'));
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -259,10 +259,13 @@ async function eventCounts(apiUrl: string, owner: string): Promise<Map<string, n
   let after = '0';
   for (;;) {
     const page = await call('GET', `${apiUrl}/api/v1/events?owner=${owner}&limit=100&after=${after}`);
-    const items = page['items'] as { sequence: string; event: { type: string; subject?: string } }[];
+    const items = page['items'] as { sequence: string; event: { type: string; subject?: string; data?: { newRevision?: string } } }[];
     for (const { event } of items) {
       const key = `${event.type} ${event.subject ?? ''}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
+      // By revision too: one event per acknowledged revision, so that a duplicate cannot hide a missing one.
+      const revision = event.data?.newRevision;
+      if (revision !== undefined) counts.set(`${key}@${revision}`, (counts.get(`${key}@${revision}`) ?? 0) + 1);
     }
     if (!page['nextCursor']) return counts;
     after = page['nextCursor'] as string;
@@ -309,6 +312,11 @@ async function verify(
       );
     }
     const updatedEvents = events.get(`dataset.updated ${owner}/${name}`) ?? 0;
+    const notOnce = shas.filter((sha) => events.get(`dataset.updated ${owner}/${name}@${sha}`) !== 1).length;
+    if (notOnce > 0) {
+      problems += notOnce;
+      console.log(`EVENTS: ${owner}/${name}: ${notOnce} acknowledged updates without exactly one dataset.updated event of their revision`);
+    }
     if (updatedEvents !== before.updated + shas.length) {
       problems += 1;
       console.log(
@@ -352,9 +360,15 @@ async function measure(
   const createOwner = `wc-${tag}`;
   const { row: createRow, created } = await withCost(apis, databasePort, () => creates(apis, createOwner));
   const createdEvents = await eventCounts(apis[0]!.url, createOwner);
-  const createdCount = [...createdEvents].filter(([key]) => key.startsWith('dataset.created')).reduce((sum, [, count]) => sum + count, 0);
-  createRow.lost = Math.abs(createdCount - created.size);
-  if (createRow.lost > 0) console.log(`EVENTS: ${createdCount} dataset.created events for ${created.size} acknowledged creates`);
+  // Exactly one dataset.created event per acknowledged create, and none for anything else.
+  const createdKeys = [...createdEvents].filter(([key]) => key.startsWith('dataset.created ') && !key.includes('@'));
+  const notOnce = [...created.keys()].filter((name) => createdEvents.get(`dataset.created ${createOwner}/${name}`) !== 1).length;
+  const unexpected = createdKeys.filter(([key]) => !created.has(key.slice(`dataset.created ${createOwner}/`.length))).length;
+  createRow.lost = notOnce + unexpected;
+  if (createRow.lost > 0)
+    console.log(
+      `EVENTS: ${notOnce} acknowledged creates without exactly one dataset.created event, ${unexpected} events for no acknowledged create`,
+    );
   rows.push(placed(createRow));
 
   if (withOneDataset) {
