@@ -437,6 +437,12 @@ export class CatalogedStorage implements DatasetStorage {
         attempts: CATCH_UP_ATTEMPTS,
       });
       if (result.created + result.updated + result.deleted + result.tagChanges > 0) this.options.onRecorded?.();
+      // Other writers kept recording first through every attempt: the change stands in git and the sync worker announces it.
+      if (result.stale)
+        this.options.logger?.error(
+          { dataset: formatDatasetId(change.id), type: change.type, attempts: CATCH_UP_ATTEMPTS },
+          'written to git, but other writers kept the catalog changing: the next sync announces this change',
+        );
       return true;
     } catch (error) {
       this.options.logger?.error(
