@@ -55,6 +55,27 @@ describe('CachedRevocations', () => {
     expect(cache.health()).toMatchObject({ state: 'fresh', staleSeconds: 0 });
   });
 
+  it('keeps its own revocation when a load that read the list before the revocation committed lands after it', async () => {
+    const { list, cache, advance } = setup();
+    expect(await cache.isRevoked('x')).toBe(false);
+    advance(30_000);
+    // The reload reads the list (without `late`), then the revocation commits, then the reload's answer lands.
+    let release: () => void = () => undefined;
+    const read = list.revokedTokenIds.bind(list);
+    list.revokedTokenIds = async () => {
+      const snapshot = await read();
+      await new Promise<void>((resolve) => (release = resolve));
+      return snapshot;
+    };
+    const reloading = cache.isRevoked('x');
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.revoke('late', new Date(Date.now() + 60_000));
+    release();
+    await reloading;
+    expect(cache.revokedNow('late')).toBe(true);
+    expect(await cache.isRevoked('late')).toBe(true);
+  });
+
   it('keeps answering from the last list while it cannot be loaded, for at most the stale bound past its TTL, then fails closed with 503', async () => {
     const { list, cache, logged, advance } = setup();
     list.ids.add('revoked');

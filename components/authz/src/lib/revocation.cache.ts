@@ -59,6 +59,11 @@ export class CachedRevocations implements RevocationList {
   private readonly clock: () => number;
   private revoked: Set<string> | undefined;
   private loadedAt = 0;
+  /**
+   * Tokens this process revoked, until they expire: added to every list loaded, since a load that read the database
+   * before a revocation committed would otherwise answer without it until the next load.
+   */
+  private readonly revokedHere = new Map<string, number>();
   private loading: Promise<void> | undefined;
   /** Set while loading fails: the last failure, when the failing began, and when to try again. */
   private failure: { error: unknown; since: number; retryAt: number; closed: boolean } | undefined;
@@ -75,6 +80,7 @@ export class CachedRevocations implements RevocationList {
 
   async revoke(tokenId: string, expiresAt: Date): Promise<void> {
     await this.source.revoke(tokenId, expiresAt);
+    this.revokedHere.set(tokenId, expiresAt.getTime());
     this.revoked?.add(tokenId);
   }
 
@@ -117,7 +123,13 @@ export class CachedRevocations implements RevocationList {
     this.loading ??= this.source
       .revokedTokenIds()
       .then((ids) => {
-        this.revoked = new Set(ids);
+        const revoked = new Set(ids);
+        const now = this.clock();
+        for (const [tokenId, expiresAt] of this.revokedHere) {
+          if (expiresAt <= now) this.revokedHere.delete(tokenId);
+          else revoked.add(tokenId);
+        }
+        this.revoked = revoked;
         this.loadedAt = this.clock();
         if (this.failure)
           this.options.logger?.info({ failingSince: new Date(this.failure.since) }, 'the revocation list can be read again');
