@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -119,6 +119,7 @@ describe('fast reads (a descriptor read answered from memory, before Express)', 
     ['an invalid ref', '/api/v1/datasets/acme/rain?ref=..%2Fx'],
     ['a ref given twice', '/api/v1/datasets/acme/rain?ref=v1&ref=v1'],
     ['a trailing slash', '/api/v1/datasets/acme/rain/'],
+    ['a query that is not validly percent-encoded', '/api/v1/datasets/acme/rain?ref=v1%'],
     ['an invalid dataset name', '/api/v1/datasets/acme/r%20ain'],
     ['a dataset that does not exist', '/api/v1/datasets/acme/snow'],
     ['a tag that does not exist', '/api/v1/datasets/acme/rain?ref=v9'],
@@ -127,6 +128,22 @@ describe('fast reads (a descriptor read answered from memory, before Express)', 
     const { viaFast, viaApp, took } = await compare(url);
     expect(took).toBe(false);
     expect(viaFast).toEqual(viaApp);
+  });
+
+  it('leaves a query with a fragment to the app, which drops it (fetch never sends one: a raw request does)', async () => {
+    const raw = (url: string) =>
+      new Promise<{ status: number; etag: string | undefined }>((resolve, reject) => {
+        const target = new URL(url);
+        get({ host: target.hostname, port: target.port, path: '/api/v1/datasets/acme/rain?ref=v1#x', headers: admin }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, etag: response.headers.etag }));
+        }).on('error', reject);
+      });
+    await raw(fast.url);
+    taken.length = 0;
+    const viaFast = await raw(fast.url);
+    expect(taken).toEqual([false]);
+    expect(viaFast).toEqual(await raw(reference.url));
   });
 
   it('leaves callers it cannot vouch for to the app: none, an unknown token, a malformed header, one the policy refuses', async () => {

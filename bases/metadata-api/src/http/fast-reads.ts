@@ -8,6 +8,7 @@ import { cacheControlFor, readDataset } from '../routes/datasets.router';
 import { accessContext, rememberedCaller } from './auth';
 import { ifNoneMatchNames, revisionEtag } from './conditional';
 import { metricsOf } from './metrics';
+import { queryDecodes } from './request-guards';
 import { beginRequestLog } from './request-log';
 import { SECURITY_HEADERS } from './security-headers';
 import { isValidQuery } from './validation';
@@ -22,7 +23,8 @@ const SECURITY_FLAT: readonly string[] = SECURITY_HEADERS.flat();
  * Reads of a dataset's descriptor served from memory, before Express: `GET /api/v1/datasets/:owner/:name[?ref=...]`
  * answered when everything it needs is known without waiting, and otherwise left to the app (`false`), which answers
  * every request it does not take, as it would anyway. It takes a request only when
- * - its URL is exactly that path, with at most a `ref` query valid as `readDataset` declares it, and a valid dataset id;
+ * - its URL is exactly that path, with at most a `ref` query valid as `readDataset` declares it (validly percent-encoded,
+ *   no fragment), and a valid dataset id;
  * - no CORS origin is configured (the cors middleware's headers are the app's business);
  * - the caller is anonymous or bears a token the verifier remembers, unexpired, not named by a fresh revocation list
  *   (`rememberedCaller`): a revoked, expired or unknown token goes to the app, which refuses or verifies it;
@@ -58,7 +60,10 @@ export function fastReads(dependencies: Dependencies): (req: IncomingMessage, re
       return undefined;
     }
     if (queryAt === -1) return { id, ref: undefined };
-    const query: Record<string, unknown> = { ...parseQuery(url.slice(queryAt + 1)) };
+    // What the app refuses (malformed percent-encoding: 400) or reads otherwise (a fragment, which it drops) is its to answer.
+    const queryText = url.slice(queryAt + 1);
+    if (queryText.includes('#') || !queryDecodes(queryText)) return undefined;
+    const query: Record<string, unknown> = { ...parseQuery(queryText) };
     const names = Object.keys(query);
     if (names.some((name) => name !== 'ref') || !validQuery(query)) return undefined;
     return { id, ref: query['ref'] as string | undefined };

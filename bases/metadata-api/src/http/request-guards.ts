@@ -67,6 +67,11 @@ export function verifyJsonDepth(maxDepth: number): (req: unknown, res: unknown, 
   };
 }
 
+/** Whether every `&`-separated part of a query (`+` read as a space) is valid percent-encoded UTF-8 (`rejectMalformedUrl`). */
+export function queryDecodes(query: string): boolean {
+  return query.length === 0 || query.split('&').every((part) => decodes(part.replace(/\+/g, ' ')));
+}
+
 function decodes(text: string): boolean {
   try {
     decodeURIComponent(text);
@@ -87,7 +92,7 @@ export const rejectMalformedUrl: RequestHandler = (req, res, next) => {
   const path = split === -1 ? url : url.slice(0, split);
   const query = split === -1 ? '' : url.slice(split + 1);
   const parameters = query.length === 0 ? [] : query.split('&').map((part) => part.replace(/\+/g, ' '));
-  if (!decodes(path) || !parameters.every(decodes)) {
+  if (!decodes(path) || !queryDecodes(query)) {
     sendProblem(res, 'INVALID_URL', 'the request URL is not validly percent-encoded UTF-8');
     return;
   }
