@@ -45,8 +45,9 @@ export function beginRequestLog(logger: Logger, unloggedPaths: ReadonlySet<strin
     req.id = id;
     req.requestLogger = { base: logger };
     const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    if (unloggedPaths.has(queryAt === -1 ? url : url.slice(0, queryAt))) return id;
+    // The path as Express reads it (`req.path`): up to a query or a fragment.
+    const pathEnd = url.search(/[?#]/);
+    if (unloggedPaths.has(pathEnd === -1 ? url : url.slice(0, pathEnd))) return id;
     const start = performance.now();
     const method = req.method;
     res.once('close', () => {
