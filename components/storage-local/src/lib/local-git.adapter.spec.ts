@@ -19,11 +19,12 @@ async function makeStorage(): Promise<{ storage: LocalGitStorage; dataDir: strin
   return { storage: new LocalGitStorage(parseLocalGitStorageConfig({ METASTORE_DATA_DIR: dataDir })), dataDir };
 }
 
-/** Sets the mtime of every loose ref file of a repository a minute back, past the ref reader's racy window. */
+/** Sets the mtime of every loose ref file and of packed-refs a minute back, past the ref readers' racy window. */
 async function ageRefs(gitdir: string): Promise<void> {
   const entries = await readdir(path.join(gitdir, 'refs'), { recursive: true, withFileTypes: true }).catch(() => []);
   const when = new Date(Date.now() - 60_000);
   for (const entry of entries) if (entry.isFile()) await utimes(path.join(entry.parentPath, entry.name), when, when);
+  await utimes(path.join(gitdir, 'packed-refs'), when, when).catch(() => undefined);
 }
 
 describeDatasetStorageContract('local git', async () => {
@@ -112,6 +113,43 @@ describe('LocalGitStorage on disk', () => {
       author,
     });
     expect(await storage.resolveRef(id)).toBe(next.sha);
+  });
+
+  it('lists at once the tags git moves, deletes, packs and overrides behind its back, every ref file past the racy window', async () => {
+    const id = { owner: uniqueOwner('disk'), name: 'listed' };
+    const first = await storage.createDataset(id, { files: [{ path: 'datapackage.json', content: '{}' }], message: 'Create', author });
+    const second = await storage.commit(id, { parent: first.sha, changes: [{ path: 'x', content: 'x' }], message: 'n', author });
+    await storage.createTag(id, { name: 'v1', target: first.sha, description: 'First', author });
+    await storage.createTag(id, { name: 'v2', target: first.sha, description: 'Second', author });
+    const gitdir = storage.repositoryPath(id);
+    const env = { ...process.env, GIT_COMMITTER_NAME: 'Git', GIT_COMMITTER_EMAIL: 'git@example.com' };
+    const gitThenAge = async (...args: string[]) => {
+      await run('git', ['-C', gitdir, ...args], { env });
+      await ageRefs(gitdir);
+    };
+    const listed = async () =>
+      (await storage.listTags(id, { limit: 10 })).items.map((tag) => `${tag.name}>${tag.target.slice(0, 7)}:${tag.description}`);
+    await ageRefs(gitdir);
+    const [a, b] = [first.sha.slice(0, 7), second.sha.slice(0, 7)];
+    expect(await listed()).toEqual([`v1>${a}:First`, `v2>${a}:Second`]);
+    expect(await listed()).toEqual([`v1>${a}:First`, `v2>${a}:Second`]);
+    await gitThenAge('tag', '-f', '-a', 'v1', '-m', 'Moved by git', second.sha);
+    expect(await listed()).toEqual([`v1>${b}:Moved by git`, `v2>${a}:Second`]);
+    await gitThenAge('pack-refs', '--all');
+    expect(await listed()).toEqual([`v1>${b}:Moved by git`, `v2>${a}:Second`]);
+    await gitThenAge('tag', '-d', 'v2');
+    expect(await listed()).toEqual([`v1>${b}:Moved by git`]);
+    // A loose ref wins over the packed one; once it is gone, the packed one counts again.
+    await gitThenAge('tag', '-f', 'v1', first.sha);
+    expect(await listed()).toEqual([`v1>${a}:`]);
+    await expect(storage.getTag(id, 'v1')).resolves.toMatchObject({ target: first.sha, description: '' });
+    await rm(path.join(gitdir, 'refs', 'tags', 'v1'));
+    expect(await listed()).toEqual([`v1>${b}:Moved by git`]);
+    await gitThenAge('tag', '-a', 'v3', '-m', 'Added by git', first.sha);
+    expect(await listed()).toEqual([`v1>${b}:Moved by git`, `v3>${a}:Added by git`]);
+    await gitThenAge('tag', '-d', 'v1');
+    expect(await listed()).toEqual([`v3>${a}:Added by git`]);
+    await expect(storage.getTag(id, 'v1')).rejects.toMatchObject({ code: 'TAG_NOT_FOUND' });
   });
 
   it('refuses a commit while another process holds the ref lock, leaving the head alone', async () => {

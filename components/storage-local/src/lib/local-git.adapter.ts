@@ -1,4 +1,4 @@
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, statSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -36,7 +36,7 @@ import type { GitContext } from './git-context';
 import { writeChangedTree } from './git-tree';
 import type { LocalGitStorageConfig } from './local-git.config';
 import { acquireLock, compareAndSwapRef, deleteRef, RefLockedError, type HeldLock } from './ref-lock';
-import { listRefNames, LooseRefReader } from './ref-reader';
+import { listRefNames, LooseRefReader, NO_LOOSE_REF, PackedRefsReader } from './ref-reader';
 
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 /** A staged create or delete older than this was abandoned by a killed process (a live one takes seconds at most). */
@@ -111,10 +111,16 @@ export class LocalGitStorage implements DatasetStorage {
   private readonly knownCommits: LRUCache<string, true>;
   private readonly headRef: string;
   private readonly refs: LooseRefReader;
+  private readonly packedRefs = new PackedRefsReader();
   /** Commit shas of annotated tag objects (immutable), by `<dataset>@<tag object sha>`. */
   private readonly peeled: LRUCache<string, string>;
   /** Parsed commits (immutable), by `<dataset>@<sha>`. */
   private readonly revisions: LRUCache<string, Revision>;
+  /**
+   * What a tag ref's object says (immutable: an object's content is its oid), by `<dataset>@<oid>`: the parsed annotated
+   * tag peeled to its commit, or a lightweight tag's commit; the name comes from the ref. A listing reads refs, not objects.
+   */
+  private readonly tagObjects: LRUCache<string, Omit<Tag, 'name'>>;
 
   constructor(
     private readonly config: LocalGitStorageConfig,
@@ -129,6 +135,7 @@ export class LocalGitStorage implements DatasetStorage {
     this.refs = new LooseRefReader(max);
     this.peeled = new LRUCache({ max });
     this.revisions = new LRUCache({ max });
+    this.tagObjects = new LRUCache({ max });
   }
 
   /** The bare repository's path for a dataset (for `git clone` and for tests). */
@@ -415,7 +422,7 @@ export class LocalGitStorage implements DatasetStorage {
     return this.guard(id, async () => {
       await this.requireDataset(id);
       const context = this.context(this.repositoryPath(id));
-      const names = await listRefNames(context.gitdir, 'refs/tags');
+      const names = await listRefNames(context.gitdir, 'refs/tags', this.packedRefs);
       const start = page.cursor ? names.findIndex((name) => name > page.cursor!) : 0;
       const selected = (start === -1 ? [] : names.slice(start)).slice(0, page.limit + 1);
       const tags = await Promise.all(selected.map((name) => this.readTagIfPresent(id, context, name)));
@@ -486,7 +493,7 @@ export class LocalGitStorage implements DatasetStorage {
     const conflicting = await findConflictingTagName(name, {
       exists: async (tag) => (await this.readRef(context, `refs/tags/${tag}`)) !== undefined,
       firstUnder: async (prefix) => {
-        const [below] = await listRefNames(context.gitdir, `refs/tags/${prefix.slice(0, -1)}`);
+        const [below] = await listRefNames(context.gitdir, `refs/tags/${prefix.slice(0, -1)}`, this.packedRefs);
         return below === undefined ? undefined : `${prefix}${below}`;
       },
     });
@@ -507,15 +514,27 @@ export class LocalGitStorage implements DatasetStorage {
     if (!isGitRefName(name)) throw tagNotFound(id, name);
     const oid = await this.readRef(context, `refs/tags/${name}`);
     if (!oid) throw tagNotFound(id, name);
+    return { name, ...(await this.readTagObject(id, context, oid)) };
+  }
+
+  /** What the object a tag ref names says, from the cache of immutable objects when possible. */
+  private async readTagObject(id: DatasetId, context: GitContext, oid: string): Promise<Omit<Tag, 'name'>> {
+    const cacheKey = `${formatDatasetId(id)}@${oid}`;
+    const cached = this.tagObjects.get(cacheKey);
+    if (cached) return cached;
     const { type, object } = await git.readObject({ ...context, oid, format: 'content' });
+    let tag: Omit<Tag, 'name'>;
     if (type === 'commit') {
       // A lightweight tag (pushed by plain git): no message or tagger of its own.
       const { commit } = await git.readCommit({ ...context, oid });
-      return { name, target: oid, description: '', author: toRevision(oid, commit).author, createdAt: toIsoTime(commit.committer) };
+      tag = { target: oid, description: '', author: toRevision(oid, commit).author, createdAt: toIsoTime(commit.committer) };
+    } else {
+      const { name: _name, ...parsed } = parseTagObject('', Buffer.from(object as Uint8Array).toString('utf8'));
+      // Peel tags of tags down to the commit.
+      tag = { ...parsed, target: (await git.readCommit({ ...context, oid })).oid };
     }
-    const tag = parseTagObject(name, Buffer.from(object as Uint8Array).toString('utf8'));
-    // Peel tags of tags down to the commit.
-    return { ...tag, target: (await git.readCommit({ ...context, oid })).oid };
+    this.tagObjects.set(cacheKey, tag);
+    return tag;
   }
 
   private async writeCommit(
@@ -550,8 +569,10 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private async readRef(context: GitContext, ref: string): Promise<string | undefined> {
-    const loose = await this.refs.read(context.gitdir, ref);
-    if (loose) return loose;
+    const loose = await this.refs.lookup(context.gitdir, ref);
+    if (loose !== undefined && loose !== NO_LOOSE_REF) return loose;
+    // No loose file: the packed ref, if any, as git reads it (a loose ref wins over a packed one).
+    if (loose === NO_LOOSE_REF) return (await this.packedRefs.read(context.gitdir)).get(ref);
     try {
       return await git.resolveRef({ ...context, ref, depth: 1 });
     } catch (error) {
@@ -609,7 +630,8 @@ export class LocalGitStorage implements DatasetStorage {
   }
 
   private async requireDataset(id: DatasetId): Promise<void> {
-    if (!(await exists(this.repositoryPath(id)))) {
+    // Synchronous, like the ref reader's stats: one stat of a directory, cheaper than a thread-pool round trip.
+    if (statSync(this.repositoryPath(id), { throwIfNoEntry: false }) === undefined) {
       throw datasetNotFound(id);
     }
   }

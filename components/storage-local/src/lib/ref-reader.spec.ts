@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listRefNames, LooseRefReader } from './ref-reader';
+import { listRefNames, LooseRefReader, NO_LOOSE_REF, PackedRefsReader } from './ref-reader';
 
 describe('LooseRefReader', () => {
   let gitdir: string;
@@ -122,9 +122,11 @@ describe('LooseRefReader', () => {
     });
   });
 
-  it('leaves symbolic refs to the caller', async () => {
+  it('leaves symbolic refs to the caller, telling them apart from a missing file', async () => {
     await writeFile(path.join(gitdir, 'refs', 'heads', 'alias'), 'ref: refs/heads/main\n');
     expect(await new LooseRefReader(10).read(gitdir, 'refs/heads/alias')).toBeUndefined();
+    expect(await new LooseRefReader(10).lookup(gitdir, 'refs/heads/alias')).toBeUndefined();
+    expect(await new LooseRefReader(10).lookup(gitdir, 'refs/heads/none')).toBe(NO_LOOSE_REF);
   });
 });
 
@@ -146,5 +148,46 @@ describe('listRefNames', () => {
       `# pack-refs with: peeled fully-peeled sorted\n${'b'.repeat(40)} refs/heads/main\n${'c'.repeat(40)} refs/tags/packed\n^${'d'.repeat(40)}\n${'c'.repeat(40)} refs/tags/v1\n`,
     );
     expect(await listRefNames(gitdir, 'refs/tags')).toEqual(['packed', 'release/2024', 'v1']);
+  });
+});
+
+describe('PackedRefsReader', () => {
+  let gitdir: string;
+  beforeEach(async () => {
+    gitdir = await mkdtemp(path.join(os.tmpdir(), 'metastore-refs-'));
+  });
+  afterEach(() => rm(gitdir, { recursive: true, force: true }));
+
+  /** Replaces packed-refs as git does (a lock file renamed into place), with the given age. */
+  async function pack(refs: Record<string, string>, ageSeconds: number): Promise<void> {
+    const file = path.join(gitdir, 'packed-refs');
+    const lines = Object.entries(refs).map(([ref, value]) => `${value} ${ref}\n^${'f'.repeat(40)}\n`);
+    await writeFile(`${file}.lock`, `# pack-refs with: peeled fully-peeled sorted\n${lines.join('')}`);
+    const when = new Date(Date.now() - ageSeconds * 1000);
+    await utimes(`${file}.lock`, when, when);
+    await rename(`${file}.lock`, file);
+  }
+
+  it('sees every replacement of packed-refs (same size, recent or old) and its removal, sharing the cache with listings', async () => {
+    const reader = new PackedRefsReader();
+    expect(await reader.read(gitdir)).toEqual(new Map());
+    await pack({ 'refs/tags/v1': 'a'.repeat(40), 'refs/tags/v2': 'b'.repeat(40) }, 60);
+    expect(await reader.read(gitdir)).toEqual(
+      new Map([
+        ['refs/tags/v1', 'a'.repeat(40)],
+        ['refs/tags/v2', 'b'.repeat(40)],
+      ]),
+    );
+    expect(await listRefNames(gitdir, 'refs/tags', reader)).toEqual(['v1', 'v2']);
+    // Same size, possibly a reused inode: a recent file is always re-read.
+    await pack({ 'refs/tags/v1': 'c'.repeat(40), 'refs/tags/v3': 'b'.repeat(40) }, 0);
+    expect((await reader.read(gitdir)).get('refs/tags/v1')).toBe('c'.repeat(40));
+    expect(await listRefNames(gitdir, 'refs/tags', reader)).toEqual(['v1', 'v3']);
+    await pack({ 'refs/tags/v1': 'd'.repeat(40), 'refs/tags/v4': 'b'.repeat(40) }, 30);
+    expect((await reader.read(gitdir)).get('refs/tags/v1')).toBe('d'.repeat(40));
+    expect(await listRefNames(gitdir, 'refs/tags', reader)).toEqual(['v1', 'v4']);
+    await rm(path.join(gitdir, 'packed-refs'));
+    expect(await reader.read(gitdir)).toEqual(new Map());
+    expect(await listRefNames(gitdir, 'refs/tags', reader)).toEqual([]);
   });
 });
