@@ -323,6 +323,14 @@ describe('metadata-api: a PostgreSQL and Redis outage loses no event and announc
     try {
       const token = strict.tokenFor({ sub: 'reader', roles: { '*': 'reader' } });
       const read = () => request(strict.baseUrl).get('/api/v1/datasets/acme/nothing').set('Authorization', `Bearer ${token}`);
+      // The catalog database answers first: a cold client's first query can take longer than the list's 2 s load timeout on
+      // a loaded machine (CI), which is the outage this test makes on purpose only after.
+      for (
+        let attempt = 0;
+        attempt < 50 && (await request(strict.baseUrl).get('/readyz')).body.checks?.catalog?.status !== 'up';
+        attempt += 1
+      )
+        await new Promise((resolve) => setTimeout(resolve, 100));
       expect((await read()).status).toBe(404);
       cut(pgProxy);
       const refused = await read();
