@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReconcileSummary } from '@metastore/catalog';
+import { NOTHING_RECONCILED, type ReconcileSummary } from '@metastore/catalog';
 import type { DatasetStorage } from '@metastore/storage';
 import type { CatalogJobDependencies } from './dependencies';
 import type { SyncMetrics } from './metrics';
@@ -67,18 +67,7 @@ function reportOf(
 
 /** The report of a run whose reconcile threw (the catalog unreachable, say): nothing compared, not ok. */
 function failedReport(startedAt: Date, endedAt: Date): RunReport {
-  const nothing: ReconcileSummary = {
-    datasets: 0,
-    changed: 0,
-    created: 0,
-    updated: 0,
-    deleted: 0,
-    tagChanges: 0,
-    failures: 1,
-    fullOwners: 0,
-    incrementalOwners: 0,
-  };
-  return reportOf(nothing, startedAt, endedAt, {}, { ok: false });
+  return reportOf({ ...NOTHING_RECONCILED, failures: 1 }, startedAt, endedAt, {}, { ok: false });
 }
 
 /** Reconciles once; `publish` (the outbox drain, in once mode) runs after it. Logs the run's report and records it in the metrics. */

@@ -21,7 +21,7 @@ export type { ChangeJournal, JournaledChange, JournaledUpdate, JournalEntry } fr
 export type { WebhookDeliveries } from './lib/webhook-deliveries.port';
 export { JournalDrainer } from './lib/journal-drainer.service';
 export type { DrainSummary, JournalDrainerOptions, JournalLogger, JournalStatus } from './lib/journal-drainer.service';
-export { CatalogSync, DEFAULT_FULL_SYNC_EVERY_MS } from './lib/catalog-sync.service';
+export { CatalogSync, DEFAULT_FULL_SYNC_EVERY_MS, NOTHING_RECONCILED } from './lib/catalog-sync.service';
 export type {
   CatalogSyncOptions,
   RebuildSummary,

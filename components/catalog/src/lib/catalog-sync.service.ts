@@ -104,6 +104,19 @@ interface Survey {
 
 type Counts = { -readonly [K in keyof ReconcileSummary]: ReconcileSummary[K] };
 
+/** A run that compared nothing: every count 0 (a run starts from it; a run that failed before comparing reports it). */
+export const NOTHING_RECONCILED: ReconcileSummary = Object.freeze({
+  datasets: 0,
+  changed: 0,
+  created: 0,
+  updated: 0,
+  deleted: 0,
+  tagChanges: 0,
+  failures: 0,
+  fullOwners: 0,
+  incrementalOwners: 0,
+});
+
 const PAGE = 500;
 const byKey = (left: DatasetId, right: DatasetId) => {
   const [a, b] = [formatDatasetId(left), formatDatasetId(right)];
@@ -166,17 +179,7 @@ export class CatalogSync {
   async reconcile(options: SyncRunOptions = {}): Promise<ReconcileSummary> {
     const rows = await this.scanRows();
     const owners = await this.ownersOf(rows, options.owners ?? []);
-    const counts: Counts = {
-      datasets: 0,
-      changed: 0,
-      created: 0,
-      updated: 0,
-      deleted: 0,
-      tagChanges: 0,
-      failures: 0,
-      fullOwners: 0,
-      incrementalOwners: 0,
-    };
+    const counts: Counts = { ...NOTHING_RECONCILED };
     const plans: OwnerPlan[] = [];
     for (const owner of owners) {
       try {
