@@ -127,20 +127,16 @@ async function request(method: string, url: string, headers: Record<string, stri
   });
 }
 
+/** A load's row before it runs: nothing acknowledged, refused, failed or lost yet. */
+function emptyRow(operation: string, processes: number): WriteRow {
+  return { operation, processes, acknowledged: 0, rejected412: 0, errors: 0, seconds: 0, latencies: [], lost: 0 };
+}
+
 /** Creates as many datasets as the writers manage (each its own dataset). */
 async function creates(apis: readonly ApiProcess[], owner: string): Promise<{ row: WriteRow; created: Map<string, number> }> {
   let next = 0;
   const created = new Map<string, number>();
-  const row: WriteRow = {
-    operation: 'create',
-    processes: apis.length,
-    acknowledged: 0,
-    rejected412: 0,
-    errors: 0,
-    seconds: 0,
-    latencies: [],
-    lost: 0,
-  };
+  const row = emptyRow('create', apis.length);
   const counts = { acknowledged: 0, errors: 0 };
   const seconds = await drive(CONNECTIONS, async (writer) => {
     const name = `set-${(next += 1)}`;
@@ -184,16 +180,7 @@ async function updates(
 ): Promise<{ row: WriteRow; acknowledged: Map<string, string[]> }> {
   const acknowledged = new Map<string, string[]>(datasets.map((name) => [name, []]));
   const heads = new Map<string, string>();
-  const row: WriteRow = {
-    operation,
-    processes: apis.length,
-    acknowledged: 0,
-    rejected412: 0,
-    errors: 0,
-    seconds: 0,
-    latencies: [],
-    lost: 0,
-  };
+  const row = emptyRow(operation, apis.length);
   let acknowledgedCount = 0;
   let rejected = 0;
   let errors = 0;
